@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from '@oclif/core';
+
+const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+
+/** The command ids oclif derives from the files (agent/keys/list.ts -> "agent keys list"). */
+function commandIds(): string[] {
+  return readdirSync(commandsDir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
+    .map((file) => file.replace(/\.ts$/, '').split(sep).join(' '))
+    .sort();
+}
+
+describe('command list', () => {
+  it('has exactly the documented commands', () => {
+    expect(commandIds()).toEqual([
+      'agent create', 'agent get', 'agent history',
+      'agent keys create', 'agent keys list', 'agent keys revoke', 'agent keys rotate',
+      'agent list', 'agent reactivate', 'agent suspend', 'agent update',
+      'allowlist create', 'allowlist delete', 'allowlist list', 'allowlist test',
+      'policy create', 'policy deactivate', 'policy get', 'policy history', 'policy list', 'policy update',
+    ]);
+  });
+
+  it.each(commandIds())('"%s" has a summary and examples that name it, and the global flags', async (id) => {
+    const module = (await import(join(commandsDir, `${id.split(' ').join('/')}.ts`))) as { default: Command.Class };
+    const command = module.default;
+    expect(command.summary).toBeTruthy();
+    const examples = (command.examples ?? []) as { command: string }[];
+    expect(examples.length).toBeGreaterThan(0);
+    for (const example of examples) expect(example.command.startsWith(`caracal ${id} `)).toBe(true);
+    expect(Object.keys(command.baseFlags ?? {})).toEqual(expect.arrayContaining(['token', 'data-dir', 'json']));
+  });
+});

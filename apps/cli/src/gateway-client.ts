@@ -1,0 +1,131 @@
+import { CliError, EXIT_GATEWAY_FAILURE } from './cli-error.js';
+import type { ConnectionSettings } from './connection-settings.js';
+import type { ErrorBody } from './gateway-api.js';
+
+/** Admin calls are small; a gateway that has not answered by then is stuck, not slow. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** `/v1/<segments>`, each segment encoded, so an id can never change which route is called. */
+export function apiPath(...segments: string[]): string {
+  return `/v1/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+export type QueryParameters = Record<string, string | number | boolean | undefined>;
+
+/** The gateway answered with a 4xx/5xx status. */
+export class GatewayError extends CliError {
+  constructor(
+    readonly status: number,
+    /** The parsed error body, when the answer had the documented shape. */
+    readonly body: ErrorBody | undefined,
+    message: string,
+    detailLines: readonly string[],
+  ) {
+    super(message, EXIT_GATEWAY_FAILURE, detailLines);
+    this.name = 'GatewayError';
+  }
+}
+
+/** Calls the gateway's admin API (docs/api.md) with the admin token. */
+export class GatewayClient {
+  constructor(
+    private readonly settings: ConnectionSettings,
+    private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
+  ) {}
+
+  get<T>(path: string, query: QueryParameters = {}): Promise<T> {
+    return this.request<T>('GET', withQuery(path, query));
+  }
+
+  post<T>(path: string, body: object): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+
+  patch<T>(path: string, body: object): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
+  private async request<T>(method: string, path: string, body?: object): Promise<T> {
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${this.settings.token}`,
+      Accept: 'application/json',
+    };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${this.settings.url}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw this.unreachableError(error);
+    }
+    if (!response.ok) throw this.errorFromAnswer(response, text);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new CliError(
+        `the gateway at ${this.settings.url} answered ${method} ${path} with ${response.status} and a body that is not JSON.`,
+        EXIT_GATEWAY_FAILURE,
+      );
+    }
+  }
+
+  private unreachableError(error: unknown): CliError {
+    if (error instanceof Error && error.name === 'TimeoutError') {
+      return new CliError(
+        `the Caracal gateway at ${this.settings.url} did not answer within ${this.timeoutMs / 1000} seconds.`,
+        EXIT_GATEWAY_FAILURE,
+      );
+    }
+    // fetch wraps the socket error: `TypeError: fetch failed` with the cause (ECONNREFUSED, ENOTFOUND...).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    return new CliError(`cannot reach the Caracal gateway at ${this.settings.url} (${reason}).`, EXIT_GATEWAY_FAILURE, [
+      'Start the embedded gateway with `npm start`, or point the CLI at a running one with --url or CARACAL_URL.',
+    ]);
+  }
+
+  private errorFromAnswer(response: Response, text: string): GatewayError {
+    const body = parseErrorBody(text);
+    if (!body) {
+      return new GatewayError(response.status, undefined, `the gateway answered ${response.status} ${response.statusText}`.trim(), []);
+    }
+    const detailLines = (body.details ?? []).map((detail) => `${detail.field}: ${detail.message}`);
+    if (response.status === 401) {
+      detailLines.push(`The admin token came from ${this.settings.tokenSource}; check that it is the gateway's.`);
+    }
+    if (response.status >= 500 && body.request_id) {
+      // The request id is what finds this failure in the gateway's logs.
+      detailLines.push(`request id: ${body.request_id}`);
+    }
+    return new GatewayError(response.status, body, body.message, detailLines);
+  }
+}
+
+function withQuery(path: string, query: QueryParameters): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) search.set(name, String(value));
+  }
+  const encoded = search.toString();
+  return encoded === '' ? path : `${path}?${encoded}`;
+}
+
+/** The documented error body, or undefined for anything else (a proxy's HTML page, an empty body). */
+function parseErrorBody(text: string): ErrorBody | undefined {
+  try {
+    const body = JSON.parse(text) as Partial<ErrorBody> | null;
+    return typeof body?.message === 'string' ? (body as ErrorBody) : undefined;
+  } catch {
+    return undefined;
+  }
+}

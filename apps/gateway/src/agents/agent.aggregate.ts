@@ -1,0 +1,4 @@
+import { evolveAgent, initialAgentState, type AgentEvent, type AgentState } from '../../../../libs/domain/src/index.js';
+import type { Aggregate } from '../event-sourcing/aggregate-repository.js';
+
+export const agentAggregate: Aggregate<AgentState, AgentEvent> = { initial: initialAgentState, evolve: evolveAgent };

@@ -1,0 +1,32 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { agentStreamId, decideAgent } from '../../../../libs/domain/src/index.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { agentAggregate } from './agent.aggregate.js';
+import { generateApiKey } from './api-key.js';
+
+export interface IssuedKey {
+  keyId: string;
+  /** Shown once. */
+  key: string;
+}
+
+export class IssueAgentKeyCommand extends Command<IssuedKey> {
+  constructor(
+    readonly agentId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(IssueAgentKeyCommand)
+export class IssueAgentKeyHandler implements ICommandHandler<IssueAgentKeyCommand> {
+  constructor(private readonly repository: AggregateRepository) {}
+
+  async execute({ agentId, context }: IssueAgentKeyCommand): Promise<IssuedKey> {
+    const { keyId, key, keyHash } = generateApiKey();
+    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+      decideAgent(state, { type: 'IssueAgentKey', agentId, keyId, keyHash, actor: context.actor }), context);
+    return { keyId, key };
+  }
+}

@@ -1,0 +1,28 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { agentStreamId, decideAgent, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { AgentsReadModel, type AgentView } from '../read-models/agents.read-model.js';
+import { agentAggregate } from './agent.aggregate.js';
+
+export class ReactivateAgentCommand extends Command<AgentView> {
+  constructor(
+    readonly agentId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ReactivateAgentCommand)
+export class ReactivateAgentHandler implements ICommandHandler<ReactivateAgentCommand> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly agents: AgentsReadModel,
+  ) {}
+
+  async execute({ agentId, context }: ReactivateAgentCommand): Promise<AgentView> {
+    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+      decideAgent(state, { type: 'ReactivateAgent', agentId, actor: context.actor }), context);
+    return (await this.agents.get(agentId)) ?? Promise.reject(new NotFoundError('agent', agentId));
+  }
+}

@@ -1,0 +1,54 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { agentStreamId, decideAgent, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { AgentsReadModel, type AgentView } from '../read-models/agents.read-model.js';
+import { agentAggregate } from './agent.aggregate.js';
+import { generateApiKey } from './api-key.js';
+import type { CreateAgentDto } from './dto/create-agent.dto.js';
+
+export interface RegisteredAgent {
+  agent: AgentView;
+  /** The only time the key is ever shown. */
+  apiKey: { keyId: string; key: string };
+}
+
+export class RegisterAgentCommand extends Command<RegisteredAgent> {
+  constructor(
+    readonly input: CreateAgentDto,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RegisterAgentCommand)
+export class RegisterAgentHandler implements ICommandHandler<RegisterAgentCommand> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly agents: AgentsReadModel,
+  ) {}
+
+  async execute({ input, context }: RegisterAgentCommand): Promise<RegisteredAgent> {
+    const agentId = randomUUID();
+    const parentAgentId = input.parentAgentId?.toLowerCase() ?? null;
+    const parent = parentAgentId === null ? null : (await this.repository.load(agentStreamId(parentAgentId), agentAggregate)).state;
+    const key = generateApiKey();
+    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+      decideAgent(state, {
+        type: 'RegisterAgent',
+        agentId,
+        name: input.name,
+        description: input.description ?? '',
+        owner: input.owner,
+        parentAgentId,
+        parent,
+        metadata: input.metadata ?? {},
+        initialKey: { keyId: key.keyId, keyHash: key.keyHash },
+        actor: context.actor,
+      }), context);
+    const agent = await this.agents.get(agentId);
+    if (!agent) throw new NotFoundError('agent', agentId);
+    return { agent, apiKey: { keyId: key.keyId, key: key.key } };
+  }
+}

@@ -1,0 +1,29 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { agentStreamId, decideAgent, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { AgentsReadModel, type ApiKeyView } from '../read-models/agents.read-model.js';
+import { agentAggregate } from './agent.aggregate.js';
+
+export class RevokeAgentKeyCommand extends Command<ApiKeyView> {
+  constructor(
+    readonly agentId: string,
+    readonly keyId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RevokeAgentKeyCommand)
+export class RevokeAgentKeyHandler implements ICommandHandler<RevokeAgentKeyCommand> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly agents: AgentsReadModel,
+  ) {}
+
+  async execute({ agentId, keyId, context }: RevokeAgentKeyCommand): Promise<ApiKeyView> {
+    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+      decideAgent(state, { type: 'RevokeAgentKey', agentId, keyId, actor: context.actor }), context);
+    return (await this.agents.key(keyId)) ?? Promise.reject(new NotFoundError('key', keyId));
+  }
+}

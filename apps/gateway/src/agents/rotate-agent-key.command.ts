@@ -1,0 +1,33 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { agentStreamId, decideAgent } from '../../../../libs/domain/src/index.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { agentAggregate } from './agent.aggregate.js';
+import { generateApiKey } from './api-key.js';
+import type { IssuedKey } from './issue-agent-key.command.js';
+
+export interface RotatedKey extends IssuedKey {
+  revokedKeyId: string;
+}
+
+export class RotateAgentKeyCommand extends Command<RotatedKey> {
+  constructor(
+    readonly agentId: string,
+    readonly oldKeyId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** Revokes the old key and issues its replacement in one append: never zero keys, never both. */
+@CommandHandler(RotateAgentKeyCommand)
+export class RotateAgentKeyHandler implements ICommandHandler<RotateAgentKeyCommand> {
+  constructor(private readonly repository: AggregateRepository) {}
+
+  async execute({ agentId, oldKeyId, context }: RotateAgentKeyCommand): Promise<RotatedKey> {
+    const { keyId, key, keyHash } = generateApiKey();
+    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+      decideAgent(state, { type: 'RotateAgentKey', agentId, oldKeyId, newKeyId: keyId, newKeyHash: keyHash, actor: context.actor }), context);
+    return { keyId, key, revokedKeyId: oldKeyId };
+  }
+}

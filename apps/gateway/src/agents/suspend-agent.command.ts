@@ -1,0 +1,29 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { agentStreamId, decideAgent, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { AgentsReadModel, type AgentView } from '../read-models/agents.read-model.js';
+import { agentAggregate } from './agent.aggregate.js';
+
+export class SuspendAgentCommand extends Command<AgentView> {
+  constructor(
+    readonly agentId: string,
+    readonly reason: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(SuspendAgentCommand)
+export class SuspendAgentHandler implements ICommandHandler<SuspendAgentCommand> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly agents: AgentsReadModel,
+  ) {}
+
+  async execute({ agentId, reason, context }: SuspendAgentCommand): Promise<AgentView> {
+    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+      decideAgent(state, { type: 'SuspendAgent', agentId, reason, actor: context.actor }), context);
+    return (await this.agents.get(agentId)) ?? Promise.reject(new NotFoundError('agent', agentId));
+  }
+}

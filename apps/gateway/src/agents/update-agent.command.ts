@@ -1,0 +1,30 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { agentStreamId, decideAgent, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { AgentsReadModel, type AgentView } from '../read-models/agents.read-model.js';
+import { agentAggregate } from './agent.aggregate.js';
+import type { UpdateAgentDto } from './dto/update-agent.dto.js';
+
+export class UpdateAgentCommand extends Command<AgentView> {
+  constructor(
+    readonly agentId: string,
+    readonly input: UpdateAgentDto,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(UpdateAgentCommand)
+export class UpdateAgentHandler implements ICommandHandler<UpdateAgentCommand> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly agents: AgentsReadModel,
+  ) {}
+
+  async execute({ agentId, input, context }: UpdateAgentCommand): Promise<AgentView> {
+    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+      decideAgent(state, { type: 'UpdateAgent', agentId, ...input, actor: context.actor }), context);
+    return (await this.agents.get(agentId)) ?? Promise.reject(new NotFoundError('agent', agentId));
+  }
+}

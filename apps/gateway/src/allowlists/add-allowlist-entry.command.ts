@@ -1,0 +1,42 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { agentStreamId, allowlistStreamId, decideAllowlist, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { agentAggregate } from '../agents/agent.aggregate.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
+import { allowlistAggregate } from './allowlist.aggregate.js';
+import type { CreateAllowlistEntryDto } from './dto/create-allowlist-entry.dto.js';
+
+export class AddAllowlistEntryCommand extends Command<AllowlistEntryView> {
+  constructor(
+    readonly input: CreateAllowlistEntryDto,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(AddAllowlistEntryCommand)
+export class AddAllowlistEntryHandler implements ICommandHandler<AddAllowlistEntryCommand> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly entries: AllowlistsReadModel,
+  ) {}
+
+  async execute({ input, context }: AddAllowlistEntryCommand): Promise<AllowlistEntryView> {
+    const agentId = input.agentId.toLowerCase();
+    const { state: agent } = await this.repository.load(agentStreamId(agentId), agentAggregate);
+    const entryId = randomUUID();
+    await this.repository.execute(allowlistStreamId(agentId), allowlistAggregate(agentId), (state) =>
+      decideAllowlist(state, {
+        type: 'AddAllowlistEntry',
+        entryId,
+        agentId,
+        agent,
+        pattern: input.pattern,
+        patternType: input.patternType,
+        actor: context.actor,
+      }), context);
+    return (await this.entries.get(entryId)) ?? Promise.reject(new NotFoundError('allowlist entry', entryId));
+  }
+}

@@ -1,0 +1,6 @@
+import { evolveAllowlist, initialAllowlistState, type AllowlistEvent, type AllowlistState } from '../../../../libs/domain/src/index.js';
+import type { Aggregate } from '../event-sourcing/aggregate-repository.js';
+
+export function allowlistAggregate(agentId: string): Aggregate<AllowlistState, AllowlistEvent> {
+  return { initial: initialAllowlistState(agentId), evolve: evolveAllowlist };
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { NotFoundError } from '../../../../libs/domain/src/index.js';
+import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { CommandCtx } from '../http/command-context.decorator.js';
+import { UuidParam } from '../http/uuid-param.pipe.js';
+import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
+import type { Page } from '../read-models/page-cursor.js';
+import { AddAllowlistEntryCommand } from './add-allowlist-entry.command.js';
+import { AllowlistTester, type AllowlistTestResult } from './allowlist-tester.js';
+import { CreateAllowlistEntryDto } from './dto/create-allowlist-entry.dto.js';
+import { ListAllowlistQuery } from './dto/list-allowlist.query.js';
+import { TestAllowlistDto } from './dto/test-allowlist.dto.js';
+import { RemoveAllowlistEntryCommand } from './remove-allowlist-entry.command.js';
+
+const uuid = new UuidParam('entryId');
+
+@ApiTags('allowlists')
+@ApiBearerAuth()
+@Controller('v1/allowlists')
+export class AllowlistsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly entries: AllowlistsReadModel,
+    private readonly tester: AllowlistTester,
+  ) {}
+
+  @Post()
+  create(@Body() body: CreateAllowlistEntryDto, @CommandCtx() ctx: CommandContext): Promise<AllowlistEntryView> {
+    return this.commands.execute(new AddAllowlistEntryCommand(body, ctx));
+  }
+
+  @Post('test')
+  @HttpCode(200)
+  test(@Body() body: TestAllowlistDto): Promise<AllowlistTestResult> {
+    return this.tester.test(body.agentId, body.url);
+  }
+
+  @Get()
+  list(@Query() query: ListAllowlistQuery): Promise<Page<AllowlistEntryView>> {
+    return this.entries.list(query);
+  }
+
+  @Get(':entryId')
+  async get(@Param('entryId', uuid) entryId: string): Promise<AllowlistEntryView> {
+    return (await this.entries.get(entryId)) ?? notFound(entryId);
+  }
+
+  @Delete(':entryId')
+  remove(@Param('entryId', uuid) entryId: string, @CommandCtx() ctx: CommandContext): Promise<AllowlistEntryView> {
+    return this.commands.execute(new RemoveAllowlistEntryCommand(entryId, ctx));
+  }
+}
+
+function notFound(entryId: string): never {
+  throw new NotFoundError('allowlist entry', entryId);
+}

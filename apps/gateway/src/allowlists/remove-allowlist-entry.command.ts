@@ -1,0 +1,31 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { allowlistStreamId, decideAllowlist, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
+import { allowlistAggregate } from './allowlist.aggregate.js';
+
+export class RemoveAllowlistEntryCommand extends Command<AllowlistEntryView> {
+  constructor(
+    readonly entryId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RemoveAllowlistEntryCommand)
+export class RemoveAllowlistEntryHandler implements ICommandHandler<RemoveAllowlistEntryCommand> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly entries: AllowlistsReadModel,
+  ) {}
+
+  async execute({ entryId, context }: RemoveAllowlistEntryCommand): Promise<AllowlistEntryView> {
+    // The read model says which agent's stream holds the entry; the stream then decides.
+    const entry = await this.entries.get(entryId);
+    if (!entry) throw new NotFoundError('allowlist entry', entryId);
+    await this.repository.execute(allowlistStreamId(entry.agentId), allowlistAggregate(entry.agentId), (state) =>
+      decideAllowlist(state, { type: 'RemoveAllowlistEntry', entryId, actor: context.actor }), context);
+    return (await this.entries.get(entryId)) ?? Promise.reject(new NotFoundError('allowlist entry', entryId));
+  }
+}

@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ConflictError, DomainError } from '../../../../libs/domain/src/index.js';
+import {
+  WrongExpectedVersionError,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '../../../../libs/event-store/src/index.js';
+import { EVENT_STORE } from '../injection-tokens.js';
+import { projectAdminEvents } from '../read-models/admin.projection.js';
+
+/** The shape every domain event has: a discriminating type, a schema version and JSON data. */
+export interface DomainEventLike {
+  type: string;
+  schemaVersion: number;
+  data: object;
+}
+
+export interface Aggregate<S, E extends DomainEventLike> {
+  initial: S;
+  evolve: (state: S, event: E) => S;
+}
+
+export interface CommandContext {
+  actor: string;
+  correlationId: string;
+}
+
+export interface Decided<S> {
+  state: S;
+  recorded: RecordedEvent[];
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Load → decide → append with the loaded version as the expected one. Another writer winning
+ * the race makes the append fail with WrongExpectedVersion: reload and decide again, a few
+ * times, then report a conflict rather than spin.
+ */
+@Injectable()
+export class AggregateRepository {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async load<S, E extends DomainEventLike>(streamId: string, aggregate: Aggregate<S, E>): Promise<{ state: S; version: bigint }> {
+    const events = await this.store.readStream(streamId);
+    let state = aggregate.initial;
+    for (const event of events) state = aggregate.evolve(state, toDomainEvent<E>(event));
+    return { state, version: BigInt(events.length) };
+  }
+
+  async execute<S, E extends DomainEventLike>(
+    streamId: string,
+    aggregate: Aggregate<S, E>,
+    decide: (state: S) => E[] | DomainError,
+    context: CommandContext,
+  ): Promise<Decided<S>> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const { state, version } = await this.load(streamId, aggregate);
+      const decision = decide(state);
+      if (decision instanceof DomainError) throw decision;
+      if (decision.length === 0) return { state, recorded: [] };
+
+      const newEvents: NewEvent[] = decision.map((event) => ({
+        eventId: randomUUID(),
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data as Record<string, unknown>,
+        metadata: { actor: context.actor, correlationId: context.correlationId },
+      }));
+      let recorded: RecordedEvent[] = [];
+      try {
+        await this.store.append(streamId, newEvents, {
+          expected: version === 0n ? 'no_stream' : version,
+          inTransaction: async (tx, _result, events) => {
+            recorded = [...events];
+            await projectAdminEvents(tx, events);
+          },
+        });
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError && attempt < MAX_ATTEMPTS) continue;
+        if (error instanceof WrongExpectedVersionError) {
+          throw new ConflictError(`${streamId} kept changing concurrently; retry the request`);
+        }
+        throw error;
+      }
+      return { state: decision.reduce(aggregate.evolve, state), recorded };
+    }
+    throw new ConflictError(`${streamId} kept changing concurrently; retry the request`);
+  }
+}
+
+function toDomainEvent<E extends DomainEventLike>(event: RecordedEvent): E {
+  return { type: event.type, schemaVersion: event.schemaVersion, data: event.data } as unknown as E;
+}

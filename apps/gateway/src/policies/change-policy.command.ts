@@ -1,0 +1,33 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import { budgetStreamId, decideBudgetPolicy, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
+import { budgetAggregate } from './budget.aggregate.js';
+import type { UpdatePolicyDto } from './dto/update-policy.dto.js';
+import { PolicyLocation } from './policy-location.js';
+
+export class ChangePolicyCommand extends Command<PolicyView> {
+  constructor(
+    readonly policyId: string,
+    readonly input: UpdatePolicyDto,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ChangePolicyCommand)
+export class ChangePolicyHandler implements ICommandHandler<ChangePolicyCommand> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly location: PolicyLocation,
+    private readonly policies: PoliciesReadModel,
+  ) {}
+
+  async execute({ policyId, input, context }: ChangePolicyCommand): Promise<PolicyView> {
+    const root = await this.location.rootAgentOf(policyId);
+    await this.repository.execute(budgetStreamId(root), budgetAggregate(root), (state) =>
+      decideBudgetPolicy(state, { type: 'ChangePolicy', policyId, ...input, actor: context.actor }), context);
+    return (await this.policies.get(policyId)) ?? Promise.reject(new NotFoundError('policy', policyId));
+  }
+}

@@ -1,0 +1,41 @@
+import { InvalidCursorError } from './invalid-cursor.error.js';
+
+/** Keyset pagination over (created_at, id): stable while rows are added. */
+export interface PageCursor {
+  createdAt: string;
+  id: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+export function encodeCursor(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
+}
+
+export function decodeCursor(text: string): PageCursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) {
+      return { createdAt, id };
+    }
+  } catch {
+    // fall through: any undecodable cursor is the caller's mistake
+  }
+  throw new InvalidCursorError();
+}
+
+/** Fetch limit + 1 rows; the extra one only tells whether there is a next page. */
+export function toPage<R, T>(rows: R[], limit: number, toItem: (row: R) => T, keyOf: (row: R) => PageCursor): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  return {
+    items: kept.map(toItem),
+    nextCursor: more ? encodeCursor(keyOf(kept[kept.length - 1])) : null,
+  };
+}

@@ -1,0 +1,38 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { LogLevel } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AppModule, type GatewayDependencies } from '../app.module.js';
+import { ErrorResponseFilter } from '../http/error-response.filter.js';
+import { requestValidationPipe } from '../http/request-validation.pipe.js';
+
+const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Builds the Nest app (not listening yet) around an opened store. */
+export async function createGatewayApp(deps: GatewayDependencies, logLevels: LogLevel[] = ['error', 'warn']): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ genReqId: () => randomUUID(), bodyLimit: ADMIN_BODY_LIMIT_BYTES });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(deps), adapter, { logger: logLevels });
+  app.useGlobalFilters(new ErrorResponseFilter());
+  app.useGlobalPipes(requestValidationPipe());
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Caracal-Request-Id', request.id);
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Caracal Core admin API')
+      .setDescription('Agents, budget policies and allowlists. Money is a decimal string.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  // Served by Fastify directly: the document is public and must not depend on the admin guard.
+  fastify.get('/v1/openapi.json', async () => document);
+
+  await app.init();
+  return app;
+}

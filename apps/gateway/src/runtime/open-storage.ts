@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import type { CaracalConfig } from '../../../../libs/config/src/index.js';
+import {
+  createPostgresClient,
+  openPgliteClient,
+  runMigrations,
+  SqlEventStore,
+  type SqlClient,
+} from '../../../../libs/event-store/src/index.js';
+
+export interface Storage {
+  client: SqlClient;
+  store: SqlEventStore;
+  /** Where the data lives, for the startup banner (never includes credentials). */
+  location: string;
+}
+
+/** Opens the profile's database, applies pending migrations, and wraps it in the event store. */
+export async function openStorage(config: CaracalConfig): Promise<Storage> {
+  let client: SqlClient;
+  let location: string;
+  if (config.profile === 'embedded') {
+    const dataDir = join(config.dataDir, 'pgdata');
+    client = await openPgliteClient({ dataDir });
+    location = `PGlite at ${dataDir}`;
+  } else {
+    const url = config.database.url as string;
+    client = createPostgresClient({
+      connectionString: url,
+      max: config.database.poolSize + config.database.maxOverflow,
+      connectionTimeoutMillis: config.database.connectionTimeoutMillis,
+      applicationName: 'caracal-gateway',
+    });
+    location = `PostgreSQL at ${redactUrl(url)}`;
+  }
+  try {
+    await runMigrations(client);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return { client, store: new SqlEventStore(client), location };
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = parsed.password ? '***' : '';
+    return parsed.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

@@ -1,0 +1,46 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { LogLevel } from '@nestjs/common';
+import type { CaracalConfig } from '../../../../libs/config/src/index.js';
+import { resolveAdminToken } from './admin-token.js';
+import { createGatewayApp } from './create-gateway-app.js';
+import { openStorage } from './open-storage.js';
+
+export interface RunningGateway {
+  url: string;
+  app: NestFastifyApplication;
+  adminTokenSource: string;
+  storageLocation: string;
+  close(): Promise<void>;
+}
+
+/** Opens storage, builds the app, listens; the embedded profile tells the CLI where it is. */
+export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]): Promise<RunningGateway> {
+  const { token, source } = resolveAdminToken(config);
+  const storage = await openStorage(config);
+  let app: NestFastifyApplication;
+  try {
+    app = await createGatewayApp({ client: storage.client, store: storage.store, adminToken: token }, logLevels);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await storage.client.close();
+    throw error;
+  }
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  if (config.profile === 'embedded') {
+    writeFileSync(join(config.dataDir, 'gateway.json'), `${JSON.stringify({ url, pid: process.pid }, null, 2)}\n`);
+  }
+  return {
+    url,
+    app,
+    adminTokenSource: source,
+    storageLocation: storage.location,
+    async close() {
+      await app.close();
+      await storage.client.close();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './config.error.js';
+
+export type Profile = 'embedded' | 'production';
+
+export interface DatabaseConfig {
+  url: string | null;
+  poolSize: number;
+  /** Extra connections allowed above poolSize under burst (runbook `database.max_overflow`). */
+  maxOverflow: number;
+  readReplicaUrl: string | null;
+  connectionTimeoutMillis: number;
+}
+
+export interface CaracalConfig {
+  profile: Profile;
+  host: string;
+  port: number;
+  /** Embedded profile: PGlite data, admin token and gateway.json live here. */
+  dataDir: string;
+  database: DatabaseConfig;
+  /** null in the embedded profile until the data dir provides one. */
+  adminToken: string | null;
+}
+
+interface YamlConfig {
+  profile?: unknown;
+  host?: unknown;
+  port?: unknown;
+  data_dir?: unknown;
+  admin_token?: unknown;
+  database?: {
+    url?: unknown;
+    pool_size?: unknown;
+    max_overflow?: unknown;
+    read_replica_url?: unknown;
+    connection_timeout_ms?: unknown;
+  };
+}
+
+/**
+ * Environment variables win over the optional YAML file named by CARACAL_CONFIG, which wins over
+ * defaults. Choosing `production` is explicit or implied by DATABASE_URL; everything else runs
+ * embedded so that `npm start` needs no services.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig {
+  const file = env.CARACAL_CONFIG ? readYaml(env.CARACAL_CONFIG) : {};
+  const db = file.database ?? {};
+
+  const databaseUrl = text(env.DATABASE_URL, 'DATABASE_URL') ?? text(db.url, 'database.url');
+  const profile = parseProfile(env.CARACAL_PROFILE ?? file.profile ?? (databaseUrl ? 'production' : 'embedded'));
+  if (profile === 'production' && !databaseUrl) {
+    throw new ConfigError('DATABASE_URL', 'the production profile needs DATABASE_URL (or database.url in CARACAL_CONFIG)');
+  }
+
+  return {
+    profile,
+    host: text(env.CARACAL_HOST, 'CARACAL_HOST') ?? text(file.host, 'host') ?? (profile === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
+    port: integer(env.CARACAL_PORT ?? file.port, 'CARACAL_PORT', 8443, 0, 65535),
+    dataDir: resolve(text(env.CARACAL_DATA_DIR, 'CARACAL_DATA_DIR') ?? text(file.data_dir, 'data_dir') ?? '.caracal'),
+    database: {
+      url: databaseUrl,
+      poolSize: integer(env.CARACAL_DATABASE_POOL_SIZE ?? db.pool_size, 'database.pool_size', 10, 1, 1000),
+      maxOverflow: integer(env.CARACAL_DATABASE_MAX_OVERFLOW ?? db.max_overflow, 'database.max_overflow', 0, 0, 1000),
+      readReplicaUrl: text(env.CARACAL_DATABASE_READ_REPLICA_URL, 'CARACAL_DATABASE_READ_REPLICA_URL') ?? text(db.read_replica_url, 'database.read_replica_url'),
+      connectionTimeoutMillis: integer(env.CARACAL_DATABASE_CONNECT_TIMEOUT_MS ?? db.connection_timeout_ms, 'database.connection_timeout_ms', 5000, 100, 120000),
+    },
+    adminToken: text(env.CARACAL_ADMIN_TOKEN, 'CARACAL_ADMIN_TOKEN') ?? text(file.admin_token, 'admin_token'),
+  };
+}
+
+function readYaml(path: string): YamlConfig {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('CARACAL_CONFIG', `cannot read ${path}: ${(error as Error).message}`);
+  }
+  const parsed: unknown = parseYaml(raw);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('CARACAL_CONFIG', `${path} must hold a YAML mapping`);
+  }
+  return parsed as YamlConfig;
+}
+
+function parseProfile(value: unknown): Profile {
+  if (value === 'embedded' || value === 'production') return value;
+  throw new ConfigError('CARACAL_PROFILE', `must be "embedded" or "production", got ${JSON.stringify(value)}`);
+}
+
+function text(value: unknown, name: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw new ConfigError(name, 'must be a string');
+  return value;
+}
+
+function integer(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}

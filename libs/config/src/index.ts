@@ -1,0 +1,2 @@
+export * from './caracal-config.js';
+export * from './config.error.js';

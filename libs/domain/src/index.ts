@@ -1,0 +1,40 @@
+// The public surface of the domain. Everything a handler, the gateway or a projection needs.
+
+import type { AgentEvent } from './agent/agent.events.js';
+import type { AllowlistEvent } from './allowlist/allowlist.events.js';
+import type { BudgetEvent } from './budget/budget.events.js';
+
+export type { Decision } from './decision.js';
+export { DomainError } from './errors/domain-error.js';
+export { ValidationError, type ValidationIssue } from './errors/validation-error.js';
+export { NotFoundError } from './errors/not-found-error.js';
+export { ConflictError } from './errors/conflict-error.js';
+export { UnexpectedEventError } from './errors/unexpected-event-error.js';
+export { agentStreamId, allowlistStreamId, budgetStreamId } from './streams.js';
+
+export type * from './agent/agent.commands.js';
+export type * from './agent/agent.events.js';
+export { initialAgentState, type AgentKeyState, type AgentState, type AgentStatus } from './agent/agent.state.js';
+export { evolveAgent } from './agent/agent.evolve.js';
+export { MAX_DELEGATION_DEPTH, decideAgent } from './agent/agent.decide.js';
+
+export type * from './budget/budget.commands.js';
+export type * from './budget/budget.events.js';
+export { initialBudgetState, type BudgetState, type PolicyState } from './budget/budget.state.js';
+export { TIME_WINDOWS, WINDOW_TYPES, type PolicyTerms, type TimeWindow, type WindowType } from './budget/policy-terms.js';
+export { evolveBudget } from './budget/budget.evolve.js';
+export { decideBudgetPolicy } from './budget/budget-policy.decide.js';
+
+export type * from './allowlist/allowlist.commands.js';
+export type * from './allowlist/allowlist.events.js';
+export { initialAllowlistState, type AllowlistEntry, type AllowlistState } from './allowlist/allowlist.state.js';
+export { evolveAllowlist } from './allowlist/allowlist.evolve.js';
+export { decideAllowlist } from './allowlist/allowlist.decide.js';
+export { PATTERN_MAX_LENGTH, PATTERN_TYPES, type PatternType } from './allowlist/allowlist-pattern.js';
+export { InvalidPatternError } from './allowlist/invalid-pattern.error.js';
+export { InvalidUrlError } from './allowlist/invalid-url.error.js';
+export { normaliseUrl } from './allowlist/url.normalise.js';
+export { compileAllowlist, matchAllowlist, type AllowlistMatch, type AllowlistMatcher } from './allowlist/allowlist.match.js';
+
+/** Every event the domain records. */
+export type DomainEvent = AgentEvent | BudgetEvent | AllowlistEvent;

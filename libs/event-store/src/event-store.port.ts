@@ -1,0 +1,104 @@
+import type { SqlExecutor } from './sql-client.js';
+
+/** What the writer expects the stream to be before its append. A bigint is an exact version. */
+export type ExpectedState = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+export interface EventMetadata {
+  correlationId?: string;
+  causationId?: string;
+  actor?: string;
+  [key: string]: unknown;
+}
+
+export interface NewEvent {
+  eventId: string; // uuid, unique across the log; the idempotency key of a retried append
+  type: string;
+  schemaVersion: number;
+  data: Record<string, unknown>; // JSON: strings, integers, booleans, null, objects, arrays
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent extends NewEvent {
+  streamId: string;
+  streamPosition: bigint; // 1-based
+  globalPosition: bigint;
+  transactionId: bigint; // xid8 of the appending transaction
+  recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** The stream's version after the append (= stream position of the last event). */
+  nextExpectedVersion: bigint;
+  firstGlobalPosition: bigint;
+  lastGlobalPosition: bigint;
+  transactionId: bigint;
+}
+
+export interface AppendOptions {
+  expected: ExpectedState;
+  /**
+   * Runs inside the append's transaction after the events are inserted, so an inline
+   * projection commits (or fails) together with the events.
+   */
+  inTransaction?: (tx: SqlExecutor, result: AppendResult, events: readonly RecordedEvent[]) => Promise<void>;
+}
+
+/** A global-log checkpoint: (transaction id, global position) of the last event handled. */
+export interface GlobalCheckpoint {
+  transactionId: bigint;
+  globalPosition: bigint;
+}
+
+export const START_OF_LOG: GlobalCheckpoint = { transactionId: 0n, globalPosition: 0n };
+
+export interface ReadStreamOptions {
+  direction?: 'forward' | 'backward';
+  /** forward: first version to return (default 1); backward: last version (default: the end). */
+  fromVersion?: bigint;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  after: GlobalCheckpoint;
+  maxCount?: number;
+}
+
+export interface Subscription {
+  /** Stops after the batch in hand; resolves when stopped. */
+  stop(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  from: GlobalCheckpoint;
+  batchSize?: number;
+  /** Backstop poll when no NOTIFY arrives. */
+  pollIntervalMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface AggregateSnapshot {
+  streamId: string;
+  version: bigint;
+  snapshotType: string;
+  state: unknown; // JSON
+}
+
+export interface EventStore {
+  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Stream version, or 0n when the stream does not exist. */
+  streamVersion(streamId: string): Promise<bigint>;
+  /** Gap-free: never returns an event while an earlier-committing transaction may still add one before it. */
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Checkpoint of the last event readAll can return now (START_OF_LOG when there is none). */
+  headCheckpoint(): Promise<GlobalCheckpoint>;
+  /** How many events readAll would still return after this checkpoint (consumer lag). */
+  countEventsAfter(after: GlobalCheckpoint): Promise<bigint>;
+  /** Catch-up then live; handler batches are delivered in order, one at a time. */
+  subscribeAll(
+    handler: (events: readonly RecordedEvent[]) => Promise<void>,
+    options: SubscribeOptions,
+  ): Subscription;
+  saveSnapshot(snapshot: AggregateSnapshot): Promise<void>;
+  loadSnapshot(streamId: string, snapshotType: string): Promise<AggregateSnapshot | null>;
+}

@@ -1,0 +1,15 @@
+export * from './event-store.port.js';
+export * from './event-store.errors.js';
+export type { SqlBackend, SqlClient, SqlExecutor } from './sql-client.js';
+export { SqlEventStore, EVENTS_CHANNEL } from './sql-event-store.js';
+export { createPostgresClient, type PostgresClientOptions } from './postgres-client.js';
+export { openPgliteClient, type PgliteClientOptions } from './pglite-client.js';
+export {
+  runMigrations,
+  pendingMigrations,
+  findMigrationsDirectory,
+  MigrationChecksumMismatchError,
+  type MigrationOptions,
+  type MigrationResult,
+} from './migrations.js';
+export { isConnectionFailure } from './connection-failure.js';

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import {
+  createTestDatabase,
+  shouldRunPostgresTests,
+  type TestDatabase,
+} from '../../../test/support/postgres-test-database.js';
+import { StoreUnavailableError } from './event-store.errors.js';
+import { runMigrations } from './migrations.js';
+import { createPostgresClient } from './postgres-client.js';
+import type { SqlClient } from './sql-client.js';
+import { SqlEventStore } from './sql-event-store.js';
+import { describeEventStoreConformance } from './testing/event-store-conformance.js';
+
+// jest.config.js's per-project testTimeout is not applied by Jest (a global-only option).
+jest.setTimeout(120_000);
+
+const runPostgres = await shouldRunPostgresTests('PostgreSQL event store tests');
+const describePostgres = runPostgres ? describe : describe.skip;
+
+describePostgres('PostgreSQL event store', () => {
+  let database: TestDatabase;
+  let client: SqlClient;
+
+  describeEventStoreConformance('PostgreSQL', {
+    backend: 'postgres',
+    async open() {
+      database = await createTestDatabase('event_store');
+      client = createPostgresClient({ connectionString: database.url, max: 10 });
+      await runMigrations(client);
+      return { client, store: new SqlEventStore(client) };
+    },
+    async close() {
+      await client?.close();
+      await database?.drop();
+    },
+  });
+
+  describe('migrations on PostgreSQL', () => {
+    let fresh: TestDatabase;
+    beforeAll(async () => {
+      fresh = await createTestDatabase('event_store_migrate');
+    });
+    afterAll(async () => {
+      await fresh?.drop();
+    });
+
+    it('two processes migrating one fresh database at once: one applies, the other waits and finds nothing to do', async () => {
+      const clients = [0, 1].map(() => createPostgresClient({ connectionString: fresh.url, max: 1 }));
+      try {
+        const results = await Promise.all(clients.map((migrating) => runMigrations(migrating)));
+        const applied = results.map((result) => result.applied).sort((a, b) => b.length - a.length);
+        expect(applied[0]).toContain('001_event_store');
+        expect(applied[1]).toEqual([]);
+        expect(results[0].current).toEqual(results[1].current);
+      } finally {
+        await Promise.all(clients.map((migrating) => migrating.close()));
+      }
+    });
+  });
+
+  describe('an unreachable server', () => {
+    it('surfaces as StoreUnavailableError, from queries, transactions and appends', async () => {
+      const unreachable = createPostgresClient({
+        connectionString: 'postgres://postgres@127.0.0.1:1/none',
+        connectionTimeoutMillis: 1_000,
+        onBackgroundError: () => undefined,
+      });
+      try {
+        await expect(unreachable.query('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(unreachable.transaction(async () => 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+        const store = new SqlEventStore(unreachable);
+        const event = { eventId: crypto.randomUUID(), type: 'T', schemaVersion: 1, data: {}, metadata: {} };
+        await expect(store.append('s', [event], { expected: 'any' })).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(unreachable.listen('caracal_events', () => undefined)).rejects.toBeInstanceOf(StoreUnavailableError);
+      } finally {
+        await unreachable.close();
+      }
+    });
+
+    it('a dropped database surfaces as StoreUnavailableError', async () => {
+      const doomed = await createTestDatabase('event_store_doomed');
+      const doomedClient = createPostgresClient({ connectionString: doomed.url, onBackgroundError: () => undefined });
+      try {
+        await doomedClient.query('SELECT 1');
+        await doomed.drop();
+        await expect(doomedClient.query('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError);
+      } finally {
+        await doomedClient.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,22 @@
+/**
+ * The one SQL surface shared by the event store and the read models, so the same SQL runs on
+ * PostgreSQL (pg Pool) and on PGlite (embedded). Parameters use $1..$n. int8/xid8 columns come
+ * back as strings on both backends: callers convert with BigInt() explicitly.
+ */
+export interface SqlExecutor {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: R[]; rowCount: number }>;
+}
+
+export type SqlBackend = 'postgres' | 'pglite';
+
+export interface SqlClient extends SqlExecutor {
+  readonly backend: SqlBackend;
+  /** Runs fn in one transaction (BEGIN/COMMIT; ROLLBACK and rethrow on error). */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** LISTEN on a channel; returns an unlisten function. Postgres uses a dedicated client. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,562 @@
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { IdempotencyConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
+import type { AppendResult, EventStore, ExpectedState, GlobalCheckpoint, NewEvent, RecordedEvent } from '../event-store.port.js';
+import {
+  findMigrationsDirectory,
+  MigrationChecksumMismatchError,
+  pendingMigrations,
+  runMigrations,
+} from '../migrations.js';
+import type { SqlBackend, SqlClient } from '../sql-client.js';
+
+export interface ConformanceContext {
+  client: SqlClient;
+  store: EventStore;
+}
+
+export interface ConformanceSetup {
+  backend: SqlBackend;
+  /** Opens a migrated store; called once per suite (opening PGlite takes seconds). */
+  open(): Promise<ConformanceContext>;
+  /** Closes the store and removes its database. */
+  close(): Promise<void>;
+}
+
+const DEADLINE_MS = 10_000;
+// Opening PGlite takes seconds, more on a busy 2-core machine; the 10,000-event setup too.
+const SETUP_TIMEOUT_MS = 120_000;
+
+/**
+ * The behaviour every EventStore must have, run against each backend. Tests share one database,
+ * so each uses stream ids of its own and filters the global log down to them.
+ */
+export function describeEventStoreConformance(name: string, setup: ConformanceSetup): void {
+  describe(`event store conformance: ${name}`, () => {
+    let client: SqlClient;
+    let store: EventStore;
+
+    beforeAll(async () => {
+      ({ client, store } = await setup.open());
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS conformance_projection (event_id uuid PRIMARY KEY, stream_id text NOT NULL, position bigint NOT NULL)',
+      );
+    }, SETUP_TIMEOUT_MS);
+
+    afterAll(async () => {
+      await setup.close();
+    }, SETUP_TIMEOUT_MS);
+
+    describe('migrations', () => {
+      it('are idempotent: a second run applies nothing and nothing is pending', async () => {
+        const again = await runMigrations(client);
+        expect(again.applied).toEqual([]);
+        expect(again.current).toContain('001_event_store');
+        expect(await pendingMigrations(client)).toEqual([]);
+      });
+
+      it('apply only the new files to an existing database with events, and refuse an edited file', async () => {
+        const streamId = streamName('existing-db');
+        await store.append(streamId, [newEvent()], { expected: 'no_stream' });
+        const directory = await mkdtemp(join(tmpdir(), 'caracal-migrations-'));
+        try {
+          const source = findMigrationsDirectory();
+          for (const file of await readdir(source)) await copyFile(join(source, file), join(directory, file));
+          const table = `conformance_extra_${randomUUID().slice(0, 8)}`;
+          const extra = `999_${table}`;
+          await writeFile(join(directory, `${extra}.sql`), `CREATE TABLE ${table} (id int);`);
+
+          expect(await pendingMigrations(client, { directory })).toEqual([extra]);
+          expect((await runMigrations(client, { directory })).applied).toEqual([extra]);
+          expect((await runMigrations(client, { directory })).applied).toEqual([]);
+          expect(await store.streamVersion(streamId)).toBe(1n);
+
+          await writeFile(join(directory, `${extra}.sql`), `CREATE TABLE ${table} (id bigint);`);
+          await expect(runMigrations(client, { directory })).rejects.toBeInstanceOf(MigrationChecksumMismatchError);
+        } finally {
+          await rm(directory, { recursive: true, force: true });
+        }
+      });
+    });
+
+    describe('expected state', () => {
+      it('any: appends to a new and to an existing stream', async () => {
+        const streamId = streamName('any');
+        expect((await store.append(streamId, [newEvent()], { expected: 'any' })).nextExpectedVersion).toBe(1n);
+        expect((await store.append(streamId, [newEvent(), newEvent()], { expected: 'any' })).nextExpectedVersion).toBe(3n);
+      });
+
+      it('no_stream: appends to a new stream, refuses an existing one', async () => {
+        const streamId = streamName('no-stream');
+        expect((await store.append(streamId, [newEvent()], { expected: 'no_stream' })).nextExpectedVersion).toBe(1n);
+        await expectWrongVersion(store.append(streamId, [newEvent()], { expected: 'no_stream' }), streamId, 'no_stream', 1n);
+      });
+
+      it('stream_exists: refuses a new stream, appends to an existing one', async () => {
+        const streamId = streamName('exists');
+        await expectWrongVersion(store.append(streamId, [newEvent()], { expected: 'stream_exists' }), streamId, 'stream_exists', 0n);
+        expect(await store.streamVersion(streamId)).toBe(0n);
+        await store.append(streamId, [newEvent()], { expected: 'any' });
+        expect((await store.append(streamId, [newEvent()], { expected: 'stream_exists' })).nextExpectedVersion).toBe(2n);
+      });
+
+      it('exact n: appends at the version, refuses any other', async () => {
+        const streamId = streamName('exact');
+        await expectWrongVersion(store.append(streamId, [newEvent()], { expected: 3n }), streamId, '3', 0n);
+        expect((await store.append(streamId, [newEvent(), newEvent()], { expected: 0n })).nextExpectedVersion).toBe(2n);
+        expect((await store.append(streamId, [newEvent()], { expected: 2n })).nextExpectedVersion).toBe(3n);
+        await expectWrongVersion(store.append(streamId, [newEvent()], { expected: 2n }), streamId, '2', 3n);
+        await expectWrongVersion(store.append(streamId, [newEvent()], { expected: 4n }), streamId, '4', 3n);
+        expect(await store.streamVersion(streamId)).toBe(3n);
+      });
+    });
+
+    describe('append', () => {
+      it('returns positions and records every field', async () => {
+        const streamId = streamName('fields');
+        const events = [
+          newEvent('Opened', { amount: '100.000000000', nested: { list: [1, 'two', null, true] }, text: 'žluť 🐆' }),
+          newEvent('Closed', {}),
+        ];
+        const result = await store.append(streamId, events, { expected: 'no_stream' });
+        expect(result.nextExpectedVersion).toBe(2n);
+        expect(result.lastGlobalPosition).toBeGreaterThan(result.firstGlobalPosition);
+        const read = await store.readStream(streamId);
+        expect(read.map(withoutStorageFields)).toEqual(events);
+        expect(read.map((event) => event.streamPosition)).toEqual([1n, 2n]);
+        expect(read.map((event) => event.globalPosition)).toEqual([result.firstGlobalPosition, result.lastGlobalPosition]);
+        expect(read.every((event) => event.transactionId === result.transactionId && event.streamId === streamId)).toBe(true);
+        expect(read[0].recordedAt).toBeInstanceOf(Date);
+      });
+
+      it('is atomic: an append that fails on its last event leaves nothing, not even the stream', async () => {
+        const taken = newEvent();
+        await store.append(streamName('atomic-other'), [taken], { expected: 'no_stream' });
+        const streamId = streamName('atomic');
+        await expect(store.append(streamId, [newEvent(), newEvent(), taken], { expected: 'no_stream' })).rejects.toBeInstanceOf(
+          IdempotencyConflictError,
+        );
+        const invalid = { ...newEvent(), eventId: 'not-a-uuid' };
+        await expect(store.append(streamId, [newEvent(), invalid], { expected: 'any' })).rejects.toThrow();
+        expect(await store.readStream(streamId)).toEqual([]);
+        expect(await store.streamVersion(streamId)).toBe(0n);
+      });
+
+      it('refuses an empty append and an append with the same event id twice', async () => {
+        const streamId = streamName('invalid');
+        const event = newEvent();
+        await expect(store.append(streamId, [], { expected: 'any' })).rejects.toBeInstanceOf(RangeError);
+        await expect(store.append(streamId, [event, event], { expected: 'any' })).rejects.toBeInstanceOf(RangeError);
+      });
+
+      it('8 concurrent appenders with exact versions and retry: one winner per version, no duplicates', async () => {
+        const streamId = streamName('contended');
+        const writers = 8;
+        const appendsPerWriter = 10;
+        const winners = new Map<bigint, number>();
+        let conflicts = 0;
+        await Promise.all(
+          Array.from({ length: writers }, async (_, writer) => {
+            for (let done = 0; done < appendsPerWriter; ) {
+              const version = await store.streamVersion(streamId);
+              try {
+                const result = await store.append(streamId, [newEvent('Appended', { writer })], { expected: version });
+                expect(winners.has(result.nextExpectedVersion)).toBe(false);
+                winners.set(result.nextExpectedVersion, writer);
+                done += 1;
+              } catch (error) {
+                if (!(error instanceof WrongExpectedVersionError)) throw error;
+                conflicts += 1;
+              }
+            }
+          }),
+        );
+        const total = writers * appendsPerWriter;
+        expect(await store.streamVersion(streamId)).toBe(BigInt(total));
+        expect([...winners.keys()].sort(compareBigint)).toEqual(range(1, total));
+        const read = await store.readStream(streamId);
+        expect(read.map((event) => event.streamPosition)).toEqual(range(1, total));
+        expect(new Set(read.map((event) => event.eventId)).size).toBe(total);
+        for (let writer = 0; writer < writers; writer += 1) {
+          expect(read.filter((event) => event.data.writer === writer)).toHaveLength(appendsPerWriter);
+        }
+        if (setup.backend === 'postgres') expect(conflicts).toBeGreaterThan(0); // they really raced
+      });
+    });
+
+    describe('idempotency', () => {
+      it('a retry with the same event ids at the same positions returns the earlier result and writes nothing', async () => {
+        const streamId = streamName('retry');
+        const events = [newEvent(), newEvent()];
+        const first = await store.append(streamId, events, { expected: 'no_stream' });
+        await store.append(streamId, [newEvent()], { expected: 2n });
+        expect(await store.append(streamId, events, { expected: 'no_stream' })).toEqual(first);
+        expect(await store.append(streamId, events, { expected: 0n })).toEqual(first);
+        expect(await store.append(streamId, events, { expected: 'any' })).toEqual(first);
+        expect(await store.streamVersion(streamId)).toBe(3n);
+      });
+
+      it('a partial match, other positions or another stream is an IdempotencyConflictError', async () => {
+        const streamId = streamName('partial');
+        const [a, b] = [newEvent(), newEvent()];
+        await store.append(streamId, [a, b], { expected: 'no_stream' });
+        await expect(store.append(streamId, [b, newEvent()], { expected: 'any' })).rejects.toBeInstanceOf(IdempotencyConflictError);
+        await expect(store.append(streamId, [b, a], { expected: 'any' })).rejects.toBeInstanceOf(IdempotencyConflictError);
+        await expect(store.append(streamId, [a, b], { expected: 1n })).rejects.toBeInstanceOf(IdempotencyConflictError);
+        const conflict = await store.append(streamName('partial-other'), [a, b], { expected: 'any' }).catch((error: unknown) => error);
+        expect(conflict).toBeInstanceOf(IdempotencyConflictError);
+        expect(conflict).toMatchObject({ eventIds: [a.eventId, b.eventId] });
+        expect(await store.streamVersion(streamId)).toBe(2n);
+      });
+
+      (setup.backend === 'pglite' ? it.skip : it)(
+        setup.backend === 'pglite'
+          ? 'a retry sent while the first attempt is still open waits for it (not possible on PGlite: one connection)'
+          : 'a retry sent while the first attempt is still open waits for it, then returns its result',
+        async () => {
+          const streamId = streamName('retry-in-flight');
+          const events = [newEvent(), newEvent()];
+          const inserted = deferred<void>('the first attempt to insert');
+          const hold = deferred<void>('the test to release the first attempt');
+          const firstAttempt = store.append(streamId, events, {
+            expected: 'no_stream',
+            inTransaction: async () => {
+              inserted.resolve();
+              await hold.promise;
+            },
+          });
+          let retry: Promise<AppendResult>;
+          try {
+            await inserted.promise;
+            retry = store.append(streamId, events, { expected: 'no_stream' });
+            await waitUntil('the retry to wait for the stream lock', async () => {
+              const { rows } = await client.query<{ waiting: string }>(
+                "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+              );
+              return rows[0].waiting === '1';
+            });
+          } finally {
+            hold.resolve();
+          }
+          const [first, retried] = await Promise.all([firstAttempt, retry]);
+          expect(retried).toEqual(first);
+          expect(await store.streamVersion(streamId)).toBe(2n);
+        },
+      );
+    });
+
+    describe('append-only', () => {
+      it('the database refuses UPDATE, DELETE and TRUNCATE on events', async () => {
+        const streamId = streamName('immutable');
+        await store.append(streamId, [newEvent('Kept', { value: 1 })], { expected: 'no_stream' });
+        await expect(client.query(`UPDATE events SET data = '{}' WHERE stream_id = $1`, [streamId])).rejects.toThrow(/append-only/);
+        await expect(client.query('DELETE FROM events WHERE stream_id = $1', [streamId])).rejects.toThrow(/append-only/);
+        await expect(client.query('TRUNCATE events')).rejects.toThrow(/append-only/);
+        expect((await store.readStream(streamId))[0].data).toEqual({ value: 1 });
+      });
+    });
+
+    describe('reading a stream', () => {
+      const streamId = streamName('large');
+      const written: NewEvent[] = [];
+
+      beforeAll(async () => {
+        for (let batch = 0; batch < 10; batch += 1) {
+          const events = Array.from({ length: 1_000 }, (_, index) =>
+            newEvent('Counted', { n: batch * 1_000 + index + 1, tags: ['a', 'b'], note: `event ${index}` }),
+          );
+          await store.append(streamId, events, { expected: BigInt(batch * 1_000) });
+          written.push(...events);
+        }
+      }, SETUP_TIMEOUT_MS);
+
+      it('reads a 10,000-event stream back identical, forward and backward', async () => {
+        const forward = await store.readStream(streamId);
+        expect(forward).toHaveLength(10_000);
+        expect(forward.map(withoutStorageFields)).toEqual(written);
+        expect(forward.map((event) => event.streamPosition)).toEqual(range(1, 10_000));
+        const backward = await store.readStream(streamId, { direction: 'backward' });
+        expect(backward.map((event) => event.eventId)).toEqual(forward.map((event) => event.eventId).reverse());
+      });
+
+      it('reads from a version with a maximum count, in both directions', async () => {
+        const forward = await store.readStream(streamId, { fromVersion: 2_500n, maxCount: 100 });
+        expect(forward.map((event) => event.streamPosition)).toEqual(range(2_500, 2_599));
+        expect(forward.map(withoutStorageFields)).toEqual(written.slice(2_499, 2_599));
+        const backward = await store.readStream(streamId, { direction: 'backward', fromVersion: 7_000n, maxCount: 50 });
+        expect(backward.map((event) => event.streamPosition)).toEqual(range(6_951, 7_000).reverse());
+        expect(await store.readStream(streamId, { fromVersion: 10_001n })).toEqual([]);
+        expect(await store.readStream(streamName('absent'))).toEqual([]);
+      });
+    });
+
+    describe('reading the global log', () => {
+      it('pages by checkpoint through every event in append order; head and lag follow', async () => {
+        const before = await store.headCheckpoint();
+        const streams = [streamName('all-a'), streamName('all-b'), streamName('all-c')];
+        const appended: string[] = [];
+        for (let index = 0; index < 25; index += 1) {
+          const event = newEvent('Paged', { index });
+          await store.append(streams[index % 3], [event], { expected: 'any' });
+          appended.push(event.eventId);
+        }
+        expect(await store.countEventsAfter(before)).toBe(25n);
+
+        const pages: RecordedEvent[][] = [];
+        let checkpoint: GlobalCheckpoint = before;
+        for (;;) {
+          const page = await store.readAll({ after: checkpoint, maxCount: 7 });
+          if (page.length === 0) break;
+          pages.push(page);
+          checkpoint = checkpointOf(page[page.length - 1]);
+        }
+        expect(pages.map((page) => page.length)).toEqual([7, 7, 7, 4]);
+        const read = pages.flat();
+        expect(read.map((event) => event.eventId)).toEqual(appended);
+        expect(read.map((event) => event.globalPosition)).toEqual([...read.map((event) => event.globalPosition)].sort(compareBigint));
+        expect(await store.headCheckpoint()).toEqual(checkpoint);
+        expect(await store.countEventsAfter(checkpoint)).toBe(0n);
+      });
+
+      (setup.backend === 'pglite' ? it.skip : it)(
+        setup.backend === 'pglite'
+          ? 'holds back a later commit while an earlier transaction is open (not possible on PGlite: one connection, transactions run one at a time)'
+          : 'holds back a later commit while an earlier transaction is open, then returns both in commit-safe order',
+        async () => {
+          const before = await store.headCheckpoint();
+          const [early, late] = [newEvent('Early'), newEvent('Late')];
+          const inserted = deferred<void>('the early append to insert');
+          const hold = deferred<void>('the test to release the early transaction');
+          const earlyAppend = store.append(streamName('gap-early'), [early], {
+            expected: 'no_stream',
+            inTransaction: async () => {
+              inserted.resolve();
+              await hold.promise;
+            },
+          });
+          const mine = (events: RecordedEvent[]) =>
+            events.filter((event) => [early.eventId, late.eventId].includes(event.eventId)).map((event) => event.eventId);
+          let lateResult: AppendResult;
+          let readWhileOpen: string[];
+          try {
+            await inserted.promise;
+            lateResult = await store.append(streamName('gap-late'), [late], { expected: 'no_stream' });
+            readWhileOpen = mine(await store.readAll({ after: before }));
+          } finally {
+            hold.resolve();
+          }
+          const earlyResult = await earlyAppend;
+
+          // The late event committed first but has the higher position: a reader that returned
+          // it now would move its checkpoint past the early event and never see that one.
+          expect(earlyResult.firstGlobalPosition).toBeLessThan(lateResult.firstGlobalPosition);
+          expect(readWhileOpen).toEqual([]);
+          expect(mine(await store.readAll({ after: before }))).toEqual([early.eventId, late.eventId]);
+        },
+      );
+    });
+
+    describe('inline projection hook', () => {
+      it('commits its writes with the events', async () => {
+        const streamId = streamName('hook');
+        const events = [newEvent(), newEvent()];
+        let seen: RecordedEvent[] = [];
+        const result = await store.append(streamId, events, {
+          expected: 'no_stream',
+          inTransaction: async (tx, appendResult, recorded) => {
+            expect(appendResult.nextExpectedVersion).toBe(2n);
+            seen = [...recorded];
+            for (const event of recorded) {
+              await tx.query('INSERT INTO conformance_projection (event_id, stream_id, position) VALUES ($1, $2, $3)', [
+                event.eventId,
+                event.streamId,
+                event.globalPosition.toString(),
+              ]);
+            }
+          },
+        });
+        expect(seen.map((event) => event.globalPosition)).toEqual([result.firstGlobalPosition, result.lastGlobalPosition]);
+        expect(await projectedIds(streamId)).toEqual(events.map((event) => event.eventId).sort());
+      });
+
+      it('rolls the append back when it throws', async () => {
+        const streamId = streamName('hook-fails');
+        const failure = new Error('projection failed');
+        await expect(
+          store.append(streamId, [newEvent()], {
+            expected: 'no_stream',
+            inTransaction: async (tx, _result, recorded) => {
+              await tx.query('INSERT INTO conformance_projection (event_id, stream_id, position) VALUES ($1, $2, 0)', [
+                recorded[0].eventId,
+                streamId,
+              ]);
+              throw failure;
+            },
+          }),
+        ).rejects.toBe(failure);
+        expect(await store.streamVersion(streamId)).toBe(0n);
+        expect(await store.readStream(streamId)).toEqual([]);
+        expect(await projectedIds(streamId)).toEqual([]);
+      });
+
+      it('does not run again for an idempotent retry', async () => {
+        const streamId = streamName('hook-retry');
+        const events = [newEvent()];
+        let calls = 0;
+        const options = { expected: 'no_stream' as ExpectedState, inTransaction: async () => void (calls += 1) };
+        await store.append(streamId, events, options);
+        await store.append(streamId, events, options);
+        expect(calls).toBe(1);
+      });
+    });
+
+    describe('subscribeAll', () => {
+      it('catches up, then delivers live events woken by the commit notification', async () => {
+        const streamId = streamName('subscribe');
+        const from = await store.headCheckpoint();
+        const catchUp = [newEvent(), newEvent(), newEvent()];
+        await store.append(streamId, catchUp, { expected: 'no_stream' });
+
+        const received: RecordedEvent[] = [];
+        const caughtUp = deferred<void>('the three catch-up events');
+        const live = deferred<void>('the two live events');
+        const subscription = store.subscribeAll(
+          async (batch) => {
+            received.push(...batch.filter((event) => event.streamId === streamId));
+            if (received.length >= 3) caughtUp.resolve();
+            if (received.length >= 5) live.resolve();
+          },
+          // A poll interval far beyond the deadline: only the notification can deliver in time.
+          { from, batchSize: 2, pollIntervalMs: 60_000 },
+        );
+        try {
+          await caughtUp.promise;
+          const liveEvents = [newEvent(), newEvent()];
+          await store.append(streamId, liveEvents, { expected: 3n });
+          await live.promise;
+          expect(received.map((event) => event.eventId)).toEqual([...catchUp, ...liveEvents].map((event) => event.eventId));
+          expect(received.map((event) => event.streamPosition)).toEqual(range(1, 5));
+        } finally {
+          await subscription.stop();
+        }
+      });
+
+      it('stop() lets the batch in hand finish, then delivers nothing more', async () => {
+        const streamId = streamName('stop');
+        const from = await store.headCheckpoint();
+        await store.append(streamId, [newEvent()], { expected: 'no_stream' });
+        const entered = deferred<void>('the handler to start');
+        const release = deferred<void>('the test to release the handler');
+        let batches = 0;
+        let inHandler = false;
+        const subscription = store.subscribeAll(
+          async () => {
+            batches += 1;
+            inHandler = true;
+            entered.resolve();
+            await release.promise;
+            inHandler = false;
+          },
+          { from, pollIntervalMs: 60_000 },
+        );
+        await entered.promise;
+        await store.append(streamId, [newEvent()], { expected: 1n });
+        const stopped = subscription.stop();
+        release.resolve();
+        await stopped;
+        expect(inHandler).toBe(false);
+        expect(batches).toBe(1);
+      });
+    });
+
+    describe('aggregate snapshots', () => {
+      it('round-trip, and an older snapshot never replaces a newer one', async () => {
+        const streamId = streamName('snapshot');
+        expect(await store.loadSnapshot(streamId, 'budget')).toBeNull();
+        const state = { limit: '100.00', held: ['1', '2'], nested: { ok: true } };
+        await store.saveSnapshot({ streamId, snapshotType: 'budget', version: 3n, state });
+        expect(await store.loadSnapshot(streamId, 'budget')).toEqual({ streamId, snapshotType: 'budget', version: 3n, state });
+        await store.saveSnapshot({ streamId, snapshotType: 'budget', version: 5n, state: { v: 5 } });
+        await store.saveSnapshot({ streamId, snapshotType: 'budget', version: 4n, state: { v: 4 } });
+        expect(await store.loadSnapshot(streamId, 'budget')).toMatchObject({ version: 5n, state: { v: 5 } });
+        expect(await store.loadSnapshot(streamId, 'other')).toBeNull();
+      });
+    });
+
+    async function projectedIds(streamId: string): Promise<string[]> {
+      const { rows } = await client.query<{ event_id: string }>(
+        'SELECT event_id FROM conformance_projection WHERE stream_id = $1 ORDER BY event_id',
+        [streamId],
+      );
+      return rows.map((row) => row.event_id);
+    }
+  });
+}
+
+async function expectWrongVersion(append: Promise<unknown>, streamId: string, expected: string, actual: bigint): Promise<void> {
+  const error = await append.then(
+    () => null,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(WrongExpectedVersionError);
+  expect(error).toMatchObject({ streamId, expected, actual });
+}
+
+function streamName(purpose: string): string {
+  return `conformance-${purpose}-${randomUUID()}`;
+}
+
+function newEvent(type = 'SomethingHappened', data: Record<string, unknown> = { value: 1 }): NewEvent {
+  return {
+    eventId: randomUUID(),
+    type,
+    schemaVersion: 1,
+    data,
+    metadata: { correlationId: randomUUID(), actor: 'conformance' },
+  };
+}
+
+function withoutStorageFields(event: RecordedEvent): NewEvent {
+  const { eventId, type, schemaVersion, data, metadata } = event;
+  return { eventId, type, schemaVersion, data, metadata };
+}
+
+function checkpointOf(event: RecordedEvent): GlobalCheckpoint {
+  return { transactionId: event.transactionId, globalPosition: event.globalPosition };
+}
+
+function range(first: number, last: number): bigint[] {
+  return Array.from({ length: last - first + 1 }, (_, index) => BigInt(first + index));
+}
+
+function compareBigint(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Polls a condition of the database (not a fixed sleep), failing after the deadline. */
+async function waitUntil(what: string, condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${DEADLINE_MS} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A promise resolved by the code under test, failing the test if that does not happen in time. */
+function deferred<T>(what: string): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const timer = setTimeout(() => reject(new Error(`timed out after ${DEADLINE_MS} ms waiting for ${what}`)), DEADLINE_MS);
+  void promise.then(
+    () => clearTimeout(timer),
+    () => clearTimeout(timer),
+  );
+  return { promise, resolve };
+}
