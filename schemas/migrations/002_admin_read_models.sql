@@ -8,6 +8,8 @@ CREATE TABLE IF NOT EXISTS agents (
   owner           text NOT NULL,
   parent_agent_id uuid,
   root_agent_id   uuid NOT NULL,
+  -- Root first, parent last: every agent whose policies also bound this one.
+  ancestor_ids    jsonb NOT NULL,
   status          text NOT NULL,
   suspended_reason text,
   metadata        jsonb NOT NULL,

@@ -6,7 +6,7 @@ let config: ReturnType<typeof loadConfig>;
 let gateway: RunningGateway;
 try {
   config = loadConfig();
-  gateway = await startGateway(config, ['log', 'error', 'warn']);
+  gateway = await startGateway(config, ['error', 'warn']);
 } catch (error) {
   // A start-up failure is an operator's problem to fix: say what, not where in our code.
   console.error(`caracal gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);

@@ -14,6 +14,28 @@ export interface DatabaseConfig {
   connectionTimeoutMillis: number;
 }
 
+export interface UpstreamConfig {
+  name: string;
+  /** Where requests are sent (overridable, e.g. to a regional endpoint or a test server). */
+  baseUrl: string;
+  /**
+   * The provider's public URL: allowlists and prices are matched against it, so the runbook's
+   * `^https://api\\.openai\\.com/.*$` keeps meaning "OpenAI" wherever baseUrl points.
+   */
+  identityUrl: string;
+  provider: 'openai' | 'anthropic';
+  /** Injected by the gateway; agents never hold it. Never logged. */
+  credential: string | null;
+}
+
+export interface ProxyConfig {
+  upstreams: Record<string, UpstreamConfig>;
+  maxRequestBytes: number;
+  upstreamTimeoutMs: number;
+  /** How long a hold stays open before it expires (charged at the held amount). */
+  reservationTtlMs: number;
+}
+
 export interface CaracalConfig {
   profile: Profile;
   host: string;
@@ -23,6 +45,8 @@ export interface CaracalConfig {
   database: DatabaseConfig;
   /** null in the embedded profile until the data dir provides one. */
   adminToken: string | null;
+  metricsPort: number;
+  proxy: ProxyConfig;
 }
 
 interface YamlConfig {
@@ -68,7 +92,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
       connectionTimeoutMillis: integer(env.CARACAL_DATABASE_CONNECT_TIMEOUT_MS ?? db.connection_timeout_ms, 'database.connection_timeout_ms', 5000, 100, 120000),
     },
     adminToken: text(env.CARACAL_ADMIN_TOKEN, 'CARACAL_ADMIN_TOKEN') ?? text(file.admin_token, 'admin_token'),
+    metricsPort: integer(env.CARACAL_METRICS_PORT, 'CARACAL_METRICS_PORT', 9090, 0, 65535),
+    proxy: {
+      upstreams: {
+        openai: {
+          name: 'openai',
+          provider: 'openai',
+          baseUrl: httpUrl(env.CARACAL_UPSTREAM_OPENAI_URL, 'CARACAL_UPSTREAM_OPENAI_URL') ?? OPENAI_URL,
+          identityUrl: OPENAI_URL,
+          credential: text(env.OPENAI_API_KEY, 'OPENAI_API_KEY'),
+        },
+        anthropic: {
+          name: 'anthropic',
+          provider: 'anthropic',
+          baseUrl: httpUrl(env.CARACAL_UPSTREAM_ANTHROPIC_URL, 'CARACAL_UPSTREAM_ANTHROPIC_URL') ?? ANTHROPIC_URL,
+          identityUrl: ANTHROPIC_URL,
+          credential: text(env.ANTHROPIC_API_KEY, 'ANTHROPIC_API_KEY'),
+        },
+      },
+      maxRequestBytes: integer(env.CARACAL_PROXY_MAX_REQUEST_BYTES, 'CARACAL_PROXY_MAX_REQUEST_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      upstreamTimeoutMs: integer(env.CARACAL_UPSTREAM_TIMEOUT_MS, 'CARACAL_UPSTREAM_TIMEOUT_MS', 300_000, 100, 3_600_000),
+      reservationTtlMs: integer(env.CARACAL_RESERVATION_TTL_MS, 'CARACAL_RESERVATION_TTL_MS', 900_000, 100, 86_400_000),
+    },
   };
+}
+
+const OPENAI_URL = 'https://api.openai.com';
+const ANTHROPIC_URL = 'https://api.anthropic.com';
+
+function httpUrl(value: unknown, name: string): string | null {
+  const raw = text(value, name);
+  if (raw === null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(name, 'must be an http(s) URL');
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 function readYaml(path: string): YamlConfig {

@@ -6,6 +6,8 @@ import {
   decideAgent,
   decideAllowlist,
   decideBudgetPolicy,
+  decideReservation,
+  recordDenials,
   evolveAgent,
   evolveAllowlist,
   evolveBudget,
@@ -19,6 +21,7 @@ import {
   type AllowlistEvent,
   type BudgetEvent,
   type BudgetPolicyCommand,
+  type ReservationCommand,
   type DomainEvent,
 } from './index.js';
 
@@ -33,6 +36,11 @@ const EVENT_TYPES: Record<DomainEvent['type'], true> = {
   BudgetPolicyCreated: true,
   BudgetPolicyChanged: true,
   BudgetPolicyDeactivated: true,
+  SpendReserved: true,
+  SpendSettled: true,
+  ReservationReleased: true,
+  ReservationExpired: true,
+  SpendDenied: true,
   AllowlistEntryAdded: true,
   AllowlistEntryRemoved: true,
 };
@@ -143,6 +151,43 @@ function producedEvents(): DomainEvent[] {
     budget = decided.reduce(evolveBudget, budget);
     budgetEvents.push(...decided);
   }
+  const chain = [
+    { agentId: 'root', status: 'active' as const },
+    { agentId: 'child', status: 'active' as const },
+  ];
+  const at = (minutes: number) => new Date(Date.UTC(2026, 2, 8, 12, minutes));
+  const reserve = (reservationId: string, model: string | null, minutes: number): ReservationCommand => ({
+    type: 'ReserveSpend',
+    reservationId,
+    requestId: `req-${reservationId}`,
+    agentId: 'child',
+    agentChain: chain,
+    resource: model === null ? 'https://api.example.com/v1/search' : `openai/${model}`,
+    model,
+    amountNanos: 10_000_000n,
+    currency: 'USD',
+    now: at(minutes),
+    ttlMs: 60_000,
+  });
+  const reservationCommands: ReservationCommand[] = [
+    reserve('r1', 'gpt-4o-mini', 0),
+    reserve('r2', null, 1),
+    reserve('r3', 'gpt-4o', 2),
+    { type: 'SettleSpend', reservationId: 'r1', amountNanos: 12_500_000n, usage: { inputTokens: 1200, outputTokens: 300, cachedInputTokens: null }, pricebookVersion: '2026-03-01', now: at(1) },
+    { type: 'ReleaseReservation', reservationId: 'r2', reason: 'upstream_error', now: at(2) },
+    { type: 'ExpireReservations', now: at(10) },
+  ];
+  for (const command of reservationCommands) {
+    const decided = events(decideReservation(budget, command));
+    budget = decided.reduce(evolveBudget, budget);
+    budgetEvents.push(...decided);
+  }
+  budgetEvents.push(
+    ...recordDenials([
+      { requestId: 'req-d1', agentId: 'child', reason: 'budget_exceeded', policyId: 'p1', resource: 'openai/gpt-4o', now: at(11) },
+      { requestId: 'req-d2', agentId: 'child', reason: 'resource_not_allowed', policyId: null, resource: 'https://evil.example/', now: at(12) },
+    ]),
+  );
 
   const allowlistCommands: AllowlistCommand[] = [
     { type: 'AddAllowlistEntry', entryId: 'e1', agentId: 'root', agent: root.state, pattern: 'https://api.anthropic.com/*', patternType: 'glob', actor },

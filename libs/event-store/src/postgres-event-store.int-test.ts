@@ -58,6 +58,39 @@ describePostgres('PostgreSQL event store', () => {
     });
   });
 
+  describe('LISTEN connection', () => {
+    it('reconnects after the server ends it, wakes listeners, and hears notifications again', async () => {
+      const database = await createTestDatabase('event_store_listen');
+      const listening = createPostgresClient({ connectionString: database.url, onBackgroundError: () => undefined });
+      const payloads: string[] = [];
+      let heard: (() => void) | null = null;
+      const next = (what: string) => withDeadline(new Promise<void>((resolve) => (heard = resolve)), what);
+      try {
+        await listening.listen('test_channel', (payload) => {
+          payloads.push(payload);
+          heard?.();
+        });
+        let arrived = next('the first notification');
+        await listening.query("SELECT pg_notify('test_channel', 'before')");
+        await arrived;
+
+        arrived = next('the wake-up after reconnecting');
+        await listening.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        );
+        await arrived;
+
+        arrived = next('a notification on the new connection');
+        await listening.query("SELECT pg_notify('test_channel', 'after')");
+        await arrived;
+        expect(payloads).toEqual(['before', '', 'after']);
+      } finally {
+        await listening.close();
+        await database.drop();
+      }
+    });
+  });
+
   describe('an unreachable server', () => {
     it('surfaces as StoreUnavailableError, from queries, transactions and appends', async () => {
       const unreachable = createPostgresClient({
@@ -90,3 +123,11 @@ describePostgres('PostgreSQL event store', () => {
     });
   });
 });
+
+function withDeadline<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

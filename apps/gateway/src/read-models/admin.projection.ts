@@ -35,11 +35,12 @@ async function applyEvent(tx: SqlExecutor, event: RecordedEvent): Promise<void> 
   switch (event.type) {
     case 'AgentRegistered':
       await tx.query(
-        `INSERT INTO agents (agent_id, name, description, owner, parent_agent_id, root_agent_id, status,
+        `INSERT INTO agents (agent_id, name, description, owner, parent_agent_id, root_agent_id, ancestor_ids, status,
                              suspended_reason, metadata, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', NULL, $7, $8, $9, $9)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', NULL, $8, $9, $10, $10)
          ON CONFLICT (agent_id) DO NOTHING`,
-        [d.agentId, d.name, d.description, d.owner, d.parentAgentId ?? null, d.rootAgentId, JSON.stringify(d.metadata ?? {}), version, at],
+        [d.agentId, d.name, d.description, d.owner, d.parentAgentId ?? null, d.rootAgentId, JSON.stringify(d.ancestorIds ?? []),
+          JSON.stringify(d.metadata ?? {}), version, at],
       );
       return;
     case 'AgentUpdated': {

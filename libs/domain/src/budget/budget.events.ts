@@ -1,4 +1,5 @@
 import type { TimeWindow, WindowType } from './policy-terms.js';
+import type { ReservationEvent } from './reservation.events.js';
 
 /** The full terms of a policy version, as stored: money as decimal strings, never a JS number. */
 export interface PolicyTermsData {
@@ -31,4 +32,6 @@ export interface BudgetPolicyDeactivated {
   data: { policyId: string; agentId: string; version: number; changeReason: string; actor: string };
 }
 
-export type BudgetEvent = BudgetPolicyCreated | BudgetPolicyChanged | BudgetPolicyDeactivated;
+export type BudgetPolicyEvent = BudgetPolicyCreated | BudgetPolicyChanged | BudgetPolicyDeactivated;
+
+export type BudgetEvent = BudgetPolicyEvent | ReservationEvent;

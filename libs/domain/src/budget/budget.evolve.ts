@@ -1,27 +1,145 @@
 import { UnexpectedEventError } from '../errors/unexpected-event-error.js';
 import { budgetStreamId } from '../streams.js';
 import type { BudgetEvent, PolicyTermsData } from './budget.events.js';
-import type { BudgetState, PolicyState } from './budget.state.js';
+import { spendKey, type BudgetState, type OpenReservation, type PolicyState } from './budget.state.js';
 import type { PolicyTerms } from './policy-terms.js';
+import type { ReservationEvent } from './reservation.events.js';
+import { addSpend, emptySpendHistory, type SpendHistory } from './spend-history.js';
+import { MINUTE_MS } from './spend-window.js';
+
+/**
+ * How long a resolved reservation id is remembered after its resolution, so a retried command
+ * (reserve, settle, release) stays idempotent. After that a settle answers NotFoundError.
+ */
+export const RESOLVED_RETENTION_MS = 15 * MINUTE_MS;
 
 /** Applies one budget event. Pure: returns a new state and leaves `state` untouched. */
 export function evolveBudget(state: BudgetState, event: BudgetEvent): BudgetState {
+  return evolveBudgetAll(state, [event]);
+}
+
+/**
+ * Applies events in order, copying the state's maps once for the whole batch (a long stream or a
+ * group-committed batch folds without one copy per event). Pure: `state` is untouched.
+ */
+export function evolveBudgetAll(state: BudgetState, events: readonly BudgetEvent[]): BudgetState {
+  const draft: Draft = {
+    rootAgentId: state.rootAgentId,
+    policies: new Map(state.policies),
+    reservations: new Map(state.reservations),
+    resolved: new Map(state.resolved),
+    held: new Map(state.held),
+    spend: new Map(state.spend),
+    clockMs: state.clockMs,
+  };
+  for (const event of events) apply(draft, event);
+  return draft;
+}
+
+interface Draft extends BudgetState {
+  policies: Map<string, PolicyState>;
+  reservations: Map<string, OpenReservation>;
+  resolved: Map<string, number>;
+  held: Map<string, bigint>;
+  spend: Map<string, SpendHistory>;
+}
+
+function apply(draft: Draft, event: BudgetEvent): void {
   switch (event.type) {
     case 'BudgetPolicyCreated': {
       const { policyId, agentId, version } = event.data;
-      return withPolicy(state, { policyId, agentId, version, active: true, ...termsOf(event.data) });
+      draft.policies.set(policyId, { policyId, agentId, version, active: true, ...termsOf(event.data) });
+      return;
     }
     case 'BudgetPolicyChanged': {
-      const policy = policyOf(state, event);
-      return withPolicy(state, { ...policy, version: event.data.version, ...termsOf(event.data) });
+      const policy = policyOf(draft, event);
+      draft.policies.set(policy.policyId, { ...policy, version: event.data.version, ...termsOf(event.data) });
+      return;
     }
     case 'BudgetPolicyDeactivated': {
-      const policy = policyOf(state, event);
-      return withPolicy(state, { ...policy, version: event.data.version, active: false });
+      const policy = policyOf(draft, event);
+      draft.policies.set(policy.policyId, { ...policy, version: event.data.version, active: false });
+      return;
     }
+    case 'SpendReserved': {
+      const data = event.data;
+      if (draft.reservations.has(data.reservationId) || draft.resolved.has(data.reservationId)) {
+        throw unexpected(draft, event, `reservation ${data.reservationId} already exists`);
+      }
+      const reservation: OpenReservation = {
+        reservationId: data.reservationId,
+        agentId: data.agentId,
+        agentPath: [...data.agentPath],
+        requestId: data.requestId,
+        resource: data.resource,
+        model: data.model,
+        amountNanos: BigInt(data.amountNanos),
+        currency: data.currency,
+        policyIds: [...data.policyIds],
+        occurredAtMs: Date.parse(data.occurredAt),
+        expiresAtMs: Date.parse(data.expiresAt),
+      };
+      draft.reservations.set(reservation.reservationId, reservation);
+      addHeld(draft, reservation, reservation.amountNanos);
+      advanceClock(draft, reservation.occurredAtMs);
+      return;
+    }
+    case 'SpendSettled':
+    case 'ReservationExpired':
+    case 'ReservationReleased': {
+      const reservation = openOf(draft, event);
+      const atMs = Date.parse(event.data.occurredAt);
+      draft.reservations.delete(reservation.reservationId);
+      addHeld(draft, reservation, -reservation.amountNanos);
+      advanceClock(draft, atMs);
+      draft.resolved.set(reservation.reservationId, atMs + RESOLVED_RETENTION_MS);
+      if (event.type !== 'ReservationReleased') charge(draft, reservation, BigInt(event.data.amountNanos));
+      return;
+    }
+    case 'SpendDenied':
+      // Audit only.
+      return;
     default:
       throw new UnexpectedEventError('budget', (event as { type: string }).type, 'unknown event type');
   }
+}
+
+function addHeld(draft: Draft, reservation: OpenReservation, delta: bigint): void {
+  for (const agentId of reservation.agentPath) {
+    const key = spendKey(reservation.currency, agentId);
+    const held = (draft.held.get(key) ?? 0n) + delta;
+    if (held === 0n) draft.held.delete(key);
+    else draft.held.set(key, held);
+  }
+}
+
+/** A charge is attributed to the reservation's occurredAt: a hold and its charge share a window. */
+function charge(draft: Draft, reservation: OpenReservation, nanos: bigint): void {
+  for (const agentId of reservation.agentPath) {
+    const key = spendKey(reservation.currency, agentId);
+    draft.spend.set(key, addSpend(draft.spend.get(key) ?? emptySpendHistory, reservation.occurredAtMs, nanos, draft.clockMs));
+  }
+}
+
+function advanceClock(draft: Draft, atMs: number): void {
+  if (atMs <= draft.clockMs) return;
+  draft.clockMs = atMs;
+  // Ids are remembered in resolution order, so the oldest come first.
+  for (const [reservationId, keepUntilMs] of draft.resolved) {
+    if (keepUntilMs >= atMs) break;
+    draft.resolved.delete(reservationId);
+  }
+}
+
+function openOf(draft: Draft, event: ReservationEvent & { data: { reservationId: string } }): OpenReservation {
+  const reservation = draft.reservations.get(event.data.reservationId);
+  // Decide resolves a reservation exactly once; a second resolution means a corrupted stream.
+  if (reservation === undefined) throw unexpected(draft, event, `reservation ${event.data.reservationId} is not open`);
+  return reservation;
+}
+
+function unexpected(draft: Draft, event: BudgetEvent, reason: string): UnexpectedEventError {
+  return new UnexpectedEventError(budgetStreamId(draft.rootAgentId), event.type, reason);
 }
 
 function termsOf(data: PolicyTermsData): PolicyTerms {
@@ -29,15 +147,9 @@ function termsOf(data: PolicyTermsData): PolicyTerms {
   return { limitNanos: BigInt(data.limitNanos), currency, timeWindow, windowType, timezone };
 }
 
-function policyOf(state: BudgetState, event: BudgetEvent): PolicyState {
-  const policy = state.policies.get(event.data.policyId);
+function policyOf(draft: Draft, event: BudgetEvent & { data: { policyId: string } }): PolicyState {
+  const policy = draft.policies.get(event.data.policyId);
   // Only a corrupted or mis-routed stream changes a policy it never created.
-  if (policy === undefined) {
-    throw new UnexpectedEventError(budgetStreamId(state.rootAgentId), event.type, `unknown policy ${event.data.policyId}`);
-  }
+  if (policy === undefined) throw unexpected(draft, event, `unknown policy ${event.data.policyId}`);
   return policy;
-}
-
-function withPolicy(state: BudgetState, policy: PolicyState): BudgetState {
-  return { ...state, policies: new Map(state.policies).set(policy.policyId, policy) };
 }

@@ -1,0 +1,55 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, in a registry of their own (one per app, so tests can run
+ * several). No agent id is ever a label: label values are bounded sets (route, status, outcome).
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'caracal_gateway_requests_total',
+    help: 'Proxy requests answered, by route kind and HTTP status.',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'caracal_gateway_request_duration_seconds',
+    help: 'Time from request to the end of the response, by route kind.',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly decisions = new Counter({
+    name: 'caracal_gateway_decisions_total',
+    help: 'Admission decisions by outcome (forwarded, budget_exceeded, resource_not_allowed, ...).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reservationsOpen = new Gauge({
+    name: 'caracal_reservations_open',
+    help: 'Holds taken by this process that are not yet settled, released or expired.',
+    registers: [this.registry],
+  });
+
+  readonly appendDuration = new Histogram({
+    name: 'caracal_event_store_append_duration_seconds',
+    help: 'Event store append latency (one group commit of budget decisions).',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly settlements = new Counter({
+    name: 'caracal_gateway_settlements_total',
+    help: 'How holds were resolved: settled from usage, settled at the hold, released, expired.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'caracal_' });
+  }
+}

@@ -1,0 +1,43 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+// RFC 9110 §7.6.1: connection-specific fields are for one hop only.
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+// The agent's own credential and our control headers never leave the gateway; host and length
+// are set by the client library for the new hop.
+const NEVER_FORWARDED = new Set(['authorization', 'x-api-key', 'host', 'content-length', 'expect']);
+
+export type HeaderMap = Record<string, string | string[]>;
+
+/** Headers for the upstream request: hop-by-hop and Caracal headers removed, credential injected. */
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, credential: HeaderMap): HeaderMap {
+  const dropped = connectionListed(incoming.connection);
+  const out: HeaderMap = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || NEVER_FORWARDED.has(lower) || dropped.has(lower)) continue;
+    if (lower.startsWith('x-caracal-')) continue;
+    out[lower] = value;
+  }
+  return { ...out, ...credential };
+}
+
+/** Headers for the response to the agent: hop-by-hop removed; length/encoding set by our server. */
+export function downstreamResponseHeaders(upstream: Record<string, string | string[] | undefined>): HeaderMap {
+  const dropped = connectionListed(upstream.connection);
+  const out: HeaderMap = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || dropped.has(lower) || lower === 'content-length') continue;
+    out[lower] = value;
+  }
+  return out;
+}
+
+function connectionListed(connection: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(connection) ? connection.join(',') : (connection ?? '');
+  return new Set(text.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+}

@@ -1,0 +1,31 @@
+import type { Readable } from 'node:stream';
+import { ProxyDenial } from './proxy-denial.js';
+
+/**
+ * Reads a request body that must be priced before forwarding (LLM JSON), refusing it once it
+ * passes the limit instead of buffering without bound.
+ */
+export async function readBoundedBody(stream: Readable | undefined, limitBytes: number): Promise<Buffer> {
+  if (!stream) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > limitBytes) {
+      stream.destroy();
+      throw new ProxyDenial(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes (CARACAL_PROXY_MAX_REQUEST_BYTES)`);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+export function parseJsonBody(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new ProxyDenial(400, 'invalid_request_body', `request body is not valid JSON: ${(error as Error).message}`, { field: 'body' });
+  }
+}

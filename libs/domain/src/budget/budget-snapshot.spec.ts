@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import { budgetFromSnapshot, budgetSnapshot } from './budget-snapshot.js';
+import { policyUsage } from './budget-usage.js';
+import { decideReservation } from './reservation.decide.js';
+import { CENT, apply, childChain, given, policyCreated, reserve } from './reservation.test-support.js';
+
+const noon = new Date('2026-03-10T12:00:00Z');
+
+describe('budget snapshots', () => {
+  const base = given(
+    policyCreated('p-daily', { timezone: 'America/New_York' }),
+    policyCreated('p-rolling', { agentId: 'child', timeWindow: 'hourly', windowType: 'rolling' }),
+    policyCreated('p-total', { timeWindow: 'total', limitNanos: 1000n * CENT }),
+  );
+  let state = base;
+  for (const command of [
+    reserve('r1', 10n * CENT, noon, { agentChain: childChain }),
+    { type: 'SettleSpend' as const, reservationId: 'r1', amountNanos: 12n * CENT, usage: { inputTokens: 3 }, pricebookVersion: 'pb', now: new Date('2026-03-10T12:00:05Z') },
+    reserve('r2', 7n * CENT, new Date('2026-03-10T12:10:00Z'), { agentChain: childChain }),
+    reserve('r3', 1n * CENT, new Date('2026-03-10T12:11:00Z')),
+    { type: 'ReleaseReservation' as const, reservationId: 'r3', reason: 'upstream_error', now: new Date('2026-03-10T12:11:01Z') },
+  ]) {
+    state = apply(state, decideReservation(state, command));
+  }
+
+  it('round-trips through JSON: policies, open reservations, resolved ids, holds and rolling histories', () => {
+    const json = JSON.parse(JSON.stringify(budgetSnapshot(state)));
+    const restored = budgetFromSnapshot(json);
+    expect(restored).toEqual(state);
+    expect(restored.reservations.get('r2')?.amountNanos).toBe(7n * CENT);
+    const at = new Date('2026-03-10T12:30:00Z');
+    for (const policyId of ['p-daily', 'p-rolling', 'p-total']) expect(policyUsage(restored, policyId, at)).toEqual(policyUsage(state, policyId, at));
+  });
+
+  it('a restored state decides exactly like the original', () => {
+    const restored = budgetFromSnapshot(JSON.parse(JSON.stringify(budgetSnapshot(state))));
+    const command = reserve('r4', 80n * CENT, new Date('2026-03-10T12:20:00Z'), { agentChain: childChain });
+    expect(decideReservation(restored, command)).toEqual(decideReservation(state, command));
+    expect(decideReservation(restored, reserve('r1', CENT, noon))).toEqual([]);
+  });
+
+  it('refuses a snapshot version it does not know', () => {
+    expect(() => budgetFromSnapshot({ snapshotVersion: 2 })).toThrow(/snapshot version 2/);
+  });
+});
