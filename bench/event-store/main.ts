@@ -1,7 +1,7 @@
 /**
  * Event store benchmark: appends/s and global-read events/s on PostgreSQL and PGlite, each next
  * to a raw baseline measured in the same run (a plain single-row INSERT, one per transaction,
- * into a table of the same shape without the store's checks and triggers). Not a test.
+ * into a table of the same shape without the store's checks). Not a test.
  *
  *   npm run bench:event-store          (DATABASE_URL selects the server; default local trust auth)
  *
@@ -35,18 +35,12 @@ interface WriteCase {
   writers: number;
   /** All writers on one stream (store: expected 'any', so they queue on the stream row lock). */
   oneStream: boolean;
-  /** Diagnostic: the store with its NOTIFY trigger disabled, to show what the notification costs. */
-  withoutNotify?: boolean;
 }
 
 const WRITE_CASES: WriteCase[] = [
   { label: '1 writer', writers: 1, oneStream: false },
   { label: '8 writers, own streams', writers: 8, oneStream: false },
   { label: '8 writers, one stream', writers: 8, oneStream: true },
-];
-
-const POSTGRES_DIAGNOSTIC_CASES: WriteCase[] = [
-  { label: '8 writers, own streams, NOTIFY trigger off (diagnostic)', writers: 8, oneStream: false, withoutNotify: true },
 ];
 
 interface Row {
@@ -80,7 +74,7 @@ async function main(): Promise<void> {
   const database = await createDatabase();
   const postgres = createPostgresClient({ connectionString: database.url, max: 8 });
   try {
-    rows.push(...(await benchBackend('PostgreSQL 15', postgres, [...WRITE_CASES, ...POSTGRES_DIAGNOSTIC_CASES])));
+    rows.push(...(await benchBackend('PostgreSQL 15', postgres, WRITE_CASES)));
   } finally {
     await postgres.close();
     await database.drop();
@@ -115,14 +109,7 @@ async function benchBackend(backend: string, client: SqlClient, cases: WriteCase
     for (const [index, writeCase] of cases.entries()) {
       // Alternate which goes first, so drift on a noisy machine does not favour one side.
       const raw = () => measureWrites(MEASURE_MS, writeCase, rawAppender(client));
-      const appended = async () => {
-        if (writeCase.withoutNotify) await client.query('ALTER TABLE events DISABLE TRIGGER events_notify');
-        try {
-          return await measureWrites(MEASURE_MS, writeCase, storeAppender(store, writeCase));
-        } finally {
-          if (writeCase.withoutNotify) await client.query('ALTER TABLE events ENABLE TRIGGER events_notify');
-        }
-      };
+      const appended = () => measureWrites(MEASURE_MS, writeCase, storeAppender(store, writeCase));
       if (round % 2 === 0) {
         rows[index].raw.push(await raw());
         rows[index].store.push(await appended());

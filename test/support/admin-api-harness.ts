@@ -7,6 +7,9 @@ import {
   type SqlClient,
 } from '../../libs/event-store/src/index.js';
 import { createGatewayApp } from '../../apps/gateway/src/runtime/create-gateway-app.js';
+import { gatewayDependencies } from '../../apps/gateway/src/runtime/gateway-dependencies.js';
+import type { GatewayDependencies } from '../../apps/gateway/src/app.module.js';
+import { loadConfig } from '../../libs/config/src/index.js';
 import { createTestDatabase } from './postgres-test-database.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token';
@@ -14,14 +17,18 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token';
 export interface AdminApiHarness {
   app: NestFastifyApplication;
   client: SqlClient;
+  deps: GatewayDependencies;
   baseUrl: string;
   /** HTTP call with the admin token (unless headers override it). */
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
-/** A gateway app over a fresh store: in-memory PGlite, or a PostgreSQL database of its own. */
-export async function startAdminApi(backend: 'pglite' | 'postgres'): Promise<AdminApiHarness> {
+/**
+ * A gateway app over a fresh store: in-memory PGlite, or a PostgreSQL database of its own.
+ * `env` is read like the process environment (upstream URLs, pricebook, TTLs...).
+ */
+export async function startAdminApi(backend: 'pglite' | 'postgres', env: Record<string, string> = {}): Promise<AdminApiHarness> {
   let client: SqlClient;
   let dropDatabase = async (): Promise<void> => {};
   if (backend === 'pglite') {
@@ -32,7 +39,9 @@ export async function startAdminApi(backend: 'pglite' | 'postgres'): Promise<Adm
     dropDatabase = db.drop;
   }
   await runMigrations(client);
-  const app = await createGatewayApp({ client, store: new SqlEventStore(client), adminToken: TEST_ADMIN_TOKEN }, ['error']);
+  const config = loadConfig({ CARACAL_PROFILE: 'embedded', ...env });
+  const deps = await gatewayDependencies(config, { client, store: new SqlEventStore(client) }, TEST_ADMIN_TOKEN);
+  const app = await createGatewayApp(deps, ['error']);
   // Real HTTP on a free port (light-my-request's inject cannot load under Jest's ESM mode).
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
@@ -40,6 +49,7 @@ export async function startAdminApi(backend: 'pglite' | 'postgres'): Promise<Adm
   return {
     app,
     client,
+    deps,
     baseUrl,
     async call(method, url, body, headers = {}) {
       const response = await fetch(`${baseUrl}${url}`, {
@@ -56,6 +66,7 @@ export async function startAdminApi(backend: 'pglite' | 'postgres'): Promise<Adm
     },
     async close() {
       await app.close();
+      await deps.dispatchers.close();
       await client.close();
       await dropDatabase();
     },

@@ -47,6 +47,10 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       }
       const parsed = body && request.headers['content-type']?.includes('json') ? (JSON.parse(body) as Record<string, unknown>) : {};
       const path = (request.url ?? '').split('?')[0];
+      if (path.endsWith('/redirect')) {
+        response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+        return;
+      }
       if (path.endsWith('/chat/completions')) return openAiChat(parsed, mock.usage, response);
       if (path.endsWith('/messages')) return anthropicMessages(parsed, mock.usage, response);
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, path }));

@@ -1,7 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import type { ProxyConfig } from '../../../libs/config/src/index.js';
 import type { EventStore, SqlClient } from '../../../libs/event-store/src/index.js';
+import type { Pricebook } from '../../../libs/pricing/src/index.js';
+import { BudgetGate } from './budget/budget-gate.js';
+import type { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { AgentDirectory } from './proxy/agent-directory.js';
+import { AgentKeyAuthenticator } from './proxy/agent-key.authenticator.js';
+import { AllowlistGuard } from './proxy/allowlist-guard.js';
+import { DenialRecorder } from './proxy/denial-recorder.js';
+import { ProxyService } from './proxy/proxy.service.js';
+import type { UpstreamDispatchers } from './proxy/upstream-dispatchers.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { AGENT_COMMAND_HANDLERS } from './agents/agent-command-handlers.js';
 import { AllowlistsController } from './allowlists/allowlists.controller.js';
@@ -9,7 +19,7 @@ import { ALLOWLIST_COMMAND_HANDLERS } from './allowlists/allowlist-command-handl
 import { AggregateRepository } from './event-sourcing/aggregate-repository.js';
 import { HealthController } from './health/health.controller.js';
 import { AdminTokenGuard } from './http/admin-token.guard.js';
-import { ADMIN_TOKEN, EVENT_STORE, SQL_CLIENT } from './injection-tokens.js';
+import { ADMIN_TOKEN, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROXY_CONFIG, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { POLICY_COMMAND_HANDLERS } from './policies/policy-command-handlers.js';
 import { AgentsReadModel } from './read-models/agents.read-model.js';
@@ -20,6 +30,10 @@ export interface GatewayDependencies {
   client: SqlClient;
   store: EventStore;
   adminToken: string;
+  proxy: ProxyConfig;
+  pricebook: Pricebook;
+  metrics: GatewayMetrics;
+  dispatchers: UpstreamDispatchers;
 }
 
 /** The store and token are opened before Nest starts, so tests and main wire the same module. */
@@ -34,6 +48,16 @@ export class AppModule {
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },
         { provide: ADMIN_TOKEN, useValue: deps.adminToken },
+        { provide: PROXY_CONFIG, useValue: deps.proxy },
+        { provide: PRICEBOOK, useValue: deps.pricebook },
+        { provide: GATEWAY_METRICS, useValue: deps.metrics },
+        { provide: UPSTREAM_DISPATCHERS, useValue: deps.dispatchers },
+        AgentKeyAuthenticator,
+        AgentDirectory,
+        AllowlistGuard,
+        DenialRecorder,
+        BudgetGate,
+        ProxyService,
         { provide: APP_GUARD, useClass: AdminTokenGuard },
         AggregateRepository,
         AgentsReadModel,

@@ -2,3 +2,7 @@
 export const SQL_CLIENT = Symbol('SQL_CLIENT');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
+export const PROXY_CONFIG = Symbol('PROXY_CONFIG');
+export const GATEWAY_METRICS = Symbol('GATEWAY_METRICS');
+export const PRICEBOOK = Symbol('PRICEBOOK');
+export const UPSTREAM_DISPATCHERS = Symbol('UPSTREAM_DISPATCHERS');

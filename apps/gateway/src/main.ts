@@ -18,6 +18,8 @@ const lines = [
   `  storage:     ${gateway.storageLocation}`,
   `  admin token: ${gateway.adminTokenSource}`,
   `  health:      curl ${gateway.url}/health`,
+  `  metrics:     curl ${gateway.metricsUrl}`,
+  `  proxy:       ${gateway.url}/proxy/openai/v1 (OpenAI SDK baseURL), ${gateway.url}/proxy/anthropic, ${gateway.url}/proxy + X-Caracal-Target-URL`,
   `  API docs:    ${gateway.url}/v1/openapi.json`,
 ];
 if (config.profile === 'embedded') {

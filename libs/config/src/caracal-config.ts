@@ -46,6 +46,8 @@ export interface CaracalConfig {
   /** null in the embedded profile until the data dir provides one. */
   adminToken: string | null;
   metricsPort: number;
+  /** null: the pricebook shipped in the repository (pricebook/pricebook.json). */
+  pricebookPath: string | null;
   proxy: ProxyConfig;
 }
 
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     },
     adminToken: text(env.CARACAL_ADMIN_TOKEN, 'CARACAL_ADMIN_TOKEN') ?? text(file.admin_token, 'admin_token'),
     metricsPort: integer(env.CARACAL_METRICS_PORT, 'CARACAL_METRICS_PORT', 9090, 0, 65535),
+    pricebookPath: text(env.CARACAL_PRICEBOOK, 'CARACAL_PRICEBOOK'),
     proxy: {
       upstreams: {
         openai: {

@@ -27,6 +27,10 @@ describeEventStoreConformance('PGlite (in memory)', {
   async close() {
     await client?.close();
   },
+  // One connection in process: a second store (its own notifier) over the same client.
+  async openSecondStore() {
+    return { store: new SqlEventStore(client), close: async () => undefined };
+  },
 });
 
 describe('PGlite with a data directory', () => {

@@ -33,6 +33,10 @@ describePostgres('PostgreSQL event store', () => {
       await client?.close();
       await database?.drop();
     },
+    async openSecondStore() {
+      const second = createPostgresClient({ connectionString: database.url, max: 2 });
+      return { store: new SqlEventStore(second), close: () => second.close() };
+    },
   });
 
   describe('migrations on PostgreSQL', () => {

@@ -1,4 +1,5 @@
-import { IdempotencyConflictError, WrongExpectedVersionError } from './event-store.errors.js';
+import { CommitNotifier } from './commit-notifier.js';
+import { IdempotencyConflictError, StoreUnavailableError, WrongExpectedVersionError } from './event-store.errors.js';
 import {
   START_OF_LOG,
   type AggregateSnapshot,
@@ -17,7 +18,7 @@ import {
 import { GlobalSubscription } from './global-subscription.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
-/** The channel the events table's insert trigger notifies on commit. */
+/** The channel SqlEventStore notifies on after its appends commit (payload: empty). */
 export const EVENTS_CHANNEL = 'caracal_events';
 
 const DEFAULT_READ_ALL_COUNT = 1_000;
@@ -53,20 +54,44 @@ interface AppendRow extends Record<string, unknown> {
   replayed: boolean;
 }
 
+export interface SqlEventStoreOptions {
+  /**
+   * A commit notification that failed (subscribers then wake at their poll interval). Default:
+   * console.warn, except StoreUnavailableError (the database is unreachable), which is dropped.
+   */
+  onNotifyError?: (error: unknown) => void;
+}
+
 /** The event store over PostgreSQL or PGlite: the same SQL on both. */
 export class SqlEventStore implements EventStore {
-  constructor(private readonly client: SqlClient) {}
+  private readonly notifier: CommitNotifier;
+
+  constructor(
+    private readonly client: SqlClient,
+    options: SqlEventStoreOptions = {},
+  ) {
+    // After commit, not in a trigger: a NOTIFY inside the appending transaction makes PostgreSQL
+    // serialize the commits of all appends (docs/event-store.md).
+    this.notifier = new CommitNotifier(
+      () => client.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`),
+      options.onNotifyError ?? warnNotifyError,
+    );
+  }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     assertAppendable(events);
     const { inTransaction } = options;
-    if (!inTransaction) return (await appendEvents(this.client, streamId, events, options.expected)).result;
-    return this.client.transaction(async (tx) => {
-      const appended = await appendEvents(tx, streamId, events, options.expected);
-      // A replayed append was projected when it first committed: projecting again would double it.
-      if (!appended.replayed) await inTransaction(tx, appended.result, appended.recorded);
-      return appended.result;
-    });
+    const appended = inTransaction
+      ? await this.client.transaction(async (tx) => {
+          const inTx = await appendEvents(tx, streamId, events, options.expected);
+          // A replayed append was projected when it first committed: projecting again would double it.
+          if (!inTx.replayed) await inTransaction(tx, inTx.result, inTx.recorded);
+          return inTx;
+        })
+      : await appendEvents(this.client, streamId, events, options.expected);
+    // Committed. A replay wrote nothing new (its first attempt announced it).
+    if (!appended.replayed) this.notifier.committed();
+    return appended.result;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -232,7 +257,7 @@ function toAppendError(error: unknown, streamId: string, events: readonly NewEve
       detail ?? 'unknown',
     );
   }
-  // The same ids committed by a concurrent append to another stream after this one's check.
+  // Not raised by caracal_append itself (it skips stored ids); kept for a concurrent duplicate.
   if (code === UNIQUE_VIOLATION && constraint === EVENT_ID_CONSTRAINT) {
     return new IdempotencyConflictError(
       streamId,
@@ -241,6 +266,11 @@ function toAppendError(error: unknown, streamId: string, events: readonly NewEve
     );
   }
   return error;
+}
+
+function warnNotifyError(error: unknown): void {
+  if (error instanceof StoreUnavailableError) return;
+  console.warn('caracal event store: commit notification failed:', error instanceof Error ? error.message : error);
 }
 
 function checkpointParams(checkpoint: GlobalCheckpoint): [string, string] {

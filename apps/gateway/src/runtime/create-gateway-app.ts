@@ -2,10 +2,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { LogLevel } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { AppModule, type GatewayDependencies } from '../app.module.js';
 import { ErrorResponseFilter } from '../http/error-response.filter.js';
 import { requestValidationPipe } from '../http/request-validation.pipe.js';
+import { ProxyService } from '../proxy/proxy.service.js';
 
 const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -30,6 +33,17 @@ export async function createGatewayApp(deps: GatewayDependencies, logLevels: Log
       .addBearerAuth()
       .build(),
   );
+  // The proxy routes live in their own Fastify scope: bodies arrive as raw streams (priced and
+  // forwarded by ProxyService, never parsed by the admin API's JSON parser), and the admin guard
+  // does not apply (agents authenticate with their own keys).
+  const proxy = app.get(ProxyService);
+  await app.getHttpAdapter().getInstance().register(async (scope: FastifyInstance) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request: FastifyRequest, payload: IncomingMessage, done: (error: Error | null, body?: unknown) => void) => done(null, payload));
+    scope.all('/proxy', (request: FastifyRequest, reply: FastifyReply) => proxy.handle(request, reply));
+    scope.all('/proxy/*', (request: FastifyRequest, reply: FastifyReply) => proxy.handle(request, reply));
+  });
+
   // Served by Fastify directly: the document is public and must not depend on the admin guard.
   fastify.get('/v1/openapi.json', async () => document);
 

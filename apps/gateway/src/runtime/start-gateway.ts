@@ -5,13 +5,16 @@ import type { LogLevel } from '@nestjs/common';
 import type { CaracalConfig } from '../../../../libs/config/src/index.js';
 import { resolveAdminToken } from './admin-token.js';
 import { createGatewayApp } from './create-gateway-app.js';
+import { gatewayDependencies } from './gateway-dependencies.js';
 import { openStorage } from './open-storage.js';
+import { startMetricsServer } from '../metrics/metrics-server.js';
 
 export interface RunningGateway {
   url: string;
   app: NestFastifyApplication;
   adminTokenSource: string;
   storageLocation: string;
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -20,10 +23,14 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
   const { token, source } = resolveAdminToken(config);
   const storage = await openStorage(config);
   let app: NestFastifyApplication;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>>;
+  const deps = await gatewayDependencies(config, storage, token);
   try {
-    app = await createGatewayApp({ client: storage.client, store: storage.store, adminToken: token }, logLevels);
+    app = await createGatewayApp(deps, logLevels);
     await app.listen({ port: config.port, host: config.host });
+    metricsServer = await startMetricsServer(deps.metrics.registry, config.metricsPort, config.host);
   } catch (error) {
+    await deps.dispatchers.close();
     await storage.client.close();
     throw error;
   }
@@ -38,8 +45,11 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
     app,
     adminTokenSource: source,
     storageLocation: storage.location,
+    metricsUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${metricsServer.port}/metrics`,
     async close() {
       await app.close();
+      await new Promise<void>((resolve) => metricsServer.server.close(() => resolve()));
+      await deps.dispatchers.close();
       await storage.client.close();
     },
   };

@@ -24,6 +24,11 @@ export interface ConformanceSetup {
   open(): Promise<ConformanceContext>;
   /** Closes the store and removes its database. */
   close(): Promise<void>;
+  /**
+   * Another store on the same database, as another process would have: its own client where
+   * the backend allows it (PostgreSQL), otherwise its own store over the same client (PGlite).
+   */
+  openSecondStore(): Promise<{ store: EventStore; close(): Promise<void> }>;
 }
 
 const DEADLINE_MS = 10_000;
@@ -441,6 +446,36 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
           expect(received.map((event) => event.streamPosition)).toEqual(range(1, 5));
         } finally {
           await subscription.stop();
+        }
+      });
+
+      it('an append from a second client wakes a subscriber well before the poll interval', async () => {
+        const second = await setup.openSecondStore();
+        const streamId = streamName('subscribe-other-client');
+        const from = await store.headCheckpoint();
+        const primer = newEvent();
+        await store.append(streamId, [primer], { expected: 'no_stream' });
+        const received: string[] = [];
+        const listening = deferred<void>('the subscriber to read the primer event');
+        const woken = deferred<void>("the second client's event");
+        const subscription = store.subscribeAll(
+          async (batch) => {
+            received.push(...batch.filter((event) => event.streamId === streamId).map((event) => event.eventId));
+            if (received.length >= 1) listening.resolve(); // it listens before its first read
+            if (received.length >= 2) woken.resolve();
+          },
+          // Only the notification can deliver before the deadline (10 s, far below 60 s).
+          { from, pollIntervalMs: 60_000 },
+        );
+        try {
+          await listening.promise;
+          const other = newEvent();
+          await second.store.append(streamId, [other], { expected: 1n });
+          await woken.promise;
+          expect(received).toEqual([primer.eventId, other.eventId]);
+        } finally {
+          await subscription.stop();
+          await second.close();
         }
       });
 

@@ -1,0 +1,157 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  AgentSuspendedError,
+  BudgetExceededError,
+  remainingFor,
+  type ChainAgent,
+  type ReservationCommand,
+  type SpendUsage,
+} from '../../../../libs/domain/src/index.js';
+import { formatAmount } from '../../../../libs/money/src/index.js';
+import type { EventStore, SqlClient } from '../../../../libs/event-store/src/index.js';
+import { EVENT_STORE, GATEWAY_METRICS, PROXY_CONFIG, SQL_CLIENT } from '../injection-tokens.js';
+import type { ProxyConfig } from '../../../../libs/config/src/index.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { ProxyDenial } from '../proxy/proxy-denial.js';
+import { BudgetStreamWriter, type Outcome } from './budget-stream.writer.js';
+import { budgetTransactionHook } from './budget-transaction.hook.js';
+
+export interface HoldRequest {
+  requestId: string;
+  agentId: string;
+  rootAgentId: string;
+  /** Root first, ending with the agent. */
+  chain: readonly ChainAgent[];
+  resource: string;
+  model: string | null;
+  amountNanos: bigint;
+  currency: string;
+}
+
+export interface Hold {
+  reservationId: string;
+  rootAgentId: string;
+  amountNanos: bigint;
+}
+
+const EXPIRY_SWEEP_MS = 1000;
+
+/**
+ * The gateway's only way to spend: reserve (durably, before forwarding), then settle, release,
+ * or let the hold expire. One writer per budget stream in this process; an expiry sweep finds
+ * holds past their TTL (also those a crashed process left) and charges them.
+ */
+@Injectable()
+export class BudgetGate implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('BudgetGate');
+  private readonly writers = new Map<string, BudgetStreamWriter>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping = false;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(SQL_CLIENT) private readonly sql: SqlClient,
+    @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
+    @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.sweepTimer = setInterval(() => void this.sweepExpired(), EXPIRY_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+  }
+
+  /** The smallest remaining budget on the agent's path, or null when no policy applies. */
+  async remaining(rootAgentId: string, chain: readonly ChainAgent[], currency: string): Promise<bigint | null> {
+    const state = await this.writer(rootAgentId).view();
+    return remainingFor(state, chain, currency, new Date());
+  }
+
+  async reserve(request: HoldRequest): Promise<Hold> {
+    const reservationId = randomUUID();
+    const outcome = await this.submit(request.rootAgentId, {
+      type: 'ReserveSpend',
+      reservationId,
+      requestId: request.requestId,
+      agentId: request.agentId,
+      agentChain: request.chain,
+      resource: request.resource,
+      model: request.model,
+      amountNanos: request.amountNanos,
+      currency: request.currency,
+      now: new Date(),
+      ttlMs: this.config.reservationTtlMs,
+    });
+    if (!outcome.ok) throw toDenial(outcome.error, request);
+    return { reservationId, rootAgentId: request.rootAgentId, amountNanos: request.amountNanos };
+  }
+
+  async settle(hold: Hold, amountNanos: bigint, usage: SpendUsage, pricebookVersion: string): Promise<void> {
+    const outcome = await this.submit(hold.rootAgentId, { type: 'SettleSpend', reservationId: hold.reservationId, amountNanos, usage, pricebookVersion, now: new Date() });
+    if (!outcome.ok) this.logger.warn(`settle ${hold.reservationId}: ${outcome.error.message}`);
+  }
+
+  async release(hold: Hold, reason: string): Promise<void> {
+    const outcome = await this.submit(hold.rootAgentId, { type: 'ReleaseReservation', reservationId: hold.reservationId, reason, now: new Date() });
+    if (!outcome.ok) this.logger.warn(`release ${hold.reservationId}: ${outcome.error.message}`);
+  }
+
+  /** Charges every hold past its TTL, on every budget stream that has one (any process's). */
+  async sweepExpired(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const { rows } = await this.sql.query<{ root_agent_id: string }>(
+        'SELECT DISTINCT root_agent_id FROM open_reservations WHERE expires_at <= now()',
+      );
+      for (const row of rows) {
+        await this.submit(String(row.root_agent_id), { type: 'ExpireReservations', now: new Date() });
+      }
+    } catch (error) {
+      this.logger.warn(`expiry sweep failed (will retry): ${(error as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private submit(rootAgentId: string, command: ReservationCommand): Promise<Outcome> {
+    return this.writer(rootAgentId).submit(command);
+  }
+
+  private writer(rootAgentId: string): BudgetStreamWriter {
+    let writer = this.writers.get(rootAgentId);
+    if (!writer) {
+      writer = new BudgetStreamWriter(rootAgentId, this.store, {
+        inTransaction: (tx, events, commands) => budgetTransactionHook(rootAgentId, tx, events, commands),
+        onAppended: (seconds) => this.metrics.appendDuration.observe(seconds),
+      });
+      this.writers.set(rootAgentId, writer);
+    }
+    return writer;
+  }
+}
+
+function toDenial(error: Error, request: HoldRequest): ProxyDenial {
+  if (error instanceof BudgetExceededError) {
+    const d = error.details;
+    return new ProxyDenial(403, 'budget_exceeded', `budget exceeded: policy ${d.policyId} (${d.timeWindow} ${d.windowType}) of agent ${d.agentId} has ${formatAmount(d.remainingNanos)} ${request.currency} left, this request may cost up to ${formatAmount(d.requestedNanos)}`, {
+      policy: d.policyId,
+      agent_id: d.agentId,
+      window: { time_window: d.timeWindow, window_type: d.windowType, start: d.windowStart, end: d.windowEnd },
+      limit: formatAmount(d.limitNanos),
+      spent: formatAmount(d.spentNanos),
+      held: formatAmount(d.heldNanos),
+      remaining: formatAmount(d.remainingNanos),
+      requested: formatAmount(d.requestedNanos),
+      currency: request.currency,
+    });
+  }
+  if (error instanceof AgentSuspendedError) {
+    return new ProxyDenial(403, 'agent_suspended', error.message, { agent_id: error.agentId });
+  }
+  return new ProxyDenial(403, 'request_refused', error.message);
+}

@@ -1,0 +1,285 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isIP } from 'node:net';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { request as upstreamRequest, type Dispatcher } from 'undici';
+import type { ProxyConfig } from '../../../../libs/config/src/index.js';
+import type { DenialReason } from '../../../../libs/domain/src/index.js';
+import { StoreUnavailableError } from '../../../../libs/event-store/src/index.js';
+import { formatAmount } from '../../../../libs/money/src/index.js';
+import {
+  costFromUsage,
+  createStreamUsageTracker,
+  endpointFromPath,
+  ensureStreamUsage,
+  estimateWorstCase,
+  OutputBudgetExhaustedError,
+  UnpricedError,
+  usageFromResponse,
+  type NormalisedUsage,
+  type Pricebook,
+} from '../../../../libs/pricing/src/index.js';
+import { BudgetGate, type Hold } from '../budget/budget-gate.js';
+import { GATEWAY_METRICS, PRICEBOOK, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { isPublicAddress } from './address-policy.js';
+import { AgentDirectory, type AgentPath } from './agent-directory.js';
+import { AgentKeyAuthenticator } from './agent-key.authenticator.js';
+import { AllowlistGuard, type AllowlistVerdict } from './allowlist-guard.js';
+import { DenialRecorder } from './denial-recorder.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarded-headers.js';
+import { NonPublicAddressError } from './guarded-lookup.js';
+import type { PricedRequest } from './priced-request.js';
+import { ProxyDenial } from './proxy-denial.js';
+import { resolveProxyTarget, TARGET_URL_HEADER, type ProxyTarget } from './proxy-target.js';
+import { parseJsonBody, readBoundedBody } from './request-body.js';
+import { upstreamCredentialHeaders } from './upstream-credentials.js';
+import type { UpstreamDispatchers } from './upstream-dispatchers.js';
+
+/** Responses larger than this are still streamed to the agent, but usage is not parsed from them. */
+const USAGE_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ECARACAL_NON_PUBLIC', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * The gateway's hot path, in the order DESIGN.md fixes: authenticate → agent active →
+ * allowlist → price → reserve (committed) → forward → settle. Every refusal happens before a
+ * byte leaves for the upstream; every forwarded request has a committed hold.
+ */
+@Injectable()
+export class ProxyService {
+  private readonly logger = new Logger('Proxy');
+
+  constructor(
+    private readonly authenticator: AgentKeyAuthenticator,
+    private readonly directory: AgentDirectory,
+    private readonly allowlist: AllowlistGuard,
+    private readonly gate: BudgetGate,
+    private readonly denials: DenialRecorder,
+    @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
+    @Inject(PRICEBOOK) private readonly pricebook: Pricebook,
+    @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+    @Inject(UPSTREAM_DISPATCHERS) private readonly dispatchers: UpstreamDispatchers,
+  ) {}
+
+  async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const requestId = String(request.id);
+    const stopTimer = this.metrics.requestDuration.startTimer();
+    let route = 'unknown';
+    let agentId: string | null = null;
+    let resource = request.url;
+    try {
+      const target = resolveProxyTarget(request.url, request.headers[TARGET_URL_HEADER], this.config.upstreams);
+      route = target.upstream?.name ?? 'resource';
+      resource = target.resourceUrl;
+      const agent = await this.authenticator.authenticate(request.headers);
+      agentId = agent.agentId;
+      const path = await this.directory.path(agent.agentId);
+      const verdict = await this.allowlist.check(agent.agentId, target.resourceUrl);
+      const dispatcher = this.dispatcherFor(target, verdict);
+      const priced = target.upstream ? await this.priceLlmCall(target, path, request) : this.priceResource(target, request);
+      const hold = await this.gate.reserve({
+        requestId,
+        agentId: agent.agentId,
+        rootAgentId: path.rootAgentId,
+        chain: path.chain,
+        resource: target.resourceUrl,
+        model: priced.model,
+        amountNanos: priced.amountNanos,
+        currency: priced.currency,
+      });
+      this.metrics.decisions.inc({ outcome: 'forwarded' });
+      const remaining = await this.gate.remaining(path.rootAgentId, path.chain, priced.currency);
+      const status = await this.forward(request, reply, target, priced, hold, dispatcher, requestId, remaining);
+      this.metrics.requests.inc({ route, status: String(status) });
+    } catch (error) {
+      const denial = this.toDenial(error);
+      this.metrics.decisions.inc({ outcome: denial.code });
+      this.metrics.requests.inc({ route, status: String(denial.status) });
+      if (agentId !== null && isRecordedDenial(denial.code)) {
+        this.denials.record({ requestId, agentId, reason: denial.code, policyId: (denial.details.policy as string | undefined) ?? null, resource, now: new Date() });
+      }
+      if (!reply.sent && !reply.raw.headersSent) {
+        const headers: Record<string, string> = { 'x-caracal-request-id': requestId };
+        if (typeof denial.details.remaining === 'string') headers['x-caracal-remaining'] = denial.details.remaining;
+        void reply.status(denial.status).headers(headers).send({ error: denial.code, message: denial.message, request_id: requestId, ...denial.details });
+      }
+    } finally {
+      stopTimer({ route });
+    }
+  }
+
+  /** Agent-chosen URLs go through the public-only pool unless an entry names the host. */
+  private dispatcherFor(target: ProxyTarget, verdict: AllowlistVerdict): Dispatcher {
+    if (target.upstream || verdict.namesHostExplicitly) return this.dispatchers.trusted;
+    const hostname = new URL(target.forwardUrl).hostname.replace(/^\[|\]$/g, '');
+    if (isIP(hostname) !== 0 && !isPublicAddress(hostname)) {
+      throw new ProxyDenial(403, 'resource_not_allowed', `${hostname} is a private, loopback or link-local address; only an allowlist entry naming this host explicitly (a glob like "http://${hostname}/*") permits it`, { resource: target.resourceUrl });
+    }
+    return this.dispatchers.publicOnly;
+  }
+
+  private async priceLlmCall(target: ProxyTarget, path: AgentPath, request: FastifyRequest): Promise<PricedRequest> {
+    const upstream = target.upstream!;
+    const endpoint = endpointFromPath(upstream.provider, target.path);
+    if (endpoint === null) {
+      throw new ProxyDenial(403, 'unpriced_resource', `${request.method} ${target.path} on ${upstream.name} has no price in pricebook ${this.pricebook.version}`, { resource: target.resourceUrl });
+    }
+    const body = parseJsonBody(await readBoundedBody(request.body as Readable | undefined, this.config.maxRequestBytes));
+    const remaining = await this.gate.remaining(path.rootAgentId, path.chain, this.pricebook.currency);
+    let worst;
+    try {
+      worst = estimateWorstCase(this.pricebook, upstream.provider, endpoint, body, remaining === null ? {} : { remainingNanos: remaining });
+    } catch (error) {
+      if (error instanceof UnpricedError) throw new ProxyDenial(403, 'unpriced_resource', error.message, { resource: target.resourceUrl });
+      if (error instanceof OutputBudgetExhaustedError) {
+        throw new ProxyDenial(403, 'budget_exceeded', `budget exceeded: ${formatAmount(error.remainingNanos)} ${this.pricebook.currency} left cannot pay for this request's input and one output token`, { remaining: formatAmount(error.remainingNanos), currency: this.pricebook.currency });
+      }
+      throw error;
+    }
+    const streaming = typeof worst.body === 'object' && worst.body !== null && (worst.body as { stream?: unknown }).stream === true;
+    const forwarded = streaming ? ensureStreamUsage(worst.body, endpoint) : worst.body;
+    return {
+      amountNanos: worst.amountNanos,
+      currency: this.pricebook.currency,
+      model: worst.model,
+      endpoint,
+      body: forwarded === undefined ? undefined : Buffer.from(JSON.stringify(forwarded)),
+      pricebookVersion: worst.pricebookVersion,
+    };
+  }
+
+  private priceResource(target: ProxyTarget, request: FastifyRequest): PricedRequest {
+    const price = this.pricebook.priceForResource(target.resourceUrl);
+    if (price === null) {
+      throw new ProxyDenial(403, 'unpriced_resource', `no per-request price for ${target.resourceUrl} in pricebook ${this.pricebook.version}; add a resource entry`, { resource: target.resourceUrl });
+    }
+    return {
+      amountNanos: price.perRequestNanos,
+      currency: this.pricebook.currency,
+      model: null,
+      endpoint: null,
+      body: request.body as Readable | undefined,
+      pricebookVersion: this.pricebook.version,
+    };
+  }
+
+  /** Sends the request and streams the answer back; settles (or releases) when it ends. Returns the status. */
+  private async forward(
+    request: FastifyRequest, reply: FastifyReply, target: ProxyTarget, priced: PricedRequest, hold: Hold,
+    dispatcher: Dispatcher, requestId: string, remaining: bigint | null,
+  ): Promise<number> {
+    const headers = upstreamRequestHeaders(request.headers, upstreamCredentialHeaders(target.upstream));
+    if (Buffer.isBuffer(priced.body)) headers['content-type'] = 'application/json';
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await upstreamRequest(target.forwardUrl, {
+        method: request.method as Dispatcher.HttpMethod,
+        headers,
+        body: priced.body,
+        dispatcher,
+        headersTimeout: this.config.upstreamTimeoutMs,
+        bodyTimeout: this.config.upstreamTimeoutMs,
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      const causeCode = ((error as { cause?: { code?: string } }).cause?.code) ?? '';
+      if (CONNECT_FAILURES.has(code) || CONNECT_FAILURES.has(causeCode) || error instanceof NonPublicAddressError) {
+        // Nothing reached the upstream: nothing can have been spent.
+        void this.resolve(() => this.gate.release(hold, 'upstream_unreachable'), 'released');
+        if (error instanceof NonPublicAddressError || code === 'ECARACAL_NON_PUBLIC' || causeCode === 'ECARACAL_NON_PUBLIC') {
+          throw new ProxyDenial(403, 'resource_not_allowed', `${new URL(target.forwardUrl).hostname} resolves to a non-public address; only an allowlist entry naming this host explicitly permits it`, { resource: target.resourceUrl });
+        }
+        throw new ProxyDenial(502, 'upstream_unreachable', `could not connect to ${new URL(target.forwardUrl).host}: ${(error as Error).message}`);
+      }
+      // The request may have reached the upstream and been billed: charge the hold (fail closed).
+      void this.resolve(() => this.gate.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
+      throw new ProxyDenial(504, 'upstream_failed', `upstream failed after the request was sent: ${(error as Error).message}`);
+    }
+
+    const contentType = String(response.headers['content-type'] ?? '');
+    const tracker = priced.endpoint && contentType.includes('text/event-stream') ? createStreamUsageTracker(priced.endpoint) : null;
+    const collected: Buffer[] = [];
+    let collectedBytes = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        if (tracker) tracker.feed(chunk);
+        else if (priced.endpoint && collectedBytes + chunk.length <= USAGE_BODY_LIMIT_BYTES) {
+          collected.push(chunk);
+          collectedBytes += chunk.length;
+        }
+        callback(null, chunk);
+      },
+    });
+
+    reply.hijack();
+    reply.raw.writeHead(response.statusCode, {
+      ...downstreamResponseHeaders(response.headers),
+      'x-caracal-request-id': requestId,
+      ...(remaining === null ? {} : { 'x-caracal-remaining': formatAmount(remaining) }),
+    });
+    let completed = true;
+    try {
+      await pipeline(response.body, tap, reply.raw);
+    } catch {
+      completed = false; // the agent went away or the upstream cut the stream
+    }
+    tracker?.end();
+    void this.settleAfterResponse(hold, priced, target, response.statusCode, completed, tracker ? tracker.result() : this.usageFromBody(priced, collected));
+    return response.statusCode;
+  }
+
+  private usageFromBody(priced: PricedRequest, collected: Buffer[]): NormalisedUsage | null {
+    if (!priced.endpoint || collected.length === 0) return null;
+    try {
+      return usageFromResponse(priced.endpoint, JSON.parse(Buffer.concat(collected).toString('utf8')));
+    } catch {
+      return null;
+    }
+  }
+
+  private async settleAfterResponse(hold: Hold, priced: PricedRequest, target: ProxyTarget, status: number, completed: boolean, usage: NormalisedUsage | null): Promise<void> {
+    if (!completed || (status < 400 && priced.endpoint !== null && usage === null)) {
+      // Cut short, or no usage reported: the call ran and we cannot know its cost: charge the hold.
+      return this.resolve(() => this.gate.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
+    }
+    if (status >= 400 && usage === null) {
+      return this.resolve(() => this.gate.release(hold, `upstream_status_${status}`), 'released');
+    }
+    if (usage !== null && target.upstream && priced.model) {
+      try {
+        const cost = costFromUsage(this.pricebook, target.upstream.provider, priced.model, usage);
+        return this.resolve(() => this.gate.settle(hold, cost.amountNanos, { ...cost.usage }, cost.pricebookVersion), 'settled');
+      } catch (error) {
+        this.logger.warn(`request ${hold.reservationId}: cannot price usage (${(error as Error).message}); charging the hold`);
+        return this.resolve(() => this.gate.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
+      }
+    }
+    return this.resolve(() => this.gate.settle(hold, priced.amountNanos, { requests: 1 }, priced.pricebookVersion), 'settled');
+  }
+
+  /** Settlement failures leave the hold open; the expiry sweep charges it later (fail closed). */
+  private async resolve(action: () => Promise<void>, outcome: string): Promise<void> {
+    try {
+      await action();
+      this.metrics.settlements.inc({ outcome });
+    } catch (error) {
+      this.metrics.settlements.inc({ outcome: 'deferred_to_expiry' });
+      this.logger.warn(`could not resolve a hold now (${(error as Error).message}); it will expire and be charged`);
+    }
+  }
+
+  private toDenial(error: unknown): ProxyDenial {
+    if (error instanceof ProxyDenial) return error;
+    if (error instanceof StoreUnavailableError) {
+      return new ProxyDenial(503, 'store_unavailable', 'the budget store is unreachable, so no hold can be taken; nothing was forwarded');
+    }
+    this.logger.error(`proxy request failed: ${(error as Error)?.stack ?? String(error)}`);
+    return new ProxyDenial(500, 'internal_error', 'internal error; nothing was forwarded');
+  }
+}
+
+function isRecordedDenial(code: string): code is DenialReason {
+  return code === 'budget_exceeded' || code === 'agent_suspended' || code === 'resource_not_allowed' || code === 'unpriced_resource';
+}

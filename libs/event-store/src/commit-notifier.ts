@@ -1,0 +1,37 @@
+/**
+ * Announces committed appends to subscribers in every process, coalesced: at most one notify is
+ * in flight; appends that commit while one is in flight set a flag that sends exactly one more
+ * afterwards (it is sent after their commit, so it covers them). Not awaited by the append:
+ * a notify that fails or never happens (crash after commit) only delays readers to their poll.
+ */
+export class CommitNotifier {
+  private inFlight = false;
+  private dirty = false;
+
+  constructor(
+    private readonly send: () => Promise<unknown>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Call after a transaction that appended events has committed. */
+  committed(): void {
+    if (this.inFlight) {
+      this.dirty = true;
+      return;
+    }
+    this.inFlight = true;
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    do {
+      this.dirty = false;
+      try {
+        await this.send();
+      } catch (error) {
+        this.onError(error);
+      }
+    } while (this.dirty);
+    this.inFlight = false;
+  }
+}
