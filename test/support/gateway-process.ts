@@ -9,6 +9,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   output(): string;
   stop(): Promise<number | null>;
+  /** Sends `signal` (default SIGKILL: a crash, no shutdown hooks) and resolves when the process is gone. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /**
@@ -48,6 +50,10 @@ export async function startGatewayProcess(env: Record<string, string>, cwd: stri
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
   };

@@ -22,6 +22,7 @@ describe('command list', () => {
       'agent list', 'agent reactivate', 'agent suspend', 'agent update',
       'allowlist create', 'allowlist delete', 'allowlist list', 'allowlist test',
       'policy create', 'policy deactivate', 'policy get', 'policy history', 'policy list', 'policy update',
+      'pricebook get', 'pricebook list', 'pricebook set',
     ]);
   });
 

@@ -45,6 +45,10 @@ export class GatewayClient {
     return this.request<T>('PATCH', path, body);
   }
 
+  put<T>(path: string, body: object): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+
   delete<T>(path: string): Promise<T> {
     return this.request<T>('DELETE', path);
   }

@@ -217,4 +217,25 @@ describe.each(backends)('admin API on %s', (backend) => {
     expect(pages).toBe(3);
     expect(seen.sort()).toEqual(['paged-0', 'paged-1', 'paged-2', 'paged-3', 'paged-4']);
   });
+
+  it('serves the pricebook and publishes new versions, each version once', async () => {
+    const current = await api.call('GET', '/v1/pricebook');
+    expect(current.status).toBe(200);
+    expect(current.body).toMatchObject({ currency: 'USD', publishedAt: null });
+    const model = await api.call('GET', '/v1/pricebook/models/gpt-4o-mini-2024-07-18?provider=openai');
+    expect(model.body).toMatchObject({ model: 'gpt-4o-mini', inputPerMillion: '0.15', outputPerMillion: '0.60' });
+    expect((await api.call('GET', '/v1/pricebook/models/no-such-model')).status).toBe(404);
+
+    const { publishedAt: _publishedAt, ...document } = current.body;
+    const next = { ...document, version: 'test-2', models: document.models.map((m: any) => (m.model === 'gpt-4o-mini' ? { ...m, outputPerMillion: '0.70' } : m)) };
+    const published = await api.call('PUT', '/v1/pricebook', next);
+    expect(published.status).toBe(200);
+    expect(published.body.version).toBe('test-2');
+    expect(published.body.publishedAt).toEqual(expect.any(String));
+    expect((await api.call('GET', '/v1/pricebook/models/gpt-4o-mini')).body).toMatchObject({ outputPerMillion: '0.70', pricebookVersion: 'test-2' });
+    expect((await api.call('PUT', '/v1/pricebook', next)).status).toBe(409);
+    const bad = await api.call('PUT', '/v1/pricebook', { ...next, version: 'test-3', models: [{ ...next.models[0], inputPerMillion: 2.5 }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details[0].field).toMatch(/models\[0\]\.inputPerMillion/);
+  });
 });

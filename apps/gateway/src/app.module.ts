@@ -3,8 +3,11 @@ import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { ProxyConfig } from '../../../libs/config/src/index.js';
 import type { EventStore, SqlClient } from '../../../libs/event-store/src/index.js';
-import type { Pricebook } from '../../../libs/pricing/src/index.js';
 import { BudgetGate } from './budget/budget-gate.js';
+import type { PricebookRevision } from './pricebook/pricebook-revision.js';
+import { PricebookController } from './pricebook/pricebook.controller.js';
+import { PricebookProvider } from './pricebook/pricebook.provider.js';
+import { PublishPricebookHandler } from './pricebook/publish-pricebook.command.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { AgentDirectory } from './proxy/agent-directory.js';
 import { AgentKeyAuthenticator } from './proxy/agent-key.authenticator.js';
@@ -31,7 +34,7 @@ export interface GatewayDependencies {
   store: EventStore;
   adminToken: string;
   proxy: ProxyConfig;
-  pricebook: Pricebook;
+  pricebook: PricebookRevision;
   metrics: GatewayMetrics;
   dispatchers: UpstreamDispatchers;
 }
@@ -43,7 +46,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },
@@ -57,6 +60,8 @@ export class AppModule {
         AllowlistGuard,
         DenialRecorder,
         BudgetGate,
+        PricebookProvider,
+        PublishPricebookHandler,
         ProxyService,
         { provide: APP_GUARD, useClass: AdminTokenGuard },
         AggregateRepository,

@@ -23,6 +23,8 @@ import {
   type BudgetPolicyCommand,
   type ReservationCommand,
   type DomainEvent,
+  decidePricebook,
+  initialPricebookState,
 } from './index.js';
 
 // Listing every type as a key of a Record over the union makes the compiler check the list is complete.
@@ -43,6 +45,7 @@ const EVENT_TYPES: Record<DomainEvent['type'], true> = {
   SpendDenied: true,
   AllowlistEntryAdded: true,
   AllowlistEntryRemoved: true,
+  PricebookPublished: true,
 };
 
 const SCHEMA_DIR = new URL('../../../schemas/events/', import.meta.url);
@@ -202,7 +205,11 @@ function producedEvents(): DomainEvent[] {
     allowlistEvents.push(...decided);
   }
 
-  return [...root.events, ...child.events, ...budgetEvents, ...allowlistEvents];
+  const pricebookEvents = events(decidePricebook(initialPricebookState, {
+    type: 'PublishPricebook', version: '2026-03-01', document: { version: '2026-03-01', currency: 'USD', models: [] }, actor,
+  }));
+
+  return [...root.events, ...child.events, ...budgetEvents, ...allowlistEvents, ...pricebookEvents];
 }
 
 describe('event schemas', () => {

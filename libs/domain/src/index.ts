@@ -3,6 +3,7 @@
 import type { AgentEvent } from './agent/agent.events.js';
 import type { AllowlistEvent } from './allowlist/allowlist.events.js';
 import type { BudgetEvent } from './budget/budget.events.js';
+import type { PricebookEvent } from './pricebook/pricebook.events.js';
 
 export type { Decision } from './decision.js';
 export { DomainError } from './errors/domain-error.js';
@@ -50,4 +51,9 @@ export { normaliseUrl } from './allowlist/url.normalise.js';
 export { compileAllowlist, matchAllowlist, type AllowlistMatch, type AllowlistMatcher } from './allowlist/allowlist.match.js';
 
 /** Every event the domain records. */
-export type DomainEvent = AgentEvent | BudgetEvent | AllowlistEvent;
+export type DomainEvent = AgentEvent | BudgetEvent | AllowlistEvent | PricebookEvent;
+
+export type * from './pricebook/pricebook.events.js';
+export { initialPricebookState, PRICEBOOK_STREAM, type PricebookState } from './pricebook/pricebook.state.js';
+export { evolvePricebook } from './pricebook/pricebook.evolve.js';
+export { decidePricebook, type PublishPricebook } from './pricebook/pricebook.decide.js';

@@ -22,7 +22,8 @@ import {
   type Pricebook,
 } from '../../../../libs/pricing/src/index.js';
 import { BudgetGate, type Hold } from '../budget/budget-gate.js';
-import { GATEWAY_METRICS, PRICEBOOK, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';
+import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';
+import { PricebookProvider } from '../pricebook/pricebook.provider.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { isPublicAddress } from './address-policy.js';
 import { AgentDirectory, type AgentPath } from './agent-directory.js';
@@ -58,10 +59,15 @@ export class ProxyService {
     private readonly gate: BudgetGate,
     private readonly denials: DenialRecorder,
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
-    @Inject(PRICEBOOK) private readonly pricebook: Pricebook,
+    private readonly pricebooks: PricebookProvider,
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
     @Inject(UPSTREAM_DISPATCHERS) private readonly dispatchers: UpstreamDispatchers,
   ) {}
+
+  /** The pricebook in force; a new version applies from the next read. */
+  private get pricebook(): Pricebook {
+    return this.pricebooks.current();
+  }
 
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const requestId = String(request.id);

@@ -1,5 +1,6 @@
 import type { CaracalConfig } from '../../../../libs/config/src/index.js';
-import { loadPricebook } from '../../../../libs/pricing/src/index.js';
+import { readFile } from 'node:fs/promises';
+import { defaultPricebookPath, parsePricebook } from '../../../../libs/pricing/src/index.js';
 import type { GatewayDependencies } from '../app.module.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createUpstreamDispatchers } from '../proxy/upstream-dispatchers.js';
@@ -7,7 +8,9 @@ import type { Storage } from './open-storage.js';
 
 /** Everything the Nest app is built around, made once per process (main) or per test. */
 export async function gatewayDependencies(config: CaracalConfig, storage: Pick<Storage, 'client' | 'store'>, adminToken: string): Promise<GatewayDependencies> {
-  const pricebook = config.pricebookPath ? await loadPricebook(config.pricebookPath) : await loadPricebook();
+  // The shipped (or configured) file is the pricebook until a version is published through the API.
+  const document = JSON.parse(await readFile(config.pricebookPath ?? defaultPricebookPath(), 'utf8')) as Record<string, unknown>;
+  const pricebook = { book: parsePricebook(document), document, publishedAt: null };
   return {
     client: storage.client,
     store: storage.store,

@@ -1,0 +1,32 @@
+import { Flags } from '@oclif/core';
+import { readFile } from 'node:fs/promises';
+import { GatewayCommand } from '../../base-command.js';
+import { CliError, EXIT_USAGE } from '../../cli-error.js';
+import { formatPricebook, type PricebookDocument } from '../../output/pricebook-output.js';
+
+export default class PricebookSet extends GatewayCommand {
+  static override summary = 'Publish a new pricebook version from a file (same format as pricebook/pricebook.json).';
+
+  static override description = 'Every gateway process uses the new prices within seconds. A version can be published once: charges record the version they used.';
+
+  static override examples = [{ description: 'Publish new prices.', command: 'caracal pricebook set --file pricebook-2026-12.json' }];
+
+  static override flags = {
+    file: Flags.string({ summary: 'Path of the pricebook JSON document.', required: true }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(PricebookSet);
+    let document: unknown;
+    try {
+      document = JSON.parse(await readFile(flags.file, 'utf8'));
+    } catch (error) {
+      throw new CliError(`cannot read a JSON pricebook from ${flags.file}: ${(error as Error).message}`, EXIT_USAGE);
+    }
+    if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+      throw new CliError(`${flags.file} must hold a JSON object`, EXIT_USAGE);
+    }
+    const book = await this.gateway(flags).put<PricebookDocument>('/v1/pricebook', document);
+    this.show(flags, book, (answer) => `Pricebook ${answer.version} published.\n\n${formatPricebook(answer)}`);
+  }
+}

@@ -1,0 +1,9 @@
+import type { Pricebook } from '../../../../libs/pricing/src/index.js';
+
+/** A pricebook as the gateway uses it (parsed) and as it was published (the document). */
+export interface PricebookRevision {
+  book: Pricebook;
+  document: Record<string, unknown>;
+  /** null for the pricebook shipped in the repository. */
+  publishedAt: string | null;
+}

@@ -1,0 +1,47 @@
+import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
+import {
+  decidePricebook,
+  evolvePricebook,
+  initialPricebookState,
+  PRICEBOOK_STREAM,
+  ValidationError,
+  type PricebookEvent,
+  type PricebookState,
+} from '../../../../libs/domain/src/index.js';
+import { parsePricebook, PricebookValidationError } from '../../../../libs/pricing/src/index.js';
+import { AggregateRepository, type Aggregate, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import type { PricebookRevision } from './pricebook-revision.js';
+import { PricebookProvider } from './pricebook.provider.js';
+
+const pricebookAggregate: Aggregate<PricebookState, PricebookEvent> = { initial: initialPricebookState, evolve: evolvePricebook };
+
+export class PublishPricebookCommand extends Command<PricebookRevision> {
+  constructor(
+    readonly document: Record<string, unknown>,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(PublishPricebookCommand)
+export class PublishPricebookHandler implements ICommandHandler<PublishPricebookCommand> {
+  constructor(
+    private readonly repository: AggregateRepository,
+    private readonly pricebooks: PricebookProvider,
+  ) {}
+
+  async execute({ document, context }: PublishPricebookCommand): Promise<PricebookRevision> {
+    let book;
+    try {
+      book = parsePricebook(document);
+    } catch (error) {
+      if (error instanceof PricebookValidationError) throw new ValidationError([{ field: error.field, message: error.problem }]);
+      throw error;
+    }
+    await this.repository.execute(PRICEBOOK_STREAM, pricebookAggregate, (state) =>
+      decidePricebook(state, { type: 'PublishPricebook', version: book.version, document, actor: context.actor }), context);
+    await this.pricebooks.refresh();
+    return this.pricebooks.currentRevision();
+  }
+}
