@@ -238,7 +238,9 @@ interface CallResult {
       });
       await lowering;
       expect(patched).toMatchObject({ status: 200, body: { limit: NEW_LIMIT, version: 2 } });
-      expect(results.map((r) => r.status).filter((s) => s !== 200 && s !== 403)).toEqual([]);
+      const unexpected = results.filter((r) => r.status !== 200 && r.status !== 403);
+      if (unexpected.length > 0) console.log(`DEBUG lowering unexpected: ${JSON.stringify(unexpected.slice(0, 3))}\nA:\n${a.output().slice(-3000)}\nB:\n${b.output().slice(-3000)}`);
+      expect(unexpected.map((r) => r.status)).toEqual([]);
       // The burst went on after the change and ran into the new limit.
       const lateDenials = results.filter((r) => r.status === 403 && r.body?.limit === NEW_LIMIT);
       expect(lateDenials.length).toBeGreaterThan(0);
@@ -421,6 +423,7 @@ interface CallResult {
       expect(unheld).toEqual([]);
       expect(new Set(forwardedPaths()).size).toBe(forwardedPaths().length);
     } finally {
+      console.log(`DEBUG db-cut gateway exit=${gateway.child.exitCode} signal=${gateway.child.signalCode}\n${gateway.output().slice(-5000)}`);
       await gateway.stop();
       await proxy.close();
     }

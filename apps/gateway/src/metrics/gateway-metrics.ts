@@ -29,10 +29,21 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Set by the app once the store is open; read at scrape time. */
+  private countOpenReservations: (() => Promise<number>) | null = null;
+
   readonly reservationsOpen = new Gauge({
     name: 'caracal_reservations_open',
-    help: 'Holds taken by this process that are not yet settled, released or expired.',
+    help: 'Holds not yet settled, released or expired (all processes: read from open_reservations at scrape).',
     registers: [this.registry],
+    collect: async () => {
+      if (this.countOpenReservations === null) return;
+      try {
+        this.reservationsOpen.set(await this.countOpenReservations());
+      } catch {
+        // The database is down: /health says so; the gauge keeps its last value.
+      }
+    },
   });
 
   readonly appendDuration = new Histogram({
@@ -51,5 +62,9 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'caracal_' });
+  }
+
+  countOpenReservationsWith(count: () => Promise<number>): void {
+    this.countOpenReservations = count;
   }
 }

@@ -178,4 +178,18 @@ describe.each(backends)('proxy on %s', (backend) => {
     await waitFor(async () => (await openHolds(a.agentId)) + (await openHolds(b.agentId)) === 0, 'holds resolved');
     expect((await settledTotalNanos(a.agentId)) + (await settledTotalNanos(b.agentId))).toBe(500_000_000n);
   });
+
+  it('exposes Prometheus metrics without agent ids as labels', async () => {
+    const { agentId, key } = await agentWith({ limit: '0.01', allow: [`${mock.url}/*`] });
+    expect((await resourceCall(key)).status).toBe(200);
+    expect((await resourceCall(key)).status).toBe(403);
+    await waitFor(async () => (await openHolds(agentId)) === 0, 'hold settled');
+    const text = await api.deps.metrics.registry.metrics();
+    expect(text).toMatch(/caracal_gateway_requests_total\{route="resource",status="200"\} \d+/);
+    expect(text).toMatch(/caracal_gateway_request_duration_seconds_bucket\{le="[^"]+",route="resource"\}/);
+    expect(text).toMatch(/caracal_gateway_decisions_total\{outcome="budget_exceeded"\} \d+/);
+    expect(text).toMatch(/caracal_reservations_open 0/);
+    expect(text).toContain('caracal_process_resident_memory_bytes');
+    expect(text).not.toContain(agentId);
+  });
 });

@@ -11,13 +11,18 @@ export async function gatewayDependencies(config: CaracalConfig, storage: Pick<S
   // The shipped (or configured) file is the pricebook until a version is published through the API.
   const document = JSON.parse(await readFile(config.pricebookPath ?? defaultPricebookPath(), 'utf8')) as Record<string, unknown>;
   const pricebook = { book: parsePricebook(document), document, publishedAt: null };
+  const metrics = new GatewayMetrics();
+  metrics.countOpenReservationsWith(async () => {
+    const { rows } = await storage.client.query<{ n: string }>('SELECT count(*)::text AS n FROM open_reservations');
+    return Number(rows[0].n);
+  });
   return {
     client: storage.client,
     store: storage.store,
     adminToken,
     proxy: config.proxy,
     pricebook,
-    metrics: new GatewayMetrics(),
+    metrics,
     dispatchers: createUpstreamDispatchers(config.proxy.upstreamTimeoutMs),
   };
 }
