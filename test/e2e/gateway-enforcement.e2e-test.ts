@@ -172,7 +172,9 @@ interface CallResult {
   // ---- 1. budget edge burst across two processes --------------------------------------------
 
   it('admits exactly 100 of 500 concurrent 0.01 requests on a 1.00 budget, across two gateway processes', async () => {
-    const [a, b] = await Promise.all([startGateway(), startGateway()]);
+    // A short TTL so that a settlement the gateway fails to commit shows up as an expiry
+    // within the test's deadline instead of holding the test for the default 15 minutes.
+    const [a, b] = await Promise.all([startGateway({ CARACAL_RESERVATION_TTL_MS: '8000' }), startGateway({ CARACAL_RESERVATION_TTL_MS: '8000' })]);
     try {
       const agent = await agentWith(a, '1.00', `${mock.url}/*`);
       const receivedBefore = mock.received.filter((r) => r.url.startsWith('/burst/')).length;
@@ -188,7 +190,7 @@ interface CallResult {
       expect(denials[0].body).toMatchObject({ error: 'budget_exceeded', policy: agent.policyId, limit: '1.00' });
       expect(mock.received.filter((r) => r.url.startsWith('/burst/'))).toHaveLength(100);
 
-      await waitFor(async () => (await openHolds(agent.agentId)) === 0, 'every hold of the burst resolved');
+      await waitFor(async () => (await openHolds(agent.agentId)) === 0, 'every hold of the burst resolved', 30_000, 100);
       const events = await budgetStream(agent.agentId);
       const reserved = events.filter((e) => e.type === 'SpendReserved');
       expect(reserved).toHaveLength(100);
@@ -208,7 +210,9 @@ interface CallResult {
   // ---- 2. a policy lowered during a burst ---------------------------------------------------
 
   it('admits nothing beyond the new limit after a lowering commits mid-burst', async () => {
-    const [a, b] = await Promise.all([startGateway(), startGateway()]);
+    // A short TTL so that a settlement the gateway fails to commit shows up as an expiry
+    // within the test's deadline instead of holding the test for the default 15 minutes.
+    const [a, b] = await Promise.all([startGateway({ CARACAL_RESERVATION_TTL_MS: '8000' }), startGateway({ CARACAL_RESERVATION_TTL_MS: '8000' })]);
     try {
       const agent = await agentWith(a, '10.00', `${mock.url}/*`);
       const NEW_LIMIT = '3.00';
@@ -238,15 +242,15 @@ interface CallResult {
       });
       await lowering;
       expect(patched).toMatchObject({ status: 200, body: { limit: NEW_LIMIT, version: 2 } });
-      const unexpected = results.filter((r) => r.status !== 200 && r.status !== 403);
-      if (unexpected.length > 0) console.log(`DEBUG lowering unexpected: ${JSON.stringify(unexpected.slice(0, 3))}\nA:\n${a.output().slice(-3000)}\nB:\n${b.output().slice(-3000)}`);
-      expect(unexpected.map((r) => r.status)).toEqual([]);
+      // Admissions and budget denials only: losing version races to the other process is
+      // retried inside the gateway, never surfaced as an error.
+      expect(results.filter((r) => r.status !== 200 && r.status !== 403)).toEqual([]);
       // The burst went on after the change and ran into the new limit.
       const lateDenials = results.filter((r) => r.status === 403 && r.body?.limit === NEW_LIMIT);
       expect(lateDenials.length).toBeGreaterThan(0);
       expect(lateDenials.every((r) => r.body.error === 'budget_exceeded')).toBe(true);
 
-      await waitFor(async () => (await openHolds(agent.agentId)) === 0, 'every hold of the burst resolved');
+      await waitFor(async () => (await openHolds(agent.agentId)) === 0, 'every hold of the burst resolved', 30_000, 100);
       const events = await budgetStream(agent.agentId);
       expectEachResolvedOnce(events);
       const change = events.filter((e) => e.type === 'BudgetPolicyChanged');
@@ -355,7 +359,9 @@ interface CallResult {
       const agent = await agentWith(gateway, '100.00', `${mock.url}/*`);
       const prefix = `/db/${agent.agentId}/`;
       const forwardedPaths = (): string[] => mock.received.filter((r) => r.url.startsWith(prefix)).map((r) => r.url);
-      const call = (n: number) => proxyCall(gateway, agent.key, `${mock.url}${prefix}${n}`);
+      const call = (n: number): Promise<CallResult> => proxyCall(gateway, agent.key, `${mock.url}${prefix}${n}`)
+        .catch((error: Error) => ({ status: 0, body: { error: 'connection_failed', message: String(error.cause ?? error) } }));
+      const alive = (): boolean => gateway.child.exitCode === null && gateway.child.signalCode === null;
       let n = 0;
 
       // Healthy.
@@ -372,7 +378,8 @@ interface CallResult {
       const inFlight = new Set<Promise<unknown>>();
       let forwardedAtQuiet = -1;
       const hardStop = Date.now() + 50_000; // a gateway that never recovers fails the test, not the run
-      const loadDone = load(8, () => (phase === 'restored' && okRestored >= 20) || Date.now() > hardStop, async () => {
+      let aborted = false;
+      const loadDone = load(8, () => aborted || (phase === 'restored' && okRestored >= 20) || Date.now() > hardStop, async () => {
         const startedIn = phase;
         const pending = call(n++);
         inFlight.add(pending);
@@ -380,7 +387,9 @@ interface CallResult {
         if (startedIn === 'before' && result.status === 200) okBefore++;
         if (startedIn === 'cut' && forwardedAtQuiet >= 0) cutAnswers++;
         if (startedIn === 'restored' && result.status === 200) okRestored++;
-        return { ...result, phase: startedIn } as Tagged;
+        // A request that started during the cut may wait for a connection and succeed after
+        // the restore (that is correct): judge each answer by when it was given.
+        return { ...result, phase: startedIn === 'cut' && phase === 'restored' ? 'restored' : startedIn } as Tagged;
       });
 
       await waitFor(() => okBefore >= 20, 'load flowing through the gateway', 20_000, 5);
@@ -389,7 +398,12 @@ interface CallResult {
       inFlightAtCut.push(...inFlight);
       await Promise.all(inFlightAtCut);
       forwardedAtQuiet = forwardedPaths().length; // requests in flight at the cut have all answered
-      await waitFor(() => cutAnswers >= 40, '40 requests answered while the database is cut', 30_000, 5);
+      await waitFor(() => cutAnswers >= 40 || !alive(), '40 requests answered while the database is cut', 30_000, 5);
+      if (!alive()) {
+        aborted = true;
+        await loadDone;
+        throw new Error(`the gateway process died while the database was cut; it must fail closed and stay up:\n${gateway.output().slice(-2500)}`);
+      }
       expect(forwardedPaths().length).toBe(forwardedAtQuiet); // nothing forwarded while cut
       const health = await fetch(`${gateway.url}/health`);
       expect(health.status).toBe(503);
@@ -423,7 +437,6 @@ interface CallResult {
       expect(unheld).toEqual([]);
       expect(new Set(forwardedPaths()).size).toBe(forwardedPaths().length);
     } finally {
-      console.log(`DEBUG db-cut gateway exit=${gateway.child.exitCode} signal=${gateway.child.signalCode}\n${gateway.output().slice(-5000)}`);
       await gateway.stop();
       await proxy.close();
     }

@@ -41,6 +41,13 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
         throw toStoreError(error);
       });
       let broken: Error | undefined;
+      // pg-pool removes its own error listener while a client is checked out; without one, a
+      // connection reset mid-transaction is an unhandled 'error' event that kills the process.
+      // The failing query rejects on its own: here we only mark the connection as unusable.
+      const onConnectionError = (error: Error): void => {
+        broken = error;
+      };
+      connectionClient.on('error', onConnectionError);
       try {
         await runQuery(connectionClient, 'BEGIN');
         const result = await fn(executorOf(connectionClient));
@@ -52,6 +59,7 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
         });
         throw error;
       } finally {
+        connectionClient.off('error', onConnectionError);
         connectionClient.release(broken);
       }
     },

@@ -36,6 +36,7 @@ export interface Hold {
 }
 
 const EXPIRY_SWEEP_MS = 1000;
+const RESOLVE_RETRY_DELAYS_MS = [250, 1000, 2000, 4000, 8000, 16000];
 
 /**
  * The gateway's only way to spend: reserve (durably, before forwarding), then settle, release,
@@ -91,13 +92,30 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
   }
 
   async settle(hold: Hold, amountNanos: bigint, usage: SpendUsage, pricebookVersion: string): Promise<void> {
-    const outcome = await this.submit(hold.rootAgentId, { type: 'SettleSpend', reservationId: hold.reservationId, amountNanos, usage, pricebookVersion, now: new Date() });
-    if (!outcome.ok) this.logger.warn(`settle ${hold.reservationId}: ${outcome.error.message}`);
+    const settledAt = new Date();
+    await this.resolveWithRetries(hold, () => ({ type: 'SettleSpend', reservationId: hold.reservationId, amountNanos, usage, pricebookVersion, now: settledAt }));
   }
 
   async release(hold: Hold, reason: string): Promise<void> {
-    const outcome = await this.submit(hold.rootAgentId, { type: 'ReleaseReservation', reservationId: hold.reservationId, reason, now: new Date() });
-    if (!outcome.ok) this.logger.warn(`release ${hold.reservationId}: ${outcome.error.message}`);
+    const releasedAt = new Date();
+    await this.resolveWithRetries(hold, () => ({ type: 'ReleaseReservation', reservationId: hold.reservationId, reason, now: releasedAt }));
+  }
+
+  /**
+   * Settling and releasing are idempotent, so a failure (store briefly down, contention) is
+   * retried for a while; only if that fails too does the hold wait for expiry, charged in full.
+   */
+  private async resolveWithRetries(hold: Hold, command: () => ReservationCommand): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcome = await this.submit(hold.rootAgentId, command());
+        if (!outcome.ok) this.logger.warn(`resolving ${hold.reservationId}: ${outcome.error.message}`);
+        return;
+      } catch (error) {
+        if (attempt >= RESOLVE_RETRY_DELAYS_MS.length) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RESOLVE_RETRY_DELAYS_MS[attempt]).unref());
+      }
+    }
   }
 
   /** Charges every hold past its TTL, on every budget stream that has one (any process's). */

@@ -28,6 +28,14 @@ export interface WriterHooks {
   onAppended(seconds: number): void;
 }
 
+/** Other processes kept winning the stream for longer than the deadline: fail closed, retryable. */
+export class BudgetContentionError extends Error {
+  constructor(readonly streamId: string, readonly attempts: number) {
+    super(`budget stream ${streamId} is contended by other gateway processes (${attempts} attempts); retry the request`);
+    this.name = 'BudgetContentionError';
+  }
+}
+
 /** Another writer (process) or an in-transaction check invalidated the batch: decide it again. */
 export class RedecideError extends Error {
   constructor(readonly suspendedAgentIds: readonly string[]) {
@@ -42,7 +50,9 @@ interface Pending {
 }
 
 const MAX_BATCH = 256;
-const MAX_ATTEMPTS = 8;
+/** How long a group may keep losing version races to other processes before its callers get a 503. */
+const CONTENTION_DEADLINE_MS = 10_000;
+const MAX_BACKOFF_MS = 50;
 const SNAPSHOT_EVERY = 1000n;
 export const BUDGET_SNAPSHOT_TYPE = 'budget-v1';
 
@@ -103,6 +113,7 @@ export class BudgetStreamWriter {
 
   private async commit(batch: Pending[]): Promise<void> {
     const suspended = new Set<string>();
+    const deadline = Date.now() + CONTENTION_DEADLINE_MS;
     for (let attempt = 1; ; attempt++) {
       if (this.state === null) await this.catchUp();
       const decided = this.decide(this.state as BudgetState, batch, suspended);
@@ -117,15 +128,17 @@ export class BudgetStreamWriter {
           inTransaction: (tx, _result, recorded) => this.hooks.inTransaction(tx, recorded, batch.map((p) => p.command)),
         });
       } catch (error) {
-        if (attempt < MAX_ATTEMPTS && error instanceof WrongExpectedVersionError) {
-          await this.catchUp();
-          continue;
-        }
-        if (attempt < MAX_ATTEMPTS && error instanceof RedecideError) {
+        if (error instanceof RedecideError) {
           error.suspendedAgentIds.forEach((id) => suspended.add(id));
           continue;
         }
-        throw error;
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (Date.now() > deadline) throw new BudgetContentionError(this.streamId, attempt);
+        // Two processes that collide and retry at once collide again: a random pause breaks
+        // the symmetry; the queue meanwhile collects more commands for a bigger next group.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)));
+        await this.catchUp();
+        continue;
       }
       this.hooks.onAppended(Number(process.hrtime.bigint() - started) / 1e9);
       this.state = decided.state;

@@ -22,6 +22,7 @@ import {
   type Pricebook,
 } from '../../../../libs/pricing/src/index.js';
 import { BudgetGate, type Hold } from '../budget/budget-gate.js';
+import { BudgetContentionError } from '../budget/budget-stream.writer.js';
 import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';
 import { PricebookProvider } from '../pricebook/pricebook.provider.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -280,6 +281,9 @@ export class ProxyService {
     if (error instanceof ProxyDenial) return error;
     if (error instanceof StoreUnavailableError) {
       return new ProxyDenial(503, 'store_unavailable', 'the budget store is unreachable, so no hold can be taken; nothing was forwarded');
+    }
+    if (error instanceof BudgetContentionError) {
+      return new ProxyDenial(503, 'budget_contention', `${error.message}; nothing was forwarded`);
     }
     this.logger.error(`proxy request failed: ${(error as Error)?.stack ?? String(error)}`);
     return new ProxyDenial(500, 'internal_error', 'internal error; nothing was forwarded');
