@@ -29,6 +29,7 @@ export default {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/reset-exit-code.ts'],
     },
     {
       ...common,

@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import type { Redis } from 'ioredis';
 import type { ProxyConfig } from '../../../libs/config/src/index.js';
+import type { ProcessorRegistry } from '../../../libs/processing/src/index.js';
 import type { EventStore, SqlClient } from '../../../libs/event-store/src/index.js';
 import { BudgetGate } from './budget/budget-gate.js';
 import type { PricebookRevision } from './pricebook/pricebook-revision.js';
@@ -22,7 +24,7 @@ import { ALLOWLIST_COMMAND_HANDLERS } from './allowlists/allowlist-command-handl
 import { AggregateRepository } from './event-sourcing/aggregate-repository.js';
 import { HealthController } from './health/health.controller.js';
 import { AdminTokenGuard } from './http/admin-token.guard.js';
-import { ADMIN_TOKEN, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROXY_CONFIG, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
+import { ADMIN_TOKEN, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROCESSOR_REGISTRY, PROXY_CONFIG, REDIS, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { POLICY_COMMAND_HANDLERS } from './policies/policy-command-handlers.js';
 import { AgentsReadModel } from './read-models/agents.read-model.js';
@@ -37,6 +39,8 @@ export interface GatewayDependencies {
   pricebook: PricebookRevision;
   metrics: GatewayMetrics;
   dispatchers: UpstreamDispatchers;
+  registry: ProcessorRegistry;
+  redis: Redis | null;
 }
 
 /** The store and token are opened before Nest starts, so tests and main wire the same module. */
@@ -55,6 +59,8 @@ export class AppModule {
         { provide: PRICEBOOK, useValue: deps.pricebook },
         { provide: GATEWAY_METRICS, useValue: deps.metrics },
         { provide: UPSTREAM_DISPATCHERS, useValue: deps.dispatchers },
+        { provide: PROCESSOR_REGISTRY, useValue: deps.registry },
+        { provide: REDIS, useValue: deps.redis },
         AgentKeyAuthenticator,
         AgentDirectory,
         AllowlistGuard,

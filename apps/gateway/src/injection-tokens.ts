@@ -6,3 +6,5 @@ export const PROXY_CONFIG = Symbol('PROXY_CONFIG');
 export const GATEWAY_METRICS = Symbol('GATEWAY_METRICS');
 export const PRICEBOOK = Symbol('PRICEBOOK');
 export const UPSTREAM_DISPATCHERS = Symbol('UPSTREAM_DISPATCHERS');
+export const PROCESSOR_REGISTRY = Symbol('PROCESSOR_REGISTRY');
+export const REDIS = Symbol('REDIS');

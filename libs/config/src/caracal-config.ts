@@ -46,6 +46,12 @@ export interface CaracalConfig {
   /** null in the embedded profile until the data dir provides one. */
   adminToken: string | null;
   metricsPort: number;
+  /** Hot spending counters (production profile); null: none. */
+  redisUrl: string | null;
+  /** Run the processors in this process (the embedded default does; production uses apps/projector). */
+  runProcessors: boolean;
+  /** Which processors to run by name (consumer group); null: all. */
+  processors: string[] | null;
   /** null: the pricebook shipped in the repository (pricebook/pricebook.json). */
   pricebookPath: string | null;
   proxy: ProxyConfig;
@@ -96,6 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     adminToken: text(env.CARACAL_ADMIN_TOKEN, 'CARACAL_ADMIN_TOKEN') ?? text(file.admin_token, 'admin_token'),
     metricsPort: integer(env.CARACAL_METRICS_PORT, 'CARACAL_METRICS_PORT', 9090, 0, 65535),
     pricebookPath: text(env.CARACAL_PRICEBOOK, 'CARACAL_PRICEBOOK'),
+    redisUrl: text(env.REDIS_URL, 'REDIS_URL'),
+    runProcessors: flag(env.CARACAL_RUN_PROCESSORS, 'CARACAL_RUN_PROCESSORS', profile === 'embedded'),
+    processors: list(env.CARACAL_PROCESSORS, 'CARACAL_PROCESSORS'),
     proxy: {
       upstreams: {
         openai: {
@@ -136,6 +145,20 @@ function httpUrl(value: unknown, name: string): string | null {
     throw new ConfigError(name, 'must be an http(s) URL');
   }
   return raw.replace(/\/+$/, '');
+}
+
+function flag(value: unknown, name: string, fallback: boolean): boolean {
+  const raw = text(value, name);
+  if (raw === null) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+function list(value: unknown, name: string): string[] | null {
+  const raw = text(value, name);
+  if (raw === null || raw === 'all') return null;
+  return raw.split(',').map((item) => item.trim()).filter(Boolean);
 }
 
 function readYaml(path: string): YamlConfig {

@@ -1,0 +1,40 @@
+import type { RecordedEvent, SqlExecutor } from '../../event-store/src/index.js';
+
+/**
+ * A checkpointed consumer of the global log (a projection, a relay). The runner reads the log
+ * from the processor's checkpoint and calls apply with a batch inside a transaction that also
+ * moves the checkpoint: the read-model changes and the checkpoint commit together or not at all.
+ */
+export interface Processor {
+  /** Stable name: the runbook's consumer-group name, e.g. `ledger-writer-group`. */
+  readonly name: string;
+  /**
+   * Bump to rebuild: (name, version) is the checkpoint key, so a new version starts from the
+   * beginning of the log beside the old one. Give it its own tables (docs/processing.md).
+   */
+  readonly version: number;
+  /**
+   * Applies events in log order, using only tx for its writes. Must be idempotent per event:
+   * a batch is never applied twice (it commits with the checkpoint), but a DLQ retry re-applies
+   * a single event after the processor has moved past it.
+   */
+  apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
+  /** Side effects that must not run before the batch is durable (wake caches, metrics). */
+  afterCommit?(events: readonly RecordedEvent[]): Promise<void>;
+  /** Tables owned by this processor (this version): what `db reset` truncates. */
+  readonly readModelTables: readonly string[];
+}
+
+/** The checkpoint, lease and DLQ key of a processor. */
+export interface ProcessorKey {
+  name: string;
+  version: number;
+}
+
+export function processorKey(processor: ProcessorKey): ProcessorKey {
+  return { name: processor.name, version: processor.version };
+}
+
+export function describeProcessor(processor: ProcessorKey): string {
+  return `${processor.name}@v${processor.version}`;
+}

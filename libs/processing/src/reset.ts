@@ -1,0 +1,44 @@
+import type { SqlClient } from '../../event-store/src/index.js';
+import { InvalidTableNameError } from './processing.errors.js';
+import type { Processor } from './processor.js';
+
+export interface ResetResult {
+  /** Read-model tables truncated, as given by the processors (deduplicated). */
+  tables: string[];
+  checkpoints: number;
+  leases: number;
+  dlqEntries: number;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `db reset`: empties the processors' read models and removes their checkpoints, leases and DLQ
+ * entries in one transaction, so the processors rebuild everything from the log. Never touches
+ * `events` (the database refuses that anyway: events are append-only). Stop the runners first:
+ * a running one loses its lease and checkpoint, stands by, and restarts from the beginning.
+ */
+export async function resetProcessors(client: SqlClient, processors: readonly Processor[]): Promise<ResetResult> {
+  const tables = [...new Set(processors.flatMap((processor) => processor.readModelTables))];
+  const quoted = tables.map(quoteTableName);
+  return client.transaction(async (tx) => {
+    if (quoted.length > 0) await tx.query(`TRUNCATE TABLE ${quoted.join(', ')}`);
+    const result: ResetResult = { tables, checkpoints: 0, leases: 0, dlqEntries: 0 };
+    for (const processor of processors) {
+      const key = [processor.name, processor.version];
+      result.checkpoints += (await tx.query('DELETE FROM processor_checkpoints WHERE processor = $1 AND version = $2', key)).rowCount;
+      result.leases += (await tx.query('DELETE FROM processor_leases WHERE processor = $1 AND version = $2', key)).rowCount;
+      result.dlqEntries += (await tx.query('DELETE FROM dlq WHERE processor = $1 AND version = $2', key)).rowCount;
+    }
+    return result;
+  });
+}
+
+/** Table names come from code, but TRUNCATE takes no parameters: accept plain identifiers only. */
+function quoteTableName(table: string): string {
+  const parts = table.split('.');
+  if (parts.length > 2 || parts.some((part) => !IDENTIFIER.test(part)) || table.toLowerCase() === 'events') {
+    throw new InvalidTableNameError(table);
+  }
+  return parts.map((part) => `"${part}"`).join('.');
+}

@@ -1,0 +1,333 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '../../../../test/support/wait-for.js';
+import {
+  START_OF_LOG,
+  type NewEvent,
+  type RecordedEvent,
+  type SqlClient,
+  type SqlEventStore,
+} from '../../../event-store/src/index.js';
+import { loadCheckpoint } from '../checkpoint-store.js';
+import { consumerLag } from '../consumer-lag.js';
+import { DlqStore } from '../dlq-store.js';
+import { CheckpointConflictError, DlqEntryNotFoundError, LeaseLostError } from '../processing.errors.js';
+import { ProcessorLease } from '../processor-lease.js';
+import { ProcessorRegistry } from '../processor-registry.js';
+import { ProcessorRunner, type ProcessorRunnerOptions } from '../processor-runner.js';
+import { resetProcessors } from '../reset.js';
+import { advanceCheckpoint, ensureCheckpoint } from '../checkpoint-store.js';
+import { TestProjection } from './test-projection.js';
+
+export interface ProcessingHarness {
+  open(): Promise<{ client: SqlClient; store: SqlEventStore }>;
+  close(): Promise<void>;
+}
+
+const quiet = () => undefined;
+
+/** The processor runtime's behaviour, run against PGlite and PostgreSQL alike. */
+export function describeProcessingSuite(label: string, harness: ProcessingHarness): void {
+  describe(`processor runtime (${label})`, () => {
+    let client: SqlClient;
+    let store: SqlEventStore;
+    const runners: ProcessorRunner[] = [];
+    let seq = 0;
+
+    beforeAll(async () => {
+      ({ client, store } = await harness.open());
+    });
+    afterAll(async () => {
+      await Promise.all(runners.map((runner) => runner.stop()));
+      await harness.close();
+    });
+
+    /** A fresh projection (own name, table, stream prefix) so tests sharing the log stay apart. */
+    async function projection(version = 1, name?: string): Promise<TestProjection> {
+      seq += 1;
+      const id = `${Date.now().toString(36)}_${seq}`;
+      const processor = new TestProjection(name ?? `test-${id}`, version, `proj_${id}_v${version}`, `s-${id}-`);
+      await processor.createTable(client);
+      return processor;
+    }
+
+    function runner(processor: TestProjection, options: Partial<ProcessorRunnerOptions> = {}): ProcessorRunner {
+      const created = new ProcessorRunner({
+        client,
+        store,
+        processor,
+        pollMs: 100,
+        leaseMs: 3_000,
+        retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 40 },
+        logger: quiet,
+        ...options,
+      });
+      runners.push(created);
+      return created;
+    }
+
+    async function append(processor: TestProjection, count: number, data: (i: number) => Record<string, unknown> = () => ({})) {
+      const recorded: RecordedEvent[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const event: NewEvent = { eventId: randomUUID(), type: 'Tested', schemaVersion: 1, data: data(i), metadata: {} };
+        const streamId = `${processor.streamPrefix}${i % 3}`;
+        await store.append(streamId, [event], { expected: 'any' });
+        recorded.push((await store.readStream(streamId, { direction: 'backward', maxCount: 1 }))[0]);
+      }
+      return recorded;
+    }
+
+    async function expectEachOnce(processor: TestProjection, events: readonly RecordedEvent[]) {
+      const counts = await processor.counts(client);
+      expect(events.map((event) => counts.get(event.eventId) ?? 0)).toEqual(events.map(() => 1));
+      expect(counts.size).toBe(events.length);
+    }
+
+    async function projectedAll(processor: TestProjection, events: readonly RecordedEvent[]): Promise<boolean> {
+      const counts = await processor.counts(client);
+      return events.every((event) => counts.has(event.eventId));
+    }
+
+    it('applies a batch and its checkpoint in one transaction: a throwing apply leaves no rows and no checkpoint move', async () => {
+      const processor = await projection();
+      const events = await append(processor, 5);
+      processor.failEverything = true;
+      const active = runner(processor, { retry: { maxAttempts: 1_000, initialDelayMs: 20, maxDelayMs: 20 } });
+      active.start();
+      await waitFor(() => processor.applyCalls >= 4, 'the batch and then single events to be attempted');
+      expect((await processor.counts(client)).size).toBe(0);
+      const stuck = await loadCheckpoint(client, processor);
+      expect(stuck?.checkpoint).toEqual(START_OF_LOG);
+      expect(stuck?.eventsProcessed).toBe(0n);
+      await active.stop();
+      expect(await new DlqStore(client, store, new ProcessorRegistry([processor])).size({ processor: processor.name })).toBe(0);
+
+      processor.failEverything = false;
+      active.start();
+      await waitFor(() => projectedAll(processor, events), 'the fixed projection to catch up');
+      await active.stop();
+      await expectEachOnce(processor, events);
+      const head = await store.headCheckpoint();
+      const done = await loadCheckpoint(client, processor);
+      expect(done?.checkpoint).toEqual(head);
+      expect(processor.afterCommitted).toEqual(expect.arrayContaining(events.map((event) => event.eventId)));
+    });
+
+    it('catches up in batches, then projects a new event when NOTIFY wakes it (polling set to 10 minutes)', async () => {
+      const processor = await projection();
+      const backlog = await append(processor, 23);
+      const live = runner(processor, { batchSize: 5, pollMs: 600_000 });
+      live.start();
+      await waitFor(() => projectedAll(processor, backlog), 'catch-up of the backlog', 20_000);
+      await waitFor(() => live.status().state === 'active', 'the runner to be active');
+      const [next] = await append(processor, 1);
+      await waitFor(() => projectedAll(processor, [next]), 'the live event (only NOTIFY can wake it in time)', 10_000);
+      await live.stop();
+      await expectEachOnce(processor, [...backlog, next]);
+      expect(live.status().state).toBe('stopped');
+    });
+
+    it('two runners of one processor: exactly one active; when the active one dies without releasing, the standby takes over within the lease', async () => {
+      const processor = await projection();
+      const leaseMs = 1_500;
+      const first = runner(processor, { owner: 'instance-a', leaseMs });
+      const second = runner(processor, { owner: 'instance-b', leaseMs });
+      first.start();
+      await waitFor(() => first.status().state === 'active', 'instance a to be active');
+      second.start();
+      await waitFor(() => second.status().state === 'standby', 'instance b to stand by');
+      const before = await append(processor, 10);
+      await waitFor(() => projectedAll(processor, before), 'projection by the active instance');
+      expect([first.status().state, second.status().state]).toEqual(['active', 'standby']);
+      expect(second.status().eventsProcessed).toBe(0);
+      const lag = await consumerLag(client, store, processor);
+      expect(lag.owner).toBe('instance-a');
+      expect(lag.leaseActive).toBe(true);
+
+      // Simulated crash: the loop and lease renewal stop, the lease row stays until it expires.
+      await first.stop({ releaseLease: false });
+      const died = Date.now();
+      await waitFor(() => second.status().state === 'active', 'instance b to take over', 10_000, 10);
+      const tookOverMs = Date.now() - died;
+      expect(tookOverMs).toBeLessThanOrEqual(leaseMs + leaseMs / 3 + 500); // lease + one standby poll + slack
+      const after = await append(processor, 5);
+      await waitFor(() => projectedAll(processor, after), 'projection by the new active instance');
+      await second.stop();
+      await expectEachOnce(processor, [...before, ...after]);
+    });
+
+    it('a graceful stop releases the lease: the standby takes over at once', async () => {
+      const processor = await projection();
+      const first = runner(processor, { owner: 'graceful-a', leaseMs: 60_000 });
+      const second = runner(processor, { owner: 'graceful-b', leaseMs: 60_000, pollMs: 50 });
+      first.start();
+      await waitFor(() => first.status().state === 'active', 'a active');
+      second.start();
+      await waitFor(() => second.status().state === 'standby', 'b standby');
+      await first.stop();
+      await waitFor(() => second.status().state === 'active', 'b active long before the 60 s lease ends', 5_000);
+      await second.stop();
+    });
+
+    it('fences commits: an owner whose lease was taken over, or whose checkpoint moved, cannot commit', async () => {
+      const processor = await projection();
+      const key = { name: processor.name, version: processor.version };
+      const stale = new ProcessorLease(client, key, 'stale-owner', 50);
+      expect(await stale.tryAcquire()).toBe(true);
+      const fresh = new ProcessorLease(client, key, 'fresh-owner', 60_000);
+      expect(await fresh.tryAcquire()).toBe(false);
+      await waitFor(() => fresh.tryAcquire(), 'the stale lease to expire and be taken over', 5_000, 20);
+      expect(await stale.renew()).toBe(false);
+      await expect(client.transaction((tx) => stale.fence(tx))).rejects.toBeInstanceOf(LeaseLostError);
+
+      await ensureCheckpoint(client, key);
+      const next = { transactionId: 1n, globalPosition: 1n };
+      await client.transaction((tx) => advanceCheckpoint(tx, key, START_OF_LOG, next, 1));
+      await expect(
+        client.transaction((tx) => advanceCheckpoint(tx, key, START_OF_LOG, { transactionId: 1n, globalPosition: 2n }, 1)),
+      ).rejects.toBeInstanceOf(CheckpointConflictError);
+      expect((await loadCheckpoint(client, key))?.checkpoint).toEqual(next);
+      await fresh.release();
+    });
+
+    it('parks a poison event in the DLQ after the retries, projects later events, and a retry after the fix projects it once', async () => {
+      const processor = await projection();
+      const registry = new ProcessorRegistry([processor]);
+      const dlq = new DlqStore(client, store, registry);
+      const events = await append(processor, 8, (i) => ({ poison: i === 3 || i === 6 }));
+      const poison = events[3];
+      const other = events[6];
+      const healthy = events.filter((event) => event !== poison && event !== other);
+      const started = new Date(Date.now() - 1_000);
+      const active = runner(processor, { batchSize: 100, retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20 } });
+      active.start();
+      await waitFor(async () => (await dlq.size({ processor: processor.name })) === 2, 'two events parked');
+      await waitFor(() => projectedAll(processor, healthy), 'the later events projected');
+      await active.stop();
+      expect(active.status().eventsParked).toBe(2);
+      expect((await loadCheckpoint(client, processor))?.checkpoint).toEqual(await store.headCheckpoint());
+
+      const [entry] = await dlq.get(poison.eventId);
+      expect(entry).toMatchObject({
+        processor: processor.name,
+        version: 1,
+        eventId: poison.eventId,
+        globalPosition: poison.globalPosition,
+        transactionId: poison.transactionId,
+        streamId: poison.streamId,
+        eventType: 'Tested',
+        attempts: 3,
+        status: 'parked',
+      });
+      expect(entry.error).toContain('poison event');
+      expect(entry.firstFailedAt.getTime()).toBeLessThanOrEqual(entry.lastFailedAt.getTime());
+      expect((await dlq.list({ processor: processor.name })).map((listed) => listed.eventId)).toEqual([
+        poison.eventId,
+        other.eventId,
+      ]);
+      expect(await dlq.list({ processor: processor.name, since: new Date(Date.now() + 60_000) })).toEqual([]);
+      expect((await dlq.list({ processor: processor.name, since: started })).length).toBe(2);
+
+      // Not fixed yet: the retry fails, the entry stays parked with one more attempt.
+      const [failed] = await dlq.retry(poison.eventId);
+      expect(failed).toMatchObject({ outcome: 'failed' });
+      expect((await dlq.get(poison.eventId))[0]).toMatchObject({ status: 'parked', attempts: 4 });
+
+      processor.fixed = true;
+      const [retried] = await dlq.retry(poison.eventId);
+      expect(retried.outcome).toBe('retried');
+      expect((await dlq.get(poison.eventId))[0]).toMatchObject({ status: 'retried', attempts: 5 });
+      await expect(dlq.retry(poison.eventId)).rejects.toBeInstanceOf(DlqEntryNotFoundError);
+      expect(await dlq.discard(other.eventId)).toBe(1);
+      expect((await dlq.get(other.eventId))[0].status).toBe('discarded');
+      expect(await dlq.size({ processor: processor.name })).toBe(0);
+      await expectEachOnce(processor, [...healthy, poison]);
+    });
+
+    it('retryAll re-drives every parked event of a processor in log order', async () => {
+      const processor = await projection();
+      const dlq = new DlqStore(client, store, new ProcessorRegistry([processor]));
+      const events = await append(processor, 4, (i) => ({ poison: i % 2 === 0 }));
+      const active = runner(processor);
+      active.start();
+      await waitFor(async () => (await dlq.size({ processor: processor.name })) === 2, 'two parked');
+      await active.stop();
+      processor.fixed = true;
+      const outcomes = await dlq.retryAll(processor.name);
+      expect(outcomes.map((outcome) => [outcome.entry.eventId, outcome.outcome])).toEqual([
+        [events[0].eventId, 'retried'],
+        [events[2].eventId, 'retried'],
+      ]);
+      await expectEachOnce(processor, events);
+    });
+
+    it('reports consumer lag: events behind, oldest unprocessed age, last checkpoint time, owner', async () => {
+      const processor = await projection();
+      await append(processor, 3);
+      const fresh = await consumerLag(client, store, processor);
+      expect(fresh.eventsBehind).toBe(await store.countEventsAfter(START_OF_LOG));
+      expect(fresh.oldestUnprocessedAt).toBeInstanceOf(Date);
+      expect(fresh.oldestUnprocessedAgeMs).toBeGreaterThanOrEqual(0);
+      expect(fresh).toMatchObject({ lastCheckpointAt: null, owner: null, leaseActive: false, eventsProcessed: 0n });
+
+      const active = runner(processor, { owner: 'lag-owner' });
+      active.start();
+      await waitFor(async () => (await consumerLag(client, store, processor)).eventsBehind === 0n, 'caught up');
+      const caughtUp = await consumerLag(client, store, processor);
+      expect(caughtUp).toMatchObject({ owner: 'lag-owner', leaseActive: true, oldestUnprocessedAt: null });
+      expect(caughtUp.lastCheckpointAt).toBeInstanceOf(Date);
+      expect(caughtUp.eventsProcessed).toBe(await store.countEventsAfter(START_OF_LOG));
+      expect(caughtUp.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
+      await active.stop();
+    });
+
+    it('a new version rebuilds from the start beside the old one, with its own table and checkpoint', async () => {
+      const v1 = await projection(1);
+      const events = await append(v1, 6);
+      const one = runner(v1);
+      one.start();
+      await waitFor(() => projectedAll(v1, events), 'v1 caught up');
+      const v2 = new TestProjection(v1.name, 2, `${v1.table.replace(/_v1$/, '')}_v2`, v1.streamPrefix);
+      await v2.createTable(client);
+      const two = runner(v2);
+      two.start();
+      await waitFor(() => projectedAll(v2, events), 'v2 rebuilt beside v1');
+      expect([one.status().state, two.status().state]).toEqual(['active', 'active']);
+      await Promise.all([one.stop(), two.stop()]);
+      await expectEachOnce(v1, events);
+      await expectEachOnce(v2, events);
+      expect((await loadCheckpoint(client, v1))?.checkpoint).toEqual((await loadCheckpoint(client, v2))?.checkpoint);
+    });
+
+    it('reset empties read models, checkpoints, leases and the DLQ, leaves events untouched, and the rebuild is identical', async () => {
+      const processor = await projection();
+      const dlq = new DlqStore(client, store, new ProcessorRegistry([processor]));
+      const events = await append(processor, 6, (i) => ({ poison: i === 2 }));
+      const active = runner(processor);
+      active.start();
+      await waitFor(async () => (await dlq.size({ processor: processor.name })) === 1, 'one parked');
+      await waitFor(() => projectedAll(processor, events.filter((_, i) => i !== 2)), 'the rest projected');
+      await active.stop({ releaseLease: false });
+      const before = await client.query(`SELECT event_id, global_position FROM ${processor.table} ORDER BY id`);
+      const logBefore = await store.readAll({ after: START_OF_LOG, maxCount: 100_000 });
+
+      const result = await resetProcessors(client, [processor]);
+      expect(result).toEqual({ tables: [processor.table], checkpoints: 1, leases: 1, dlqEntries: 1 });
+      expect((await processor.counts(client)).size).toBe(0);
+      expect(await loadCheckpoint(client, processor)).toBeNull();
+      expect(await dlq.list({ processor: processor.name, status: 'all' })).toEqual([]);
+      expect((await consumerLag(client, store, processor)).owner).toBeNull();
+      // Events untouched: the same log, event for event, still readable gap-free from the start.
+      expect(await store.readAll({ after: START_OF_LOG, maxCount: 100_000 })).toEqual(logBefore);
+      for (const event of events) expect(await store.readStream(event.streamId)).toContainEqual(event);
+
+      const rebuilt = runner(processor);
+      rebuilt.start();
+      await waitFor(async () => (await dlq.size({ processor: processor.name })) === 1, 'parked again');
+      await waitFor(() => projectedAll(processor, events.filter((_, i) => i !== 2)), 'rebuilt');
+      await rebuilt.stop();
+      const after = await client.query(`SELECT event_id, global_position FROM ${processor.table} ORDER BY id`);
+      expect(after.rows).toEqual(before.rows);
+    });
+  });
+}

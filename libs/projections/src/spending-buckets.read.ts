@@ -1,0 +1,29 @@
+import type { SqlExecutor } from '../../event-store/src/index.js';
+import { BUCKET_SQL, bucketFromRow, type SpendingBucket, type SpendingBucketRow } from './spending-bucket.js';
+
+// Reads of the folded spending buckets, for the Redis counters (which SET these folds).
+
+/** The current folds of every (agent, currency, bucket) the charges of these holds count in. */
+export async function bucketsOfReservations(sql: SqlExecutor, reservationIds: readonly string[]): Promise<SpendingBucket[]> {
+  const { rows } = await sql.query<SpendingBucketRow>(
+    `SELECT b.agent_id, b.currency, b.bucket_start, b.amount_nanos::text AS amount_nanos, b.charges::text AS charges
+       FROM spending_buckets b
+      WHERE (b.agent_id, b.currency, b.bucket_start) IN (
+              SELECT a.agent_id, r.currency, ${BUCKET_SQL('r.occurred_at')}
+                FROM spending_reservations r CROSS JOIN LATERAL jsonb_array_elements_text(r.agent_path) AS a(agent_id)
+               WHERE r.reservation_id IN (SELECT jsonb_array_elements_text($1::jsonb)))`,
+    [JSON.stringify(reservationIds)],
+  );
+  return rows.map(bucketFromRow);
+}
+
+/** Every folded bucket from `since` on (all when null): what a Redis reseed writes. */
+export async function allSpendingBuckets(sql: SqlExecutor, since: Date | null = null): Promise<SpendingBucket[]> {
+  const { rows } = await sql.query<SpendingBucketRow>(
+    `SELECT agent_id, currency, bucket_start, amount_nanos::text AS amount_nanos, charges::text AS charges
+       FROM spending_buckets WHERE $1::timestamptz IS NULL OR bucket_start >= $1::timestamptz
+      ORDER BY agent_id, currency, bucket_start`,
+    [since === null ? null : since.toISOString()],
+  );
+  return rows.map(bucketFromRow);
+}
