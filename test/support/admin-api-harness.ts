@@ -67,6 +67,7 @@ export async function startAdminApi(backend: 'pglite' | 'postgres', env: Record<
     async close() {
       await app.close();
       await deps.dispatchers.close();
+      deps.redis?.disconnect();
       await client.close();
       await dropDatabase();
     },

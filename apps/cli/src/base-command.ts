@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { CliError } from './cli-error.js';
+import { CliError, ReportedFailure } from './cli-error.js';
 import { DEFAULT_DATA_DIR, DEFAULT_GATEWAY_URL, resolveConnectionSettings } from './connection-settings.js';
 import { GatewayClient } from './gateway-client.js';
 import { formatError } from './output/error-output.js';
@@ -47,7 +47,7 @@ export abstract class GatewayCommand extends Command {
   /** Expected failures print as `Error: ...` with their details and exit code; the rest go to oclif. */
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (error instanceof CliError) {
-      this.logToStderr(formatError(error));
+      if (!(error instanceof ReportedFailure)) this.logToStderr(formatError(error));
       this.exit(error.exitCode);
     }
     return super.catch(error);

@@ -17,3 +17,14 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/**
+ * A failure the command's own output already shows (`db health-check` printing an unhealthy
+ * report): the process exits with `exitCode` and nothing more is printed.
+ */
+export class ReportedFailure extends CliError {
+  constructor(exitCode: number) {
+    super('', exitCode);
+    this.name = 'ReportedFailure';
+  }
+}

@@ -21,6 +21,10 @@ describe('command list', () => {
       'agent keys create', 'agent keys list', 'agent keys revoke', 'agent keys rotate',
       'agent list', 'agent reactivate', 'agent suspend', 'agent update',
       'allowlist create', 'allowlist delete', 'allowlist list', 'allowlist test',
+      'db health-check', 'db reset',
+      'dlq discard', 'dlq get', 'dlq list', 'dlq retry',
+      'kafka consumer-lag',
+      'ledger query',
       'policy create', 'policy deactivate', 'policy get', 'policy history', 'policy list', 'policy update',
       'pricebook get', 'pricebook list', 'pricebook set',
     ]);
@@ -32,7 +36,7 @@ describe('command list', () => {
     expect(command.summary).toBeTruthy();
     const examples = (command.examples ?? []) as { command: string }[];
     expect(examples.length).toBeGreaterThan(0);
-    for (const example of examples) expect(example.command.startsWith(`caracal ${id} `)).toBe(true);
+    for (const example of examples) expect(`${example.command} `.startsWith(`caracal ${id} `)).toBe(true);
     expect(Object.keys(command.baseFlags ?? {})).toEqual(expect.arrayContaining(['token', 'data-dir', 'json']));
   });
 });

@@ -17,10 +17,18 @@ import AgentList from './commands/agent/list.js';
 import AgentUpdate from './commands/agent/update.js';
 import AllowlistCreate from './commands/allowlist/create.js';
 import AllowlistTest from './commands/allowlist/test.js';
+import DbHealthCheck from './commands/db/health-check.js';
+import DbReset from './commands/db/reset.js';
+import DlqDiscard from './commands/dlq/discard.js';
+import DlqGet from './commands/dlq/get.js';
+import DlqList from './commands/dlq/list.js';
+import DlqRetry from './commands/dlq/retry.js';
+import KafkaConsumerLag from './commands/kafka/consumer-lag.js';
+import LedgerQuery from './commands/ledger/query.js';
 import PolicyCreate from './commands/policy/create.js';
 import PolicyList from './commands/policy/list.js';
 import PolicyUpdate from './commands/policy/update.js';
-import type { Agent, AllowlistEntry, Policy } from './gateway-api.js';
+import type { Agent, AllowlistEntry, ConsumerLag, DlqEntry, HealthReport, LedgerEntry, Policy, PolicyUsage } from './gateway-api.js';
 
 const ADMIN_TOKEN = 'cat_test-admin-token-do-not-print';
 const AGENT_ID = '3f2c5a9e-1b7d-4c1e-9a55-0d6f1e2a3b4c';
@@ -158,6 +166,82 @@ function allowlistEntry(pattern: string, patternType: string): AllowlistEntry {
   return { entryId: 'a1b2c3d4-0000-4000-8000-000000000009', agentId: AGENT_ID, pattern, patternType, createdAt: '2024-01-01T00:00:00.000Z', removedAt: null };
 }
 
+const EVENT_ID = '9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+
+const ledgerEntry: LedgerEntry = {
+  entryId: 'le-1',
+  eventId: EVENT_ID,
+  globalPosition: '42',
+  agentId: AGENT_ID,
+  agentPath: [AGENT_ID],
+  reservationId: 'r-1',
+  resource: 'https://api.openai.com/v1/chat/completions',
+  model: 'gpt-4o',
+  usage: { inputTokens: 1000, outputTokens: 200 },
+  amount: '0.004500',
+  currency: 'USD',
+  pricebookVersion: '2024-01',
+  kind: 'settled',
+  occurredAt: '2024-01-15T10:00:00.000Z',
+  recordedAt: '2024-01-15T10:00:00.100Z',
+};
+
+const policyUsage: PolicyUsage = {
+  policyId: policy.policyId,
+  agentId: AGENT_ID,
+  timeWindow: 'daily',
+  windowType: 'calendar',
+  timezone: 'UTC',
+  currency: 'USD',
+  limit: '100.00',
+  spent: '12.50',
+  held: '1.25',
+  remaining: '86.25',
+  windowStart: '2024-01-15T00:00:00.000Z',
+  windowEnd: '2024-01-16T00:00:00.000Z',
+};
+
+const dlqEntry: DlqEntry = {
+  id: '7',
+  processor: 'ledger-writer-group',
+  version: 1,
+  eventId: EVENT_ID,
+  globalPosition: '42',
+  streamId: `reservation-${AGENT_ID}`,
+  eventType: 'SpendSettled',
+  error: 'unknown currency XYZ',
+  attempts: 5,
+  firstFailedAt: '2024-01-15T10:00:01.000Z',
+  lastFailedAt: '2024-01-15T10:00:04.000Z',
+  status: 'parked',
+};
+
+const ledgerWriterLag: ConsumerLag = {
+  consumerGroup: 'ledger-writer-group',
+  version: 1,
+  eventsBehind: 1250,
+  oldestUnprocessedAt: '2024-01-15T09:47:00.000Z',
+  oldestUnprocessedAgeSeconds: 780.4,
+  lastCheckpointAt: '2024-01-15T09:46:59.000Z',
+  eventsProcessed: '98000',
+  owner: 'gateway-7f9c:4242',
+  leaseExpiresAt: '2024-01-15T10:00:15.000Z',
+  leaseActive: true,
+  bus: 'event-store',
+};
+
+function healthReport(status: 'ok' | 'unavailable'): HealthReport {
+  return {
+    status,
+    checks: {
+      database: status === 'ok' ? { status: 'ok' } : { status: 'unavailable', error: 'connect ECONNREFUSED 10.0.0.5:5432' },
+      migrations: { status: 'ok', applied: 5 },
+      processors: { 'ledger-writer-group': { status: 'degraded', eventsBehind: 1250 } },
+      dlq: { status: 'ok', size: 0 },
+    },
+  };
+}
+
 function onlyRequest(): RecordedRequest {
   expect(requests).toHaveLength(1);
   return requests[0];
@@ -256,6 +340,285 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
     );
     expect(run.exitCode).toBe(0);
     expect(onlyRequest().body).toStrictEqual({ agentId: AGENT_ID, pattern: 'https://api.anthropic.com/*', patternType: 'glob' });
+  });
+  it('caracal ledger query (time range): GET /v1/ledger/entries with the times as written, entries then totals', async () => {
+    answer = { status: 200, body: { items: [ledgerEntry], nextCursor: null, totals: [{ currency: 'USD', amount: '0.004500', entries: 1 }] } };
+    const run = await runCli(
+      LedgerQuery,
+      runbookArgv(
+        `caracal ledger query \\
+--agent-id ${AGENT_ID} \\
+--start-time "2024-01-01T00:00:00Z" \\
+--end-time "2024-01-31T23:59:59Z"`,
+        2,
+      ),
+    );
+    expect(run.exitCode).toBe(0);
+    const request = onlyRequest();
+    expect(request.method).toBe('GET');
+    expect(request.url).toBe(`/v1/ledger/entries?agentId=${AGENT_ID}&startTime=2024-01-01T00%3A00%3A00Z&endTime=2024-01-31T23%3A59%3A59Z`);
+    expect(request.headers.authorization).toBe(`Bearer ${ADMIN_TOKEN}`);
+    expect(request.body).toBeUndefined();
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^TIME +AMOUNT +CURRENCY +RESOURCE +MODEL +KIND$/);
+    expect(lines[1]).toBe('2024-01-15T10:00:00.000Z  0.004500  USD       https://api.openai.com/v1/chat/completions  gpt-4o  settled');
+    expect(run.stdout).toContain('Totals from 2024-01-01T00:00:00Z to 2024-01-31T23:59:59Z (all pages):\nCURRENCY     TOTAL  ENTRIES\nUSD       0.004500        1\n');
+    expect(run.stderr).toBe('');
+  });
+
+  it('caracal ledger query (current daily spending): GET /v1/ledger/usage, one row per policy', async () => {
+    answer = { status: 200, body: { agentId: AGENT_ID, at: '2024-01-15T10:00:00.000Z', items: [policyUsage] } };
+    const run = await runCli(
+      LedgerQuery,
+      runbookArgv(
+        `caracal ledger query \\
+--agent-id ${AGENT_ID} \\
+--time-window daily`,
+        2,
+      ),
+    );
+    expect(run.exitCode).toBe(0);
+    const request = onlyRequest();
+    expect(request.method).toBe('GET');
+    expect(request.url).toBe(`/v1/ledger/usage?agentId=${AGENT_ID}&timeWindow=daily`);
+    expect(request.body).toBeUndefined();
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe(`Agent ID:  ${AGENT_ID}`);
+    expect(lines[3]).toMatch(/^POLICY ID +AGENT ID +WINDOW +LIMIT +SPENT +HELD +REMAINING +CURRENCY$/);
+    expect(lines[4]).toBe(
+      `${policy.policyId}  ${AGENT_ID}  2024-01-15T00:00:00.000Z – 2024-01-16T00:00:00.000Z  100.00  12.50  1.25      86.25  USD`,
+    );
+  });
+
+  it('caracal dlq list: GET /v1/dlq for the parked entries', async () => {
+    answer = { status: 200, body: { items: [dlqEntry], size: 1 } };
+    const run = await runCli(DlqList, runbookArgv('caracal dlq list', 2));
+    expect(run.exitCode).toBe(0);
+    const request = onlyRequest();
+    expect(request.method).toBe('GET');
+    expect(request.url).toBe('/v1/dlq?status=parked');
+    expect(request.body).toBeUndefined();
+    expect(run.stdout).toContain(`${EVENT_ID}  ledger-writer-group v1  SpendSettled`);
+    expect(run.stdout).toContain('unknown currency XYZ');
+    expect(run.stdout.endsWith('DLQ size (parked entries): 1\n')).toBe(true);
+  });
+
+  it('caracal dlq get: GET /v1/dlq/{eventId}, one block per processor', async () => {
+    answer = { status: 200, body: { items: [dlqEntry] } };
+    const run = await runCli(DlqGet, runbookArgv(`caracal dlq get --event-id ${EVENT_ID}`, 2));
+    expect(run.exitCode).toBe(0);
+    const request = onlyRequest();
+    expect([request.method, request.url, request.body]).toEqual(['GET', `/v1/dlq/${EVENT_ID}`, undefined]);
+    expect(run.stdout).toContain('Processor:        ledger-writer-group v1');
+    expect(run.stdout).toContain('Error:            unknown currency XYZ');
+  });
+
+  it('caracal kafka consumer-lag: GET /v1/consumer-lag for the group, and the bus it reads', async () => {
+    answer = { status: 200, body: { items: [ledgerWriterLag] } };
+    const run = await runCli(KafkaConsumerLag, runbookArgv('caracal kafka consumer-lag --consumer-group ledger-writer-group', 2));
+    expect(run.exitCode).toBe(0);
+    const request = onlyRequest();
+    expect([request.method, request.url, request.body]).toEqual(['GET', '/v1/consumer-lag?consumerGroup=ledger-writer-group', undefined]);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^CONSUMER GROUP +EVENTS BEHIND +OLDEST UNPROCESSED +LAST CHECKPOINT +OWNER +LEASE ACTIVE$/);
+    expect(lines[1]).toBe('ledger-writer-group v1           1250              13m 0s  2024-01-15T09:46:59.000Z  gateway-7f9c:4242  yes');
+    expect(run.stdout.endsWith('\nbus: event-store\n')).toBe(true);
+  });
+
+  it('caracal db health-check: GET /v1/ops/health, the report, exit 0 when ok', async () => {
+    answer = { status: 200, body: healthReport('ok') };
+    const run = await runCli(DbHealthCheck, runbookArgv('caracal db health-check', 2));
+    expect(run.exitCode).toBe(0);
+    const request = onlyRequest();
+    expect([request.method, request.url, request.body]).toEqual(['GET', '/v1/ops/health', undefined]);
+    expect(request.headers.authorization).toBe(`Bearer ${ADMIN_TOKEN}`);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe('Status:  ok');
+    expect(lines).toContain('processor ledger-writer-group  degraded  eventsBehind=1250');
+    expect(lines).toContain('migrations                     ok        applied=5');
+    expect(run.stderr).toBe('');
+  });
+
+  it('caracal db reset --confirm: POST /v1/ops/reset {confirm: true}, then what was emptied', async () => {
+    answer = { status: 200, body: { tables: ['ledger_entries', 'spending_buckets'], checkpoints: 2, leases: 1, dlqEntries: 3 } };
+    const run = await runCli(DbReset, runbookArgv('caracal db reset --confirm', 2));
+    expect(run.exitCode).toBe(0);
+    const request = onlyRequest();
+    expect([request.method, request.url, request.body]).toEqual(['POST', '/v1/ops/reset', { confirm: true }]);
+    expect(run.stdout).toBe(
+      [
+        'Database reset. The event log was not touched: the processors rebuild the read models from it.',
+        'Tables emptied:       ledger_entries, spending_buckets',
+        'Checkpoints removed:  2',
+        'Leases removed:       1',
+        'DLQ entries removed:  3',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('ledger query', () => {
+  it('passes --end-time now through unchanged, with the page flags', async () => {
+    answer = { status: 200, body: { items: [], nextCursor: 'c2', totals: [{ currency: 'USD', amount: '3.00', entries: 120 }] } };
+    const run = await runCli(LedgerQuery, ['--agent-id', AGENT_ID, '--start-time', '2024-01-01T00:00:00+01:00', '--end-time', 'now', '--limit', '50', '--cursor', 'c1']);
+    expect(run.exitCode).toBe(0);
+    expect(onlyRequest().url).toBe(`/v1/ledger/entries?agentId=${AGENT_ID}&startTime=2024-01-01T00%3A00%3A00%2B01%3A00&endTime=now&limit=50&cursor=c1`);
+    expect(run.stdout).toContain('No ledger entries found.');
+    expect(run.stdout).toContain('CURRENCY  TOTAL  ENTRIES\nUSD        3.00      120\n');
+    expect(run.stdout.endsWith('More ledger entries: rerun with --cursor c2\n')).toBe(true);
+  });
+
+  it.each([
+    ['both forms', ['--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now', '--time-window', 'daily'], 'Error: --time-window cannot be combined with --start-time/--end-time.'],
+    ['neither form', [], 'Error: nothing to query: pass --start-time and --end-time, or --time-window.'],
+    ['a start without an end', ['--start-time', '2024-01-01T00:00:00Z'], 'Error: --start-time and --end-time go together'],
+    ['an end without a start', ['--end-time', 'now'], 'Error: --start-time and --end-time go together'],
+    ['a time that is not ISO 8601', ['--start-time', 'yesterday', '--end-time', 'now'], 'Error: --start-time expects an ISO 8601 date-time'],
+    ['a date that does not exist', ['--start-time', '2024-02-30T00:00:00Z', '--end-time', 'now'], 'Error: --start-time expects'],
+    ['a time without its offset', ['--start-time', '2024-01-01T00:00:00', '--end-time', 'now'], 'Error: --start-time expects'],
+    ['now as the start', ['--start-time', 'now', '--end-time', 'now'], 'Error: --start-time expects'],
+    ['garbage as the end', ['--start-time', '2024-01-01T00:00:00Z', '--end-time', '31/01/2024'], 'Error: --end-time expects an ISO 8601 date-time such as 2024-01-31T23:59:59Z, or now; got "31/01/2024".'],
+    ['a start after the end', ['--start-time', '2024-02-01T00:00:00Z', '--end-time', '2024-01-01T00:00:00Z'], 'Error: --start-time 2024-02-01T00:00:00Z is after --end-time'],
+    ['page flags with --time-window', ['--time-window', 'daily', '--limit', '10'], 'Error: --limit and --cursor page the entries'],
+  ])('%s is a usage error (exit 2) and nothing is sent', async (_case, argv, message) => {
+    const run = await runCli(LedgerQuery, ['--agent-id', AGENT_ID, ...argv]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.startsWith(message)).toBe(true);
+    expect(run.stdout).toBe('');
+    expect(requests).toHaveLength(0);
+  });
+
+  it('says so when no policy of that window applies', async () => {
+    answer = { status: 200, body: { agentId: AGENT_ID, at: '2024-01-15T10:00:00.000Z', items: [] } };
+    const run = await runCli(LedgerQuery, ['--agent-id', AGENT_ID, '--time-window', 'total']);
+    expect(run.stdout).toContain('No active total policy applies to this agent or its ancestors.');
+  });
+});
+
+describe('dlq', () => {
+  it('list sends its filters; --all asks for every status', async () => {
+    answer = { status: 200, body: { items: [], size: 0 } };
+    const run = await runCli(DlqList, ['--processor', 'ledger-writer-group', '--since', '2024-01-15T00:00:00Z', '--all', '--limit', '5']);
+    expect(onlyRequest().url).toBe('/v1/dlq?processor=ledger-writer-group&since=2024-01-15T00%3A00%3A00Z&status=all&limit=5');
+    expect(run.stdout).toBe('No DLQ entries found.\n\nDLQ size (parked entries): 0\n');
+  });
+
+  it('list refuses a --since that is not a time', async () => {
+    const run = await runCli(DlqList, ['--since', 'last week']);
+    expect(run.exitCode).toBe(2);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('retry one event, every parked entry, or those of one processor', async () => {
+    answer = { status: 200, body: { items: [{ processor: 'ledger-writer-group', version: 1, outcome: 'failed', error: 'unknown currency XYZ' }] } };
+    const one = await runCli(DlqRetry, ['--event-id', EVENT_ID]);
+    await runCli(DlqRetry, ['--all']);
+    await runCli(DlqRetry, ['--all', '--processor', 'ledger-writer-group']);
+    expect(requests.map((request) => [request.method, request.url, request.body])).toEqual([
+      ['POST', `/v1/dlq/${EVENT_ID}/retry`, {}],
+      ['POST', '/v1/dlq/retry', {}],
+      ['POST', '/v1/dlq/retry', { processor: 'ledger-writer-group' }],
+    ]);
+    expect(one.exitCode).toBe(0);
+    expect(one.stdout).toBe(
+      'Retried 1 DLQ entry: 1 failed again and stay parked.\nPROCESSOR               OUTCOME  ERROR\nledger-writer-group v1  failed   unknown currency XYZ\n',
+    );
+  });
+
+  it('retry needs exactly one of --event-id and --all; --processor goes with --all', async () => {
+    const neither = await runCli(DlqRetry, []);
+    const both = await runCli(DlqRetry, ['--event-id', EVENT_ID, '--all']);
+    const processorAlone = await runCli(DlqRetry, ['--event-id', EVENT_ID, '--processor', 'ledger-writer-group']);
+    expect([neither.exitCode, both.exitCode, processorAlone.exitCode]).toEqual([2, 2, 2]);
+    expect(neither.stderr).toBe('Error: say what to retry: --event-id <event-id>, or --all (optionally with --processor).\n');
+    expect(requests).toHaveLength(0);
+  });
+
+  it('discard: POST /v1/dlq/{eventId}/discard', async () => {
+    answer = { status: 200, body: { discarded: 2 } };
+    const run = await runCli(DlqDiscard, ['--event-id', EVENT_ID]);
+    const request = onlyRequest();
+    expect([request.method, request.url, request.body]).toEqual(['POST', `/v1/dlq/${EVENT_ID}/discard`, {}]);
+    expect(run.stdout).toBe(`Discarded 2 DLQ entries of event ${EVENT_ID}; the event will not be projected.\n`);
+  });
+});
+
+describe('kafka consumer-lag', () => {
+  it('without --consumer-group lists every group', async () => {
+    answer = { status: 200, body: { items: [ledgerWriterLag, { ...ledgerWriterLag, consumerGroup: 'metrics-aggregator-group', eventsBehind: 0, oldestUnprocessedAt: null, oldestUnprocessedAgeSeconds: null, owner: null, leaseActive: false }] } };
+    const run = await runCli(KafkaConsumerLag, []);
+    expect(onlyRequest().url).toBe('/v1/consumer-lag');
+    expect(run.stdout).toContain('metrics-aggregator-group v1              0                   -  2024-01-15T09:46:59.000Z  -                  no\n');
+  });
+});
+
+describe('db health-check', () => {
+  it('a 503 report is shown, not printed as an error, and exits 1', async () => {
+    answer = { status: 503, body: healthReport('unavailable') };
+    const run = await runCli(DbHealthCheck, []);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toBe('');
+    expect(run.stdout.split('\n')).toEqual([
+      'Status:  unavailable',
+      '',
+      'CHECK                          STATUS       DETAILS',
+      'database                       unavailable  error=connect ECONNREFUSED 10.0.0.5:5432',
+      'migrations                     ok           applied=5',
+      'processor ledger-writer-group  degraded     eventsBehind=1250',
+      'dlq                            ok           size=0',
+      '',
+    ]);
+  });
+
+  it('--json prints the 503 report as sent and still exits 1', async () => {
+    answer = { status: 503, body: healthReport('unavailable') };
+    const run = await runCli(DbHealthCheck, ['--json']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe(`${JSON.stringify(healthReport('unavailable'), null, 2)}\n`);
+    expect(run.stderr).toBe('');
+  });
+
+  it('exits 0 for a 200 "ok" report and 1 for a 200 report that is not ok', async () => {
+    answer = { status: 200, body: healthReport('ok') };
+    const ok = await runCli(DbHealthCheck, ['--json']);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toBe(`${JSON.stringify(healthReport('ok'), null, 2)}\n`);
+    answer = { status: 200, body: { ...healthReport('ok'), status: 'unavailable' } };
+    expect((await runCli(DbHealthCheck, [])).exitCode).toBe(1);
+  });
+
+  it('a 503 that is an error body, not a report, is an error', async () => {
+    answer = { status: 503, body: { error: 'store_unavailable', message: 'the event store is unreachable', request_id: 'req-9' } };
+    const run = await runCli(DbHealthCheck, []);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('Error: the event store is unreachable\n  request id: req-9\n');
+  });
+
+  it('an unreachable gateway is a clear error, exit 1', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const run = await runCli(DbHealthCheck, ['--url', deadUrl]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.startsWith(`Error: cannot reach the Caracal gateway at ${deadUrl} (ECONNREFUSED).\n`)).toBe(true);
+  });
+});
+
+describe('db reset', () => {
+  it('without --confirm sends nothing, says what it would empty and exits 2', async () => {
+    const run = await runCli(DbReset, []);
+    expect(run.exitCode).toBe(2);
+    expect(requests).toHaveLength(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      "Error: db reset would empty every read model (ledger entries, spending totals and the other processors' tables), " +
+        "the processors' checkpoints and leases, and the dead-letter queue. Nothing was changed.\n" +
+        '  The event log is never touched; the processors rebuild everything from it. Stop them first, then rerun with --confirm.\n',
+    );
   });
 });
 

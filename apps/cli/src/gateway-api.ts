@@ -107,6 +107,128 @@ export interface ItemList<T> {
   items: T[];
 }
 
+// Ledger (docs/api.md "Ledger").
+
+export interface LedgerEntry {
+  entryId: string;
+  eventId: string;
+  /** A 64-bit position: a JSON string or number, printed as sent. */
+  globalPosition: string | number;
+  agentId: string;
+  agentPath: string[];
+  reservationId: string | null;
+  resource: string | null;
+  model: string | null;
+  usage: Record<string, number | null> | null;
+  amount: string;
+  currency: string;
+  pricebookVersion: string | null;
+  kind: 'settled' | 'expired';
+  occurredAt: string;
+  recordedAt: string;
+}
+
+export interface CurrencyTotal {
+  currency: string;
+  amount: string;
+  entries: number;
+}
+
+/** One page of entries; `totals` cover the whole time range, not only the page. */
+export interface LedgerPage extends Page<LedgerEntry> {
+  totals: CurrencyTotal[];
+}
+
+export interface PolicyUsage {
+  policyId: string;
+  agentId: string;
+  timeWindow: string;
+  windowType: string;
+  timezone: string;
+  currency: string;
+  limit: string;
+  spent: string;
+  held: string;
+  remaining: string;
+  /** Null for `total` windows. */
+  windowStart: string | null;
+  windowEnd: string | null;
+}
+
+export interface LedgerUsage {
+  agentId: string;
+  at: string;
+  items: PolicyUsage[];
+}
+
+// Operations (docs/api.md "Operations").
+
+export interface DlqEntry {
+  id: string | number;
+  processor: string;
+  version: number;
+  eventId: string;
+  globalPosition: string | number;
+  streamId: string;
+  eventType: string;
+  error: string;
+  attempts: number;
+  firstFailedAt: string;
+  lastFailedAt: string;
+  status: string;
+}
+
+export interface DlqList {
+  items: DlqEntry[];
+  size: number;
+}
+
+export interface DlqRetryOutcome {
+  processor: string;
+  version: number;
+  outcome: string;
+  error: string | null;
+}
+
+export interface DlqDiscarded {
+  discarded: number;
+}
+
+export interface ConsumerLag {
+  consumerGroup: string;
+  version: number;
+  eventsBehind: string | number;
+  oldestUnprocessedAt: string | null;
+  oldestUnprocessedAgeSeconds: number | null;
+  lastCheckpointAt: string | null;
+  eventsProcessed: string | number;
+  owner: string | null;
+  leaseExpiresAt: string | null;
+  leaseActive: boolean;
+  bus: string;
+}
+
+/** A check's `status` is `ok`, `degraded` or `unavailable`; the other fields vary per check. */
+export interface HealthCheck {
+  status: string;
+  [detail: string]: unknown;
+}
+
+export interface HealthReport {
+  status: string;
+  checks: {
+    processors?: Record<string, HealthCheck>;
+    [check: string]: HealthCheck | Record<string, HealthCheck> | undefined;
+  };
+}
+
+export interface ResetResult {
+  tables: string[];
+  checkpoints: number;
+  leases: number;
+  dlqEntries: number;
+}
+
 /** The body of every error answer. */
 export interface ErrorBody {
   error: string;

@@ -53,34 +53,53 @@ export class GatewayClient {
     return this.request<T>('DELETE', path);
   }
 
+  /**
+   * A GET whose answer is a report even when the status is not 2xx (`/v1/ops/health` answers 503
+   * with the health report). A non-2xx answer is returned when `isReport` recognises its body,
+   * and is an error as usual otherwise (a documented error body, a proxy's HTML page).
+   */
+  async getReport<T>(path: string, isReport: (body: unknown) => body is T): Promise<{ status: number; body: T }> {
+    const { response, text } = await this.exchange('GET', path);
+    if (!response.ok) {
+      const body = parseJson(text);
+      if (body.ok && isReport(body.value)) return { status: response.status, body: body.value };
+      throw this.errorFromAnswer(response, text);
+    }
+    return { status: response.status, body: this.parseAnswer<T>('GET', path, response, text) };
+  }
+
   private async request<T>(method: string, path: string, body?: object): Promise<T> {
+    const { response, text } = await this.exchange(method, path, body);
+    if (!response.ok) throw this.errorFromAnswer(response, text);
+    return this.parseAnswer<T>(method, path, response, text);
+  }
+
+  private async exchange(method: string, path: string, body?: object): Promise<{ response: Response; text: string }> {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.settings.token}`,
       Accept: 'application/json',
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let response: Response;
-    let text: string;
     try {
-      response = await fetch(`${this.settings.url}${path}`, {
+      const response = await fetch(`${this.settings.url}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      text = await response.text();
+      return { response, text: await response.text() };
     } catch (error) {
       throw this.unreachableError(error);
     }
-    if (!response.ok) throw this.errorFromAnswer(response, text);
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new CliError(
-        `the gateway at ${this.settings.url} answered ${method} ${path} with ${response.status} and a body that is not JSON.`,
-        EXIT_GATEWAY_FAILURE,
-      );
-    }
+  }
+
+  private parseAnswer<T>(method: string, path: string, response: Response, text: string): T {
+    const parsed = parseJson(text);
+    if (parsed.ok) return parsed.value as T;
+    throw new CliError(
+      `the gateway at ${this.settings.url} answered ${method} ${path} with ${response.status} and a body that is not JSON.`,
+      EXIT_GATEWAY_FAILURE,
+    );
   }
 
   private unreachableError(error: unknown): CliError {
@@ -122,6 +141,14 @@ function withQuery(path: string, query: QueryParameters): string {
   }
   const encoded = search.toString();
   return encoded === '' ? path : `${path}?${encoded}`;
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
 }
 
 /** The documented error body, or undefined for anything else (a proxy's HTML page, an empty body). */

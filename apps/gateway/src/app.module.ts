@@ -6,6 +6,10 @@ import type { ProxyConfig } from '../../../libs/config/src/index.js';
 import type { ProcessorRegistry } from '../../../libs/processing/src/index.js';
 import type { EventStore, SqlClient } from '../../../libs/event-store/src/index.js';
 import { BudgetGate } from './budget/budget-gate.js';
+import { LedgerController } from './ledger/ledger.controller.js';
+import { PolicyUsageReader } from './ledger/policy-usage.reader.js';
+import { OperationsController } from './operations/operations.controller.js';
+import { ProcessingStatus } from './operations/processing-status.js';
 import type { PricebookRevision } from './pricebook/pricebook-revision.js';
 import { PricebookController } from './pricebook/pricebook.controller.js';
 import { PricebookProvider } from './pricebook/pricebook.provider.js';
@@ -50,7 +54,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },
@@ -67,6 +71,8 @@ export class AppModule {
         DenialRecorder,
         BudgetGate,
         PricebookProvider,
+        PolicyUsageReader,
+        ProcessingStatus,
         PublishPricebookHandler,
         ProxyService,
         { provide: APP_GUARD, useClass: AdminTokenGuard },

@@ -2,7 +2,7 @@ import type { EventStore, SqlClient } from '../../event-store/src/index.js';
 import { UnknownProcessorError } from './processing.errors.js';
 import type { ProcessorLogger } from './processor-logger.js';
 import type { ProcessorRegistry } from './processor-registry.js';
-import { ProcessorRunner, type ProcessorRunnerStatus } from './processor-runner.js';
+import { ProcessorRunner, type ProcessorRunnerOptions, type ProcessorRunnerStatus } from './processor-runner.js';
 
 export interface ProcessorHostOptions {
   client: SqlClient;
@@ -12,6 +12,8 @@ export interface ProcessorHostOptions {
   names: readonly string[] | null;
   owner?: string;
   logger?: ProcessorLogger;
+  /** Batch size, polling, lease and retry settings for every runner (defaults: the runner's). */
+  tuning?: Pick<ProcessorRunnerOptions, 'batchSize' | 'pollMs' | 'leaseMs' | 'retry'>;
 }
 
 /**
@@ -27,7 +29,7 @@ export class ProcessorHost {
     this.runners = names.map((name) => {
       const processor = options.registry.find(name);
       if (!processor) throw new UnknownProcessorError(name);
-      return new ProcessorRunner({ client: options.client, store: options.store, processor, owner: options.owner, logger: options.logger });
+      return new ProcessorRunner({ ...options.tuning, client: options.client, store: options.store, processor, owner: options.owner, logger: options.logger });
     });
   }
 

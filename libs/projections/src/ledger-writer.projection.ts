@@ -27,30 +27,20 @@ export function createLedgerWriter(): Processor {
 
 async function applyLedger(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
   const batch = splitReservationEvents(events);
+  if (batch.reserved.length + batch.settled.length + batch.expired.length + batch.released.length + batch.denied.length === 0) return;
 
-  // Holds first: a charge in the same batch reads the hold written here.
-  if (batch.reserved.length > 0) {
-    const rows = batch.reserved.map(({ event, data }) => ({
-      reservation_id: data.reservationId,
-      event_id: event.eventId,
-      agent_id: data.agentId,
-      agent_path: data.agentPath,
-      resource: data.resource,
-      model: data.model,
-      currency: data.currency,
-      occurred_at: data.occurredAt,
-    }));
-    await tx.query(
-      `INSERT INTO ledger_reservations (reservation_id, event_id, agent_id, agent_path, resource, model, currency, occurred_at)
-       SELECT r.reservation_id, r.event_id, r.agent_id, r.agent_path, r.resource, r.model, r.currency, r.occurred_at
-         FROM json_to_recordset($1::json) AS r(reservation_id text, event_id uuid, agent_id text, agent_path jsonb,
-              resource text, model text, currency text, occurred_at timestamptz)
-       ON CONFLICT (reservation_id) DO NOTHING`,
-      [JSON.stringify(rows)],
-    );
-  }
-
-  const charges = [
+  const holds = batch.reserved.map(({ event, data }) => ({
+    reservation_id: data.reservationId,
+    event_id: event.eventId,
+    agent_id: data.agentId,
+    agent_path: data.agentPath,
+    resource: data.resource,
+    model: data.model,
+    currency: data.currency,
+    occurred_at: data.occurredAt,
+  }));
+  // Charges and releases: every event that resolves a hold. Releases charge nothing (no entry).
+  const resolutions = [
     ...batch.settled.map(({ event, data }) => ({
       event,
       reservation_id: data.reservationId,
@@ -67,79 +57,97 @@ async function applyLedger(tx: SqlExecutor, events: readonly RecordedEvent[]): P
       pricebook_version: null,
       kind: 'expired',
     })),
-  ];
-  if (charges.length > 0) {
-    const rows = charges.map(({ event, ...charge }) => ({
-      ...charge,
-      entry_id: ledgerEntryId(event.eventId),
-      event_id: event.eventId,
-      global_position: event.globalPosition.toString(),
-      recorded_at: event.recordedAt.toISOString(),
-    }));
-    // One statement: write the entries (agent, resource, model, currency and window time from
-    // the hold), mark the holds resolved, and return the charges whose hold was never seen.
-    // A second charge of one reservation violates ledger_entries' unique reservation_id: the
-    // batch fails and the runner parks the event (the domain never emits one).
-    const { rows: missing } = await tx.query<{ event_id: string; reservation_id: string }>(
-      `WITH c AS (
-         SELECT * FROM json_to_recordset($1::json) AS c(entry_id uuid, event_id uuid, global_position bigint,
-                reservation_id text, amount_nanos bigint, usage jsonb, pricebook_version text, kind text,
-                recorded_at timestamptz)
-       ), inserted AS (
-         INSERT INTO ledger_entries (entry_id, event_id, global_position, agent_id, agent_path, reservation_id, resource,
-                                     model, usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at)
-         SELECT c.entry_id, c.event_id, c.global_position, r.agent_id, r.agent_path, c.reservation_id, r.resource,
-                r.model, c.usage, c.amount_nanos, r.currency, c.pricebook_version, c.kind, r.occurred_at, c.recorded_at
-           FROM c JOIN ledger_reservations r ON r.reservation_id = c.reservation_id
-         ON CONFLICT (entry_id) DO NOTHING
-         RETURNING 1
-       ), resolved AS (
-         UPDATE ledger_reservations r SET resolved_event_id = c.event_id
-           FROM c WHERE r.reservation_id = c.reservation_id AND r.resolved_event_id IS NULL
-         RETURNING 1
-       )
-       SELECT c.event_id::text AS event_id, c.reservation_id FROM c
-        WHERE NOT EXISTS (SELECT 1 FROM ledger_reservations r WHERE r.reservation_id = c.reservation_id)`,
-      [JSON.stringify(rows)],
-    );
-    if (missing.length > 0) {
-      throw new UnknownReservationError(
-        LEDGER_WRITER,
-        missing.map((m) => ({ eventId: m.event_id, reservationId: m.reservation_id })),
-      );
-    }
-  }
+    ...batch.released.map(({ event, data }) => ({
+      event,
+      reservation_id: data.reservationId,
+      amount_nanos: null,
+      usage: null,
+      pricebook_version: null,
+      kind: 'released',
+    })),
+  ].map(({ event, ...resolution }) => ({
+    ...resolution,
+    entry_id: resolution.kind === 'released' ? null : ledgerEntryId(event.eventId),
+    event_id: event.eventId,
+    global_position: event.globalPosition.toString(),
+    recorded_at: event.recordedAt.toISOString(),
+  }));
+  const denials = batch.denied.map(({ event, data }) => ({
+    event_id: event.eventId,
+    global_position: event.globalPosition.toString(),
+    request_id: data.requestId,
+    agent_id: data.agentId,
+    reason: data.reason,
+    policy_id: data.policyId,
+    resource: data.resource,
+    occurred_at: data.occurredAt,
+    recorded_at: event.recordedAt.toISOString(),
+  }));
 
-  if (batch.released.length > 0) {
-    // A release charges nothing; it only closes the hold (a tombstone, see the table comment).
-    const rows = batch.released.map(({ event, data }) => ({ event_id: event.eventId, reservation_id: data.reservationId }));
-    await tx.query(
-      `UPDATE ledger_reservations r SET resolved_event_id = c.event_id
-         FROM json_to_recordset($1::json) AS c(event_id uuid, reservation_id text)
-        WHERE r.reservation_id = c.reservation_id AND r.resolved_event_id IS NULL`,
-      [JSON.stringify(rows)],
-    );
-  }
-
-  if (batch.denied.length > 0) {
-    const rows = batch.denied.map(({ event, data }) => ({
-      event_id: event.eventId,
-      global_position: event.globalPosition.toString(),
-      request_id: data.requestId,
-      agent_id: data.agentId,
-      reason: data.reason,
-      policy_id: data.policyId,
-      resource: data.resource,
-      occurred_at: data.occurredAt,
-      recorded_at: event.recordedAt.toISOString(),
-    }));
-    await tx.query(
-      `INSERT INTO ledger_denials (event_id, global_position, request_id, agent_id, reason, policy_id, resource, occurred_at, recorded_at)
+  // One statement per batch (one round trip, each JSON array parsed once):
+  // - holds: inserted already resolved when their charge/release is in the same batch (the usual
+  //   case in a replay), which saves writing each hold twice; ON CONFLICT DO NOTHING as before;
+  // - holds that existed before this statement: resolved by the UPDATE (`resolved_event_id IS
+  //   NULL` → the event id). Data-modifying CTEs share one snapshot: the UPDATE never sees the
+  //   rows inserted here, so each hold is resolved by exactly one of the two;
+  // - entries: agent, resource, model, currency and window time from the stored hold (it wins,
+  //   as when the hold was inserted first) or else the batch's hold; ON CONFLICT (entry_id) DO
+  //   NOTHING. A second charge of one reservation violates ledger_entries' unique
+  //   reservation_id: the batch fails and the runner parks the event (the domain never emits one);
+  // - denials: ON CONFLICT (event_id) DO NOTHING;
+  // - returns the charges whose hold was never seen (the caller throws: nothing is committed).
+  const { rows: missing } = await tx.query<{ event_id: string; reservation_id: string }>(
+    `WITH h AS (
+       SELECT * FROM json_to_recordset($1::json) AS h(reservation_id text, event_id uuid, agent_id text, agent_path jsonb,
+              resource text, model text, currency text, occurred_at timestamptz)
+     ), x AS (
+       SELECT * FROM json_to_recordset($2::json) AS x(entry_id uuid, event_id uuid, global_position bigint,
+              reservation_id text, amount_nanos bigint, usage jsonb, pricebook_version text, kind text, recorded_at timestamptz)
+     ), first_x AS (
+       SELECT DISTINCT ON (reservation_id) reservation_id, event_id FROM x ORDER BY reservation_id, global_position
+     ), held AS (
+       INSERT INTO ledger_reservations (reservation_id, event_id, agent_id, agent_path, resource, model, currency, occurred_at,
+                                        resolved_event_id)
+       SELECT h.reservation_id, h.event_id, h.agent_id, h.agent_path, h.resource, h.model, h.currency, h.occurred_at, f.event_id
+         FROM h LEFT JOIN first_x f ON f.reservation_id = h.reservation_id
+       ON CONFLICT (reservation_id) DO NOTHING
+       RETURNING 1
+     ), resolved AS (
+       UPDATE ledger_reservations r SET resolved_event_id = x.event_id
+         FROM x WHERE r.reservation_id = x.reservation_id AND r.resolved_event_id IS NULL
+       RETURNING 1
+     ), charges AS (
+       SELECT x.*, coalesce(r.agent_id, h.agent_id) AS agent_id, coalesce(r.agent_path, h.agent_path) AS agent_path,
+              coalesce(r.resource, h.resource) AS resource, CASE WHEN r.reservation_id IS NULL THEN h.model ELSE r.model END AS model,
+              coalesce(r.currency, h.currency) AS currency, coalesce(r.occurred_at, h.occurred_at) AS occurred_at,
+              r.reservation_id IS NULL AND h.reservation_id IS NULL AS unknown
+         FROM x
+         LEFT JOIN ledger_reservations r ON r.reservation_id = x.reservation_id
+         LEFT JOIN (SELECT DISTINCT ON (reservation_id) * FROM h) h ON h.reservation_id = x.reservation_id
+        WHERE x.kind <> 'released'
+     ), inserted AS (
+       INSERT INTO ledger_entries (entry_id, event_id, global_position, agent_id, agent_path, reservation_id, resource,
+                                   model, usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at)
+       SELECT c.entry_id, c.event_id, c.global_position, c.agent_id, c.agent_path, c.reservation_id, c.resource,
+              c.model, c.usage, c.amount_nanos, c.currency, c.pricebook_version, c.kind, c.occurred_at, c.recorded_at
+         FROM charges c WHERE NOT c.unknown
+       ON CONFLICT (entry_id) DO NOTHING
+       RETURNING 1
+     ), denied AS (
+       INSERT INTO ledger_denials (event_id, global_position, request_id, agent_id, reason, policy_id, resource, occurred_at, recorded_at)
        SELECT d.event_id, d.global_position, d.request_id, d.agent_id, d.reason, d.policy_id, d.resource, d.occurred_at, d.recorded_at
-         FROM json_to_recordset($1::json) AS d(event_id uuid, global_position bigint, request_id text, agent_id text,
+         FROM json_to_recordset($3::json) AS d(event_id uuid, global_position bigint, request_id text, agent_id text,
               reason text, policy_id text, resource text, occurred_at timestamptz, recorded_at timestamptz)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [JSON.stringify(rows)],
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING 1
+     )
+     SELECT c.event_id::text AS event_id, c.reservation_id FROM charges c WHERE c.unknown`,
+    [JSON.stringify(holds), JSON.stringify(resolutions), JSON.stringify(denials)],
+  );
+  if (missing.length > 0) {
+    throw new UnknownReservationError(
+      LEDGER_WRITER,
+      missing.map((m) => ({ eventId: m.event_id, reservationId: m.reservation_id })),
     );
   }
 }

@@ -48,65 +48,69 @@ export function createSpendingAggregator(options: SpendingAggregatorOptions = {}
 
 async function applySpending(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
   const batch = splitReservationEvents(events);
+  if (batch.reserved.length + batch.settled.length + batch.expired.length + batch.released.length === 0) return;
 
-  if (batch.reserved.length > 0) {
-    const rows = batch.reserved.map(({ data }) => ({
-      reservation_id: data.reservationId,
-      agent_path: data.agentPath,
-      currency: data.currency,
-      occurred_at: data.occurredAt,
-    }));
-    await tx.query(
-      `INSERT INTO spending_reservations (reservation_id, agent_path, currency, occurred_at)
-       SELECT r.reservation_id, r.agent_path, r.currency, r.occurred_at
-         FROM json_to_recordset($1::json) AS r(reservation_id text, agent_path jsonb, currency text, occurred_at timestamptz)
-       ON CONFLICT (reservation_id) DO NOTHING`,
-      [JSON.stringify(rows)],
-    );
-  }
-
-  const charges = [
+  const holds = batch.reserved.map(({ data }) => ({
+    reservation_id: data.reservationId,
+    agent_path: data.agentPath,
+    currency: data.currency,
+    occurred_at: data.occurredAt,
+  }));
+  // Every event that resolves a hold; releases (amount null) close it without charging.
+  const resolutions = [
     ...batch.settled.map(({ event, data }) => ({ event_id: event.eventId, reservation_id: data.reservationId, amount_nanos: data.amountNanos })),
     ...batch.expired.map(({ event, data }) => ({ event_id: event.eventId, reservation_id: data.reservationId, amount_nanos: data.amountNanos })),
+    ...batch.released.map(({ event, data }) => ({ event_id: event.eventId, reservation_id: data.reservationId, amount_nanos: null })),
   ];
-  if (charges.length > 0) {
-    // One statement: resolve the holds not resolved yet, fan each newly resolved charge out to
-    // every agent of its path, add per (agent, currency, bucket), and return unknown holds.
-    const { rows: missing } = await tx.query<{ event_id: string; reservation_id: string }>(
-      `WITH c AS (
-         SELECT * FROM json_to_recordset($1::json) AS c(event_id uuid, reservation_id text, amount_nanos bigint)
-       ), resolved AS (
-         UPDATE spending_reservations r SET resolved_event_id = c.event_id
-           FROM c WHERE r.reservation_id = c.reservation_id AND r.resolved_event_id IS NULL
-         RETURNING r.agent_path, r.currency, r.occurred_at, c.amount_nanos
-       ), folded AS (
-         INSERT INTO spending_buckets AS b (agent_id, currency, bucket_start, amount_nanos, charges)
-         SELECT a.agent_id, x.currency, ${BUCKET_SQL('x.occurred_at')}, sum(x.amount_nanos), count(*)
-           FROM resolved x CROSS JOIN LATERAL jsonb_array_elements_text(x.agent_path) AS a(agent_id)
-          GROUP BY 1, 2, 3
-         ON CONFLICT (agent_id, currency, bucket_start) DO UPDATE
-           SET amount_nanos = b.amount_nanos + excluded.amount_nanos, charges = b.charges + excluded.charges
-         RETURNING 1
-       )
-       SELECT c.event_id::text AS event_id, c.reservation_id FROM c
-        WHERE NOT EXISTS (SELECT 1 FROM spending_reservations r WHERE r.reservation_id = c.reservation_id)`,
-      [JSON.stringify(charges)],
-    );
-    if (missing.length > 0) {
-      throw new UnknownReservationError(
-        METRICS_AGGREGATOR,
-        missing.map((m) => ({ eventId: m.event_id, reservationId: m.reservation_id })),
-      );
-    }
-  }
 
-  if (batch.released.length > 0) {
-    const rows = batch.released.map(({ event, data }) => ({ event_id: event.eventId, reservation_id: data.reservationId }));
-    await tx.query(
-      `UPDATE spending_reservations r SET resolved_event_id = c.event_id
-         FROM json_to_recordset($1::json) AS c(event_id uuid, reservation_id text)
-        WHERE r.reservation_id = c.reservation_id AND r.resolved_event_id IS NULL`,
-      [JSON.stringify(rows)],
+  // One statement per batch. A hold whose resolution is in the same batch (the usual case in a
+  // replay) is inserted already resolved, and its charge is folded from the inserted row; a hold
+  // stored before is resolved by the UPDATE (`resolved_event_id IS NULL` → the event id), whose
+  // returned rows are folded. Data-modifying CTEs share one snapshot, so the UPDATE never sees
+  // the rows inserted here: each charge reaches the buckets at most once, and a re-applied
+  // charge (hold already resolved, or insert skipped by ON CONFLICT) adds nothing. Each newly
+  // resolved charge is fanned out to every agent of its path and added per (agent, currency,
+  // bucket). Returns the charges whose hold was never seen (the caller throws: nothing commits).
+  const { rows: missing } = await tx.query<{ event_id: string; reservation_id: string }>(
+    `WITH h AS (
+       SELECT * FROM json_to_recordset($1::json) AS h(reservation_id text, agent_path jsonb, currency text, occurred_at timestamptz)
+     ), x AS (
+       SELECT * FROM json_to_recordset($2::json) AS x(event_id uuid, reservation_id text, amount_nanos bigint)
+     ), held AS (
+       INSERT INTO spending_reservations (reservation_id, agent_path, currency, occurred_at, resolved_event_id)
+       SELECT h.reservation_id, h.agent_path, h.currency, h.occurred_at, f.event_id
+         FROM h LEFT JOIN (SELECT DISTINCT ON (reservation_id) reservation_id, event_id FROM x) f ON f.reservation_id = h.reservation_id
+       ON CONFLICT (reservation_id) DO NOTHING
+       RETURNING agent_path, currency, occurred_at, resolved_event_id
+     ), resolved AS (
+       UPDATE spending_reservations r SET resolved_event_id = x.event_id
+         FROM x WHERE r.reservation_id = x.reservation_id AND r.resolved_event_id IS NULL
+       RETURNING r.agent_path, r.currency, r.occurred_at, x.amount_nanos
+     ), charged AS (
+       SELECT held.agent_path, held.currency, held.occurred_at, x.amount_nanos
+         FROM held JOIN x ON x.event_id = held.resolved_event_id
+       UNION ALL
+       SELECT agent_path, currency, occurred_at, amount_nanos FROM resolved
+     ), folded AS (
+       INSERT INTO spending_buckets AS b (agent_id, currency, bucket_start, amount_nanos, charges)
+       SELECT a.agent_id, c.currency, ${BUCKET_SQL('c.occurred_at')}, sum(c.amount_nanos), count(*)
+         FROM charged c CROSS JOIN LATERAL jsonb_array_elements_text(c.agent_path) AS a(agent_id)
+        WHERE c.amount_nanos IS NOT NULL
+        GROUP BY 1, 2, 3
+       ON CONFLICT (agent_id, currency, bucket_start) DO UPDATE
+         SET amount_nanos = b.amount_nanos + excluded.amount_nanos, charges = b.charges + excluded.charges
+       RETURNING 1
+     )
+     SELECT x.event_id::text AS event_id, x.reservation_id FROM x
+      WHERE x.amount_nanos IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM h WHERE h.reservation_id = x.reservation_id)
+        AND NOT EXISTS (SELECT 1 FROM spending_reservations r WHERE r.reservation_id = x.reservation_id)`,
+    [JSON.stringify(holds), JSON.stringify(resolutions)],
+  );
+  if (missing.length > 0) {
+    throw new UnknownReservationError(
+      METRICS_AGGREGATOR,
+      missing.map((m) => ({ eventId: m.event_id, reservationId: m.reservation_id })),
     );
   }
 }

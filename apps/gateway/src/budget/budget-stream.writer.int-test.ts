@@ -9,7 +9,8 @@ import {
   type ReserveSpend,
 } from '../../../../libs/domain/src/index.js';
 import { openPgliteClient, runMigrations, SqlEventStore, type SqlClient } from '../../../../libs/event-store/src/index.js';
-import { BUDGET_SNAPSHOT_TYPE, BudgetStreamWriter } from './budget-stream.writer.js';
+import { BUDGET_SNAPSHOT_TYPE } from './budget-state.loader.js';
+import { BudgetStreamWriter } from './budget-stream.writer.js';
 import { budgetTransactionHook } from './budget-transaction.hook.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
 

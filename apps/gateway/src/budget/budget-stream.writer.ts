@@ -1,12 +1,9 @@
 import {
-  budgetFromSnapshot,
   budgetSnapshot,
   budgetStreamId,
   decideReservation,
   DomainError,
   evolveBudgetAll,
-  initialBudgetState,
-  type BudgetEvent,
   type BudgetState,
   type ReservationCommand,
   type ReservationEvent,
@@ -19,6 +16,7 @@ import {
   type SqlExecutor,
 } from '../../../../libs/event-store/src/index.js';
 import { randomUUID } from 'node:crypto';
+import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState } from './budget-state.loader.js';
 
 export type Outcome = { ok: true; events: ReservationEvent[] } | { ok: false; error: DomainError };
 
@@ -54,7 +52,6 @@ const MAX_BATCH = 256;
 const CONTENTION_DEADLINE_MS = 10_000;
 const MAX_BACKOFF_MS = 50;
 const SNAPSHOT_EVERY = 1000n;
-export const BUDGET_SNAPSHOT_TYPE = 'budget-v1';
 
 /**
  * The single writer of one budget stream in this process. Commands queue up while an append is
@@ -171,16 +168,12 @@ export class BudgetStreamWriter {
 
   /** Loads from the latest snapshot (if none is cached) and applies the stream's tail. */
   private async catchUp(): Promise<void> {
-    if (this.state === null) {
-      const snapshot = await this.store.loadSnapshot(this.streamId, BUDGET_SNAPSHOT_TYPE);
-      this.state = snapshot ? budgetFromSnapshot(snapshot.state) : initialBudgetState(this.rootAgentId);
-      this.version = snapshot ? snapshot.version : 0n;
-      this.lastSnapshotVersion = this.version;
-    }
-    const tail = await this.store.readStream(this.streamId, { fromVersion: this.version + 1n });
-    if (tail.length === 0) return;
-    this.state = evolveBudgetAll(this.state, tail.map((e) => ({ type: e.type, schemaVersion: e.schemaVersion, data: e.data }) as unknown as BudgetEvent));
-    this.version = tail[tail.length - 1].streamPosition;
+    const loaded = this.state === null
+      ? await loadBudgetState(this.store, this.rootAgentId)
+      : await applyBudgetTail(this.store, this.rootAgentId, { state: this.state, version: this.version, snapshotVersion: this.lastSnapshotVersion });
+    this.state = loaded.state;
+    this.version = loaded.version;
+    this.lastSnapshotVersion = loaded.snapshotVersion;
   }
 
   private maybeSnapshot(): void {

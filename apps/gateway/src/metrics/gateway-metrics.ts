@@ -46,6 +46,29 @@ export class GatewayMetrics {
     },
   });
 
+  private processingSource: (() => Promise<{ dlqSize: number; lags: { group: string; eventsBehind: number }[] }>) | null = null;
+
+  readonly dlqSize = new Gauge({
+    name: 'caracal_dlq_size',
+    help: 'Events parked in the dead-letter queue (all processors), read from the database at scrape.',
+    registers: [this.registry],
+    collect: async () => {
+      const processing = await this.readProcessing();
+      if (processing) this.dlqSize.set(processing.dlqSize);
+    },
+  });
+
+  readonly consumerLag = new Gauge({
+    name: 'caracal_kafka_consumer_lag',
+    help: 'Events behind the head of the log, per consumer group (store-based processors and, later, Kafka).',
+    labelNames: ['consumer_group'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const processing = await this.readProcessing();
+      for (const lag of processing?.lags ?? []) this.consumerLag.set({ consumer_group: lag.group }, lag.eventsBehind);
+    },
+  });
+
   readonly appendDuration = new Histogram({
     name: 'caracal_event_store_append_duration_seconds',
     help: 'Event store append latency (one group commit of budget decisions).',
@@ -66,5 +89,18 @@ export class GatewayMetrics {
 
   countOpenReservationsWith(count: () => Promise<number>): void {
     this.countOpenReservations = count;
+  }
+
+  observeProcessingWith(source: () => Promise<{ dlqSize: number; lags: { group: string; eventsBehind: number }[] }>): void {
+    this.processingSource = source;
+  }
+
+  private async readProcessing(): Promise<{ dlqSize: number; lags: { group: string; eventsBehind: number }[] } | null> {
+    if (this.processingSource === null) return null;
+    try {
+      return await this.processingSource();
+    } catch {
+      return null; // database down: /health reports it; gauges keep their last values
+    }
   }
 }

@@ -9,6 +9,7 @@ import { AppModule, type GatewayDependencies } from '../app.module.js';
 import { ErrorResponseFilter } from '../http/error-response.filter.js';
 import { requestValidationPipe } from '../http/request-validation.pipe.js';
 import { ProxyService } from '../proxy/proxy.service.js';
+import { ProcessingStatus } from '../operations/processing-status.js';
 
 const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -33,6 +34,12 @@ export async function createGatewayApp(deps: GatewayDependencies, logLevels: Log
       .addBearerAuth()
       .build(),
   );
+  const processing = app.get(ProcessingStatus);
+  deps.metrics.observeProcessingWith(async () => ({
+    dlqSize: await processing.dlq.size(),
+    lags: await Promise.all(processing.groups().map(async (group) => ({ group, eventsBehind: (await processing.lag(group)).eventsBehind }))),
+  }));
+
   // The proxy routes live in their own Fastify scope: bodies arrive as raw streams (priced and
   // forwarded by ProxyService, never parsed by the admin API's JSON parser), and the admin guard
   // does not apply (agents authenticate with their own keys).

@@ -1,13 +1,10 @@
-import { Redis } from 'ioredis';
 import type { CaracalConfig } from '../../../../libs/config/src/index.js';
-import { ProcessorRegistry } from '../../../../libs/processing/src/index.js';
-import { createProjections, RedisSpendingCounters } from '../../../../libs/projections/src/index.js';
+import { projectionRuntime, type Storage } from '../../../../libs/runtime/src/index.js';
 import { readFile } from 'node:fs/promises';
 import { defaultPricebookPath, parsePricebook } from '../../../../libs/pricing/src/index.js';
 import type { GatewayDependencies } from '../app.module.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createUpstreamDispatchers } from '../proxy/upstream-dispatchers.js';
-import type { Storage } from './open-storage.js';
 
 /** Everything the Nest app is built around, made once per process (main) or per test. */
 export async function gatewayDependencies(config: CaracalConfig, storage: Pick<Storage, 'client' | 'store'>, adminToken: string): Promise<GatewayDependencies> {
@@ -19,10 +16,7 @@ export async function gatewayDependencies(config: CaracalConfig, storage: Pick<S
     const { rows } = await storage.client.query<{ n: string }>('SELECT count(*)::text AS n FROM open_reservations');
     return Number(rows[0].n);
   });
-  const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
-  const registry = new ProcessorRegistry(createProjections(
-    redis ? { spending: { redis: { counters: new RedisSpendingCounters(redis), sql: storage.client } } } : {},
-  ));
+  const { registry, redis } = projectionRuntime(config.redisUrl, storage.client);
   return {
     client: storage.client,
     registry,
@@ -34,11 +28,4 @@ export async function gatewayDependencies(config: CaracalConfig, storage: Pick<S
     metrics,
     dispatchers: createUpstreamDispatchers(config.proxy.upstreamTimeoutMs),
   };
-}
-
-/** Redis is for display counters only: an outage is reported by health checks, never fatal. */
-function connectRedis(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false });
-  redis.on('error', () => undefined);
-  return redis;
 }

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import type { CaracalConfig } from '../../../../libs/config/src/index.js';
+import type { CaracalConfig } from '../../config/src/index.js';
 import {
   createPostgresClient,
   openPgliteClient,
   runMigrations,
   SqlEventStore,
   type SqlClient,
-} from '../../../../libs/event-store/src/index.js';
+} from '../../event-store/src/index.js';
 
 export interface Storage {
   client: SqlClient;

@@ -1,0 +1,38 @@
+import {
+  budgetFromSnapshot,
+  budgetStreamId,
+  evolveBudgetAll,
+  initialBudgetState,
+  type BudgetEvent,
+  type BudgetState,
+} from '../../../../libs/domain/src/index.js';
+import type { EventStore, RecordedEvent } from '../../../../libs/event-store/src/index.js';
+
+export const BUDGET_SNAPSHOT_TYPE = 'budget-v1';
+
+export interface LoadedBudget {
+  state: BudgetState;
+  version: bigint;
+  snapshotVersion: bigint;
+}
+
+/** A budget stream's state: the latest snapshot (a cache) plus the events after it. */
+export async function loadBudgetState(store: EventStore, rootAgentId: string): Promise<LoadedBudget> {
+  const streamId = budgetStreamId(rootAgentId);
+  const snapshot = await store.loadSnapshot(streamId, BUDGET_SNAPSHOT_TYPE);
+  const start: LoadedBudget = snapshot
+    ? { state: budgetFromSnapshot(snapshot.state), version: snapshot.version, snapshotVersion: snapshot.version }
+    : { state: initialBudgetState(rootAgentId), version: 0n, snapshotVersion: 0n };
+  return applyBudgetTail(store, rootAgentId, start);
+}
+
+/** Applies the events written after `loaded.version` (by this or another process). */
+export async function applyBudgetTail(store: EventStore, rootAgentId: string, loaded: LoadedBudget): Promise<LoadedBudget> {
+  const tail = await store.readStream(budgetStreamId(rootAgentId), { fromVersion: loaded.version + 1n });
+  if (tail.length === 0) return loaded;
+  return { ...loaded, state: evolveBudgetAll(loaded.state, tail.map(toBudgetEvent)), version: tail[tail.length - 1].streamPosition };
+}
+
+function toBudgetEvent(event: RecordedEvent): BudgetEvent {
+  return { type: event.type, schemaVersion: event.schemaVersion, data: event.data } as unknown as BudgetEvent;
+}

@@ -1,0 +1,13 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsUUID } from 'class-validator';
+import { TIME_WINDOWS } from '../../policies/dto/policy-terms.js';
+
+export class LedgerUsageQuery {
+  @ApiProperty()
+  @IsUUID()
+  agentId!: string;
+
+  @ApiProperty({ enum: TIME_WINDOWS })
+  @IsIn(TIME_WINDOWS)
+  timeWindow!: string;
+}

@@ -1,0 +1,57 @@
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ValidationError } from '../../../../libs/domain/src/index.js';
+import type { SqlClient } from '../../../../libs/event-store/src/index.js';
+import { formatAmount } from '../../../../libs/money/src/index.js';
+import { LedgerQueryError, listLedgerEntries, type LedgerEntry } from '../../../../libs/projections/src/index.js';
+import { SQL_CLIENT } from '../injection-tokens.js';
+import { LedgerEntriesQuery } from './dto/ledger-entries.query.js';
+import { LedgerUsageQuery } from './dto/ledger-usage.query.js';
+import { PolicyUsageReader, type PolicyUsageView } from './policy-usage.reader.js';
+
+interface LedgerEntryView extends Omit<LedgerEntry, 'amountNanos' | 'globalPosition'> {
+  amount: string;
+  globalPosition: string;
+}
+
+@ApiTags('ledger')
+@ApiBearerAuth()
+@Controller('v1/ledger')
+export class LedgerController {
+  constructor(
+    @Inject(SQL_CLIENT) private readonly sql: SqlClient,
+    private readonly usage: PolicyUsageReader,
+  ) {}
+
+  @Get('entries')
+  async entries(@Query() query: LedgerEntriesQuery): Promise<{ items: LedgerEntryView[]; nextCursor: string | null; totals: { currency: string; amount: string; entries: number }[] }> {
+    const now = new Date();
+    const from = toTime(query.startTime, now);
+    const to = toTime(query.endTime, now);
+    if (from && to && from > to) throw new ValidationError([{ field: 'startTime', message: 'startTime must not be after endTime' }]);
+    let page;
+    try {
+      page = await listLedgerEntries(this.sql, { agentId: query.agentId.toLowerCase(), from, to, limit: query.limit, cursor: query.cursor ?? null });
+    } catch (error) {
+      if (error instanceof LedgerQueryError) throw new ValidationError([{ field: 'cursor', message: error.message }]);
+      throw error;
+    }
+    return {
+      items: page.entries.map(({ amountNanos, globalPosition, ...entry }) => ({ ...entry, amount: formatAmount(amountNanos), globalPosition: globalPosition.toString() })),
+      nextCursor: page.nextCursor,
+      totals: page.totalsByCurrency.map((total) => ({ currency: total.currency, amount: formatAmount(total.amountNanos), entries: total.entries })),
+    };
+  }
+
+  @Get('usage')
+  async usageInWindow(@Query() query: LedgerUsageQuery): Promise<{ agentId: string; at: string; items: PolicyUsageView[] }> {
+    const at = new Date();
+    const agentId = query.agentId.toLowerCase();
+    return { agentId, at: at.toISOString(), items: await this.usage.forAgent(agentId, query.timeWindow, at) };
+  }
+}
+
+function toTime(text: string | undefined, now: Date): Date | null {
+  if (text === undefined) return null;
+  return text === 'now' ? now : new Date(text);
+}

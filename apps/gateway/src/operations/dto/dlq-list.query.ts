@@ -1,0 +1,28 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, Min } from 'class-validator';
+
+export class DlqListQuery {
+  @ApiPropertyOptional({ example: 'ledger-writer-group' })
+  @IsOptional()
+  @IsString()
+  processor?: string;
+
+  @ApiPropertyOptional({ description: 'entries whose last failure is at or after this time' })
+  @IsOptional()
+  @IsISO8601()
+  since?: string;
+
+  @ApiPropertyOptional({ enum: ['parked', 'retried', 'discarded', 'all'], default: 'parked' })
+  @IsOptional()
+  @IsIn(['parked', 'retried', 'discarded', 'all'])
+  status?: 'parked' | 'retried' | 'discarded' | 'all';
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}

@@ -1,0 +1,43 @@
+import { hostname } from 'node:os';
+import { loadConfig, type CaracalConfig } from '../../../libs/config/src/index.js';
+import { ProcessorHost } from '../../../libs/processing/src/index.js';
+import { openStorage, projectionRuntime, type Storage } from '../../../libs/runtime/src/index.js';
+import { projectorMetrics } from './projector-metrics.js';
+
+/**
+ * The production profile's processor deployment (runbook: caracal-ledger-writer,
+ * caracal-metrics-aggregator). `CARACAL_PROCESSORS=ledger-writer-group` picks which ones run
+ * here; several replicas may run: one holds each processor's lease, the others stand by.
+ */
+let config: CaracalConfig;
+let storage: Storage;
+try {
+  config = loadConfig();
+  storage = await openStorage(config);
+} catch (error) {
+  console.error(`caracal projector failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+const { registry, redis } = projectionRuntime(config.redisUrl, storage.client);
+const owner = `projector-${hostname()}-${process.pid}`;
+const host = new ProcessorHost({ client: storage.client, store: storage.store, registry, names: config.processors, owner });
+const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host);
+host.start();
+console.log(`Caracal projector ${owner} running ${host.status().map((s) => s.processor).join(', ')} on ${storage.location}; metrics on :${metrics.port}/metrics`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received: finishing the batches in hand`);
+    void (async () => {
+      await host.stop();
+      await metrics.close();
+      redis?.disconnect();
+      await storage.client.close();
+      process.exit(0);
+    })();
+  });
+}

@@ -1,0 +1,3 @@
+export { openStorage, type Storage } from './open-storage.js';
+export { projectionRuntime, type ProjectionRuntime } from './projection-registry.js';
+export { startMetricsServer } from './metrics-server.js';
