@@ -2,6 +2,13 @@ import type { GlobalCheckpoint, ReadAllOptions, RecordedEvent, SubscribeOptions,
 
 const DEFAULT_BATCH_SIZE = 500;
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/**
+ * After a commit notification, events can stay invisible for a while: the gap-free read waits
+ * for every older transaction in the whole cluster (xmin is cluster-wide) to end. Re-read at
+ * this short interval for a few seconds after a wake instead of waiting a full poll interval.
+ */
+const EAGER_POLL_MS = 50;
+const EAGER_WINDOW_MS = 5_000;
 
 export interface GlobalSubscriptionSource {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
@@ -23,6 +30,7 @@ export class GlobalSubscription implements Subscription {
   private stopping = false;
   private notified = false;
   private wakeWaiter: (() => void) | null = null;
+  private lastWakeAt = 0;
   private readonly finished: Promise<void>;
 
   constructor(
@@ -75,6 +83,7 @@ export class GlobalSubscription implements Subscription {
 
   private wake(): void {
     this.notified = true;
+    this.lastWakeAt = Date.now();
     this.wakeWaiter?.();
   }
 
@@ -86,7 +95,8 @@ export class GlobalSubscription implements Subscription {
         this.wakeWaiter = null;
         resolve();
       };
-      const timer = setTimeout(done, this.pollIntervalMs);
+      const eager = Date.now() - this.lastWakeAt < EAGER_WINDOW_MS;
+      const timer = setTimeout(done, eager ? Math.min(EAGER_POLL_MS, this.pollIntervalMs) : this.pollIntervalMs);
       this.wakeWaiter = done;
     });
   }

@@ -22,6 +22,9 @@ import { consoleProcessorLogger, type ProcessorLogger } from './processor-logger
 import { ProcessorLease } from './processor-lease.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
+const EAGER_POLL_MS = 50;
+const EAGER_WINDOW_MS = 5_000;
+
 export interface ProcessorRunnerOptions {
   client: SqlClient;
   /** Reads the global log gap-free (SqlEventStore over the same database). */
@@ -103,6 +106,7 @@ export class ProcessorRunner {
   private leaseLost = false;
   private notified = false;
   private wakeWaiter: (() => void) | null = null;
+  private lastWakeAt = 0;
   private renewTimer: NodeJS.Timeout | null = null;
   private finished: Promise<void> | null = null;
 
@@ -183,12 +187,12 @@ export class ProcessorRunner {
         this.notified = false;
         const batch = await this.store.readAll({ after: this.checkpoint as GlobalCheckpoint, maxCount: this.batchSize });
         if (batch.length === 0) {
-          if (!this.notified) await this.sleep(this.pollMs);
+          if (!this.notified) await this.sleep(this.idleSleepMs());
           continue;
         }
         await this.processBatch(batch);
         // A full batch: more is probably waiting, read again at once.
-        if (batch.length < this.batchSize && !this.notified) await this.sleep(this.pollMs);
+        if (batch.length < this.batchSize && !this.notified) await this.sleep(this.idleSleepMs());
       } catch (error) {
         if (error instanceof StopRequested) break;
         if (error instanceof LeaseLostError) {
@@ -348,7 +352,17 @@ export class ProcessorRunner {
 
   private wake(): void {
     this.notified = true;
+    this.lastWakeAt = Date.now();
     this.wakeWaiter?.();
+  }
+
+  /**
+   * After a commit notification the new events can stay invisible for a while: the gap-free
+   * read waits for every older transaction in the cluster to end (xmin is cluster-wide). Re-read
+   * at a short interval for a few seconds after a wake rather than a whole poll interval.
+   */
+  private idleSleepMs(): number {
+    return Date.now() - this.lastWakeAt < EAGER_WINDOW_MS ? Math.min(EAGER_POLL_MS, this.pollMs) : this.pollMs;
   }
 
   private sleep(ms: number, options: { ignoreNotify?: boolean } = {}): Promise<void> {

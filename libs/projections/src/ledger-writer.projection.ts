@@ -8,8 +8,8 @@ export const LEDGER_TABLES = ['ledger_entries', 'ledger_denials', 'ledger_reserv
 
 /**
  * ledger-writer-group: one ledger entry per charge (SpendSettled, ReservationExpired) and one
- * row per denial. Set-based: a batch costs at most four statements whatever its size (rows are
- * passed as one JSON array), which is what makes a full replay fast.
+ * row per denial. Set-based: a batch costs one statement whatever its size (rows are passed as
+ * JSON arrays), which is what makes a full replay fast (bench/replay, docs/benchmarks.md).
  *
  * Idempotent per event: entries are keyed by entry id (a function of the event id) and denials
  * by event id, both ON CONFLICT DO NOTHING;
