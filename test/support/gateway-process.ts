@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const GATEWAY_MAIN = `${REPO_ROOT}dist/apps/gateway/src/main.js`;
+const PROJECTOR_MAIN = `${REPO_ROOT}dist/apps/projector/src/main.js`;
 
 export interface GatewayProcess {
   url: string;
@@ -18,9 +19,20 @@ export interface GatewayProcess {
  * line that says where it listens. Env is given whole, so no DATABASE_URL leaks in by accident.
  */
 export async function startGatewayProcess(env: Record<string, string>, cwd: string, deadlineMs = 60_000): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [GATEWAY_MAIN], {
+  return startAppProcess('gateway', GATEWAY_MAIN, /listening on (http:\/\/\S+)/, env, cwd, deadlineMs);
+}
+
+/** Starts the built projector (apps/projector); `url` is its metrics URL. */
+export async function startProjectorProcess(env: Record<string, string>, cwd: string, deadlineMs = 60_000): Promise<GatewayProcess> {
+  const projector = await startAppProcess('projector', PROJECTOR_MAIN, /metrics on :(\d+)\/metrics/, env, cwd, deadlineMs);
+  return { ...projector, url: `http://127.0.0.1:${projector.url}/metrics` };
+}
+
+async function startAppProcess(name: string, main: string, ready: RegExp, env: Record<string, string>, cwd: string, deadlineMs: number): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [main], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, CARACAL_PORT: '0', ...env },
+    // Free ports by default: tests run several processes, and 8443/9090 may be taken.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, CARACAL_PORT: '0', CARACAL_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -29,9 +41,9 @@ export async function startGatewayProcess(env: Record<string, string>, cwd: stri
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start within ${deadlineMs} ms:\n${output}`)), deadlineMs);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${deadlineMs} ms:\n${output}`)), deadlineMs);
     const check = (): void => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = ready.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -40,7 +52,7 @@ export async function startGatewayProcess(env: Record<string, string>, cwd: stri
     child.stdout?.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code} before listening:\n${output}`));
+      reject(new Error(`${name} exited with ${code} before it was ready:\n${output}`));
     });
   });
 

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPostgresClient, SqlEventStore, type SqlClient } from '../../libs/event-store/src/index.js';
+import { caracalBinDir, sh } from '../support/cli-shell.js';
+import { startGatewayProcess, startProjectorProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { createTestDatabase, postgresAvailable } from '../support/postgres-test-database.js';
+import { runbookCommand } from '../support/runbook.js';
+import { pricebookWithResource } from '../support/test-pricebook.js';
+import { waitFor } from '../support/wait-for.js';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+interface Running {
+  gateway: GatewayProcess;
+  projector: GatewayProcess | null;
+  cliEnv: Record<string, string>;
+  /** Direct access to the database, where the profile allows a second client (PostgreSQL). */
+  sql: SqlClient | null;
+  cleanup(): Promise<void>;
+}
+
+interface Profile {
+  name: string;
+  start(workDir: string, pricebook: string): Promise<Running>;
+}
+
+const embedded: Profile = {
+  name: 'embedded (PGlite, processors inside the gateway)',
+  async start(workDir, pricebook) {
+    const gateway = await startGatewayProcess({ CARACAL_DATA_DIR: join(workDir, '.caracal'), CARACAL_PRICEBOOK: pricebook }, workDir);
+    return { gateway, projector: null, cliEnv: {}, sql: null, cleanup: async () => {} };
+  },
+};
+
+const postgres: Profile = {
+  name: 'production (PostgreSQL, gateway + projector processes, Redis counters)',
+  async start(workDir, pricebook) {
+    const db = await createTestDatabase('e2e_ops');
+    const token = 'e2e-ops-token';
+    const env = { DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+    const gateway = await startGatewayProcess(env, workDir);
+    const projector = await startProjectorProcess(env, workDir);
+    const sql = createPostgresClient({ connectionString: db.url, max: 2 });
+    return {
+      gateway, projector, sql,
+      cliEnv: { CARACAL_URL: gateway.url, CARACAL_TOKEN: token },
+      cleanup: async () => {
+        await projector.stop();
+        await sql.close();
+        await db.drop();
+      },
+    };
+  },
+};
+
+const profiles = [embedded];
+if (process.env.CI === 'true' || (await postgresAvailable())) profiles.push(postgres);
+
+describe.each(profiles)('runbook operations commands, verbatim, on $name', (profile) => {
+  const binDir = caracalBinDir();
+  const workDir = mkdtempSync(join(tmpdir(), 'caracal-ops-e2e-'));
+  let mock: MockUpstream;
+  let running: Running;
+  let agentId: string;
+  let key: string;
+
+  const run = (commandLine: string) => sh(commandLine, { cwd: workDir, env: running.cliEnv, binDir });
+  const json = async (commandLine: string) => {
+    const result = await run(`${commandLine} --json`);
+    expect(result).toMatchObject({ code: 0 });
+    return JSON.parse(result.stdout);
+  };
+  const ledgerNow = () => json(`caracal ledger query --agent-id ${agentId} --start-time "2024-01-01T00:00:00Z" --end-time now`);
+
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+    running = await profile.start(workDir, pricebookWithResource(`${mock.url}/*`, '0.01'));
+    const created = await run(runbookCommand('caracal agent create'));
+    agentId = UUID.exec(created.stdout)![0];
+    key = /ck_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(created.stdout)![0];
+    expect((await run(runbookCommand('caracal policy create', { 'agent-id': agentId }))).code).toBe(0);
+    expect((await run(`caracal allowlist create --agent-id ${agentId} --pattern "${mock.url}/*" --pattern-type glob`)).code).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${running.gateway.url}/proxy`, { method: 'POST', headers: { 'x-caracal-key': key, 'x-caracal-target-url': `${mock.url}/call/${i}` }, body: '{}' });
+      expect(response.status).toBe(200);
+    }
+    await waitFor(async () => (await ledgerNow()).items.length === 3, 'three ledger entries projected', 30_000, 100);
+  });
+  afterAll(async () => {
+    await running?.gateway.stop();
+    await running?.cleanup();
+    await mock?.close();
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(binDir, { recursive: true, force: true });
+  });
+
+  it('caracal ledger query (time range, then current window)', async () => {
+    const range = await run(runbookCommand('caracal ledger query', { 'agent-id': agentId }, 0));
+    expect(range.code).toBe(0);
+    expect(range.stdout).toMatch(/no .*entries/i); // January 2024 is empty
+    const window = await run(runbookCommand('caracal ledger query', { 'agent-id': agentId }, 1));
+    expect(window.code).toBe(0);
+    expect(window.stdout).toContain('100.00'); // the runbook policy's limit
+    expect(window.stdout).toContain('99.97'); // remaining after three 0.01 charges
+    const totals = (await ledgerNow()).totals;
+    expect(totals).toEqual([{ currency: 'USD', amount: '0.03', entries: 3 }]);
+  });
+
+  it('caracal kafka consumer-lag and caracal db health-check', async () => {
+    const lag = await run(runbookCommand('caracal kafka consumer-lag'));
+    expect(lag.code).toBe(0);
+    expect(lag.stdout).toContain('ledger-writer-group');
+    const health = await run(runbookCommand('caracal db health-check'));
+    expect(health.stdout).toMatch(/database/i);
+    expect(health.code).toBe(0);
+  });
+
+  it('caracal dlq list and caracal dlq get', async () => {
+    let eventId = randomUUID();
+    if (running.sql) {
+      // A charge for a hold nobody recorded: the ledger writer must park it, not lose or invent it.
+      eventId = randomUUID();
+      await new SqlEventStore(running.sql).append(`budget-${randomUUID()}`, [{ eventId, type: 'SpendSettled', schemaVersion: 1, metadata: {}, data: {
+        reservationId: randomUUID(), agentId, amountNanos: '1', heldNanos: '1', overageNanos: '0', usage: {}, pricebookVersion: 'x', occurredAt: new Date().toISOString(),
+      } }], { expected: 'any' });
+      await waitFor(async () => (await json('caracal dlq list')).items.length > 0, 'poison event parked', 60_000, 200);
+    }
+    const list = await run(runbookCommand('caracal dlq list'));
+    expect(list.code).toBe(0);
+    const got = await run(runbookCommand('caracal dlq get', { 'event-id': eventId }));
+    if (running.sql) {
+      expect(got.code).toBe(0);
+      expect(got.stdout).toContain(eventId);
+      expect(list.stdout).toContain('ledger-writer-group');
+    } else {
+      expect(got.code).toBe(1); // nothing parked on the embedded profile: a clear not-found
+      expect(got.stderr).toMatch(/not found/i);
+    }
+  });
+
+  it('caracal db reset --confirm empties read models, never events; the processors rebuild the same ledger', async () => {
+    const before = await ledgerNow();
+    expect((await run('caracal db reset')).code).toBe(2); // refuses without --confirm
+    const reset = await run(runbookCommand('caracal db reset'));
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain('ledger_entries');
+    await waitFor(async () => (await ledgerNow()).items.length === before.items.length, 'ledger rebuilt after reset', 60_000, 200);
+    expect(await ledgerNow()).toEqual(before);
+  });
+});
