@@ -21,7 +21,7 @@ try {
 
 const { registry, redis } = projectionRuntime(config.redisUrl, storage.client);
 const owner = `projector-${hostname()}-${process.pid}`;
-const host = new ProcessorHost({ client: storage.client, store: storage.store, registry, names: config.processors, owner });
+const host = new ProcessorHost({ client: storage.client, store: storage.store, registry, names: config.processors, owner, tuning: { leaseMs: config.processorLeaseMs } });
 const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host);
 host.start();
 console.log(`Caracal projector ${owner} running ${host.status().map((s) => s.processor).join(', ')} on ${storage.location}; metrics on :${metrics.port}/metrics`);

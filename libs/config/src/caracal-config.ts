@@ -52,6 +52,8 @@ export interface CaracalConfig {
   runProcessors: boolean;
   /** Which processors to run by name (consumer group); null: all. */
   processors: string[] | null;
+  /** How long an active processor instance's lease lasts before a standby may take over. */
+  processorLeaseMs: number;
   /** null: the pricebook shipped in the repository (pricebook/pricebook.json). */
   pricebookPath: string | null;
   proxy: ProxyConfig;
@@ -105,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     redisUrl: text(env.REDIS_URL, 'REDIS_URL'),
     runProcessors: flag(env.CARACAL_RUN_PROCESSORS, 'CARACAL_RUN_PROCESSORS', profile === 'embedded'),
     processors: list(env.CARACAL_PROCESSORS, 'CARACAL_PROCESSORS'),
+    processorLeaseMs: integer(env.CARACAL_PROCESSOR_LEASE_MS, 'CARACAL_PROCESSOR_LEASE_MS', 15_000, 1000, 600_000),
     proxy: {
       upstreams: {
         openai: {

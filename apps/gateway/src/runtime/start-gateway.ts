@@ -27,7 +27,7 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
   const deps = await gatewayDependencies(config, storage, token);
   // The embedded profile is one process: it runs the processors itself.
   const processors = config.runProcessors
-    ? new ProcessorHost({ client: storage.client, store: storage.store, registry: deps.registry, names: config.processors, owner: `gateway-${hostname()}-${process.pid}` })
+    ? new ProcessorHost({ client: storage.client, store: storage.store, registry: deps.registry, names: config.processors, owner: `gateway-${hostname()}-${process.pid}`, tuning: { leaseMs: config.processorLeaseMs } })
     : null;
   let app: NestFastifyApplication;
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>>;
