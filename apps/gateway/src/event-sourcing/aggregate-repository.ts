@@ -32,12 +32,17 @@ export interface Decided<S> {
   recorded: RecordedEvent[];
 }
 
-const MAX_ATTEMPTS = 3;
+/**
+ * Admin commands on a budget stream race the gateway's admissions for its version; under load a
+ * few attempts are not enough, so keep trying (with a random pause to break lockstep) for a while.
+ */
+const MAX_ATTEMPTS = 20;
+const MAX_BACKOFF_MS = 50;
 
 /**
  * Load → decide → append with the loaded version as the expected one. Another writer winning
- * the race makes the append fail with WrongExpectedVersion: reload and decide again, a few
- * times, then report a conflict rather than spin.
+ * the race makes the append fail with WrongExpectedVersion: reload and decide again, then
+ * report a conflict rather than spin forever.
  */
 @Injectable()
 export class AggregateRepository {
@@ -79,7 +84,10 @@ export class AggregateRepository {
           },
         });
       } catch (error) {
-        if (error instanceof WrongExpectedVersionError && attempt < MAX_ATTEMPTS) continue;
+        if (error instanceof WrongExpectedVersionError && attempt < MAX_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)));
+          continue;
+        }
         if (error instanceof WrongExpectedVersionError) {
           throw new ConflictError(`${streamId} kept changing concurrently; retry the request`);
         }
