@@ -70,18 +70,23 @@ export class ProcessingStatus {
       checks.database = { status: 'unavailable', backend: this.sql.backend, error: (error as Error).message };
       return { status: 'unavailable', checks };
     }
-    const pending = await pendingMigrations(this.sql);
-    checks.migrations = pending.length === 0 ? { status: 'ok' } : { status: 'unavailable', pending };
-    if (this.redis) checks.redis = await this.redisCheck(this.redis);
-    const processors: Record<string, Check> = {};
-    for (const group of this.groups()) {
-      const lag = await this.lag(group);
-      const behind = lag.eventsBehind > LAG_EVENTS_DEGRADED || (lag.oldestUnprocessedAgeSeconds ?? 0) * 1000 > LAG_AGE_DEGRADED_MS;
-      processors[group] = { status: behind ? 'degraded' : 'ok', ...lag };
+    try {
+      const pending = await pendingMigrations(this.sql);
+      checks.migrations = pending.length === 0 ? { status: 'ok' } : { status: 'unavailable', pending };
+      if (this.redis) checks.redis = await this.redisCheck(this.redis);
+      const processors: Record<string, Check> = {};
+      for (const group of this.groups()) {
+        const lag = await this.lag(group);
+        const behind = lag.eventsBehind > LAG_EVENTS_DEGRADED || (lag.oldestUnprocessedAgeSeconds ?? 0) * 1000 > LAG_AGE_DEGRADED_MS;
+        processors[group] = { status: behind ? 'degraded' : 'ok', ...lag };
+      }
+      checks.processors = processors;
+      const dlqSize = await this.dlq.size();
+      checks.dlq = { status: dlqSize > 0 ? 'degraded' : 'ok', size: dlqSize };
+    } catch (error) {
+      // The database went away between checks: say so rather than fail the report.
+      checks.database = { status: 'unavailable', backend: this.sql.backend, error: (error as Error).message };
     }
-    checks.processors = processors;
-    const dlqSize = await this.dlq.size();
-    checks.dlq = { status: dlqSize > 0 ? 'degraded' : 'ok', size: dlqSize };
     return { status: overall(checks), checks };
   }
 
