@@ -41,14 +41,15 @@ describe.each(backends)('ledger and operations API on %s', (backend) => {
     const created = await api.call('POST', '/v1/agents', { name: 'ledgered', owner: 'ops@example.com' });
     agentId = created.body.agent.agentId;
     key = created.body.apiKey.key;
-    await api.call('POST', '/v1/policies', { agentId, limit: '0.05', currency: 'USD', timeWindow: 'daily', windowType: 'calendar', changeReason: 'test' });
+    await api.call('POST', '/v1/policies', { agentId, limit: '0.50', currency: 'USD', timeWindow: 'daily', windowType: 'calendar', changeReason: 'test' });
     await api.call('POST', '/v1/allowlists', { agentId, pattern: `${mock.url}/*`, patternType: 'glob' });
-    for (let i = 0; i < 7; i++) {
-      await fetch(`${api.baseUrl}/proxy`, { method: 'POST', headers: { 'x-caracal-key': key, 'x-caracal-target-url': `${mock.url}/r/${i}` }, body: '{}' });
-    }
+    // The gateway's burst: 60 concurrent requests at 0.01 against a 0.50 budget.
+    const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) =>
+      fetch(`${api.baseUrl}/proxy`, { method: 'POST', headers: { 'x-caracal-key': key, 'x-caracal-target-url': `${mock.url}/r/${i}` }, body: '{}' }).then((r) => r.status)));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(50);
     await waitFor(async () => Number((await api.client.query<{ n: string }>('SELECT count(*)::text AS n FROM open_reservations')).rows[0].n) === 0, 'holds settled');
     // The two refusals are recorded in a batch off the request path.
-    await waitFor(async () => Number((await api.client.query<{ n: string }>(`SELECT count(*)::text AS n FROM events WHERE event_type = 'SpendDenied'`)).rows[0].n) === 2, 'denials recorded');
+    await waitFor(async () => Number((await api.client.query<{ n: string }>(`SELECT count(*)::text AS n FROM events WHERE event_type = 'SpendDenied'`)).rows[0].n) === 10, 'denials recorded');
     await waitFor(caughtUp, 'processors caught up');
   });
   afterAll(async () => {
@@ -60,17 +61,17 @@ describe.each(backends)('ledger and operations API on %s', (backend) => {
   it('lists the ledger by time range with exact totals, and usage per policy window', async () => {
     const entries = await api.call('GET', `/v1/ledger/entries?agentId=${agentId}&startTime=2024-01-01T00:00:00Z&endTime=now`);
     expect(entries.status).toBe(200);
-    expect(entries.body.items).toHaveLength(5); // 0.05 budget at 0.01 a request
+    expect(entries.body.items).toHaveLength(50); // 0.50 budget at 0.01 a request
     expect(entries.body.items.every((e: { amount: string; kind: string }) => e.amount === '0.01' && e.kind === 'settled')).toBe(true);
-    expect(entries.body.totals).toEqual([{ currency: 'USD', amount: '0.05', entries: 5 }]);
+    expect(entries.body.totals).toEqual([{ currency: 'USD', amount: '0.50', entries: 50 }]);
     const paged = await api.call('GET', `/v1/ledger/entries?agentId=${agentId}&limit=2`);
     expect(paged.body.items).toHaveLength(2);
-    expect(paged.body.totals).toEqual([{ currency: 'USD', amount: '0.05', entries: 5 }]);
+    expect(paged.body.totals).toEqual([{ currency: 'USD', amount: '0.50', entries: 50 }]);
     const empty = await api.call('GET', `/v1/ledger/entries?agentId=${agentId}&startTime=2024-01-01T00:00:00Z&endTime=2024-01-31T23:59:59Z`);
     expect(empty.body).toMatchObject({ items: [], totals: [] });
 
     const usage = await api.call('GET', `/v1/ledger/usage?agentId=${agentId}&timeWindow=daily`);
-    expect(usage.body.items).toEqual([expect.objectContaining({ limit: '0.05', spent: '0.05', held: '0.00', remaining: '0.00', timeWindow: 'daily' })]);
+    expect(usage.body.items).toEqual([expect.objectContaining({ limit: '0.50', spent: '0.50', held: '0.00', remaining: '0.00', timeWindow: 'daily' })]);
     expect(usage.body.items[0].windowStart).toMatch(/T00:00:00.000Z$/);
     expect((await api.call('GET', `/v1/ledger/entries?agentId=${agentId}&endTime=yesterday`)).body.details[0].field).toBe('endTime');
   });
