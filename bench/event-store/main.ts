@@ -48,6 +48,8 @@ interface Row {
   measure: string;
   raw: number[];
   store: number[];
+  /** The store with singleStatementAppend: false (every append calls caracal_append). */
+  functionPath: number[];
 }
 
 const RAW_TABLE = `
@@ -97,26 +99,33 @@ async function benchBackend(backend: string, client: SqlClient, cases: WriteCase
   await runMigrations(client);
   await client.query(RAW_TABLE);
   const store = new SqlEventStore(client);
-  const rows: Row[] = cases.map((writeCase) => ({ backend, measure: `appends/s, ${writeCase.label}`, raw: [], store: [] }));
-  const read: Row = { backend, measure: 'global read, events/s', raw: [], store: [] };
+  const functionStore = new SqlEventStore(client, { singleStatementAppend: false });
+  const rows: Row[] = cases.map((writeCase) => ({
+    backend,
+    measure: `appends/s, ${writeCase.label}`,
+    raw: [],
+    store: [],
+    functionPath: [],
+  }));
+  const read: Row = { backend, measure: 'global read, events/s', raw: [], store: [], functionPath: [] };
 
   for (const writeCase of WRITE_CASES) {
     await measureWrites(WARM_UP_MS, writeCase, rawAppender(client));
     await measureWrites(WARM_UP_MS, writeCase, storeAppender(store, writeCase));
+    await measureWrites(WARM_UP_MS, writeCase, storeAppender(functionStore, writeCase));
   }
   for (let round = 0; round < ROUNDS; round += 1) {
     process.stderr.write(`${backend}: round ${round + 1}/${ROUNDS}\n`);
     for (const [index, writeCase] of cases.entries()) {
-      // Alternate which goes first, so drift on a noisy machine does not favour one side.
-      const raw = () => measureWrites(MEASURE_MS, writeCase, rawAppender(client));
-      const appended = () => measureWrites(MEASURE_MS, writeCase, storeAppender(store, writeCase));
-      if (round % 2 === 0) {
-        rows[index].raw.push(await raw());
-        rows[index].store.push(await appended());
-      } else {
-        rows[index].store.push(await appended());
-        rows[index].raw.push(await raw());
-      }
+      // Rotate which goes first, so drift on a noisy machine does not favour one side.
+      const row = rows[index];
+      const sides = [
+        async () => void row.raw.push(await measureWrites(MEASURE_MS, writeCase, rawAppender(client))),
+        async () => void row.store.push(await measureWrites(MEASURE_MS, writeCase, storeAppender(store, writeCase))),
+        async () =>
+          void row.functionPath.push(await measureWrites(MEASURE_MS, writeCase, storeAppender(functionStore, writeCase))),
+      ];
+      for (let side = 0; side < sides.length; side += 1) await sides[(round + side) % sides.length]();
     }
     read.raw.push(await measureRawRead(client));
     read.store.push(await measureStoreRead(store));
@@ -208,18 +217,26 @@ function benchEvent(): NewEvent {
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['backend', 'measure', 'raw baseline', 'event store', 'store / raw'];
+  const header = ['backend', 'measure', 'raw baseline', 'event store', 'store / raw', 'function path', 'function / raw'];
   const lines = rows.map((row) => {
     const raw = median(row.raw);
-    const store = median(row.store);
-    return [row.backend, row.measure, describe(row.raw), describe(row.store), `${(store / raw).toFixed(2)}x`];
+    const ratio = (values: number[]) => (values.length === 0 ? '-' : `${(median(values) / raw).toFixed(2)}x`);
+    return [
+      row.backend,
+      row.measure,
+      describe(row.raw),
+      describe(row.store),
+      ratio(row.store),
+      row.functionPath.length === 0 ? '-' : describe(row.functionPath),
+      ratio(row.functionPath),
+    ];
   });
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
   const format = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
   console.log(`\n${format(header)}`);
   console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
   for (const line of lines) console.log(format(line));
-  console.log('\ncells: median (min-max) over the rounds');
+  console.log('\ncells: median (min-max) over the rounds; function path = the store with singleStatementAppend: false');
 }
 
 function describe(values: number[]): string {

@@ -72,16 +72,21 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
 }
 
 function executorOf(target: pg.Pool | pg.PoolClient): SqlExecutor {
-  return { query: (sql, params) => runQuery(target, sql, params) };
+  return { query: (sql, params, preparedName) => runQuery(target, sql, params, preparedName) };
 }
 
 async function runQuery<R extends Record<string, unknown>>(
   target: pg.Pool | pg.PoolClient,
   sql: string,
   params?: readonly unknown[],
+  preparedName?: string,
 ): Promise<{ rows: R[]; rowCount: number }> {
   try {
-    const result: pg.QueryResult<R> | pg.QueryResult<R>[] = await target.query<R>(sql, params ? [...params] : undefined);
+    const values = params ? [...params] : undefined;
+    const result: pg.QueryResult<R> | pg.QueryResult<R>[] =
+      preparedName === undefined
+        ? await target.query<R>(sql, values)
+        : await target.query<R>({ name: preparedName, text: sql, values });
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     return { rows: last.rows, rowCount: last.rowCount ?? 0 };
   } catch (error) {

@@ -7,6 +7,11 @@ export interface SqlExecutor {
   query<R extends Record<string, unknown> = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],
+    /**
+     * A name for a statement run often with parameters: PostgreSQL then parses and plans it once
+     * per connection (a named prepared statement). One name, one SQL text. PGlite ignores it.
+     */
+    preparedName?: string,
   ): Promise<{ rows: R[]; rowCount: number }>;
 }
 

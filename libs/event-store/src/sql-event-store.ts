@@ -51,7 +51,7 @@ interface AppendRow extends Record<string, unknown> {
   global_position: string;
   transaction_id: string;
   recorded_at: Date;
-  replayed: boolean;
+  replayed?: boolean; // caracal_append only
 }
 
 export interface SqlEventStoreOptions {
@@ -60,11 +60,20 @@ export interface SqlEventStoreOptions {
    * console.warn, except StoreUnavailableError (the database is unreachable), which is dropped.
    */
   onNotifyError?: (error: unknown) => void;
+  /**
+   * Appends take the single statement where it applies (else caracal_append): default true on
+   * PostgreSQL. false: every append calls caracal_append (same results; a diagnostic for the
+   * benchmark). PGlite always uses caracal_append: it has no prepared statements here, and
+   * planning the statement on every append made it slower there than the function, whose plans
+   * plpgsql caches (docs/benchmarks.md).
+   */
+  singleStatementAppend?: boolean;
 }
 
 /** The event store over PostgreSQL or PGlite: the same SQL on both. */
 export class SqlEventStore implements EventStore {
   private readonly notifier: CommitNotifier;
+  private readonly singleStatement: boolean;
 
   constructor(
     private readonly client: SqlClient,
@@ -76,6 +85,7 @@ export class SqlEventStore implements EventStore {
       () => client.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`),
       options.onNotifyError ?? warnNotifyError,
     );
+    this.singleStatement = client.backend === 'postgres' && (options.singleStatementAppend ?? true);
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
@@ -83,12 +93,12 @@ export class SqlEventStore implements EventStore {
     const { inTransaction } = options;
     const appended = inTransaction
       ? await this.client.transaction(async (tx) => {
-          const inTx = await appendEvents(tx, streamId, events, options.expected);
+          const inTx = await appendEvents(tx, streamId, events, options.expected, true, this.singleStatement);
           // A replayed append was projected when it first committed: projecting again would double it.
           if (!inTx.replayed) await inTransaction(tx, inTx.result, inTx.recorded);
           return inTx;
         })
-      : await appendEvents(this.client, streamId, events, options.expected);
+      : await appendEvents(this.client, streamId, events, options.expected, false, this.singleStatement);
     // Committed. A replay wrote nothing new (its first attempt announced it).
     if (!appended.replayed) this.notifier.committed();
     return appended.result;
@@ -191,8 +201,120 @@ interface Appended {
   replayed: boolean;
 }
 
-/** One round trip: caracal_append locks the stream, checks, inserts and bumps the version. */
+/**
+ * Single-statement appends, sent from the client (docs/event-store.md, "Append"): lock and bump
+ * the stream row and insert the events in one writable-CTE statement, events as typed arrays
+ * (one event: plain parameters).
+ * The stream statement returns no row when the expected state does not hold (or for a new stream
+ * under 'stream_exists'), so nothing is inserted: the append then takes caracal_append, which
+ * decides between wrong version, idempotent replay and conflict exactly as before.
+ * $1 stream, $2 event count, $3 expected version (exact; NULL for the others, which test it only
+ * so that every statement takes the same parameters), $4..$8 the events' columns.
+ */
+// The events: one row per event, ord = 1.. in stream order. Several events as typed arrays; one
+// event (the common case) as plain parameters of the same positions, which spares encoding and
+// decoding arrays on both sides.
+const MANY_EVENTS = `unnest($4::uuid[], $5::text[], $6::integer[], $7::jsonb[], $8::jsonb[])
+          WITH ORDINALITY AS e(event_id, event_type, schema_version, data, metadata, ord)`;
+const ONE_EVENT = `(VALUES ($4::uuid, $5::text, $6::integer, $7::jsonb, $8::jsonb, 1::bigint))
+          AS e(event_id, event_type, schema_version, data, metadata, ord)`;
+
+const insertEvents = (source: string): string => `
+INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data, metadata)
+SELECT $1, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data, coalesce(e.metadata, '{}'::jsonb)
+  FROM s, ${source}
+ ORDER BY e.ord
+RETURNING stream_position, global_position, transaction_id, recorded_at`;
+
+type FastExpected = 'exact' | 'no_stream' | 'any' | 'stream_exists';
+
+// The stream statement of each: returns the version before the append (base), or no row.
+const LOCK_STREAM: Record<FastExpected, string> = {
+  // The row lock is taken by the UPDATE; under READ COMMITTED an UPDATE that waited for another
+  // append re-checks "version = $3" against the committed row, so a retry of an append still in
+  // flight finds the version moved and falls back (then replays).
+  exact: `UPDATE streams SET version = version + $2::bigint, updated_at = now()
+   WHERE stream_id = $1 AND version = $3::bigint
+  RETURNING version - $2::bigint AS base`,
+  // A stream that exists (or is being created by an append in flight: waited for) is a conflict:
+  // DO NOTHING, no row, fall back.
+  no_stream: `INSERT INTO streams (stream_id, version) SELECT $1, $2::bigint WHERE $3::bigint IS NULL
+  ON CONFLICT (stream_id) DO NOTHING
+  RETURNING 0::bigint AS base`,
+  any: `INSERT INTO streams AS t (stream_id, version) SELECT $1, $2::bigint WHERE $3::bigint IS NULL
+  ON CONFLICT (stream_id) DO UPDATE SET version = t.version + excluded.version, updated_at = now()
+  RETURNING t.version - $2::bigint AS base`,
+  stream_exists: `UPDATE streams SET version = version + $2::bigint, updated_at = now()
+   WHERE stream_id = $1 AND version > 0 AND $3::bigint IS NULL
+  RETURNING version - $2::bigint AS base`,
+};
+
+interface Statement {
+  name: string;
+  sql: string;
+}
+
+const fastStatement = (expected: FastExpected, many: boolean): Statement => ({
+  name: `caracal_append_${expected}_${many ? 'many' : 'one'}`,
+  sql: `WITH s AS (\n  ${LOCK_STREAM[expected]})${insertEvents(many ? MANY_EVENTS : ONE_EVENT)}`,
+});
+
+const FAST_APPEND = Object.fromEntries(
+  (Object.keys(LOCK_STREAM) as FastExpected[]).map((expected) => [
+    expected,
+    { one: fastStatement(expected, false), many: fastStatement(expected, true) },
+  ]),
+) as Record<FastExpected, { one: Statement; many: Statement }>;
+
+const FUNCTION_APPEND = { name: 'caracal_append', sql: 'SELECT * FROM caracal_append($1, $2, $3::bigint, $4::jsonb)' };
+
+/**
+ * Which single statement an append may take. 'any' and 'stream_exists' can be idempotent retries
+ * that pass the check: the statement then fails on the event-id unique key, and only outside a
+ * caller's transaction can the store run caracal_append after that failure (inside one, the
+ * failed statement has aborted the transaction), so there they go to the function directly.
+ * Exact and no_stream retries never pass the check; a stored id found by the statement is a
+ * conflict either way (see appendEvents).
+ */
+function fastPathOf(expected: ExpectedState, inCallerTransaction: boolean): FastExpected | null {
+  if (typeof expected === 'bigint') return expected === 0n ? 'no_stream' : 'exact';
+  if (expected === 'no_stream') return 'no_stream';
+  return inCallerTransaction ? null : expected;
+}
+
+/**
+ * One round trip on the happy path: the single statement (fastPathOf), else caracal_append,
+ * which locks the stream, checks, inserts and bumps the version.
+ */
 async function appendEvents(
+  executor: SqlExecutor,
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedState,
+  inCallerTransaction: boolean,
+  singleStatement: boolean,
+): Promise<Appended> {
+  const fast = singleStatement ? fastPathOf(expected, inCallerTransaction) : null;
+  if (fast !== null) {
+    const statement = events.length === 1 ? FAST_APPEND[fast].one : FAST_APPEND[fast].many;
+    let rows: AppendRow[] | null;
+    try {
+      ({ rows } = await executor.query<AppendRow>(statement.sql, fastParams(streamId, events, expected), statement.name));
+    } catch (error) {
+      // An event id already stored (and the stream at the expected state): the statement rolled
+      // back. In a caller's transaction that transaction is aborted: IdempotencyConflictError,
+      // which is what caracal_append raises for exact/no_stream here too (any stored id is a
+      // partial match, another stream or other positions). Otherwise caracal_append decides.
+      if (!isEventIdViolation(error) || inCallerTransaction) throw toAppendError(error, streamId, events, expected);
+      rows = null;
+    }
+    // One row per event, or none (the expected state did not hold: nothing was written).
+    if (rows !== null && rows.length > 0) return toAppended(streamId, events, rows, false);
+  }
+  return appendWithFunction(executor, streamId, events, expected);
+}
+
+async function appendWithFunction(
   executor: SqlExecutor,
   streamId: string,
   events: readonly NewEvent[],
@@ -211,13 +333,56 @@ async function appendEvents(
   let rows: AppendRow[];
   try {
     ({ rows } = await executor.query<AppendRow>(
-      'SELECT * FROM caracal_append($1, $2, $3::bigint, $4::jsonb)',
+      FUNCTION_APPEND.sql,
       [streamId, exact ? 'exact' : expected, exact ? expected.toString() : null, payload],
+      FUNCTION_APPEND.name,
     ));
   } catch (error) {
     throw toAppendError(error, streamId, events, expected);
   }
-  const recorded = rows.map((row, index): RecordedEvent => ({
+  return toAppended(streamId, events, rows, rows[0].replayed === true);
+}
+
+function fastParams(streamId: string, events: readonly NewEvent[], expected: ExpectedState): unknown[] {
+  const version = typeof expected === 'bigint' && expected !== 0n ? expected.toString() : null;
+  const count = events.length;
+  if (count === 1) {
+    const [event] = events;
+    const { eventId, type, schemaVersion } = event;
+    return [streamId, 1, version, eventId, type, schemaVersion, jsonOrNull(event.data), jsonOrNull(event.metadata)];
+  }
+  const ids = new Array<string>(count);
+  const types = new Array<string>(count);
+  const schemaVersions = new Array<number>(count);
+  const data = new Array<string | null>(count);
+  const metadata = new Array<string | null>(count);
+  for (let index = 0; index < count; index += 1) {
+    const event = events[index];
+    ids[index] = event.eventId;
+    types[index] = event.type;
+    schemaVersions[index] = event.schemaVersion;
+    data[index] = jsonOrNull(event.data);
+    metadata[index] = jsonOrNull(event.metadata);
+  }
+  return [streamId, count, version, ids, types, schemaVersions, data, metadata];
+}
+
+/** As in the function's jsonb payload: an absent value is SQL NULL (data: NOT NULL violation; metadata: '{}'). */
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+function toAppended(
+  streamId: string,
+  events: readonly NewEvent[],
+  rows: readonly AppendRow[],
+  replayed: boolean,
+): Appended {
+  // Both paths return the rows in stream order (the single statement inserts in that order; a
+  // multi-event RETURNING is sorted here to not depend on it).
+  const ordered =
+    rows.length > 1 ? [...rows].sort((a, b) => compareBigintText(a.stream_position, b.stream_position)) : rows;
+  const recorded = ordered.map((row, index): RecordedEvent => ({
     ...events[index],
     streamId,
     streamPosition: BigInt(row.stream_position),
@@ -235,8 +400,17 @@ async function appendEvents(
       transactionId: first.transactionId,
     },
     recorded,
-    replayed: rows[0].replayed,
+    replayed,
   };
+}
+
+function compareBigintText(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+function isEventIdViolation(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === UNIQUE_VIOLATION && constraint === EVENT_ID_CONSTRAINT;
 }
 
 function assertAppendable(events: readonly NewEvent[]): void {

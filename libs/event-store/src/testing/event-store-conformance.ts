@@ -137,6 +137,43 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
         expect(read[0].recordedAt).toBeInstanceOf(Date);
       });
 
+      it('records text that needs escaping in every field, under every expected state', async () => {
+        const tricky = ['"quoted"', 'back\\slash', '{braces, commas}', 'NULL', '', ' padded ', "it's", 'line\nbreak', 'žluť 🐆'];
+        const streamId = streamName('escaping');
+        const events = tricky.map((text, index) => ({
+          ...newEvent(`Type ${text}`, { text, list: [text, { [text]: text }] }),
+          metadata: { actor: text, [`key ${text}`]: [text] },
+          schemaVersion: index + 1,
+        }));
+        const expectations: ExpectedState[] = ['no_stream', 3n, 'stream_exists', 'any'];
+        await store.append(streamId, events.slice(0, 3), { expected: expectations[0] });
+        await store.append(streamId, events.slice(3, 5), { expected: expectations[1] });
+        await store.append(streamId, events.slice(5, 7), { expected: expectations[2] });
+        await store.append(streamId, events.slice(7), { expected: expectations[3] });
+        expect((await store.readStream(streamId)).map(withoutStorageFields)).toEqual(events);
+      });
+
+      it('an event id already stored, with the expected state holding, is an IdempotencyConflictError (also in a hook transaction)', async () => {
+        const streamId = streamName('stored-id');
+        const taken = newEvent();
+        await store.append(streamName('stored-id-other'), [taken], { expected: 'no_stream' });
+        await store.append(streamId, [newEvent()], { expected: 'no_stream' });
+        for (const expected of [1n, 'any', 'stream_exists'] as ExpectedState[]) {
+          await expect(store.append(streamId, [newEvent(), taken], { expected })).rejects.toBeInstanceOf(IdempotencyConflictError);
+          await expect(
+            store.append(streamId, [taken], { expected, inTransaction: async () => undefined }),
+          ).rejects.toBeInstanceOf(IdempotencyConflictError);
+        }
+        const newStream = streamName('stored-id-new');
+        for (const inTransaction of [undefined, async () => undefined]) {
+          await expect(store.append(newStream, [taken], { expected: 'no_stream', inTransaction })).rejects.toBeInstanceOf(
+            IdempotencyConflictError,
+          );
+        }
+        expect(await store.streamVersion(streamId)).toBe(1n);
+        expect(await store.streamVersion(newStream)).toBe(0n);
+      });
+
       it('is atomic: an append that fails on its last event leaves nothing, not even the stream', async () => {
         const taken = newEvent();
         await store.append(streamName('atomic-other'), [taken], { expected: 'no_stream' });
@@ -217,40 +254,45 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
         expect(await store.streamVersion(streamId)).toBe(2n);
       });
 
-      (setup.backend === 'pglite' ? it.skip : it)(
-        setup.backend === 'pglite'
-          ? 'a retry sent while the first attempt is still open waits for it (not possible on PGlite: one connection)'
-          : 'a retry sent while the first attempt is still open waits for it, then returns its result',
-        async () => {
-          const streamId = streamName('retry-in-flight');
-          const events = [newEvent(), newEvent()];
-          const inserted = deferred<void>('the first attempt to insert');
-          const hold = deferred<void>('the test to release the first attempt');
-          const firstAttempt = store.append(streamId, events, {
-            expected: 'no_stream',
-            inTransaction: async () => {
-              inserted.resolve();
-              await hold.promise;
-            },
-          });
-          let retry: Promise<AppendResult>;
-          try {
-            await inserted.promise;
-            retry = store.append(streamId, events, { expected: 'no_stream' });
-            await waitUntil('the retry to wait for the stream lock', async () => {
-              const { rows } = await client.query<{ waiting: string }>(
-                "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-              );
-              return rows[0].waiting === '1';
+      for (const expected of ['no_stream', 1n, 'any', 'stream_exists'] as ExpectedState[]) {
+        (setup.backend === 'pglite' ? it.skip : it)(
+          setup.backend === 'pglite'
+            ? `a retry sent while the first attempt is still open waits for it (${expected}; not possible on PGlite: one connection)`
+            : `a retry sent while the first attempt is still open waits for it, then returns its result (${expected})`,
+          async () => {
+            const streamId = streamName('retry-in-flight');
+            // Every expected state but no_stream appends to a stream of one event.
+            if (expected !== 'no_stream') await store.append(streamId, [newEvent()], { expected: 'no_stream' });
+            const before = await store.streamVersion(streamId);
+            const events = [newEvent(), newEvent()];
+            const inserted = deferred<void>('the first attempt to insert');
+            const hold = deferred<void>('the test to release the first attempt');
+            const firstAttempt = store.append(streamId, events, {
+              expected,
+              inTransaction: async () => {
+                inserted.resolve();
+                await hold.promise;
+              },
             });
-          } finally {
-            hold.resolve();
-          }
-          const [first, retried] = await Promise.all([firstAttempt, retry]);
-          expect(retried).toEqual(first);
-          expect(await store.streamVersion(streamId)).toBe(2n);
-        },
-      );
+            let retry: Promise<AppendResult>;
+            try {
+              await inserted.promise;
+              retry = store.append(streamId, events, { expected });
+              await waitUntil('the retry to wait for the stream lock', async () => {
+                const { rows } = await client.query<{ waiting: string }>(
+                  "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                );
+                return rows[0].waiting === '1';
+              });
+            } finally {
+              hold.resolve();
+            }
+            const [first, retried] = await Promise.all([firstAttempt, retry]);
+            expect(retried).toEqual(first);
+            expect(await store.streamVersion(streamId)).toBe(before + 2n);
+          },
+        );
+      }
     });
 
     describe('append-only', () => {
