@@ -1,0 +1,221 @@
+import type { RecordedEvent, SqlExecutor } from '../../event-store/src/index.js';
+import {
+  CompactRange, canonicalTimestamp, canonicalTreeHeadBytes, eventLeafHash, hashFromHex, headHash, toHex, validateTreeHead,
+  verifyTreeHeadSignature, type SignedTreeHead, type TreeHead,
+} from '../../merkle/src/index.js';
+import type { Processor } from '../../processing/src/index.js';
+import { loadLatestHead, recordedAtTextSql } from './merkle-heads.read.js';
+import type { MerkleSigner } from './signing-key.js';
+
+export const MERKLE_SEALER = 'merkle-sealer-group';
+/** The sealer's read model: what `db reset` empties. merkle_keys is kept on purpose (old heads must stay verifiable). */
+export const MERKLE_SEALER_TABLES = ['merkle_leaves', 'merkle_heads', 'merkle_state'];
+export const DEFAULT_BATCH_LEAVES = 1000;
+export const DEFAULT_MAX_BATCH_AGE_MS = 5000;
+
+export interface MerkleSealerOptions {
+  /** Signs heads; the private key stays inside it. */
+  signer: MerkleSigner;
+  /** N: a batch closes when it holds this many leaves (default 1000). */
+  batchLeaves?: number;
+  /** T: a non-empty batch whose first leaf was assigned this long ago closes (default 5000 ms). */
+  maxBatchAgeMs?: number;
+  /** The sealer's clock (head timestamps, batch age). Default: new Date(). */
+  clock?: () => Date;
+}
+
+export interface MerkleSealer extends Processor {
+  /**
+   * Closes the open batch when it is not empty and its first leaf was assigned at least T before
+   * `now`. Run it in a transaction of its own on a timer (apply also checks it before each batch).
+   * Returns the new head, or null when nothing was due.
+   */
+  sealDue(tx: SqlExecutor, now?: Date): Promise<SignedTreeHead | null>;
+  /** Closes the open batch now if it is not empty (e.g. on a graceful shutdown). */
+  sealOpen(tx: SqlExecutor, now?: Date): Promise<SignedTreeHead | null>;
+}
+
+/** The sealer's state is inconsistent with its tables (a bug or a hand edit): nothing is written. */
+export class MerkleSealerStateError extends Error {
+  constructor(detail: string) {
+    super(`merkle-sealer: ${detail}`);
+    this.name = 'MerkleSealerStateError';
+  }
+}
+
+interface SealerState {
+  nextIndex: bigint;
+  nextBatchId: bigint;
+  openFirstIndex: bigint;
+  due: boolean;
+}
+
+/**
+ * merkle-sealer-group: gives every event of the log a dense merkle index in the gap-free reader's
+ * order, stores its leaf hash, and seals batches of N leaves (or older than T) into signed tree
+ * heads chained by headHash. See docs/sealing.md.
+ *
+ * Idempotent per event: an event that already has a leaf (event_id is unique) is skipped, so a
+ * DLQ retry changes nothing. An event parked in the DLQ gets its leaf when it is retried, at the
+ * index then next: the log stays dense, its order is the order the sealer assigned.
+ */
+export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
+  const batchLeaves = options.batchLeaves ?? DEFAULT_BATCH_LEAVES;
+  const maxAgeMs = options.maxBatchAgeMs ?? DEFAULT_MAX_BATCH_AGE_MS;
+  const clock = options.clock ?? (() => new Date());
+  const signer = options.signer;
+  if (!Number.isSafeInteger(batchLeaves) || batchLeaves < 1) throw new RangeError(`batchLeaves must be a positive integer, got ${batchLeaves}`);
+  if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new RangeError(`maxBatchAgeMs must be ≥ 0, got ${maxAgeMs}`);
+
+  async function lockState(tx: SqlExecutor, now: Date): Promise<SealerState> {
+    await tx.query('INSERT INTO merkle_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING');
+    const { rows } = await tx.query<{ next_index: string; next_batch_id: string; open_first_index: string; due: boolean }>(
+      `SELECT next_index::text AS next_index, next_batch_id::text AS next_batch_id, open_first_index::text AS open_first_index,
+              coalesce(open_batch_started_at <= $1::timestamptz - make_interval(secs => $2::float8), false) AS due
+         FROM merkle_state WHERE id FOR UPDATE`,
+      [now.toISOString(), maxAgeMs / 1000],
+    );
+    const row = rows[0];
+    return { nextIndex: BigInt(row.next_index), nextBatchId: BigInt(row.next_batch_id), openFirstIndex: BigInt(row.open_first_index), due: row.due };
+  }
+
+  /** Seals [state.openFirstIndex, lastIndex]: leaves are already stored. Updates state in place. */
+  async function seal(tx: SqlExecutor, state: SealerState, lastIndex: bigint, now: Date): Promise<SignedTreeHead> {
+    const firstIndex = state.openFirstIndex;
+    const previous = await loadLatestHead(tx);
+    const expectedFirst = previous === null ? 0n : BigInt(previous.head.lastIndex) + 1n;
+    if (expectedFirst !== firstIndex) throw new MerkleSealerStateError(`open batch starts at ${firstIndex}, the last head ends before ${expectedFirst}`);
+    const { rows } = await tx.query<{ leaf_hash: string; recorded_at: string }>(
+      `SELECT encode(leaf_hash, 'hex') AS leaf_hash, recorded_at FROM merkle_leaves
+        WHERE merkle_index BETWEEN $1 AND $2 ORDER BY merkle_index`,
+      [firstIndex.toString(), lastIndex.toString()],
+    );
+    if (BigInt(rows.length) !== lastIndex - firstIndex + 1n) {
+      throw new MerkleSealerStateError(`batch ${state.nextBatchId} [${firstIndex}, ${lastIndex}] has ${rows.length} stored leaves`);
+    }
+    const start = previous === null ? CompactRange.empty() : CompactRange.deserialize(previous.head.compactRange);
+    const range = start.appendAll(rows.map((row) => hashFromHex(row.leaf_hash, 'leaf_hash')));
+    const head: TreeHead = {
+      batchId: state.nextBatchId.toString(),
+      treeSize: Number(lastIndex) + 1,
+      rootHash: toHex(range.root()),
+      firstIndex: Number(firstIndex),
+      lastIndex: Number(lastIndex),
+      firstRecordedAt: rows[0].recorded_at,
+      lastRecordedAt: rows[rows.length - 1].recorded_at,
+      previousHeadHash: previous === null ? null : headHash(previous.head),
+      timestamp: canonicalTimestamp(now),
+      keyId: signer.keyId,
+      compactRange: range.serialize(),
+    };
+    validateTreeHead(head);
+    const signature = Buffer.from(await signer.sign(canonicalTreeHeadBytes(head))).toString('hex');
+    // A signer whose key is not the one it names would write heads that never verify: refuse.
+    const check = verifyTreeHeadSignature(head, signature, new Map([[signer.keyId, signer.publicKeyPem]]));
+    if (!check.ok) throw new MerkleSealerStateError(`the signer's signature does not verify (${check.reason}) with key ${signer.keyId}`);
+
+    await tx.query(
+      `WITH k AS (
+         INSERT INTO merkle_keys (key_id, public_key_pem) VALUES ($10, $14) ON CONFLICT (key_id) DO NOTHING RETURNING 1
+       ), h AS (
+         INSERT INTO merkle_heads (batch_id, tree_size, root_hash, first_index, last_index, first_recorded_at, last_recorded_at,
+                                   previous_head_hash, timestamp, key_id, compact_range, signature, head_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13) RETURNING 1
+       ), l AS (
+         UPDATE merkle_leaves SET batch_id = $1 WHERE merkle_index BETWEEN $4 AND $5 RETURNING 1
+       )
+       UPDATE merkle_state SET next_batch_id = $1::bigint + 1, open_first_index = $5::bigint + 1,
+              open_batch_started_at = CASE WHEN next_index > $5::bigint + 1 THEN $15::timestamptz END
+        WHERE id`,
+      [
+        head.batchId, head.treeSize, head.rootHash, head.firstIndex, head.lastIndex, head.firstRecordedAt, head.lastRecordedAt,
+        head.previousHeadHash, head.timestamp, head.keyId, JSON.stringify(head.compactRange), signature, headHash(head),
+        signer.publicKeyPem, now.toISOString(),
+      ],
+    );
+    state.nextBatchId += 1n;
+    state.openFirstIndex = lastIndex + 1n;
+    return { head, signature };
+  }
+
+  async function sealOpenIf(tx: SqlExecutor, now: Date, onlyIfDue: boolean): Promise<SignedTreeHead | null> {
+    const state = await lockState(tx, now);
+    if (state.nextIndex === state.openFirstIndex || (onlyIfDue && !state.due)) return null;
+    return seal(tx, state, state.nextIndex - 1n, now);
+  }
+
+  async function apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const now = clock();
+    const state = await lockState(tx, now);
+    // Time-based close first: those leaves were waiting before this batch arrived.
+    if (state.due && state.nextIndex > state.openFirstIndex) await seal(tx, state, state.nextIndex - 1n, now);
+
+    // recorded_at as text with microseconds (RecordedEvent.recordedAt is a Date: milliseconds),
+    // and whether the event already has a leaf: one query per batch.
+    const { rows } = await tx.query<{ global_position: string; recorded_at: string; merkle_index: string | null }>(
+      `SELECT e.global_position::text AS global_position, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
+              l.merkle_index::text AS merkle_index
+         FROM events e LEFT JOIN merkle_leaves l ON l.event_id = e.event_id
+        WHERE e.global_position = ANY($1::bigint[])`,
+      [events.map((event) => event.globalPosition.toString())],
+    );
+    const stored = new Map(rows.map((row) => [row.global_position, row]));
+
+    const leaves = { index: [] as string[], position: [] as string[], eventId: [] as string[], hash: [] as string[], recordedAt: [] as string[] };
+    const seen = new Set<string>();
+    const openBefore = state.nextIndex > state.openFirstIndex;
+    for (const event of events) {
+      const position = event.globalPosition.toString();
+      const row = stored.get(position);
+      if (row === undefined) throw new MerkleSealerStateError(`event ${event.eventId} at global position ${position} is not in the events table`);
+      if (row.merkle_index !== null || seen.has(event.eventId)) continue; // already sealed: idempotent
+      seen.add(event.eventId);
+      const merkleIndex = state.nextIndex;
+      state.nextIndex += 1n;
+      const hash = eventLeafHash({
+        merkleIndex,
+        globalPosition: event.globalPosition,
+        streamId: event.streamId,
+        streamPosition: event.streamPosition,
+        eventId: event.eventId,
+        eventType: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+        metadata: event.metadata as Record<string, unknown>,
+        recordedAt: row.recorded_at,
+      });
+      leaves.index.push(merkleIndex.toString());
+      leaves.position.push(position);
+      leaves.eventId.push(event.eventId);
+      leaves.hash.push(toHex(hash));
+      leaves.recordedAt.push(row.recorded_at);
+    }
+    if (leaves.index.length === 0) return;
+
+    await tx.query(
+      `WITH l AS (
+         INSERT INTO merkle_leaves (merkle_index, global_position, event_id, leaf_hash, recorded_at)
+         SELECT i, p, e, decode(h, 'hex'), r FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::text[], $5::text[]) AS x(i, p, e, h, r)
+         RETURNING 1
+       )
+       UPDATE merkle_state SET next_index = $6,
+              open_batch_started_at = CASE WHEN $7::boolean THEN open_batch_started_at ELSE $8::timestamptz END
+        WHERE id`,
+      [leaves.index, leaves.position, leaves.eventId, leaves.hash, leaves.recordedAt, state.nextIndex.toString(), openBefore, now.toISOString()],
+    );
+    // Count-based closes; a batch may close in the middle of this processor batch.
+    while (state.nextIndex - state.openFirstIndex >= BigInt(batchLeaves)) {
+      await seal(tx, state, state.openFirstIndex + BigInt(batchLeaves) - 1n, now);
+    }
+  }
+
+  return {
+    name: MERKLE_SEALER,
+    version: 1,
+    readModelTables: [...MERKLE_SEALER_TABLES],
+    apply,
+    sealDue: (tx, now = clock()) => sealOpenIf(tx, now, true),
+    sealOpen: (tx, now = clock()) => sealOpenIf(tx, now, false),
+  };
+}
