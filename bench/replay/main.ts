@@ -1,10 +1,15 @@
 /**
  * Replay benchmark: rebuild of the ledger and spending read models from the whole event log
- * (both processors run by ProcessorRunner, batch + checkpoint in one transaction, from an empty
- * read model to the head), next to a raw sequential read of the same log in the same run.
- * Not a test.
+ * (batch + checkpoint in one transaction per processor, from an empty read model to the head),
+ * next to a raw sequential read of the same log in the same run. Two ways of running the
+ * processors (--mode): `separate`, a ProcessorRunner each (each reads the log), and `together`,
+ * ProcessorHost with rebuildTogether (one read, both processors applying each batch). Not a test.
  *
  *   npm run build && node dist/bench/replay/main.js [--events 1000000] [--rounds 3] [--batch 500,2000]
+ *       [--mode separate,together] [--keep]
+ *
+ * --keep keeps the generated database and reuses it on the next run with the same --events
+ * (re-creating the read-model tables from 005_projections.sql): no regeneration while iterating.
  *
  * DATABASE_URL selects the server (default local trust auth); the benchmark creates and drops
  * its own database. Results and how to read them: docs/benchmarks.md, "Replay".
@@ -21,9 +26,17 @@ import {
   type GlobalCheckpoint,
   type SqlClient,
 } from '../../libs/event-store/src/index.js';
-import { ProcessorRunner, resetProcessors, type ProcessorLogger } from '../../libs/processing/src/index.js';
-import { createLedgerWriter, createSpendingAggregator } from '../../libs/projections/src/index.js';
-import { generateLog } from './generate.js';
+import {
+  loadCheckpoint,
+  ProcessorHost,
+  ProcessorRegistry,
+  ProcessorRunner,
+  resetProcessors,
+  type ProcessorLogger,
+  type ProcessorRunnerStatus,
+} from '../../libs/processing/src/index.js';
+import { createLedgerWriter, createSpendingAggregator, PROJECTION_READ_MODEL_TABLES } from '../../libs/projections/src/index.js';
+import { generateLog, type GeneratedLog } from './generate.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const GOAL_EVENTS_PER_S = 25_000;
@@ -36,14 +49,23 @@ const { values: args } = parseArgs({
     // Runner batch sizes to measure, comma-separated (the runner's default is 500).
     batch: { type: 'string', default: '500,2000' },
     roots: { type: 'string', default: '200' },
+    // Keep the generated database (caracal_bench_replay_keep_<events>) and reuse it on the next
+    // run with the same --events: skips the ~3 minutes of generation while iterating.
+    keep: { type: 'boolean', default: false },
+    // separate: a ProcessorRunner per processor, each reading the log (the normal path);
+    // together: ProcessorHost with rebuildTogether (one read, one transaction per batch for both).
+    mode: { type: 'string', default: 'separate,together' },
   },
 });
 const EVENTS = Number(args.events);
 const ROUNDS = Number(args.rounds);
 const BATCHES = args.batch.split(',').map(Number);
 const ROOTS = Number(args.roots);
+const MODES = args.mode.split(',') as Mode[];
+type Mode = 'separate' | 'together';
 
 interface Round {
+  mode: Mode;
   batch: number;
   rawRead: number;
   storeRead: number;
@@ -57,11 +79,15 @@ async function main(): Promise<void> {
   const database = await createDatabase();
   const client = createPostgresClient({ connectionString: database.url, max: 6, applicationName: 'caracal-bench-replay' });
   try {
+    if (database.reused) {
+      // 005 is not released: re-create the read-model tables from the current file.
+      await client.query(`DROP TABLE IF EXISTS ${PROJECTION_READ_MODEL_TABLES.join(', ')} CASCADE`);
+      await client.query(`DELETE FROM schema_migrations WHERE version LIKE '005%'`);
+    }
     await runMigrations(client);
-    process.stderr.write(`generating ${EVENTS.toLocaleString('en-US')} events through the domain (${ROOTS} roots)…\n`);
     const genStart = performance.now();
     let lastReport = 0;
-    const log = await generateLog(client, {
+    const log = (database.reused ? await existingLog(client) : null) ?? await generateLog(client, {
       events: EVENTS,
       roots: ROOTS,
       onProgress: (written) => {
@@ -89,12 +115,12 @@ async function main(): Promise<void> {
     const head = await store.headCheckpoint();
     const rounds: Round[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const batch of BATCHES) {
-        process.stderr.write(`round ${round + 1}/${ROUNDS}, batch ${batch}\n`);
+      for (const batch of BATCHES) for (const mode of MODES) {
+        process.stderr.write(`round ${round + 1}/${ROUNDS}, ${mode}, batch ${batch}\n`);
         const rawRead = await measureRawRead(client, batch, log.events);
         const storeRead = await measureStoreRead(store, batch, log.events);
-        const rebuild = await measureRebuild(client, store, head, log.events, batch);
-        rounds.push({ batch, rawRead, storeRead, ...rebuild });
+        const rebuild = await measureRebuild(client, store, head, log.events, batch, mode);
+        rounds.push({ mode, batch, rawRead, storeRead, ...rebuild });
         process.stderr.write(
           `  raw ${fmt(rawRead)}/s, readAll ${fmt(storeRead)}/s, rebuild ${fmt(rebuild.rebuild)}/s ` +
             `(ledger ${rebuild.ledgerS.toFixed(1)} s, spending ${rebuild.spendingS.toFixed(1)} s)\n`,
@@ -102,7 +128,9 @@ async function main(): Promise<void> {
       }
     }
     await verify(client, log.counts);
-    for (const batch of BATCHES) printTable(rounds.filter((round) => round.batch === batch), log.events, batch);
+    for (const batch of BATCHES) {
+      for (const mode of MODES) printTable(rounds.filter((round) => round.batch === batch && round.mode === mode), log.events, batch, mode);
+    }
     console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await client.close();
@@ -147,9 +175,10 @@ async function measureStoreRead(store: SqlEventStore, page: number, expected: nu
 }
 
 /**
- * `db reset` of both processors, then both ProcessorRunners from the start of the log, side by
- * side (as the service runs them), until both checkpoints reach the head. events/s = log size /
- * time until the later one is done.
+ * `db reset` of both processors, then both from the start of the log until both checkpoints reach
+ * the head. separate: a ProcessorRunner each, side by side, each reading the log (as the service
+ * runs them by default); together: ProcessorHost with rebuildTogether (one read of each batch,
+ * both applied in one transaction). events/s = log size / time until the later one is done.
  */
 async function measureRebuild(
   client: SqlClient,
@@ -157,6 +186,7 @@ async function measureRebuild(
   head: GlobalCheckpoint,
   events: number,
   batch: number,
+  mode: Mode,
 ): Promise<{ rebuild: number; ledgerS: number; spendingS: number }> {
   const processors = [createLedgerWriter(), createSpendingAggregator()];
   await resetProcessors(client, processors);
@@ -165,15 +195,32 @@ async function measureRebuild(
   const logger: ProcessorLogger = (entry) => {
     if (entry.level === 'warn' || entry.level === 'error') problems.push(`${entry.processor}: ${entry.message}`);
   };
-  const runners = processors.map(
-    (processor) => new ProcessorRunner({ client, store, processor, batchSize: batch, pollMs: 50, logger }),
-  );
+  let statuses: () => ProcessorRunnerStatus[];
+  let stop: () => Promise<void>;
   const start = performance.now();
-  for (const runner of runners) runner.start();
+  if (mode === 'separate') {
+    const runners = processors.map((processor) => new ProcessorRunner({ client, store, processor, batchSize: batch, pollMs: 50, logger }));
+    for (const runner of runners) runner.start();
+    statuses = () => runners.map((runner) => runner.status());
+    stop = async () => void (await Promise.all(runners.map((runner) => runner.stop())));
+  } else {
+    const host = new ProcessorHost({
+      client,
+      store,
+      registry: new ProcessorRegistry(processors),
+      names: processors.map((processor) => processor.name),
+      logger,
+      tuning: { batchSize: batch, pollMs: 50 },
+      rebuildTogether: { batchSize: batch },
+    });
+    host.start();
+    statuses = () => host.status();
+    stop = () => host.stop();
+  }
   const doneAt = await Promise.all(
-    runners.map(async (runner) => {
+    processors.map(async (_, i) => {
       for (;;) {
-        const checkpoint = runner.status().checkpoint;
+        const checkpoint = statuses()[i].checkpoint;
         if (checkpoint !== null && checkpoint.transactionId === head.transactionId && checkpoint.globalPosition === head.globalPosition) {
           return (performance.now() - start) / 1000;
         }
@@ -183,9 +230,11 @@ async function measureRebuild(
     }),
   );
   const seconds = Math.max(...doneAt);
-  await Promise.all(runners.map((runner) => runner.stop()));
-  const processed = runners.map((runner) => runner.status().eventsProcessed);
-  for (const count of processed) check(count, events, 'rebuild');
+  await stop();
+  for (const processor of processors) {
+    const stored = await loadCheckpoint(client, processor);
+    check(Number(stored?.eventsProcessed ?? 0), events, 'rebuild');
+  }
   return { rebuild: events / seconds, ledgerS: doneAt[0], spendingS: doneAt[1] };
 }
 
@@ -215,7 +264,7 @@ function check(actual: number, expected: number, what: string): void {
   if (actual !== expected) throw new Error(`${what}: ${actual} events, expected ${expected}`);
 }
 
-function printTable(rounds: Round[], events: number, batch: number): void {
+function printTable(rounds: Round[], events: number, batch: number, mode: Mode): void {
   const pick = (f: (round: Round) => number) => rounds.map(f);
   const raw = pick((round) => round.rawRead);
   const rebuild = pick((round) => round.rebuild);
@@ -224,7 +273,7 @@ function printTable(rounds: Round[], events: number, batch: number): void {
     [`raw read (SELECT … ORDER BY global_position, pages of ${batch})`, describe(raw), ''],
     [`readAll (gap-free reader, pages of ${batch})`, describe(pick((round) => round.storeRead)), ''],
     [
-      `rebuild ledger + spending (2 runners, batch ${batch})`,
+      `rebuild ledger + spending (${mode === 'separate' ? '2 runners' : 'rebuildTogether'}, batch ${batch})`,
       describe(rebuild),
       `${median(rebuild) >= GOAL_EVENTS_PER_S ? 'met' : 'MISSED'} (≥ ${fmt(GOAL_EVENTS_PER_S)}/s)`,
     ],
@@ -260,21 +309,40 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `caracal_bench_replay_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
+/** The log of a kept database (--keep), or null when it has none yet. */
+async function existingLog(client: SqlClient): Promise<GeneratedLog | null> {
+  const { rows } = await client.query<{ event_type: string; count: string }>(
+    'SELECT event_type, count(*)::text AS count FROM events GROUP BY event_type',
+  );
+  const counts = Object.fromEntries(rows.map((row) => [row.event_type, Number(row.count)]));
+  const events = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  if (events !== EVENTS) return null;
+  const streams = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM streams');
+  return { events, counts, roots: ROOTS, agents: ROOTS * 5, streams: Number(streams.rows[0].n) };
+}
+
+async function createDatabase(): Promise<{ url: string; reused: boolean; drop(): Promise<void> }> {
+  const name = args.keep ? `caracal_bench_replay_keep_${EVENTS}` : `caracal_bench_replay_${randomBytes(4).toString('hex')}`;
+  const admin = async <T extends pg.QueryResultRow>(sql: string) => {
     const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
     await client.connect();
     try {
-      await client.query(sql);
+      return await client.query<T>(sql);
     } finally {
       await client.end();
     }
   };
-  await admin(`CREATE DATABASE ${name}`);
+  const exists = args.keep && (await admin(`SELECT 1 FROM pg_database WHERE datname = '${name}'`)).rowCount === 1;
+  if (!exists) await admin(`CREATE DATABASE ${name}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return {
+    url: url.toString(),
+    reused: exists,
+    drop: async () => {
+      if (!args.keep) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
 }
 
 await main();

@@ -17,7 +17,9 @@ CREATE TABLE IF NOT EXISTS ledger_reservations (
   currency          text        NOT NULL,
   occurred_at       timestamptz NOT NULL,
   resolved_event_id uuid
-);
+  -- fillfactor: room on each page so resolving a stored hold (resolved_event_id, not indexed)
+  -- is a HOT update that touches no index.
+) WITH (fillfactor = 90);
 
 -- One entry per charge. entry_id is a function of event_id (UUIDv5), so it is the idempotency key
 -- of the charge event (ON CONFLICT DO NOTHING) without a second unique index on event_id;
@@ -68,7 +70,7 @@ CREATE TABLE IF NOT EXISTS spending_reservations (
   currency          text        NOT NULL,
   occurred_at       timestamptz NOT NULL,
   resolved_event_id uuid
-);
+) WITH (fillfactor = 90);
 
 -- Charged spend per agent subtree, currency and 15-minute UTC bucket (every IANA offset is a
 -- multiple of 15 minutes, so a calendar window in any zone is a union of whole buckets).

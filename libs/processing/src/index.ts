@@ -16,3 +16,4 @@ export * from './dlq-store.js';
 export * from './consumer-lag.js';
 export * from './reset.js';
 export { ProcessorHost, type ProcessorHostOptions } from './processor-host.js';
+export { rebuildTogether, type RebuildTogetherOptions, type RebuildTogetherResult } from './rebuild-together.js';

@@ -1,8 +1,12 @@
 import type { EventStore, SqlClient } from '../../event-store/src/index.js';
 import { UnknownProcessorError } from './processing.errors.js';
-import type { ProcessorLogger } from './processor-logger.js';
+import { consoleProcessorLogger, type ProcessorLogger } from './processor-logger.js';
 import type { ProcessorRegistry } from './processor-registry.js';
 import { ProcessorRunner, type ProcessorRunnerOptions, type ProcessorRunnerStatus } from './processor-runner.js';
+import { rebuildTogether, type RebuildTogetherResult } from './rebuild-together.js';
+
+const DEFAULT_LEASE_MS = 15_000;
+const DEFAULT_REBUILD_BATCH_SIZE = 5_000;
 
 export interface ProcessorHostOptions {
   client: SqlClient;
@@ -14,6 +18,15 @@ export interface ProcessorHostOptions {
   logger?: ProcessorLogger;
   /** Batch size, polling, lease and retry settings for every runner (defaults: the runner's). */
   tuning?: Pick<ProcessorRunnerOptions, 'batchSize' | 'pollMs' | 'leaseMs' | 'retry'>;
+  /**
+   * Catch up by reading the log once for all processors (docs/processing.md, "Rebuilding
+   * together"): when every processor's checkpoint is the same at start (after `db reset`, on a
+   * fresh database), each batch is read once and applied to every processor in one transaction
+   * with each one's checkpoint compare-and-set and lease fence, until the head; then (or at the
+   * first failure) the usual runners take over. Off by default. `batchSize` of that phase:
+   * default 5,000.
+   */
+  rebuildTogether?: boolean | { batchSize?: number };
 }
 
 /**
@@ -23,8 +36,13 @@ export interface ProcessorHostOptions {
  */
 export class ProcessorHost {
   private readonly runners: ProcessorRunner[];
+  private readonly options: ProcessorHostOptions;
+  private stopping = false;
+  private starting: Promise<void> | null = null;
+  private together: RebuildTogetherResult | null = null;
 
   constructor(options: ProcessorHostOptions) {
+    this.options = options;
     const names = options.names ?? [...new Set(options.registry.all().map((processor) => processor.name))];
     this.runners = names.map((name) => {
       const processor = options.registry.find(name);
@@ -34,15 +52,41 @@ export class ProcessorHost {
   }
 
   start(): void {
-    for (const runner of this.runners) runner.start();
+    this.stopping = false;
+    const mode = this.options.rebuildTogether;
+    if (!mode || this.runners.length < 2) {
+      for (const runner of this.runners) runner.start();
+      return;
+    }
+    if (this.starting) return;
+    this.starting = rebuildTogether({
+      client: this.options.client,
+      store: this.options.store,
+      members: this.runners.map((runner) => ({ processor: runner.processor, owner: runner.owner })),
+      batchSize: (typeof mode === 'object' ? mode.batchSize : undefined) ?? DEFAULT_REBUILD_BATCH_SIZE,
+      leaseMs: this.options.tuning?.leaseMs ?? DEFAULT_LEASE_MS,
+      logger: this.options.logger ?? consoleProcessorLogger,
+      stopping: () => this.stopping,
+    }).then((result) => {
+      this.together = result;
+      if (!this.stopping) for (const runner of this.runners) runner.start();
+    });
   }
 
   /** Finishes the batch in hand of each runner, then releases its lease for a standby. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    await this.starting;
+    this.starting = null;
     await Promise.all(this.runners.map((runner) => runner.stop()));
   }
 
   status(): ProcessorRunnerStatus[] {
     return this.runners.map((runner) => runner.status());
+  }
+
+  /** The shared-read phase's outcome once it has ended (rebuildTogether), else null. */
+  rebuildTogetherResult(): RebuildTogetherResult | null {
+    return this.together;
   }
 }

@@ -85,7 +85,7 @@ export class ProcessorRunner {
   readonly owner: string;
   private readonly client: SqlClient;
   private readonly store: Pick<EventStore, 'readAll'>;
-  private readonly processor: Processor;
+  readonly processor: Processor;
   private readonly key: ProcessorKey;
   private readonly batchSize: number;
   private readonly pollMs: number;

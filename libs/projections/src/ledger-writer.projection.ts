@@ -29,16 +29,17 @@ async function applyLedger(tx: SqlExecutor, events: readonly RecordedEvent[]): P
   const batch = splitReservationEvents(events);
   if (batch.reserved.length + batch.settled.length + batch.expired.length + batch.released.length + batch.denied.length === 0) return;
 
-  const holds = batch.reserved.map(({ event, data }) => ({
-    reservation_id: data.reservationId,
-    event_id: event.eventId,
-    agent_id: data.agentId,
-    agent_path: data.agentPath,
-    resource: data.resource,
-    model: data.model,
-    currency: data.currency,
-    occurred_at: data.occurredAt,
-  }));
+  // Holds as typed arrays (unnest): cheaper to parse than a JSON array of objects.
+  const holds = {
+    reservation_id: batch.reserved.map(({ data }) => data.reservationId),
+    event_id: batch.reserved.map(({ event }) => event.eventId),
+    agent_id: batch.reserved.map(({ data }) => data.agentId),
+    agent_path: batch.reserved.map(({ data }) => JSON.stringify(data.agentPath)),
+    resource: batch.reserved.map(({ data }) => data.resource),
+    model: batch.reserved.map(({ data }) => data.model ?? null),
+    currency: batch.reserved.map(({ data }) => data.currency),
+    occurred_at: batch.reserved.map(({ data }) => data.occurredAt),
+  };
   // Charges and releases: every event that resolves a hold. Releases charge nothing (no entry).
   const resolutions = [
     ...batch.settled.map(({ event, data }) => ({
@@ -84,7 +85,11 @@ async function applyLedger(tx: SqlExecutor, events: readonly RecordedEvent[]): P
     recorded_at: event.recordedAt.toISOString(),
   }));
 
-  // One statement per batch (one round trip, each JSON array parsed once):
+  // One statement per batch (one round trip). Holds come as typed arrays (unnest: ~3 µs a row
+  // against ~10 for json_to_recordset); resolutions and denials stay JSON on purpose: the planner
+  // estimates 100 rows for json_to_recordset, which keeps the UPDATE of stored holds a nested
+  // loop on the primary key. With unnest's accurate estimate it picked a seq scan of every open
+  // hold per batch, and JIT compilation (~2 s a statement) on the inflated fan-out estimate.
   // - holds: inserted already resolved when their charge/release is in the same batch (the usual
   //   case in a replay), which saves writing each hold twice; ON CONFLICT DO NOTHING as before;
   // - holds that existed before this statement: resolved by the UPDATE (`resolved_event_id IS
@@ -98,10 +103,10 @@ async function applyLedger(tx: SqlExecutor, events: readonly RecordedEvent[]): P
   // - returns the charges whose hold was never seen (the caller throws: nothing is committed).
   const { rows: missing } = await tx.query<{ event_id: string; reservation_id: string }>(
     `WITH h AS (
-       SELECT * FROM json_to_recordset($1::json) AS h(reservation_id text, event_id uuid, agent_id text, agent_path jsonb,
-              resource text, model text, currency text, occurred_at timestamptz)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+              AS h(reservation_id, event_id, agent_id, agent_path, resource, model, currency, occurred_at)
      ), x AS (
-       SELECT * FROM json_to_recordset($2::json) AS x(entry_id uuid, event_id uuid, global_position bigint,
+       SELECT * FROM json_to_recordset($9::json) AS x(entry_id uuid, event_id uuid, global_position bigint,
               reservation_id text, amount_nanos bigint, usage jsonb, pricebook_version text, kind text, recorded_at timestamptz)
      ), first_x AS (
        SELECT DISTINCT ON (reservation_id) reservation_id, event_id FROM x ORDER BY reservation_id, global_position
@@ -136,13 +141,24 @@ async function applyLedger(tx: SqlExecutor, events: readonly RecordedEvent[]): P
      ), denied AS (
        INSERT INTO ledger_denials (event_id, global_position, request_id, agent_id, reason, policy_id, resource, occurred_at, recorded_at)
        SELECT d.event_id, d.global_position, d.request_id, d.agent_id, d.reason, d.policy_id, d.resource, d.occurred_at, d.recorded_at
-         FROM json_to_recordset($3::json) AS d(event_id uuid, global_position bigint, request_id text, agent_id text,
+         FROM json_to_recordset($10::json) AS d(event_id uuid, global_position bigint, request_id text, agent_id text,
               reason text, policy_id text, resource text, occurred_at timestamptz, recorded_at timestamptz)
        ON CONFLICT (event_id) DO NOTHING
        RETURNING 1
      )
      SELECT c.event_id::text AS event_id, c.reservation_id FROM charges c WHERE c.unknown`,
-    [JSON.stringify(holds), JSON.stringify(resolutions), JSON.stringify(denials)],
+    [
+      holds.reservation_id,
+      holds.event_id,
+      holds.agent_id,
+      holds.agent_path,
+      holds.resource,
+      holds.model,
+      holds.currency,
+      holds.occurred_at,
+      JSON.stringify(resolutions),
+      JSON.stringify(denials),
+    ],
   );
   if (missing.length > 0) {
     throw new UnknownReservationError(

@@ -50,12 +50,13 @@ async function applySpending(tx: SqlExecutor, events: readonly RecordedEvent[]):
   const batch = splitReservationEvents(events);
   if (batch.reserved.length + batch.settled.length + batch.expired.length + batch.released.length === 0) return;
 
-  const holds = batch.reserved.map(({ data }) => ({
-    reservation_id: data.reservationId,
-    agent_path: data.agentPath,
-    currency: data.currency,
-    occurred_at: data.occurredAt,
-  }));
+  // Holds as typed arrays (unnest): cheaper to parse than a JSON array of objects.
+  const holds = {
+    reservation_id: batch.reserved.map(({ data }) => data.reservationId),
+    agent_path: batch.reserved.map(({ data }) => JSON.stringify(data.agentPath)),
+    currency: batch.reserved.map(({ data }) => data.currency),
+    occurred_at: batch.reserved.map(({ data }) => data.occurredAt),
+  };
   // Every event that resolves a hold; releases (amount null) close it without charging.
   const resolutions = [
     ...batch.settled.map(({ event, data }) => ({ event_id: event.eventId, reservation_id: data.reservationId, amount_nanos: data.amountNanos })),
@@ -73,9 +74,9 @@ async function applySpending(tx: SqlExecutor, events: readonly RecordedEvent[]):
   // bucket). Returns the charges whose hold was never seen (the caller throws: nothing commits).
   const { rows: missing } = await tx.query<{ event_id: string; reservation_id: string }>(
     `WITH h AS (
-       SELECT * FROM json_to_recordset($1::json) AS h(reservation_id text, agent_path jsonb, currency text, occurred_at timestamptz)
+       SELECT * FROM unnest($1::text[], $2::jsonb[], $3::text[], $4::timestamptz[]) AS h(reservation_id, agent_path, currency, occurred_at)
      ), x AS (
-       SELECT * FROM json_to_recordset($2::json) AS x(event_id uuid, reservation_id text, amount_nanos bigint)
+       SELECT * FROM json_to_recordset($5::json) AS x(event_id uuid, reservation_id text, amount_nanos bigint)
      ), held AS (
        INSERT INTO spending_reservations (reservation_id, agent_path, currency, occurred_at, resolved_event_id)
        SELECT h.reservation_id, h.agent_path, h.currency, h.occurred_at, f.event_id
@@ -105,7 +106,14 @@ async function applySpending(tx: SqlExecutor, events: readonly RecordedEvent[]):
       WHERE x.amount_nanos IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM h WHERE h.reservation_id = x.reservation_id)
         AND NOT EXISTS (SELECT 1 FROM spending_reservations r WHERE r.reservation_id = x.reservation_id)`,
-    [JSON.stringify(holds), JSON.stringify(resolutions)],
+    [
+      holds.reservation_id,
+      holds.agent_path,
+      holds.currency,
+      holds.occurred_at,
+      // JSON on purpose (see ledger-writer.projection.ts): keeps the UPDATE a nested loop on the key.
+      JSON.stringify(resolutions),
+    ],
   );
   if (missing.length > 0) {
     throw new UnknownReservationError(

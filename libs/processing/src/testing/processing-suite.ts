@@ -13,6 +13,7 @@ import { consumerLag } from '../consumer-lag.js';
 import { DlqStore } from '../dlq-store.js';
 import { CheckpointConflictError, DlqEntryNotFoundError, LeaseLostError } from '../processing.errors.js';
 import { ProcessorLease } from '../processor-lease.js';
+import { ProcessorHost } from '../processor-host.js';
 import { ProcessorRegistry } from '../processor-registry.js';
 import { ProcessorRunner, type ProcessorRunnerOptions } from '../processor-runner.js';
 import { resetProcessors } from '../reset.js';
@@ -242,6 +243,60 @@ export function describeProcessingSuite(label: string, harness: ProcessingHarnes
       expect((await dlq.get(other.eventId))[0].status).toBe('discarded');
       expect(await dlq.size({ processor: processor.name })).toBe(0);
       await expectEachOnce(processor, [...healthy, poison]);
+    });
+
+    it('rebuildTogether: one read for all processors up to the head, then the runners; a failing batch hands over to them (DLQ as usual)', async () => {
+      const first = await projection();
+      const second = await projection();
+      const firstEvents = await append(first, 7);
+      const secondEvents = await append(second, 4);
+      const host = new ProcessorHost({
+        client,
+        store,
+        registry: new ProcessorRegistry([first, second]),
+        names: [first.name, second.name],
+        logger: quiet,
+        tuning: { pollMs: 100, leaseMs: 3_000, retry: { maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 10 } },
+        rebuildTogether: { batchSize: 3 },
+      });
+      host.start();
+      const head = await store.headCheckpoint();
+      await waitFor(() => host.status().every((status) => status.state === 'active'), 'the runners to take over');
+      expect(host.rebuildTogetherResult()).toMatchObject({ reason: 'caught-up' });
+      expect(host.rebuildTogetherResult()?.events).toBeGreaterThanOrEqual(firstEvents.length + secondEvents.length);
+      await host.stop();
+      await expectEachOnce(first, firstEvents);
+      await expectEachOnce(second, secondEvents);
+      for (const processor of [first, second]) {
+        const stored = await loadCheckpoint(client, processor);
+        expect(stored?.checkpoint).toEqual(head);
+        expect(stored?.eventsProcessed).toBe(BigInt(host.rebuildTogetherResult()?.events ?? 0));
+      }
+
+      const third = await projection();
+      const fourth = await projection();
+      const thirdEvents = await append(third, 6, (i) => ({ poison: i === 2 }));
+      const fourthEvents = await append(fourth, 3);
+      const failing = new ProcessorHost({
+        client,
+        store,
+        registry: new ProcessorRegistry([third, fourth]),
+        names: [third.name, fourth.name],
+        logger: quiet,
+        tuning: { pollMs: 100, leaseMs: 3_000, retry: { maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 10 } },
+        rebuildTogether: true,
+      });
+      const dlq = new DlqStore(client, store, new ProcessorRegistry([third]));
+      failing.start();
+      await waitFor(async () => (await dlq.size({ processor: third.name })) === 1, 'the poison event parked by the runner');
+      await waitFor(
+        async () => (await projectedAll(third, thirdEvents.filter((_, i) => i !== 2))) && (await projectedAll(fourth, fourthEvents)),
+        'both projections caught up',
+      );
+      expect(failing.rebuildTogetherResult()).toMatchObject({ reason: 'failed' });
+      await failing.stop();
+      await expectEachOnce(third, thirdEvents.filter((_, i) => i !== 2));
+      await expectEachOnce(fourth, fourthEvents);
     });
 
     it('retryAll re-drives every parked event of a processor in log order', async () => {
