@@ -23,6 +23,7 @@ import {
   type NewEvent,
   type SqlClient,
 } from '../../libs/event-store/src/index.js';
+import { describeSpread, median } from '../support/spread.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROUNDS = 3;
@@ -224,10 +225,10 @@ function printTable(rows: Row[]): void {
     return [
       row.backend,
       row.measure,
-      describe(row.raw),
-      describe(row.store),
+      describeSpread(row.raw),
+      describeSpread(row.store),
       ratio(row.store),
-      row.functionPath.length === 0 ? '-' : describe(row.functionPath),
+      row.functionPath.length === 0 ? '-' : describeSpread(row.functionPath),
       ratio(row.functionPath),
     ];
   });
@@ -239,16 +240,6 @@ function printTable(rows: Row[]): void {
   console.log('\ncells: median (min-max) over the rounds; function path = the store with singleStatementAppend: false');
 }
 
-function describe(values: number[]): string {
-  const rounded = (value: number) => Math.round(value).toLocaleString('en-US');
-  return `${rounded(median(values))} (${rounded(Math.min(...values))}-${rounded(Math.max(...values))})`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `caracal_bench_${randomBytes(4).toString('hex')}`;

@@ -37,6 +37,7 @@ import {
 } from '../../libs/processing/src/index.js';
 import { createLedgerWriter, createSpendingAggregator, PROJECTION_READ_MODEL_TABLES } from '../../libs/projections/src/index.js';
 import { generateLog, type GeneratedLog } from './generate.js';
+import { describeSpread, formatCount, median } from '../support/spread.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const GOAL_EVENTS_PER_S = 25_000;
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
         const rebuild = await measureRebuild(client, store, head, log.events, batch, mode);
         rounds.push({ mode, batch, rawRead, storeRead, ...rebuild });
         process.stderr.write(
-          `  raw ${fmt(rawRead)}/s, readAll ${fmt(storeRead)}/s, rebuild ${fmt(rebuild.rebuild)}/s ` +
+          `  raw ${formatCount(rawRead)}/s, readAll ${formatCount(storeRead)}/s, rebuild ${formatCount(rebuild.rebuild)}/s ` +
             `(ledger ${rebuild.ledgerS.toFixed(1)} s, spending ${rebuild.spendingS.toFixed(1)} s)\n`,
         );
       }
@@ -270,15 +271,15 @@ function printTable(rounds: Round[], events: number, batch: number, mode: Mode):
   const rebuild = pick((round) => round.rebuild);
   const ratio = pick((round) => round.rebuild / round.rawRead);
   const rows: [string, string, string][] = [
-    [`raw read (SELECT … ORDER BY global_position, pages of ${batch})`, describe(raw), ''],
-    [`readAll (gap-free reader, pages of ${batch})`, describe(pick((round) => round.storeRead)), ''],
+    [`raw read (SELECT … ORDER BY global_position, pages of ${batch})`, describeSpread(raw), ''],
+    [`readAll (gap-free reader, pages of ${batch})`, describeSpread(pick((round) => round.storeRead)), ''],
     [
       `rebuild ledger + spending (${mode === 'separate' ? '2 runners' : 'rebuildTogether'}, batch ${batch})`,
-      describe(rebuild),
-      `${median(rebuild) >= GOAL_EVENTS_PER_S ? 'met' : 'MISSED'} (≥ ${fmt(GOAL_EVENTS_PER_S)}/s)`,
+      describeSpread(rebuild),
+      `${median(rebuild) >= GOAL_EVENTS_PER_S ? 'met' : 'MISSED'} (≥ ${formatCount(GOAL_EVENTS_PER_S)}/s)`,
     ],
-    ['  ledger-writer finished after (s)', describe(pick((round) => round.ledgerS), 1), ''],
-    ['  metrics-aggregator finished after (s)', describe(pick((round) => round.spendingS), 1), ''],
+    ['  ledger-writer finished after (s)', describeSpread(pick((round) => round.ledgerS), 1), ''],
+    ['  metrics-aggregator finished after (s)', describeSpread(pick((round) => round.spendingS), 1), ''],
     [
       'rebuild / raw read (per round)',
       `${median(ratio).toFixed(2)}x (${Math.min(...ratio).toFixed(2)}-${Math.max(...ratio).toFixed(2)})`,
@@ -294,20 +295,6 @@ function printTable(rounds: Round[], events: number, batch: number, mode: Mode):
   console.log(`\ncells: median (min-max) over ${rounds.length} round(s)`);
 }
 
-function fmt(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
-
-function describe(values: number[], digits = 0): string {
-  const f = (value: number) => (digits === 0 ? fmt(value) : value.toFixed(digits));
-  return values.length === 1 ? f(values[0]) : `${f(median(values))} (${f(Math.min(...values))}-${f(Math.max(...values))})`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 /** The log of a kept database (--keep), or null when it has none yet. */
 async function existingLog(client: SqlClient): Promise<GeneratedLog | null> {
