@@ -97,7 +97,9 @@ export class ProxyService {
         currency: priced.currency,
       });
       this.metrics.decisions.inc({ outcome: 'forwarded' });
-      const remaining = await this.gate.remaining(path.rootAgentId, path.chain, priced.currency);
+      // Only for the X-Caracal-Remaining header: the hold is committed, so a failure here must
+      // not turn into an error that leaves it to expire unused.
+      const remaining = await this.gate.remaining(path.rootAgentId, path.chain, priced.currency).catch(() => null);
       const status = await this.forward(request, reply, target, priced, hold, dispatcher, requestId, remaining);
       this.metrics.requests.inc({ route, status: String(status) });
     } catch (error) {
