@@ -9,3 +9,8 @@ export {
   loadSigningKey, loadSigningKeyEnv, loadSigningKeyFile, SIGNING_KEY_ENV, signerFromPrivateKey, SigningKeyLoadError, writeSigningKeyFile,
   type MerkleSigner, type SigningKeyLoadReason,
 } from './signing-key.js';
+export { verifyBatch, type PublicKeys } from './verify-batch.js';
+export { verifyRange, type VerificationTimeRange, type VerifyRangeOptions } from './verify-range.js';
+export type {
+  BatchFailureReason, BatchVerification, RangeFailureReason, RangeVerification, UnsealedEvent, VerificationFailure,
+} from './verification-report.js';

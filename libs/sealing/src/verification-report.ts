@@ -1,0 +1,63 @@
+/** Why a sealed batch (or a time range) does not verify. See docs/sealing.md "Verification". */
+export type BatchFailureReason =
+  | 'leaf_mismatch'
+  | 'event_missing'
+  | 'unsealed_event_in_batch_range'
+  | 'root_mismatch'
+  | 'bad_signature'
+  | 'unknown_key'
+  | 'chain_broken'
+  | 'count_mismatch'
+  | 'head_missing';
+
+export type RangeFailureReason = BatchFailureReason | 'batch_missing' | 'uncovered_event';
+
+/** One finding: names the batch, the merkle index and the event where it can, and what differs. */
+export interface VerificationFailure<R extends string = BatchFailureReason> {
+  reason: R;
+  batchId?: string;
+  merkleIndex?: number;
+  eventId?: string;
+  globalPosition?: string;
+  expected?: string;
+  actual?: string;
+  detail?: string;
+}
+
+export interface BatchVerification {
+  batchId: string;
+  ok: boolean;
+  /** Leaves re-derived from the events table (0 when the head is missing). */
+  leavesChecked: number;
+  failures: VerificationFailure[];
+}
+
+/** An event of the range that is not in a sealed batch yet (an open batch or not yet indexed): not a failure. */
+export interface UnsealedEvent {
+  eventId: string;
+  globalPosition: string;
+  recordedAt: string;
+  /** Its leaf index when the sealer has indexed it (open batch), else null. */
+  merkleIndex: number | null;
+}
+
+export interface RangeVerification {
+  start: string;
+  end: string;
+  ok: boolean;
+  batches: BatchVerification[];
+  /** Failures of the range itself (missing batches, events no batch covers). */
+  failures: VerificationFailure<RangeFailureReason>[];
+  unsealed: UnsealedEvent[];
+  totals: {
+    batches: number;
+    batchesOk: number;
+    batchesFailed: number;
+    missingBatches: number;
+    /** Events of the events table whose recorded_at is in [start, end]. */
+    events: number;
+    sealedEvents: number;
+    unsealedEvents: number;
+    failures: number;
+  };
+}
