@@ -88,6 +88,8 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Stream version, or 0n when the stream does not exist. */
   streamVersion(streamId: string): Promise<bigint>;
+  /** Committed events after the checkpoint that readAll still holds back (an older transaction is open). */
+  hasHeldBackEvents(after: GlobalCheckpoint): Promise<boolean>;
   /** Gap-free: never returns an event while an earlier-committing transaction may still add one before it. */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Checkpoint of the last event readAll can return now (START_OF_LOG when there is none). */

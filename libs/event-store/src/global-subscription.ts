@@ -12,6 +12,8 @@ const EAGER_WINDOW_MS = 5_000;
 
 export interface GlobalSubscriptionSource {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Committed events after the checkpoint that the gap-free read still holds back. */
+  hasHeldBackEvents(after: GlobalCheckpoint): Promise<boolean>;
   /** Calls wake on every commit of new events; returns the unlisten function. */
   listen(wake: () => void): Promise<() => Promise<void>>;
 }
@@ -71,7 +73,10 @@ export class GlobalSubscription implements Subscription {
         await this.sleep();
         continue;
       }
-      if (batch.length < this.batchSize && !this.notified) await this.sleep();
+      if (batch.length < this.batchSize && !this.notified) {
+        const heldBack = await this.source.hasHeldBackEvents(checkpoint).catch(() => false);
+        await this.sleep(heldBack);
+      }
     }
     await unlisten?.().catch(this.onError);
   }
@@ -87,7 +92,7 @@ export class GlobalSubscription implements Subscription {
     this.wakeWaiter?.();
   }
 
-  private sleep(): Promise<void> {
+  private sleep(heldBack = false): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -95,7 +100,7 @@ export class GlobalSubscription implements Subscription {
         this.wakeWaiter = null;
         resolve();
       };
-      const eager = Date.now() - this.lastWakeAt < EAGER_WINDOW_MS;
+      const eager = heldBack || Date.now() - this.lastWakeAt < EAGER_WINDOW_MS;
       const timer = setTimeout(done, eager ? Math.min(EAGER_POLL_MS, this.pollIntervalMs) : this.pollIntervalMs);
       this.wakeWaiter = done;
     });

@@ -162,10 +162,26 @@ export class SqlEventStore implements EventStore {
     return BigInt(rows[0].count);
   }
 
+  /**
+   * Whether committed events after the checkpoint exist that the gap-free read does not return
+   * yet, because an older transaction somewhere in the cluster is still open. Readers poll
+   * eagerly while this holds instead of waiting a whole poll interval.
+   */
+  async hasHeldBackEvents(after: GlobalCheckpoint): Promise<boolean> {
+    const { rows } = await this.client.query<{ held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM events
+                       WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+                         AND (transaction_id, global_position) > ($1::xid8, $2::bigint)) AS held`,
+      checkpointParams(after),
+    );
+    return rows[0].held === true;
+  }
+
   subscribeAll(handler: (events: readonly RecordedEvent[]) => Promise<void>, options: SubscribeOptions): Subscription {
     return new GlobalSubscription(
       {
         readAll: (readOptions) => this.readAll(readOptions),
+        hasHeldBackEvents: (after) => this.hasHeldBackEvents(after),
         listen: (wake) => this.client.listen(EVENTS_CHANNEL, wake),
       },
       handler,

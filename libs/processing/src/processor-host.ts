@@ -10,7 +10,7 @@ const DEFAULT_REBUILD_BATCH_SIZE = 5_000;
 
 export interface ProcessorHostOptions {
   client: SqlClient;
-  store: Pick<EventStore, 'readAll'>;
+  store: Pick<EventStore, 'readAll'> & Partial<Pick<EventStore, 'hasHeldBackEvents'>>;
   registry: ProcessorRegistry;
   /** Names (consumer groups) to run; null: every registered processor (highest version of each). */
   names: readonly string[] | null;

@@ -28,7 +28,7 @@ const EAGER_WINDOW_MS = 5_000;
 export interface ProcessorRunnerOptions {
   client: SqlClient;
   /** Reads the global log gap-free (SqlEventStore over the same database). */
-  store: Pick<EventStore, 'readAll'>;
+  store: Pick<EventStore, 'readAll'> & Partial<Pick<EventStore, 'hasHeldBackEvents'>>;
   processor: Processor;
   /** This instance's id in the lease (default: host:pid:random). Unique per runner. */
   owner?: string;
@@ -84,7 +84,7 @@ class StopRequested extends Error {}
 export class ProcessorRunner {
   readonly owner: string;
   private readonly client: SqlClient;
-  private readonly store: Pick<EventStore, 'readAll'>;
+  private readonly store: Pick<EventStore, 'readAll'> & Partial<Pick<EventStore, 'hasHeldBackEvents'>>;
   readonly processor: Processor;
   private readonly key: ProcessorKey;
   private readonly batchSize: number;
@@ -187,12 +187,12 @@ export class ProcessorRunner {
         this.notified = false;
         const batch = await this.store.readAll({ after: this.checkpoint as GlobalCheckpoint, maxCount: this.batchSize });
         if (batch.length === 0) {
-          if (!this.notified) await this.sleep(this.idleSleepMs());
+          if (!this.notified) await this.sleep(await this.idleSleepMs());
           continue;
         }
         await this.processBatch(batch);
         // A full batch: more is probably waiting, read again at once.
-        if (batch.length < this.batchSize && !this.notified) await this.sleep(this.idleSleepMs());
+        if (batch.length < this.batchSize && !this.notified) await this.sleep(await this.idleSleepMs());
       } catch (error) {
         if (error instanceof StopRequested) break;
         if (error instanceof LeaseLostError) {
@@ -361,8 +361,12 @@ export class ProcessorRunner {
    * read waits for every older transaction in the cluster to end (xmin is cluster-wide). Re-read
    * at a short interval for a few seconds after a wake rather than a whole poll interval.
    */
-  private idleSleepMs(): number {
-    return Date.now() - this.lastWakeAt < EAGER_WINDOW_MS ? Math.min(EAGER_POLL_MS, this.pollMs) : this.pollMs;
+  private async idleSleepMs(): Promise<number> {
+    const recentlyWoken = Date.now() - this.lastWakeAt < EAGER_WINDOW_MS;
+    const heldBack = !recentlyWoken && this.checkpoint !== null && this.store.hasHeldBackEvents
+      ? await this.store.hasHeldBackEvents(this.checkpoint).catch(() => false)
+      : false;
+    return recentlyWoken || heldBack ? Math.min(EAGER_POLL_MS, this.pollMs) : this.pollMs;
   }
 
   private sleep(ms: number, options: { ignoreNotify?: boolean } = {}): Promise<void> {

@@ -350,7 +350,9 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
           await store.append(streams[index % 3], [event], { expected: 'any' });
           appended.push(event.eventId);
         }
-        expect(await store.countEventsAfter(before)).toBe(25n);
+        // Visible once no older transaction anywhere in the cluster is open (the store's own
+        // commit notify is one, briefly): wait for it, with a deadline.
+        await waitUntil('all 25 events visible', async () => (await store.countEventsAfter(before)) === 25n);
 
         const pages: RecordedEvent[][] = [];
         let checkpoint: GlobalCheckpoint = before;
@@ -401,6 +403,7 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
           // it now would move its checkpoint past the early event and never see that one.
           expect(earlyResult.firstGlobalPosition).toBeLessThan(lateResult.firstGlobalPosition);
           expect(readWhileOpen).toEqual([]);
+          await waitUntil('both events visible', async () => mine(await store.readAll({ after: before })).length === 2);
           expect(mine(await store.readAll({ after: before }))).toEqual([early.eventId, late.eventId]);
         },
       );
