@@ -25,6 +25,7 @@ describe('command list', () => {
       'dlq discard', 'dlq get', 'dlq list', 'dlq retry',
       'kafka consumer-lag',
       'ledger query',
+      'merkle verify-batch', 'merkle verify-range',
       'policy create', 'policy deactivate', 'policy get', 'policy history', 'policy list', 'policy update',
       'pricebook get', 'pricebook list', 'pricebook set',
     ]);

@@ -236,3 +236,41 @@ export interface ErrorBody {
   request_id: string;
   details?: { field: string; message: string }[];
 }
+
+/** A Merkle verification finding (docs/sealing.md "Verification"). */
+export interface MerkleFailure {
+  reason: string;
+  batchId?: string;
+  merkleIndex?: number;
+  eventId?: string;
+  globalPosition?: string;
+  expected?: string;
+  actual?: string;
+  detail?: string;
+}
+
+export interface MerkleBatchVerification {
+  batchId: string;
+  ok: boolean;
+  leavesChecked: number;
+  failures: MerkleFailure[];
+}
+
+export interface MerkleRangeVerification {
+  start: string;
+  end: string;
+  ok: boolean;
+  batches: MerkleBatchVerification[];
+  failures: MerkleFailure[];
+  unsealed: { eventId: string; globalPosition: string; recordedAt: string; merkleIndex: number | null }[];
+  totals: {
+    batches: number;
+    batchesOk: number;
+    batchesFailed: number;
+    missingBatches: number;
+    events: number;
+    sealedEvents: number;
+    unsealedEvents: number;
+    failures: number;
+  };
+}

@@ -5,9 +5,11 @@ import type { Redis } from 'ioredis';
 import type { ProxyConfig } from '../../../libs/config/src/index.js';
 import type { ProcessorRegistry } from '../../../libs/processing/src/index.js';
 import type { EventStore, SqlClient } from '../../../libs/event-store/src/index.js';
+import type { MerkleSealer } from '../../../libs/sealing/src/index.js';
 import { BudgetGate } from './budget/budget-gate.js';
 import { LedgerController } from './ledger/ledger.controller.js';
 import { PolicyUsageReader } from './ledger/policy-usage.reader.js';
+import { MerkleController } from './merkle/merkle.controller.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { ProcessingStatus } from './operations/processing-status.js';
 import type { PricebookRevision } from './pricebook/pricebook-revision.js';
@@ -45,6 +47,8 @@ export interface GatewayDependencies {
   dispatchers: UpstreamDispatchers;
   registry: ProcessorRegistry;
   redis: Redis | null;
+  /** merkle-sealer-group when this process has a signing key (registered in `registry`). */
+  sealer: MerkleSealer | null;
 }
 
 /** The store and token are opened before Nest starts, so tests and main wire the same module. */
@@ -54,7 +58,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, MerkleController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },

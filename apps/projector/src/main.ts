@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { loadConfig, type CaracalConfig } from '../../../libs/config/src/index.js';
 import { ProcessorHost } from '../../../libs/processing/src/index.js';
-import { openStorage, projectionRuntime, type Storage } from '../../../libs/runtime/src/index.js';
+import { openStorage, projectionRuntime, resolveMerkleSigner, startSealTimer, type Storage } from '../../../libs/runtime/src/index.js';
+import type { MerkleSigner } from '../../../libs/sealing/src/index.js';
 import { projectorMetrics } from './projector-metrics.js';
 
 /**
@@ -11,19 +12,24 @@ import { projectorMetrics } from './projector-metrics.js';
  */
 let config: CaracalConfig;
 let storage: Storage;
+let signer: MerkleSigner | null;
 try {
   config = loadConfig();
   storage = await openStorage(config);
+  signer = await resolveMerkleSigner(config, { generate: config.profile === 'embedded' });
 } catch (error) {
   console.error(`caracal projector failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
 
-const { registry, redis } = projectionRuntime(config.redisUrl, storage.client);
+const { registry, redis, sealer } = projectionRuntime(
+  config.redisUrl, storage.client, signer ? { signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null,
+);
 const owner = `projector-${hostname()}-${process.pid}`;
 const host = new ProcessorHost({ client: storage.client, store: storage.store, registry, names: config.processors, owner, tuning: { leaseMs: config.processorLeaseMs } });
 const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host);
 host.start();
+const sealTimer = sealer ? startSealTimer({ client: storage.client, sealer, status: () => host.status() }) : null;
 console.log(`Caracal projector ${owner} running ${host.status().map((s) => s.processor).join(', ')} on ${storage.location}; metrics on :${metrics.port}/metrics`);
 
 let stopping = false;
@@ -33,6 +39,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     console.log(`${signal} received: finishing the batches in hand`);
     void (async () => {
+      await sealTimer?.stop();
       await host.stop();
       await metrics.close();
       redis?.disconnect();

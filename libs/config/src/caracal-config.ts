@@ -36,6 +36,17 @@ export interface ProxyConfig {
   reservationTtlMs: number;
 }
 
+export interface MerkleConfig {
+  /** CARACAL_MERKLE_SIGNING_KEY_FILE: PEM file (mode 0600/0400); wins over the env PEM. */
+  signingKeyFile: string | null;
+  /** CARACAL_MERKLE_SIGNING_KEY: the private key PEM itself. Never logged. */
+  signingKeyPem: string | null;
+  /** CARACAL_MERKLE_BATCH_LEAVES: N, leaves per sealed batch (default 1000). */
+  batchLeaves: number;
+  /** CARACAL_MERKLE_MAX_BATCH_AGE_MS: T, a non-empty batch older than this closes (default 5000). */
+  maxBatchAgeMs: number;
+}
+
 export interface CaracalConfig {
   profile: Profile;
   host: string;
@@ -57,6 +68,8 @@ export interface CaracalConfig {
   /** null: the pricebook shipped in the repository (pricebook/pricebook.json). */
   pricebookPath: string | null;
   proxy: ProxyConfig;
+  /** The merkle-sealer's signing key and batch sizes (docs/sealing.md). */
+  merkle: MerkleConfig;
 }
 
 interface YamlConfig {
@@ -128,6 +141,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
       maxRequestBytes: integer(env.CARACAL_PROXY_MAX_REQUEST_BYTES, 'CARACAL_PROXY_MAX_REQUEST_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       upstreamTimeoutMs: integer(env.CARACAL_UPSTREAM_TIMEOUT_MS, 'CARACAL_UPSTREAM_TIMEOUT_MS', 300_000, 100, 3_600_000),
       reservationTtlMs: integer(env.CARACAL_RESERVATION_TTL_MS, 'CARACAL_RESERVATION_TTL_MS', 900_000, 100, 86_400_000),
+    },
+    merkle: {
+      signingKeyFile: text(env.CARACAL_MERKLE_SIGNING_KEY_FILE, 'CARACAL_MERKLE_SIGNING_KEY_FILE'),
+      signingKeyPem: text(env.CARACAL_MERKLE_SIGNING_KEY, 'CARACAL_MERKLE_SIGNING_KEY'),
+      batchLeaves: integer(env.CARACAL_MERKLE_BATCH_LEAVES, 'CARACAL_MERKLE_BATCH_LEAVES', 1000, 1, 1_000_000),
+      maxBatchAgeMs: integer(env.CARACAL_MERKLE_MAX_BATCH_AGE_MS, 'CARACAL_MERKLE_MAX_BATCH_AGE_MS', 5000, 0, 86_400_000),
     },
   };
 }

@@ -2,22 +2,34 @@ import { Redis } from 'ioredis';
 import type { SqlExecutor } from '../../event-store/src/index.js';
 import { ProcessorRegistry } from '../../processing/src/index.js';
 import { createProjections, RedisSpendingCounters } from '../../projections/src/index.js';
+import { createMerkleSealer, type MerkleSealer, type MerkleSigner } from '../../sealing/src/index.js';
 
 export interface ProjectionRuntime {
   registry: ProcessorRegistry;
   redis: Redis | null;
+  /** merkle-sealer-group when a signer was given (registered in `registry`), else null. */
+  sealer: MerkleSealer | null;
+}
+
+export interface MerkleRuntimeOptions {
+  signer: MerkleSigner;
+  batchLeaves?: number;
+  maxBatchAgeMs?: number;
 }
 
 /**
  * The processors every process knows (the projector runs them; the gateway resets, retries and
- * reports on them), with Redis hot counters when REDIS_URL is set.
+ * reports on them), with Redis hot counters when REDIS_URL is set, and merkle-sealer-group when a
+ * signing key is given.
  */
-export function projectionRuntime(redisUrl: string | null, sql: SqlExecutor): ProjectionRuntime {
+export function projectionRuntime(redisUrl: string | null, sql: SqlExecutor, merkle: MerkleRuntimeOptions | null = null): ProjectionRuntime {
   const redis = redisUrl ? connectRedis(redisUrl) : null;
   const registry = new ProcessorRegistry(createProjections(
     redis ? { spending: { redis: { counters: new RedisSpendingCounters(redis), sql } } } : {},
   ));
-  return { registry, redis };
+  const sealer = merkle ? createMerkleSealer(merkle) : null;
+  if (sealer) registry.register(sealer);
+  return { registry, redis, sealer };
 }
 
 /** Redis holds display counters only: an outage is reported by health checks, never fatal. */

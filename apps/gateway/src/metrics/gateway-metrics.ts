@@ -83,6 +83,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly merkleVerificationFailures = new Counter({
+    name: 'caracal_merkle_verification_failures_total',
+    help: 'Merkle verification findings (verify-batch / verify-range through the admin API), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'caracal_' });
   }

@@ -1,13 +1,23 @@
 import type { CaracalConfig } from '../../../../libs/config/src/index.js';
-import { projectionRuntime, type Storage } from '../../../../libs/runtime/src/index.js';
+import { projectionRuntime, resolveMerkleSigner, type Storage } from '../../../../libs/runtime/src/index.js';
+import type { MerkleSigner } from '../../../../libs/sealing/src/index.js';
 import { readFile } from 'node:fs/promises';
 import { defaultPricebookPath, parsePricebook } from '../../../../libs/pricing/src/index.js';
 import type { GatewayDependencies } from '../app.module.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createUpstreamDispatchers } from '../proxy/upstream-dispatchers.js';
 
-/** Everything the Nest app is built around, made once per process (main) or per test. */
-export async function gatewayDependencies(config: CaracalConfig, storage: Pick<Storage, 'client' | 'store'>, adminToken: string): Promise<GatewayDependencies> {
+/**
+ * Everything the Nest app is built around, made once per process (main) or per test. `signer`:
+ * the merkle-sealer's key; undefined: the configured one if any (never generated here: the
+ * embedded key file is startGateway's business); null: no sealer.
+ */
+export async function gatewayDependencies(
+  config: CaracalConfig,
+  storage: Pick<Storage, 'client' | 'store'>,
+  adminToken: string,
+  signer?: MerkleSigner | null,
+): Promise<GatewayDependencies> {
   // The shipped (or configured) file is the pricebook until a version is published through the API.
   const document = JSON.parse(await readFile(config.pricebookPath ?? defaultPricebookPath(), 'utf8')) as Record<string, unknown>;
   const pricebook = { book: parsePricebook(document), document, publishedAt: null };
@@ -16,8 +26,13 @@ export async function gatewayDependencies(config: CaracalConfig, storage: Pick<S
     const { rows } = await storage.client.query<{ n: string }>('SELECT count(*)::text AS n FROM open_reservations');
     return Number(rows[0].n);
   });
-  const { registry, redis } = projectionRuntime(config.redisUrl, storage.client);
+  const merkleSigner = signer !== undefined
+    ? signer
+    : config.merkle.signingKeyFile || config.merkle.signingKeyPem ? await resolveMerkleSigner(config, { generate: false }) : null;
+  const merkle = merkleSigner ? { signer: merkleSigner, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null;
+  const { registry, redis, sealer } = projectionRuntime(config.redisUrl, storage.client, merkle);
   return {
+    sealer,
     client: storage.client,
     registry,
     redis,

@@ -8,7 +8,7 @@ import type { CaracalConfig } from '../../../../libs/config/src/index.js';
 import { resolveAdminToken } from './admin-token.js';
 import { createGatewayApp } from './create-gateway-app.js';
 import { gatewayDependencies } from './gateway-dependencies.js';
-import { openStorage, startMetricsServer } from '../../../../libs/runtime/src/index.js';
+import { openStorage, resolveMerkleSigner, startMetricsServer, startSealTimer } from '../../../../libs/runtime/src/index.js';
 
 
 export interface RunningGateway {
@@ -24,11 +24,21 @@ export interface RunningGateway {
 export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]): Promise<RunningGateway> {
   const { token, source } = resolveAdminToken(config);
   const storage = await openStorage(config);
-  const deps = await gatewayDependencies(config, storage, token);
+  let deps: Awaited<ReturnType<typeof gatewayDependencies>>;
+  try {
+    // Embedded: a signing key is generated into the data dir on first start. Production without
+    // a key: no sealer (a warning), never a failed start.
+    const signer = await resolveMerkleSigner(config, { generate: config.profile === 'embedded' });
+    deps = await gatewayDependencies(config, storage, token, signer);
+  } catch (error) {
+    await storage.client.close();
+    throw error;
+  }
   // The embedded profile is one process: it runs the processors itself.
   const processors = config.runProcessors
     ? new ProcessorHost({ client: storage.client, store: storage.store, registry: deps.registry, names: config.processors, owner: `gateway-${hostname()}-${process.pid}`, tuning: { leaseMs: config.processorLeaseMs } })
     : null;
+  let sealTimer: ReturnType<typeof startSealTimer> | null = null;
   let app: NestFastifyApplication;
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>>;
   try {
@@ -36,7 +46,9 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
     await app.listen({ port: config.port, host: config.host });
     metricsServer = await startMetricsServer(deps.metrics.registry, config.metricsPort, config.host);
     processors?.start();
+    if (processors && deps.sealer) sealTimer = startSealTimer({ client: storage.client, sealer: deps.sealer, status: () => processors.status() });
   } catch (error) {
+    await sealTimer?.stop();
     await processors?.stop();
     await deps.dispatchers.close();
     deps.redis?.disconnect();
@@ -56,6 +68,7 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
     storageLocation: storage.location,
     metricsUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${metricsServer.port}/metrics`,
     async close() {
+      await sealTimer?.stop();
       await processors?.stop();
       await app.close();
       await new Promise<void>((resolve) => metricsServer.server.close(() => resolve()));

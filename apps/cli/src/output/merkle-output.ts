@@ -1,0 +1,43 @@
+import type { MerkleBatchVerification, MerkleFailure, MerkleRangeVerification } from '../gateway-api.js';
+
+/** One finding: the reason, then batch, merkle index, event and what differs, where known. */
+export function formatMerkleFailure(failure: MerkleFailure): string {
+  const parts = [failure.reason];
+  if (failure.batchId !== undefined) parts.push(`batch=${failure.batchId}`);
+  if (failure.merkleIndex !== undefined) parts.push(`merkleIndex=${failure.merkleIndex}`);
+  if (failure.eventId !== undefined) parts.push(`eventId=${failure.eventId}`);
+  if (failure.globalPosition !== undefined) parts.push(`globalPosition=${failure.globalPosition}`);
+  if (failure.expected !== undefined) parts.push(`expected=${failure.expected}`);
+  if (failure.actual !== undefined) parts.push(`actual=${failure.actual}`);
+  if (failure.detail !== undefined) parts.push(`(${failure.detail})`);
+  return parts.join(' ');
+}
+
+function batchLines(batch: MerkleBatchVerification): string[] {
+  const head = batch.ok
+    ? `Batch ${batch.batchId}: OK (${batch.leavesChecked} leaves)`
+    : `Batch ${batch.batchId}: FAILED (${[...new Set(batch.failures.map((failure) => failure.reason))].join(', ')})`;
+  return [head, ...batch.failures.map((failure) => `  - ${formatMerkleFailure(failure)}`)];
+}
+
+export function formatBatchVerification(result: MerkleBatchVerification): string {
+  return batchLines(result).join('\n');
+}
+
+export function formatRangeVerification(result: MerkleRangeVerification): string {
+  const lines = [`Range ${result.start} .. ${result.end}: ${result.ok ? 'OK' : 'FAILED'}`, ''];
+  for (const batch of result.batches) lines.push(...batchLines(batch));
+  if (result.batches.length === 0) lines.push('No sealed batch overlaps the range.');
+  if (result.failures.length > 0) {
+    lines.push('', 'Range failures:');
+    for (const failure of result.failures) lines.push(`  - ${formatMerkleFailure(failure)}`);
+  }
+  const t = result.totals;
+  lines.push(
+    '',
+    `Batches: ${t.batches} (${t.batchesOk} ok, ${t.batchesFailed} failed, ${t.missingBatches} missing)`,
+    `Events:  ${t.events} (${t.sealedEvents} sealed, ${t.unsealedEvents} not sealed yet)`,
+    `Failures: ${t.failures}`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,88 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ValidationError } from '../../../../libs/domain/src/index.js';
+import type { SqlClient } from '../../../../libs/event-store/src/index.js';
+import { canonicalTimestamp } from '../../../../libs/merkle/src/index.js';
+import {
+  loadHeads, verifyBatch, verifyRange, type BatchVerification, type RangeVerification, type StoredHead, type VerificationFailure,
+} from '../../../../libs/sealing/src/index.js';
+import { GATEWAY_METRICS, SQL_CLIENT } from '../injection-tokens.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+
+const BATCH_ID = /^[1-9][0-9]{0,18}$/;
+
+/**
+ * Merkle integrity (docs/sealing.md "Verification"): verify a sealed batch or every batch of an
+ * event-time range against the events table as it is now; list the signed heads. Read-only.
+ * Failures are counted in caracal_merkle_verification_failures_total{reason}.
+ */
+@ApiTags('merkle')
+@ApiBearerAuth()
+@Controller('v1/merkle')
+export class MerkleController {
+  constructor(
+    @Inject(SQL_CLIENT) private readonly sql: SqlClient,
+    @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+  ) {}
+
+  @Get('batches')
+  async listBatches(@Query('fromBatchId') fromBatchId?: string, @Query('limit') limit?: string): Promise<{ items: unknown[] }> {
+    if (fromBatchId !== undefined && !BATCH_ID.test(fromBatchId)) throw invalid('fromBatchId', 'must be a positive integer');
+    const max = limit === undefined ? 100 : Number(limit);
+    if (!Number.isInteger(max) || max < 1 || max > 1000) throw invalid('limit', 'must be an integer from 1 to 1000');
+    const heads = await loadHeads(this.sql, { fromBatchId: fromBatchId === undefined ? undefined : BigInt(fromBatchId), limit: max });
+    return { items: heads.map(toHeadView) };
+  }
+
+  @Get('batches/:batchId/verify')
+  async verifyBatch(@Param('batchId') batchId: string): Promise<unknown> {
+    if (!BATCH_ID.test(batchId)) throw invalid('batchId', 'must be a positive integer');
+    const result = await verifyBatch(this.sql, batchId);
+    this.countFailures(result.failures);
+    return jsonSafe<BatchVerification>(result);
+  }
+
+  @Get('verify-range')
+  async verifyRange(@Query('startTime') startTime?: string, @Query('endTime') endTime?: string): Promise<unknown> {
+    const start = timeBound('startTime', startTime);
+    const end = timeBound('endTime', endTime);
+    if (start !== 'now' && end !== 'now' && Date.parse(start) > Date.parse(end)) throw invalid('endTime', 'must not be before startTime');
+    const result = await verifyRange(this.sql, { start, end });
+    this.countFailures([...result.failures, ...result.batches.flatMap((batch) => batch.failures)]);
+    return jsonSafe<RangeVerification>(result);
+  }
+
+  private countFailures(failures: readonly VerificationFailure<string>[]): void {
+    for (const failure of failures) this.metrics.merkleVerificationFailures.inc({ reason: failure.reason });
+  }
+}
+
+function timeBound(field: string, value: string | undefined): string {
+  if (value === undefined || value === '') throw invalid(field, 'is required (RFC 3339 time or "now")');
+  if (value === 'now') return value;
+  try {
+    return canonicalTimestamp(value);
+  } catch {
+    throw invalid(field, 'must be an RFC 3339 time with its offset (e.g. 2024-01-31T23:59:59Z) or "now"');
+  }
+}
+
+function invalid(field: string, message: string): ValidationError {
+  return new ValidationError([{ field, message }]);
+}
+
+function toHeadView(stored: StoredHead): unknown {
+  return jsonSafe({ ...stored.head, signature: stored.signature, headHash: stored.headHash });
+}
+
+/** bigint → decimal string, Buffer/Uint8Array → hex, Date → ISO text; the rest as is. */
+export function jsonSafe<T>(value: T): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((item: unknown) => jsonSafe(item));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, jsonSafe(item as unknown)]));
+  }
+  return value;
+}
