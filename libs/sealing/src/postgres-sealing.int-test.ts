@@ -1,27 +1,11 @@
-import { describe, jest } from '@jest/globals';
-import { createTestDatabase, shouldRunPostgresTests, type TestDatabase } from '../../../test/support/postgres-test-database.js';
-import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '../../event-store/src/index.js';
+import { describe } from '@jest/globals';
+import { postgresStoreFixture } from '../../../test/support/postgres-store-fixture.js';
+import { shouldRunPostgresTests } from '../../../test/support/postgres-test-database.js';
 import { describeSealing } from './testing/sealing-suite.js';
-
-// jest.config.js's per-project testTimeout is not applied by Jest (a global-only option).
-jest.setTimeout(120_000);
 
 const runPostgres = await shouldRunPostgresTests('PostgreSQL sealing tests');
 const describePostgres = runPostgres ? describe : describe.skip;
 
 describePostgres('PostgreSQL', () => {
-  let database: TestDatabase;
-  let client: SqlClient;
-  describeSealing('PostgreSQL', {
-    async open() {
-      database = await createTestDatabase('sealing');
-      client = createPostgresClient({ connectionString: database.url, max: 5 });
-      await runMigrations(client);
-      return { client, store: new SqlEventStore(client) };
-    },
-    async close() {
-      await client?.close();
-      await database?.drop();
-    },
-  });
+  describeSealing('PostgreSQL', postgresStoreFixture('sealing'));
 });
