@@ -220,7 +220,6 @@ interface CallResult {
       const forwarded = (): number => mock.received.filter((r) => r.url.startsWith(`/lower/${agent.agentId}/`)).length;
 
       let patched: CallResult | null = null;
-      let sent = 0;
       let sentAfterPatch = 0;
       const lowering = (async () => {
         await waitFor(() => forwarded() >= 150, '150 requests of the burst forwarded', 30_000, 5);
@@ -234,8 +233,10 @@ interface CallResult {
           }
         }
       })();
-      const results = await load(32, () => (patched !== null && sentAfterPatch >= 300) || sent >= 3000, async (n) => {
-        sent++;
+      // Bounded by time, not by a request count: under contention the policy change can take a
+      // while to win the budget stream, and the burst must still be running when it lands.
+      const burstDeadline = Date.now() + 60_000;
+      const results = await load(32, () => (patched !== null && sentAfterPatch >= 300) || Date.now() > burstDeadline, async (n) => {
         if (patched !== null) sentAfterPatch++;
         const gateway = n % 2 === 0 ? a : b;
         return proxyCall(gateway, agent.key, `${mock.url}/lower/${agent.agentId}/${n}`);
