@@ -166,7 +166,15 @@ async function measureStoreRead(store: SqlEventStore, page: number, expected: nu
   let total = 0;
   for (;;) {
     const events = await store.readAll({ after: checkpoint, maxCount: page });
-    if (events.length === 0) break;
+    if (events.length === 0) {
+      // The gap-free horizon is cluster-wide: another database's open transaction holds our
+      // committed events back. Wait for it (counted in the time) rather than stop short.
+      if (total < expected && (await store.hasHeldBackEvents(checkpoint))) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      break;
+    }
     total += events.length;
     const last = events[events.length - 1];
     checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
@@ -239,26 +247,23 @@ async function measureRebuild(
   return { rebuild: events / seconds, ledgerS: doneAt[0], spendingS: doneAt[1] };
 }
 
-/** The rebuilt read models match the log: one entry per charge, one hold per reservation, sums. */
+/** The rebuilt read models match the log: one entry and one folded charge per charge, sums. */
 async function verify(client: SqlClient, counts: Record<string, number>): Promise<void> {
   const charges = (counts.SpendSettled ?? 0) + (counts.ReservationExpired ?? 0);
   const { rows } = await client.query<Record<string, string>>(
     `SELECT (SELECT count(*) FROM ledger_entries) AS entries,
             (SELECT count(*) FROM ledger_denials) AS denials,
-            (SELECT count(*) FROM ledger_reservations) AS ledger_holds,
-            (SELECT count(*) FROM spending_reservations) AS spending_holds,
+            (SELECT count(*) FROM spending_charges) AS spending_charges,
             (SELECT coalesce(sum(amount_nanos), 0) FROM ledger_entries) AS ledger_sum,
             (SELECT coalesce(sum(amount_nanos), 0) FROM spending_buckets b
-              WHERE EXISTS (SELECT 1 FROM ledger_reservations r WHERE r.agent_path->>0 = b.agent_id)) AS root_bucket_sum,
-            (SELECT count(*) FROM ledger_reservations WHERE resolved_event_id IS NULL) AS open_holds`,
+              WHERE b.agent_id IN (SELECT DISTINCT agent_path->>0 FROM ledger_entries)) AS root_bucket_sum`,
   );
   const r = rows[0];
   check(Number(r.entries), charges, 'ledger entries');
   check(Number(r.denials), counts.SpendDenied ?? 0, 'ledger denials');
-  check(Number(r.ledger_holds), counts.SpendReserved ?? 0, 'ledger holds');
-  check(Number(r.spending_holds), counts.SpendReserved ?? 0, 'spending holds');
+  check(Number(r.spending_charges), charges, 'spending charges');
   if (r.ledger_sum !== r.root_bucket_sum) throw new Error(`ledger sum ${r.ledger_sum} != root buckets ${r.root_bucket_sum}`);
-  console.log(`verified: ${r.entries} entries, ${r.denials} denials, ${r.ledger_holds} holds (${r.open_holds} open), sums equal`);
+  console.log(`verified: ${r.entries} entries, ${r.denials} denials, ${r.spending_charges} folded charges, sums equal`);
 }
 
 function check(actual: number, expected: number, what: string): void {

@@ -122,7 +122,7 @@ describe.each(profiles)('runbook operations commands, verbatim, on $name', (prof
   it('caracal dlq list and caracal dlq get', async () => {
     let eventId = randomUUID();
     if (running.sql) {
-      // A charge for a hold nobody recorded: the ledger writer must park it, not lose or invent it.
+      // A charge without its hold's facts (agent path, currency, …): the ledger writer must park it, not lose or guess it.
       eventId = randomUUID();
       await new SqlEventStore(running.sql).append(`budget-${randomUUID()}`, [{ eventId, type: 'SpendSettled', schemaVersion: 1, metadata: {}, data: {
         reservationId: randomUUID(), agentId, amountNanos: '1', heldNanos: '1', overageNanos: '0', usage: {}, pricebookVersion: 'x', occurredAt: new Date().toISOString(),

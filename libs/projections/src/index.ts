@@ -12,10 +12,10 @@ export {
   RedisSpendingCounters,
   type RedisSpendingCountersOptions,
 } from './redis-spending-counters.js';
-export { allSpendingBuckets, bucketsOfReservations } from './spending-buckets.read.js';
+export { allSpendingBuckets, bucketsOfCharges } from './spending-buckets.read.js';
 export { BUCKET_MS, bucketStartMs, isBucketAligned, type SpendingBucket } from './spending-bucket.js';
 export { ledgerEntryId } from './ledger-entry-id.js';
-export { UnknownReservationError } from './reservation-events.js';
+export { DuplicateChargeError, MalformedChargeError } from './reservation-events.js';
 export {
   DEFAULT_PAGE_LIMIT,
   LedgerQueryError,

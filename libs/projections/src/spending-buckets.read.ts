@@ -3,16 +3,19 @@ import { BUCKET_SQL, bucketFromRow, type SpendingBucket, type SpendingBucketRow 
 
 // Reads of the folded spending buckets, for the Redis counters (which SET these folds).
 
-/** The current folds of every (agent, currency, bucket) the charges of these holds count in. */
-export async function bucketsOfReservations(sql: SqlExecutor, reservationIds: readonly string[]): Promise<SpendingBucket[]> {
+/** The current folds of every (agent, currency, bucket) these charges count in. */
+export async function bucketsOfCharges(
+  sql: SqlExecutor,
+  charges: readonly { agentPath: readonly string[]; currency: string; reservedAt: string }[],
+): Promise<SpendingBucket[]> {
   const { rows } = await sql.query<SpendingBucketRow>(
     `SELECT b.agent_id, b.currency, b.bucket_start, b.amount_nanos::text AS amount_nanos, b.charges::text AS charges
        FROM spending_buckets b
       WHERE (b.agent_id, b.currency, b.bucket_start) IN (
-              SELECT a.agent_id, r.currency, ${BUCKET_SQL('r.occurred_at')}
-                FROM spending_reservations r CROSS JOIN LATERAL jsonb_array_elements_text(r.agent_path) AS a(agent_id)
-               WHERE r.reservation_id IN (SELECT jsonb_array_elements_text($1::jsonb)))`,
-    [JSON.stringify(reservationIds)],
+              SELECT a.agent_id, c.currency, ${BUCKET_SQL('c.reserved_at')}
+                FROM unnest($1::jsonb[], $2::text[], $3::timestamptz[]) AS c(agent_path, currency, reserved_at)
+               CROSS JOIN LATERAL jsonb_array_elements_text(c.agent_path) AS a(agent_id))`,
+    [charges.map((c) => JSON.stringify(c.agentPath)), charges.map((c) => c.currency), charges.map((c) => c.reservedAt)],
   );
   return rows.map(bucketFromRow);
 }

@@ -107,24 +107,33 @@ describe.each(backends)('ledger and operations API on %s', (backend) => {
     const reservationId = randomUUID();
     const stream = budgetStreamId(randomUUID());
     const now = new Date().toISOString();
-    // A charge for a hold the ledger has never seen: the ledger writer refuses it.
+    // A corrupt read model: an entry for the reservation, written by an event that is not in the
+    // log. The real charge then conflicts with it, and the ledger writer refuses to pick a winner.
+    const bogus = randomUUID();
+    await api.client.query(
+      `INSERT INTO ledger_entries (entry_id, event_id, global_position, agent_id, agent_path, reservation_id, resource, model,
+                                   usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at)
+       VALUES ($1, $1, 0, $2, $3, $4, 'https://api.example.com/x', NULL, NULL, 1, 'USD', NULL, 'expired', now(), now())`,
+      [bogus, agentId, JSON.stringify([agentId]), reservationId],
+    );
     const poison = randomUUID();
     await store.append(stream, [{ eventId: poison, type: 'SpendSettled', schemaVersion: 1, metadata: {}, data: {
-      reservationId, agentId, amountNanos: '1000', heldNanos: '1000', overageNanos: '0', usage: {}, pricebookVersion: 'test', occurredAt: now,
+      reservationId, agentId, agentPath: [agentId], resource: 'https://api.example.com/x', model: null, currency: 'USD', reservedAt: now,
+      amountNanos: '1000', heldNanos: '1000', overageNanos: '0', usage: {}, pricebookVersion: 'test', occurredAt: now,
     } }], { expected: 'any' });
     await waitFor(async () => (await api.call('GET', '/v1/dlq')).body.size > 0, 'event parked');
     const listed = await api.call('GET', '/v1/dlq?processor=ledger-writer-group');
     expect(listed.body.items).toEqual([expect.objectContaining({ eventId: poison, processor: 'ledger-writer-group', status: 'parked' })]);
-    expect((await api.call('GET', `/v1/dlq/${poison}`)).body.items[0].error).toMatch(/reservation/i);
+    expect((await api.call('GET', `/v1/dlq/${poison}`)).body.items[0].error).toMatch(new RegExp(`already charged by event ${bogus}`));
     const stillFailing = await api.call('POST', `/v1/dlq/${poison}/retry`, {});
     expect(stillFailing.body.items.map((i: { outcome: string }) => i.outcome)).toContain('failed');
 
-    // The fix: the hold it belongs to is recorded; later events are projected meanwhile.
-    await store.append(stream, [{ eventId: randomUUID(), type: 'SpendReserved', schemaVersion: 1, metadata: {}, data: {
-      reservationId, agentId, agentPath: [agentId], requestId: randomUUID(), resource: 'https://api.example.com/x', model: null,
-      amountNanos: '1000', currency: 'USD', policyIds: [], occurredAt: now, expiresAt: now,
+    // Later events are projected meanwhile; the fix: the corrupt row is removed.
+    await store.append(stream, [{ eventId: randomUUID(), type: 'SpendDenied', schemaVersion: 1, metadata: {}, data: {
+      requestId: randomUUID(), agentId, reason: 'resource_not_allowed', policyId: null, resource: 'https://api.example.com/y', occurredAt: now,
     } }], { expected: 'any' });
     await waitFor(caughtUp, 'later events projected');
+    await api.client.query('DELETE FROM ledger_entries WHERE event_id = $1', [bogus]);
     const retried = await api.call('POST', `/v1/dlq/${poison}/retry`, {});
     expect(retried.body.items.every((i: { outcome: string }) => i.outcome === 'projected')).toBe(true);
     const { rows } = await api.client.query<{ n: string }>('SELECT count(*)::text AS n FROM ledger_entries WHERE event_id = $1', [poison]);

@@ -147,6 +147,11 @@ describe('SettleSpend', () => {
         data: {
           reservationId: 'r1',
           agentId: 'root',
+          agentPath: ['root'],
+          resource: 'openai/gpt-4o-mini',
+          model: 'gpt-4o-mini',
+          currency: 'USD',
+          reservedAt: '2026-03-10T12:00:00.000Z',
           amountNanos: '70000000',
           heldNanos: '100000000',
           overageNanos: '0',
@@ -216,7 +221,14 @@ describe('ExpireReservations', () => {
     );
     const expired = events(decideReservation(state, { type: 'ExpireReservations', now: later(60_000) }));
     expect(expired).toEqual([
-      { type: 'ReservationExpired', schemaVersion: 1, data: { reservationId: 'r-short', agentId: 'root', amountNanos: '100000000', occurredAt: '2026-03-10T12:01:00.000Z' } },
+      {
+        type: 'ReservationExpired',
+        schemaVersion: 1,
+        data: {
+          reservationId: 'r-short', agentId: 'root', agentPath: ['root'], resource: 'openai/gpt-4o-mini', model: 'gpt-4o-mini', currency: 'USD',
+          reservedAt: '2026-03-10T12:00:00.000Z', amountNanos: '100000000', occurredAt: '2026-03-10T12:01:00.000Z',
+        },
+      },
     ]);
     const after = expired.reduce(evolveBudget, state);
     expect(policyUsage(after, 'p1', later(60_000))).toMatchObject({ spentNanos: 15n * CENT, heldNanos: 20n * CENT });

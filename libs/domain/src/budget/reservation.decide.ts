@@ -7,9 +7,9 @@ import { checkText } from '../validation/text-field.js';
 import { AgentSuspendedError } from './agent-suspended.error.js';
 import { BudgetExceededError } from './budget-exceeded.error.js';
 import { applicablePolicies, usageOf } from './budget-usage.js';
-import type { BudgetState } from './budget.state.js';
+import type { BudgetState, OpenReservation } from './budget.state.js';
 import type { ExpireReservations, ReleaseReservation, ReservationCommand, ReserveSpend, SettleSpend } from './reservation.commands.js';
-import type { ReservationEvent, ReservationExpired, SpendUsage } from './reservation.events.js';
+import type { ChargedHold, ReservationEvent, ReservationExpired, SpendUsage } from './reservation.events.js';
 
 export const MIN_RESERVATION_TTL_MS = 1_000;
 export const MAX_RESERVATION_TTL_MS = 24 * 60 * 60 * 1000;
@@ -120,6 +120,7 @@ function settle(state: BudgetState, command: SettleSpend): Decision<ReservationE
       data: {
         reservationId: reservation.reservationId,
         agentId: reservation.agentId,
+        ...chargedHold(reservation),
         amountNanos: command.amountNanos.toString(),
         heldNanos: reservation.amountNanos.toString(),
         overageNanos: overage.toString(),
@@ -163,11 +164,22 @@ function expire(state: BudgetState, command: ExpireReservations): Decision<Reser
       data: {
         reservationId: reservation.reservationId,
         agentId: reservation.agentId,
+        ...chargedHold(reservation),
         amountNanos: reservation.amountNanos.toString(),
         occurredAt: command.now.toISOString(),
       },
     }),
   );
+}
+
+function chargedHold(reservation: OpenReservation): ChargedHold {
+  return {
+    agentPath: [...reservation.agentPath],
+    resource: reservation.resource,
+    model: reservation.model,
+    currency: reservation.currency,
+    reservedAt: new Date(reservation.occurredAtMs).toISOString(),
+  };
 }
 
 /** Already resolved (within the retention): nothing to do. Never seen: not found. */

@@ -25,10 +25,24 @@ export interface SpendReserved {
   };
 }
 
+/**
+ * The facts of the hold a charge resolves, copied onto the charge so it is self-describing: a
+ * consumer (the ledger, the spending fold, a Kafka subscriber) needs no hold table to place it.
+ */
+export interface ChargedHold {
+  /** The agent and its ancestors, root first, ending with agentId: the subtrees charged. */
+  agentPath: string[];
+  resource: string;
+  model: string | null;
+  currency: string;
+  /** The hold's occurredAt: the policy window the charge counts in (docs/domain.md). */
+  reservedAt: string;
+}
+
 export interface SpendSettled {
   type: 'SpendSettled';
   schemaVersion: 1;
-  data: {
+  data: ChargedHold & {
     reservationId: string;
     agentId: string;
     /** The actual cost, charged in full (overage included). */
@@ -52,7 +66,7 @@ export interface ReservationExpired {
   type: 'ReservationExpired';
   schemaVersion: 1;
   /** Charged at the held amount: fail closed. */
-  data: { reservationId: string; agentId: string; amountNanos: string; occurredAt: string };
+  data: ChargedHold & { reservationId: string; agentId: string; amountNanos: string; occurredAt: string };
 }
 
 export const DENIAL_REASONS = ['budget_exceeded', 'agent_suspended', 'resource_not_allowed', 'unpriced_resource'] as const;
