@@ -26,7 +26,11 @@ const { registry, redis, sealer } = projectionRuntime(
   config.redisUrl, storage.client, signer ? { signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null,
 );
 const owner = `projector-${hostname()}-${process.pid}`;
-const host = new ProcessorHost({ client: storage.client, store: storage.store, registry, names: config.processors, owner, tuning: { leaseMs: config.processorLeaseMs } });
+// rebuildTogether: when every processor starts from the same checkpoint (a new database, or
+// after `db reset` and a restart) they catch up on one shared read of the log (docs/processing.md).
+const host = new ProcessorHost({
+  client: storage.client, store: storage.store, registry, names: config.processors, owner, tuning: { leaseMs: config.processorLeaseMs }, rebuildTogether: true,
+});
 const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host);
 host.start();
 const sealTimer = sealer ? startSealTimer({ client: storage.client, sealer, status: () => host.status() }) : null;
