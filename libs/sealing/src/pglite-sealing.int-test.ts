@@ -1,19 +1,8 @@
 import { jest } from '@jest/globals';
-import { openPgliteClient, runMigrations, SqlEventStore, type SqlClient } from '../../event-store/src/index.js';
+import { pgliteStoreFixture } from '../../../test/support/pglite-store-fixture.js';
 import { describeSealing } from './testing/sealing-suite.js';
 
 // jest.config.js's per-project testTimeout is not applied by Jest (a global-only option).
 jest.setTimeout(120_000);
 
-let client: SqlClient;
-
-describeSealing('PGlite (in memory)', {
-  async open() {
-    client = await openPgliteClient();
-    await runMigrations(client);
-    return { client, store: new SqlEventStore(client) };
-  },
-  async close() {
-    await client?.close();
-  },
-});
+describeSealing('PGlite (in memory)', pgliteStoreFixture());
