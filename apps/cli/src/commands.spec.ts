@@ -8,7 +8,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command, Interfaces } from '@oclif/core';
 import AgentCreate from './commands/agent/create.js';
 import AgentGet from './commands/agent/get.js';
 import AgentKeysRevoke from './commands/agent/keys/revoke.js';
@@ -29,6 +28,7 @@ import PolicyCreate from './commands/policy/create.js';
 import PolicyList from './commands/policy/list.js';
 import PolicyUpdate from './commands/policy/update.js';
 import type { Agent, AllowlistEntry, ConsumerLag, DlqEntry, HealthReport, LedgerEntry, Policy, PolicyUsage } from './gateway-api.js';
+import { runCliCommand } from '../../../test/support/run-cli-command.js';
 
 const ADMIN_TOKEN = 'cat_test-admin-token-do-not-print';
 const AGENT_ID = '3f2c5a9e-1b7d-4c1e-9a55-0d6f1e2a3b4c';
@@ -91,38 +91,6 @@ afterEach(() => {
   rmSync(dataDir, { recursive: true, force: true });
   jest.restoreAllMocks();
 });
-
-// The root package.json minus command discovery: the tests hand oclif the command classes
-// themselves instead of letting it import the compiled ones from dist/.
-const loadOptions: Interfaces.LoadOptions = {
-  root: process.cwd(),
-  pjson: { name: 'caracal-core', version: '0.0.0', oclif: { bin: 'caracal', topicSeparator: ' ' } } as Interfaces.PJSON,
-};
-
-interface CliRun {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-async function runCli(command: Command.Class, argv: string[]): Promise<CliRun> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  // oclif's this.log and this.logToStderr write through console.
-  jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void stdout.push(`${parts.join(' ')}\n`));
-  jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void stderr.push(`${parts.join(' ')}\n`));
-  let exitCode = 0;
-  try {
-    await command.run(argv, loadOptions);
-  } catch (error) {
-    // this.exit(n) and oclif's own usage errors carry their exit code here.
-    const exit = (error as { oclif?: { exit?: number } }).oclif?.exit;
-    if (exit === undefined) throw error;
-    exitCode = exit;
-  }
-  jest.restoreAllMocks();
-  return { stdout: stdout.join(''), stderr: stderr.join(''), exitCode };
-}
 
 /** The argv bash hands to `caracal` for a runbook command, after the `caracal <topic> <command>` words. */
 function runbookArgv(commandLine: string, commandWords: number): string[] {
@@ -250,7 +218,7 @@ function onlyRequest(): RecordedRequest {
 describe('runbook commands, as written in operational-runbook.txt', () => {
   it('caracal agent create: POST /v1/agents with the admin token, then the agent id and the one-time key', async () => {
     answer = { status: 201, body: { agent, apiKey: { keyId: 'k-1', key: 'ck_one_time_secret' } } };
-    const run = await runCli(
+    const run = await runCliCommand(
       AgentCreate,
       runbookArgv(
         `caracal agent create \\
@@ -276,7 +244,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 
   it('caracal policy create: the limit is sent as the string "100.00"', async () => {
     answer = { status: 201, body: policy };
-    const run = await runCli(
+    const run = await runCliCommand(
       PolicyCreate,
       runbookArgv(
         `caracal policy create \\
@@ -307,7 +275,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 
   it('caracal allowlist create (regex): the pattern arrives exactly as bash passed it', async () => {
     answer = { status: 201, body: allowlistEntry('^https://api\\.openai\\.com/.*$', 'regex') };
-    const run = await runCli(
+    const run = await runCliCommand(
       AllowlistCreate,
       runbookArgv(
         `caracal allowlist create \\
@@ -328,7 +296,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 
   it('caracal allowlist create (glob)', async () => {
     answer = { status: 201, body: allowlistEntry('https://api.anthropic.com/*', 'glob') };
-    const run = await runCli(
+    const run = await runCliCommand(
       AllowlistCreate,
       runbookArgv(
         `caracal allowlist create \\
@@ -343,7 +311,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
   });
   it('caracal ledger query (time range): GET /v1/ledger/entries with the times as written, entries then totals', async () => {
     answer = { status: 200, body: { items: [ledgerEntry], nextCursor: null, totals: [{ currency: 'USD', amount: '0.004500', entries: 1 }] } };
-    const run = await runCli(
+    const run = await runCliCommand(
       LedgerQuery,
       runbookArgv(
         `caracal ledger query \\
@@ -368,7 +336,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 
   it('caracal ledger query (current daily spending): GET /v1/ledger/usage, one row per policy', async () => {
     answer = { status: 200, body: { agentId: AGENT_ID, at: '2024-01-15T10:00:00.000Z', items: [policyUsage] } };
-    const run = await runCli(
+    const run = await runCliCommand(
       LedgerQuery,
       runbookArgv(
         `caracal ledger query \\
@@ -392,7 +360,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 
   it('caracal dlq list: GET /v1/dlq for the parked entries', async () => {
     answer = { status: 200, body: { items: [dlqEntry], size: 1 } };
-    const run = await runCli(DlqList, runbookArgv('caracal dlq list', 2));
+    const run = await runCliCommand(DlqList, runbookArgv('caracal dlq list', 2));
     expect(run.exitCode).toBe(0);
     const request = onlyRequest();
     expect(request.method).toBe('GET');
@@ -405,7 +373,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 
   it('caracal dlq get: GET /v1/dlq/{eventId}, one block per processor', async () => {
     answer = { status: 200, body: { items: [dlqEntry] } };
-    const run = await runCli(DlqGet, runbookArgv(`caracal dlq get --event-id ${EVENT_ID}`, 2));
+    const run = await runCliCommand(DlqGet, runbookArgv(`caracal dlq get --event-id ${EVENT_ID}`, 2));
     expect(run.exitCode).toBe(0);
     const request = onlyRequest();
     expect([request.method, request.url, request.body]).toEqual(['GET', `/v1/dlq/${EVENT_ID}`, undefined]);
@@ -415,7 +383,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 
   it('caracal kafka consumer-lag: GET /v1/consumer-lag for the group, and the bus it reads', async () => {
     answer = { status: 200, body: { items: [ledgerWriterLag] } };
-    const run = await runCli(KafkaConsumerLag, runbookArgv('caracal kafka consumer-lag --consumer-group ledger-writer-group', 2));
+    const run = await runCliCommand(KafkaConsumerLag, runbookArgv('caracal kafka consumer-lag --consumer-group ledger-writer-group', 2));
     expect(run.exitCode).toBe(0);
     const request = onlyRequest();
     expect([request.method, request.url, request.body]).toEqual(['GET', '/v1/consumer-lag?consumerGroup=ledger-writer-group', undefined]);
@@ -427,7 +395,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 
   it('caracal db health-check: GET /v1/ops/health, the report, exit 0 when ok', async () => {
     answer = { status: 200, body: healthReport('ok') };
-    const run = await runCli(DbHealthCheck, runbookArgv('caracal db health-check', 2));
+    const run = await runCliCommand(DbHealthCheck, runbookArgv('caracal db health-check', 2));
     expect(run.exitCode).toBe(0);
     const request = onlyRequest();
     expect([request.method, request.url, request.body]).toEqual(['GET', '/v1/ops/health', undefined]);
@@ -441,7 +409,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 
   it('caracal db reset --confirm: POST /v1/ops/reset {confirm: true}, then what was emptied', async () => {
     answer = { status: 200, body: { tables: ['ledger_entries', 'spending_buckets'], checkpoints: 2, leases: 1, dlqEntries: 3 } };
-    const run = await runCli(DbReset, runbookArgv('caracal db reset --confirm', 2));
+    const run = await runCliCommand(DbReset, runbookArgv('caracal db reset --confirm', 2));
     expect(run.exitCode).toBe(0);
     const request = onlyRequest();
     expect([request.method, request.url, request.body]).toEqual(['POST', '/v1/ops/reset', { confirm: true }]);
@@ -461,7 +429,7 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
 describe('ledger query', () => {
   it('passes --end-time now through unchanged, with the page flags', async () => {
     answer = { status: 200, body: { items: [], nextCursor: 'c2', totals: [{ currency: 'USD', amount: '3.00', entries: 120 }] } };
-    const run = await runCli(LedgerQuery, ['--agent-id', AGENT_ID, '--start-time', '2024-01-01T00:00:00+01:00', '--end-time', 'now', '--limit', '50', '--cursor', 'c1']);
+    const run = await runCliCommand(LedgerQuery, ['--agent-id', AGENT_ID, '--start-time', '2024-01-01T00:00:00+01:00', '--end-time', 'now', '--limit', '50', '--cursor', 'c1']);
     expect(run.exitCode).toBe(0);
     expect(onlyRequest().url).toBe(`/v1/ledger/entries?agentId=${AGENT_ID}&startTime=2024-01-01T00%3A00%3A00%2B01%3A00&endTime=now&limit=50&cursor=c1`);
     expect(run.stdout).toContain('No ledger entries found.');
@@ -482,7 +450,7 @@ describe('ledger query', () => {
     ['a start after the end', ['--start-time', '2024-02-01T00:00:00Z', '--end-time', '2024-01-01T00:00:00Z'], 'Error: --start-time 2024-02-01T00:00:00Z is after --end-time'],
     ['page flags with --time-window', ['--time-window', 'daily', '--limit', '10'], 'Error: --limit and --cursor page the entries'],
   ])('%s is a usage error (exit 2) and nothing is sent', async (_case, argv, message) => {
-    const run = await runCli(LedgerQuery, ['--agent-id', AGENT_ID, ...argv]);
+    const run = await runCliCommand(LedgerQuery, ['--agent-id', AGENT_ID, ...argv]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr.startsWith(message)).toBe(true);
     expect(run.stdout).toBe('');
@@ -491,7 +459,7 @@ describe('ledger query', () => {
 
   it('says so when no policy of that window applies', async () => {
     answer = { status: 200, body: { agentId: AGENT_ID, at: '2024-01-15T10:00:00.000Z', items: [] } };
-    const run = await runCli(LedgerQuery, ['--agent-id', AGENT_ID, '--time-window', 'total']);
+    const run = await runCliCommand(LedgerQuery, ['--agent-id', AGENT_ID, '--time-window', 'total']);
     expect(run.stdout).toContain('No active total policy applies to this agent or its ancestors.');
   });
 });
@@ -499,22 +467,22 @@ describe('ledger query', () => {
 describe('dlq', () => {
   it('list sends its filters; --all asks for every status', async () => {
     answer = { status: 200, body: { items: [], size: 0 } };
-    const run = await runCli(DlqList, ['--processor', 'ledger-writer-group', '--since', '2024-01-15T00:00:00Z', '--all', '--limit', '5']);
+    const run = await runCliCommand(DlqList, ['--processor', 'ledger-writer-group', '--since', '2024-01-15T00:00:00Z', '--all', '--limit', '5']);
     expect(onlyRequest().url).toBe('/v1/dlq?processor=ledger-writer-group&since=2024-01-15T00%3A00%3A00Z&status=all&limit=5');
     expect(run.stdout).toBe('No DLQ entries found.\n\nDLQ size (parked entries): 0\n');
   });
 
   it('list refuses a --since that is not a time', async () => {
-    const run = await runCli(DlqList, ['--since', 'last week']);
+    const run = await runCliCommand(DlqList, ['--since', 'last week']);
     expect(run.exitCode).toBe(2);
     expect(requests).toHaveLength(0);
   });
 
   it('retry one event, every parked entry, or those of one processor', async () => {
     answer = { status: 200, body: { items: [{ processor: 'ledger-writer-group', version: 1, outcome: 'failed', error: 'unknown currency XYZ' }] } };
-    const one = await runCli(DlqRetry, ['--event-id', EVENT_ID]);
-    await runCli(DlqRetry, ['--all']);
-    await runCli(DlqRetry, ['--all', '--processor', 'ledger-writer-group']);
+    const one = await runCliCommand(DlqRetry, ['--event-id', EVENT_ID]);
+    await runCliCommand(DlqRetry, ['--all']);
+    await runCliCommand(DlqRetry, ['--all', '--processor', 'ledger-writer-group']);
     expect(requests.map((request) => [request.method, request.url, request.body])).toEqual([
       ['POST', `/v1/dlq/${EVENT_ID}/retry`, {}],
       ['POST', '/v1/dlq/retry', {}],
@@ -527,9 +495,9 @@ describe('dlq', () => {
   });
 
   it('retry needs exactly one of --event-id and --all; --processor goes with --all', async () => {
-    const neither = await runCli(DlqRetry, []);
-    const both = await runCli(DlqRetry, ['--event-id', EVENT_ID, '--all']);
-    const processorAlone = await runCli(DlqRetry, ['--event-id', EVENT_ID, '--processor', 'ledger-writer-group']);
+    const neither = await runCliCommand(DlqRetry, []);
+    const both = await runCliCommand(DlqRetry, ['--event-id', EVENT_ID, '--all']);
+    const processorAlone = await runCliCommand(DlqRetry, ['--event-id', EVENT_ID, '--processor', 'ledger-writer-group']);
     expect([neither.exitCode, both.exitCode, processorAlone.exitCode]).toEqual([2, 2, 2]);
     expect(neither.stderr).toBe('Error: say what to retry: --event-id <event-id>, or --all (optionally with --processor).\n');
     expect(requests).toHaveLength(0);
@@ -537,7 +505,7 @@ describe('dlq', () => {
 
   it('discard: POST /v1/dlq/{eventId}/discard', async () => {
     answer = { status: 200, body: { discarded: 2 } };
-    const run = await runCli(DlqDiscard, ['--event-id', EVENT_ID]);
+    const run = await runCliCommand(DlqDiscard, ['--event-id', EVENT_ID]);
     const request = onlyRequest();
     expect([request.method, request.url, request.body]).toEqual(['POST', `/v1/dlq/${EVENT_ID}/discard`, {}]);
     expect(run.stdout).toBe(`Discarded 2 DLQ entries of event ${EVENT_ID}; the event will not be projected.\n`);
@@ -547,7 +515,7 @@ describe('dlq', () => {
 describe('kafka consumer-lag', () => {
   it('without --consumer-group lists every group', async () => {
     answer = { status: 200, body: { items: [ledgerWriterLag, { ...ledgerWriterLag, consumerGroup: 'metrics-aggregator-group', eventsBehind: 0, oldestUnprocessedAt: null, oldestUnprocessedAgeSeconds: null, owner: null, leaseActive: false }] } };
-    const run = await runCli(KafkaConsumerLag, []);
+    const run = await runCliCommand(KafkaConsumerLag, []);
     expect(onlyRequest().url).toBe('/v1/consumer-lag');
     expect(run.stdout).toContain('metrics-aggregator-group v1              0                   -  2024-01-15T09:46:59.000Z  -                  no\n');
   });
@@ -556,7 +524,7 @@ describe('kafka consumer-lag', () => {
 describe('db health-check', () => {
   it('a 503 report is shown, not printed as an error, and exits 1', async () => {
     answer = { status: 503, body: healthReport('unavailable') };
-    const run = await runCli(DbHealthCheck, []);
+    const run = await runCliCommand(DbHealthCheck, []);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toBe('');
     expect(run.stdout.split('\n')).toEqual([
@@ -573,7 +541,7 @@ describe('db health-check', () => {
 
   it('--json prints the 503 report as sent and still exits 1', async () => {
     answer = { status: 503, body: healthReport('unavailable') };
-    const run = await runCli(DbHealthCheck, ['--json']);
+    const run = await runCliCommand(DbHealthCheck, ['--json']);
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toBe(`${JSON.stringify(healthReport('unavailable'), null, 2)}\n`);
     expect(run.stderr).toBe('');
@@ -581,16 +549,16 @@ describe('db health-check', () => {
 
   it('exits 0 for a 200 "ok" report and 1 for a 200 report that is not ok', async () => {
     answer = { status: 200, body: healthReport('ok') };
-    const ok = await runCli(DbHealthCheck, ['--json']);
+    const ok = await runCliCommand(DbHealthCheck, ['--json']);
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toBe(`${JSON.stringify(healthReport('ok'), null, 2)}\n`);
     answer = { status: 200, body: { ...healthReport('ok'), status: 'unavailable' } };
-    expect((await runCli(DbHealthCheck, [])).exitCode).toBe(1);
+    expect((await runCliCommand(DbHealthCheck, [])).exitCode).toBe(1);
   });
 
   it('a 503 that is an error body, not a report, is an error', async () => {
     answer = { status: 503, body: { error: 'store_unavailable', message: 'the event store is unreachable', request_id: 'req-9' } };
-    const run = await runCli(DbHealthCheck, []);
+    const run = await runCliCommand(DbHealthCheck, []);
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe('Error: the event store is unreachable\n  request id: req-9\n');
@@ -601,7 +569,7 @@ describe('db health-check', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise((resolve) => closed.close(resolve));
-    const run = await runCli(DbHealthCheck, ['--url', deadUrl]);
+    const run = await runCliCommand(DbHealthCheck, ['--url', deadUrl]);
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr.startsWith(`Error: cannot reach the Caracal gateway at ${deadUrl} (ECONNREFUSED).\n`)).toBe(true);
@@ -610,7 +578,7 @@ describe('db health-check', () => {
 
 describe('db reset', () => {
   it('without --confirm sends nothing, says what it would empty and exits 2', async () => {
-    const run = await runCli(DbReset, []);
+    const run = await runCliCommand(DbReset, []);
     expect(run.exitCode).toBe(2);
     expect(requests).toHaveLength(0);
     expect(run.stdout).toBe('');
@@ -625,7 +593,7 @@ describe('db reset', () => {
 describe('requests', () => {
   it('agent list sends its filters as query parameters', async () => {
     answer = { status: 200, body: { items: [agent], nextCursor: 'next-page' } };
-    const run = await runCli(AgentList, ['--owner', 'user@example.com', '--status', 'suspended', '--limit', '10']);
+    const run = await runCliCommand(AgentList, ['--owner', 'user@example.com', '--status', 'suspended', '--limit', '10']);
     const request = onlyRequest();
     expect(request.method).toBe('GET');
     expect(request.url).toBe('/v1/agents?owner=user%40example.com&status=suspended&limit=10');
@@ -635,14 +603,14 @@ describe('requests', () => {
 
   it('policy list asks for active policies unless --all', async () => {
     answer = { status: 200, body: { items: [], nextCursor: null } };
-    await runCli(PolicyList, ['--agent-id', AGENT_ID]);
-    await runCli(PolicyList, ['--all']);
+    await runCliCommand(PolicyList, ['--agent-id', AGENT_ID]);
+    await runCliCommand(PolicyList, ['--all']);
     expect(requests.map((request) => request.url)).toEqual([`/v1/policies?agentId=${AGENT_ID}&active=true`, '/v1/policies']);
   });
 
   it('policy update sends only the changed terms and the reason', async () => {
     answer = { status: 200, body: { ...policy, limit: '250.00', version: 2 } };
-    await runCli(PolicyUpdate, ['--policy-id', policy.policyId, '--limit', '250.00', '--change-reason', 'Launch week']);
+    await runCliCommand(PolicyUpdate, ['--policy-id', policy.policyId, '--limit', '250.00', '--change-reason', 'Launch week']);
     const request = onlyRequest();
     expect(request.method).toBe('PATCH');
     expect(request.url).toBe(`/v1/policies/${policy.policyId}`);
@@ -651,15 +619,15 @@ describe('requests', () => {
 
   it('agent update sends repeated --metadata as one map', async () => {
     answer = { status: 200, body: agent };
-    await runCli(AgentUpdate, ['--agent-id', AGENT_ID, '--metadata', 'team=ml', '--metadata', 'query=a=b']);
+    await runCliCommand(AgentUpdate, ['--agent-id', AGENT_ID, '--metadata', 'team=ml', '--metadata', 'query=a=b']);
     expect(onlyRequest().body).toStrictEqual({ metadata: { team: 'ml', query: 'a=b' } });
   });
 
   it('agent keys rotate and revoke call the key routes', async () => {
     answer = { status: 201, body: { keyId: 'k-2', key: 'ck_new', revokedKeyId: 'k-1' } };
-    const rotated = await runCli(AgentKeysRotate, ['--agent-id', AGENT_ID, '--key-id', 'k-1']);
+    const rotated = await runCliCommand(AgentKeysRotate, ['--agent-id', AGENT_ID, '--key-id', 'k-1']);
     answer = { status: 200, body: { keyId: 'k-2', agentId: AGENT_ID, status: 'revoked', createdAt: 't', revokedAt: 't' } };
-    await runCli(AgentKeysRevoke, ['--agent-id', AGENT_ID, '--key-id', 'k-2']);
+    await runCliCommand(AgentKeysRevoke, ['--agent-id', AGENT_ID, '--key-id', 'k-2']);
     expect(requests.map((request) => [request.method, request.url, request.body])).toEqual([
       ['POST', `/v1/agents/${AGENT_ID}/keys/k-1/rotate`, {}],
       ['DELETE', `/v1/agents/${AGENT_ID}/keys/k-2`, undefined],
@@ -670,14 +638,14 @@ describe('requests', () => {
 
   it('encodes ids, so an id cannot reach another route', async () => {
     answer = { status: 200, body: agent };
-    await runCli(AgentGet, ['--agent-id', '../policies?x=1']);
+    await runCliCommand(AgentGet, ['--agent-id', '../policies?x=1']);
     expect(onlyRequest().url).toBe('/v1/agents/..%2Fpolicies%3Fx%3D1');
   });
 
   it('allowlist test: --url is the URL to check, the gateway comes from --gateway-url', async () => {
     answer = { status: 200, body: { allowed: false, normalizedUrl: 'https://example.com/', matchedEntry: null, message: 'no entry matches' } };
     process.env.CARACAL_URL = 'http://127.0.0.1:1';
-    const run = await runCli(AllowlistTest, ['--agent-id', AGENT_ID, '--url', 'https://EXAMPLE.com:443', '--gateway-url', gatewayUrl]);
+    const run = await runCliCommand(AllowlistTest, ['--agent-id', AGENT_ID, '--url', 'https://EXAMPLE.com:443', '--gateway-url', gatewayUrl]);
     expect(run.exitCode).toBe(0);
     expect(onlyRequest().body).toStrictEqual({ agentId: AGENT_ID, url: 'https://EXAMPLE.com:443' });
     expect(run.stdout).toContain('Allowed:         no');
@@ -688,7 +656,7 @@ describe('--json', () => {
   it("prints the gateway's answer exactly, pretty-printed", async () => {
     const body = { items: [policy], nextCursor: null };
     answer = { status: 200, body };
-    const run = await runCli(PolicyList, ['--json']);
+    const run = await runCliCommand(PolicyList, ['--json']);
     expect(run.stdout).toBe(`${JSON.stringify(body, null, 2)}\n`);
   });
 });
@@ -707,7 +675,7 @@ describe('errors', () => {
         ],
       },
     };
-    const run = await runCli(PolicyCreate, [
+    const run = await runCliCommand(PolicyCreate, [
       '--agent-id', AGENT_ID, '--limit', 'ten', '--currency', 'XYZ', '--time-window', 'daily', '--window-type', 'calendar', '--change-reason', 'r',
     ]);
     expect(run.exitCode).toBe(1);
@@ -719,7 +687,7 @@ describe('errors', () => {
 
   it('a 401 says where the token came from, never the token', async () => {
     answer = { status: 401, body: { error: 'unauthorized', message: 'missing or wrong admin token', request_id: 'req-1' } };
-    const run = await runCli(AgentGet, ['--agent-id', AGENT_ID]);
+    const run = await runCliCommand(AgentGet, ['--agent-id', AGENT_ID]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toBe(
       "Error: missing or wrong admin token\n  The admin token came from CARACAL_TOKEN; check that it is the gateway's.\n",
@@ -729,7 +697,7 @@ describe('errors', () => {
 
   it('a 5xx gives the request id to look for in the gateway logs', async () => {
     answer = { status: 503, body: { error: 'store_unavailable', message: 'the event store is unreachable', request_id: 'req-42' } };
-    const run = await runCli(AgentGet, ['--agent-id', AGENT_ID]);
+    const run = await runCliCommand(AgentGet, ['--agent-id', AGENT_ID]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toBe('Error: the event store is unreachable\n  request id: req-42\n');
   });
@@ -739,7 +707,7 @@ describe('errors', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise((resolve) => closed.close(resolve));
-    const run = await runCli(AgentGet, ['--agent-id', AGENT_ID, '--url', deadUrl]);
+    const run = await runCliCommand(AgentGet, ['--agent-id', AGENT_ID, '--url', deadUrl]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toBe(
       `Error: cannot reach the Caracal gateway at ${deadUrl} (ECONNREFUSED).\n` +
@@ -749,18 +717,18 @@ describe('errors', () => {
 
   it('a missing token is a usage error (exit 2) and nothing is sent', async () => {
     delete process.env.CARACAL_TOKEN;
-    const run = await runCli(AgentGet, ['--agent-id', AGENT_ID]);
+    const run = await runCliCommand(AgentGet, ['--agent-id', AGENT_ID]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/^Error: no admin token found\.\n {2}Looked in: --token, CARACAL_TOKEN, /);
     expect(requests).toHaveLength(0);
   });
 
   it('oclif usage errors exit 2 before any request', async () => {
-    const badWindow = await runCli(PolicyCreate, [
+    const badWindow = await runCliCommand(PolicyCreate, [
       '--agent-id', AGENT_ID, '--limit', '1', '--currency', 'USD', '--time-window', 'yearly', '--window-type', 'calendar', '--change-reason', 'r',
     ]);
-    const nothingToUpdate = await runCli(AgentUpdate, ['--agent-id', AGENT_ID]);
-    const badMetadata = await runCli(AgentUpdate, ['--agent-id', AGENT_ID, '--metadata', 'no-equals-sign']);
+    const nothingToUpdate = await runCliCommand(AgentUpdate, ['--agent-id', AGENT_ID]);
+    const badMetadata = await runCliCommand(AgentUpdate, ['--agent-id', AGENT_ID, '--metadata', 'no-equals-sign']);
     expect([badWindow.exitCode, nothingToUpdate.exitCode, badMetadata.exitCode]).toEqual([2, 2, 2]);
     expect(nothingToUpdate.stderr).toBe('Error: nothing to update: pass --name, --description or --metadata.\n');
     expect(badMetadata.stderr).toBe('Error: --metadata expects key=value, got "no-equals-sign".\n');
