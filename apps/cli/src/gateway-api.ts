@@ -262,7 +262,11 @@ export interface MerkleRangeVerification {
   ok: boolean;
   batches: MerkleBatchVerification[];
   failures: MerkleFailure[];
+  /** The first events not sealed yet (at most 100); totals.unsealedEvents counts them all. */
   unsealed: { eventId: string; globalPosition: string; recordedAt: string; merkleIndex: number | null }[];
+  /** `unsealed` or the uncovered_event failures were cut at the list limit. */
+  truncated: boolean;
+  uncoveredEvents: number;
   totals: {
     batches: number;
     batchesOk: number;
@@ -273,4 +277,68 @@ export interface MerkleRangeVerification {
     unsealedEvents: number;
     failures: number;
   };
+}
+
+/** One line of GET /v1/merkle/verify-range's NDJSON answer (docs/api.md); the report is the last. */
+export type MerkleRangeRecord =
+  | { type: 'progress'; done: number; total: number }
+  | { type: 'report'; report: MerkleRangeVerification }
+  | { type: 'error'; error: string; message: string; request_id?: string };
+
+/** A tree head as signed (libs/merkle TreeHead), with its signature and stored headHash. */
+export interface MerkleSignedHead {
+  head: {
+    batchId: string;
+    treeSize: number;
+    rootHash: string;
+    firstIndex: number;
+    lastIndex: number;
+    firstRecordedAt: string;
+    lastRecordedAt: string;
+    previousHeadHash: string | null;
+    timestamp: string;
+    keyId: string;
+    compactRange: { size: number; hashes: string[] };
+  };
+  signature: string;
+  headHash: string;
+}
+
+/** An item of GET /v1/merkle/batches: the head's fields flattened with signature and headHash. */
+export type MerkleBatchHead = MerkleSignedHead['head'] & { signature: string; headHash: string };
+
+/** The event fields a leaf commits to (libs/merkle EventLeafInput), positions as decimal text. */
+export interface MerkleLeafFields {
+  merkleIndex: string;
+  globalPosition: string;
+  streamId: string;
+  streamPosition: string;
+  eventId: string;
+  eventType: string;
+  schemaVersion: number;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  recordedAt: string;
+}
+
+export interface MerkleInclusionProof {
+  leaf: MerkleLeafFields | null;
+  leafHash: string;
+  merkleIndex: number;
+  eventBatchId: string;
+  head: MerkleSignedHead;
+  proof: string[];
+}
+
+export interface MerkleConsistencyProof {
+  from: MerkleSignedHead;
+  to: MerkleSignedHead;
+  proof: string[];
+}
+
+export interface MerkleKey {
+  keyId: string;
+  publicKeyPem: string;
+  createdAt: string;
+  retiredAt: string | null;
 }

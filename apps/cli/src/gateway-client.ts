@@ -4,6 +4,7 @@ import type { ErrorBody } from './gateway-api.js';
 
 /** Admin calls are small; a gateway that has not answered by then is stuck, not slow. */
 const REQUEST_TIMEOUT_MS = 30_000;
+const NDJSON = 'application/x-ndjson';
 
 /** `/v1/<segments>`, each segment encoded, so an id can never change which route is called. */
 export function apiPath(...segments: string[]): string {
@@ -66,6 +67,105 @@ export class GatewayClient {
       throw this.errorFromAnswer(response, text);
     }
     return { status: response.status, body: this.parseAnswer<T>('GET', path, response, text) };
+  }
+
+  /**
+   * A GET answered as NDJSON (`Accept: application/x-ndjson`, e.g. verify-range with progress):
+   * each record goes to `onRecord` as it arrives. The timeout is per record, not for the whole
+   * answer, so a long verification that keeps reporting progress is not cut off. A 4xx/5xx
+   * answer is an error as with get(). A gateway that does not stream answers plain JSON: that
+   * body is returned (and no record is handed over); undefined after a stream.
+   */
+  async getRecords(path: string, query: QueryParameters, onRecord: (record: unknown) => void): Promise<unknown> {
+    const target = withQuery(path, query);
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const armTimeout = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => abort.abort(new DOMException('no record within the timeout', 'TimeoutError')), this.timeoutMs);
+    };
+    armTimeout();
+    try {
+      const response = await fetch(`${this.settings.url}${target}`, {
+        headers: { Authorization: `Bearer ${this.settings.token}`, Accept: NDJSON },
+        signal: abort.signal,
+      });
+      if (!response.ok) throw this.errorFromAnswer(response, await response.text());
+      if (!(response.headers.get('content-type') ?? '').startsWith(NDJSON) || response.body === null) {
+        return this.parseAnswer<unknown>('GET', path, response, await response.text());
+      }
+      const decoder = new TextDecoder();
+      let pending = '';
+      for await (const chunk of response.body) {
+        armTimeout();
+        pending += decoder.decode(chunk as Uint8Array, { stream: true });
+        const lines = pending.split('\n');
+        pending = lines.pop()!;
+        for (const line of lines) if (line.trim() !== '') onRecord(this.parseRecord(path, line));
+      }
+      if (pending.trim() !== '') onRecord(this.parseRecord(path, pending));
+      return undefined;
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw this.unreachableError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A GET answered as NDJSON, pulled record by record: the next chunk is read only when the caller
+   * asks for the next record, so a slow consumer (writing an export to disk) holds back the
+   * gateway instead of buffering the answer in memory. Timeout per record; a 4xx/5xx answer, or
+   * one that is not NDJSON, is an error.
+   */
+  async *streamRecords(path: string, query: QueryParameters): AsyncGenerator<unknown> {
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const armTimeout = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => abort.abort(new DOMException('no record within the timeout', 'TimeoutError')), this.timeoutMs);
+    };
+    armTimeout();
+    try {
+      let response: Response;
+      try {
+        response = await fetch(`${this.settings.url}${withQuery(path, query)}`, {
+          headers: { Authorization: `Bearer ${this.settings.token}`, Accept: NDJSON },
+          signal: abort.signal,
+        });
+      } catch (error) {
+        throw this.unreachableError(error);
+      }
+      if (!response.ok) throw this.errorFromAnswer(response, await response.text());
+      if (!(response.headers.get('content-type') ?? '').startsWith(NDJSON) || response.body === null) {
+        throw new CliError(`the gateway at ${this.settings.url} did not answer GET ${path} with NDJSON records.`, EXIT_GATEWAY_FAILURE);
+      }
+      const decoder = new TextDecoder();
+      let pending = '';
+      try {
+        for await (const chunk of response.body) {
+          clearTimeout(timer);
+          pending += decoder.decode(chunk as Uint8Array, { stream: true });
+          const lines = pending.split('\n');
+          pending = lines.pop()!;
+          for (const line of lines) if (line.trim() !== '') yield this.parseRecord(path, line);
+          armTimeout();
+        }
+      } catch (error) {
+        if (error instanceof CliError) throw error;
+        throw this.unreachableError(error);
+      }
+      if (pending.trim() !== '') yield this.parseRecord(path, pending);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private parseRecord(path: string, line: string): unknown {
+    const parsed = parseJson(line);
+    if (parsed.ok) return parsed.value;
+    throw new CliError(`the gateway at ${this.settings.url} answered GET ${path} with a record that is not JSON.`, EXIT_GATEWAY_FAILURE);
   }
 
   private async request<T>(method: string, path: string, body?: object): Promise<T> {

@@ -7,22 +7,30 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command, Interfaces } from '@oclif/core';
 import MerkleVerifyBatch from './commands/merkle/verify-batch.js';
 import MerkleVerifyRange from './commands/merkle/verify-range.js';
 import type { MerkleBatchVerification, MerkleRangeVerification } from './gateway-api.js';
+import { runCliCommand } from '../../../test/support/run-cli-command.js';
 
 let server: Server;
 let requests: { method: string; url: string; authorization?: string }[];
-let answer: { status: number; body: unknown };
+/** ndjson: answer these records as application/x-ndjson instead of body as JSON (the streaming mode). */
+let answer: { status: number; body: unknown; ndjson?: unknown[] };
+let accepts: (string | undefined)[];
 let dataDir: string;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     requests.push({ method: request.method ?? '', url: request.url ?? '', authorization: request.headers.authorization });
+    accepts.push(request.headers.accept);
     request.resume();
     request.on('end', () => {
+      if (answer.ndjson !== undefined) {
+        response.writeHead(answer.status, { 'Content-Type': 'application/x-ndjson' });
+        response.end(answer.ndjson.map((record) => `${JSON.stringify(record)}\n`).join(''));
+        return;
+      }
       response.writeHead(answer.status, { 'Content-Type': 'application/json' });
       response.end(JSON.stringify(answer.body));
     });
@@ -34,6 +42,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   requests = [];
+  accepts = [];
   answer = { status: 200, body: {} };
   dataDir = mkdtempSync(join(tmpdir(), 'caracal-cli-merkle-'));
   process.env.CARACAL_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -45,28 +54,6 @@ afterEach(() => {
   rmSync(dataDir, { recursive: true, force: true });
   jest.restoreAllMocks();
 });
-
-const loadOptions: Interfaces.LoadOptions = {
-  root: process.cwd(),
-  pjson: { name: 'caracal-core', version: '0.0.0', oclif: { bin: 'caracal', topicSeparator: ' ' } } as Interfaces.PJSON,
-};
-
-async function runCli(command: Command.Class, argv: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void stdout.push(`${parts.join(' ')}\n`));
-  jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void stderr.push(`${parts.join(' ')}\n`));
-  let exitCode = 0;
-  try {
-    await command.run(argv, loadOptions);
-  } catch (error) {
-    const exit = (error as { oclif?: { exit?: number } }).oclif?.exit;
-    if (exit === undefined) throw error;
-    exitCode = exit;
-  }
-  jest.restoreAllMocks();
-  return { stdout: stdout.join(''), stderr: stderr.join(''), exitCode };
-}
 
 function runbookArgv(commandLine: string): string[] {
   const words = execFileSync('bash', ['-c', `printf '%s\\0' ${commandLine}`], { encoding: 'utf8' }).split('\0').slice(0, -1);
@@ -96,6 +83,8 @@ function range(batches: MerkleBatchVerification[]): MerkleRangeVerification {
     batches,
     failures: [],
     unsealed: [{ eventId: EVENT_ID, globalPosition: '40', recordedAt: '2024-01-31T23:00:00.000000Z', merkleIndex: 30 }],
+    truncated: false,
+    uncoveredEvents: 0,
     totals: { batches: batches.length, batchesOk: batches.length - failed, batchesFailed: failed, missingBatches: 0, events: 17, sealedEvents: 16, unsealedEvents: 1, failures },
   };
 }
@@ -103,14 +92,14 @@ function range(batches: MerkleBatchVerification[]): MerkleRangeVerification {
 describe('caracal merkle verify-batch', () => {
   it('runbook form: GET /v1/merkle/batches/{id}/verify with the admin token, OK, exit 0', async () => {
     answer = { status: 200, body: okBatch };
-    const run = await runCli(MerkleVerifyBatch, runbookArgv('caracal merkle verify-batch --batch-id 3'));
+    const run = await runCliCommand(MerkleVerifyBatch, runbookArgv('caracal merkle verify-batch --batch-id 3'));
     expect(requests).toEqual([{ method: 'GET', url: '/v1/merkle/batches/3/verify', authorization: 'Bearer test-token' }]);
     expect(run).toEqual({ stdout: 'Batch 3: OK (8 leaves)\n', stderr: '', exitCode: 0 });
   });
 
   it('a failed batch names batch, merkle index, event and what differs; exit 1', async () => {
     answer = { status: 200, body: failedBatch };
-    const run = await runCli(MerkleVerifyBatch, ['--batch-id', '2']);
+    const run = await runCliCommand(MerkleVerifyBatch, ['--batch-id', '2']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toBe('');
     expect(run.stdout.split('\n')).toEqual([
@@ -123,20 +112,20 @@ describe('caracal merkle verify-batch', () => {
 
   it('--json prints the answer as sent and still exits 1 on failure', async () => {
     answer = { status: 200, body: failedBatch };
-    const run = await runCli(MerkleVerifyBatch, ['--batch-id', '2', '--json']);
+    const run = await runCliCommand(MerkleVerifyBatch, ['--batch-id', '2', '--json']);
     expect(run.exitCode).toBe(1);
     expect(JSON.parse(run.stdout)).toEqual(failedBatch);
   });
 
   it('a batch id that is not a positive integer is a usage error (exit 2), no request', async () => {
-    const run = await runCli(MerkleVerifyBatch, ['--batch-id', '../ops/reset']);
+    const run = await runCliCommand(MerkleVerifyBatch, ['--batch-id', '../ops/reset']);
     expect(run.exitCode).toBe(2);
     expect(requests).toEqual([]);
   });
 
   it('a gateway error (404) exits 1 with the message', async () => {
     answer = { status: 404, body: { error: 'not_found', message: 'batch 99 not found', request_id: 'r' } };
-    const run = await runCli(MerkleVerifyBatch, ['--batch-id', '99']);
+    const run = await runCliCommand(MerkleVerifyBatch, ['--batch-id', '99']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('batch 99 not found');
   });
@@ -145,7 +134,7 @@ describe('caracal merkle verify-batch', () => {
 describe('caracal merkle verify-range', () => {
   it('runbook form: GET /v1/merkle/verify-range?startTime&endTime, per batch OK, unsealed not a failure, exit 0', async () => {
     answer = { status: 200, body: range([okBatch]) };
-    const run = await runCli(MerkleVerifyRange, runbookArgv(`caracal merkle verify-range \\
+    const run = await runCliCommand(MerkleVerifyRange, runbookArgv(`caracal merkle verify-range \\
 --start-time "2024-01-01T00:00:00Z" \\
 --end-time "2024-01-31T23:59:59Z"`));
     expect(requests).toHaveLength(1);
@@ -167,7 +156,7 @@ describe('caracal merkle verify-range', () => {
 
   it('--end-time now is passed through; a failed batch exits 1', async () => {
     answer = { status: 200, body: range([okBatch, failedBatch]) };
-    const run = await runCli(MerkleVerifyRange, runbookArgv('caracal merkle verify-range --start-time 2024-01-01T00:00:00Z --end-time now'));
+    const run = await runCliCommand(MerkleVerifyRange, runbookArgv('caracal merkle verify-range --start-time 2024-01-01T00:00:00Z --end-time now'));
     expect(new URL(requests[0].url, 'http://x').searchParams.get('endTime')).toBe('now');
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain('Range 2024-01-01T00:00:00.000000Z .. 2024-01-31T23:59:59.000000Z: FAILED');
@@ -178,17 +167,55 @@ describe('caracal merkle verify-range', () => {
   it('range failures (missing batches, uncovered events) are listed and exit 1; --json as sent', async () => {
     const body = { ...range([okBatch]), ok: false, failures: [{ reason: 'batch_missing', batchId: '2' }] };
     answer = { status: 200, body };
-    const human = await runCli(MerkleVerifyRange, ['--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now']);
+    const human = await runCliCommand(MerkleVerifyRange, ['--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now']);
     expect(human.exitCode).toBe(1);
     expect(human.stdout).toContain('Range failures:\n  - batch_missing batch=2');
-    const json = await runCli(MerkleVerifyRange, ['--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now', '--json']);
+    const json = await runCliCommand(MerkleVerifyRange, ['--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now', '--json']);
     expect(json.exitCode).toBe(1);
     expect(JSON.parse(json.stdout)).toEqual(body);
   });
 
+  it('asks for NDJSON; progress records draw a bar on a terminal stderr, the last record is the report', async () => {
+    answer = { status: 200, body: {}, ndjson: [{ type: 'progress', done: 1, total: 2 }, { type: 'progress', done: 2, total: 2 }, { type: 'report', report: range([okBatch, failedBatch]) }] };
+    const drawn: string[] = [];
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      drawn.push(String(chunk));
+      return true;
+    });
+    try {
+      const run = await runCliCommand(MerkleVerifyRange, ['--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now']);
+      expect(accepts).toEqual(['application/x-ndjson']);
+      expect(run.exitCode).toBe(1);
+      expect(run.stdout).toContain('Batch 2: FAILED (leaf_mismatch, root_mismatch)');
+    } finally {
+      write.mockRestore();
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
+    expect(drawn.slice(0, 2)).toEqual([
+      `\r[${'#'.repeat(15)}${'-'.repeat(15)}] 1/2 batches`,
+      `\r[${'#'.repeat(30)}] 2/2 batches`,
+    ]);
+    // --json: no bar, the report as sent.
+    drawn.length = 0;
+    const json = await runCliCommand(MerkleVerifyRange, ['--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual(range([okBatch, failedBatch]));
+  });
+
+  it('an error record (verification broke after the answer started) exits 1 with its message and request id', async () => {
+    answer = { status: 200, body: {}, ndjson: [{ type: 'progress', done: 1, total: 5 }, { type: 'error', error: 'internal_error', message: 'boom', request_id: 'req-1' }] };
+    const run = await runCliCommand(MerkleVerifyRange, ['--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('the gateway stopped verifying: boom');
+    expect(run.stderr).toContain('request id: req-1');
+    expect(run.stdout).toBe('');
+  });
+
   it('bad or reversed times are usage errors (exit 2), no request', async () => {
-    const bad = await runCli(MerkleVerifyRange, ['--start-time', 'yesterday', '--end-time', 'now']);
-    const reversed = await runCli(MerkleVerifyRange, ['--start-time', '2024-02-01T00:00:00Z', '--end-time', '2024-01-01T00:00:00Z']);
+    const bad = await runCliCommand(MerkleVerifyRange, ['--start-time', 'yesterday', '--end-time', 'now']);
+    const reversed = await runCliCommand(MerkleVerifyRange, ['--start-time', '2024-02-01T00:00:00Z', '--end-time', '2024-01-01T00:00:00Z']);
     expect([bad.exitCode, reversed.exitCode]).toEqual([2, 2]);
     expect(requests).toEqual([]);
   });

@@ -10,6 +10,9 @@ import { BudgetGate } from './budget/budget-gate.js';
 import { LedgerController } from './ledger/ledger.controller.js';
 import { PolicyUsageReader } from './ledger/policy-usage.reader.js';
 import { MerkleController } from './merkle/merkle.controller.js';
+import { MerkleKeysController } from './merkle/merkle-keys.controller.js';
+import { MerkleExportController } from './merkle/merkle-export.controller.js';
+import { MerkleProofsController } from './merkle/merkle-proofs.controller.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { ProcessingStatus } from './operations/processing-status.js';
 import type { PricebookRevision } from './pricebook/pricebook-revision.js';
@@ -58,7 +61,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, MerkleController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },

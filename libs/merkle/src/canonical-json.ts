@@ -1,4 +1,4 @@
-import { CanonicalJsonError } from './canonical-json.error.js';
+import { CanonicalJsonError, type CanonicalJsonFailure } from './canonical-json.error.js';
 
 /** The JSON this project hashes: no floats (RFC 8785 number serialisation is never exercised). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -19,7 +19,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
  *   JSON.stringify would (a silently dropped field would be unprotected by the hash).
  */
 export function canonicalize(value: unknown): string {
-  return write(value, '$', new Set());
+  return write(value, [], []);
 }
 
 /** The UTF-8 bytes of canonicalize(value): what gets hashed or signed. */
@@ -27,59 +27,75 @@ export function canonicalJsonBytes(value: unknown): Buffer {
   return Buffer.from(canonicalize(value), 'utf8');
 }
 
-function write(value: unknown, path: string, ancestors: Set<object>): string {
+// Where the writer is: array indexes and member names from the root. Kept as a stack and turned
+// into text only for an error, because building a path string per value cost more than the
+// canonicalization itself (bench/merkle). `ancestors` is the stack of the objects being written,
+// for cycle detection (shallow, so a linear scan beats a Set).
+type Path = (string | number)[];
+
+function fail(reason: CanonicalJsonFailure, path: Path): never {
+  throw new CanonicalJsonError(reason, `$${path.map((segment) => `[${typeof segment === 'number' ? segment : JSON.stringify(segment)}]`).join('')}`);
+}
+
+function write(value: unknown, path: Path, ancestors: object[]): string {
   switch (typeof value) {
     case 'string':
       return writeString(value, path);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isInteger(value)) throw new CanonicalJsonError('not_an_integer', path);
-      if (!Number.isSafeInteger(value)) throw new CanonicalJsonError('unsafe_integer', path);
+      if (!Number.isInteger(value)) fail('not_an_integer', path);
+      if (!Number.isSafeInteger(value)) fail('unsafe_integer', path);
       return String(value); // String(-0) is "0", as §3.2.2.3 requires
     case 'bigint':
-      throw new CanonicalJsonError('bigint', path);
+      return fail('bigint', path);
     case 'undefined':
-      throw new CanonicalJsonError('undefined', path);
+      return fail('undefined', path);
     case 'function':
-      throw new CanonicalJsonError('function', path);
+      return fail('function', path);
     case 'symbol':
-      throw new CanonicalJsonError('symbol', path);
+      return fail('symbol', path);
     case 'object':
       if (value === null) return 'null';
-      if (ancestors.has(value)) throw new CanonicalJsonError('cycle', path);
-      ancestors.add(value);
+      if (ancestors.includes(value)) fail('cycle', path);
+      ancestors.push(value);
       try {
         return Array.isArray(value) ? writeArray(value, path, ancestors) : writeObject(value, path, ancestors);
       } finally {
-        ancestors.delete(value);
+        ancestors.pop();
       }
   }
 }
 
-function writeString(text: string, path: string): string {
-  if (LONE_SURROGATE.test(text)) throw new CanonicalJsonError('lone_surrogate', path);
+function writeString(text: string, path: Path): string {
+  if (LONE_SURROGATE.test(text)) fail('lone_surrogate', path);
   // RFC 8785 §3.2.2.2 specifies exactly ECMAScript's JSON string escaping.
   return JSON.stringify(text);
 }
 
-function writeArray(items: readonly unknown[], path: string, ancestors: Set<object>): string {
-  const parts: string[] = [];
+function writeArray(items: readonly unknown[], path: Path, ancestors: object[]): string {
+  let out = '[';
   // An index loop, not map(): map skips holes, which must be rejected as undefined.
-  for (let i = 0; i < items.length; i += 1) parts.push(write(items[i], `${path}[${i}]`, ancestors));
-  return `[${parts.join(',')}]`;
+  for (let i = 0; i < items.length; i += 1) {
+    path.push(i);
+    out += (i === 0 ? '' : ',') + write(items[i], path, ancestors);
+    path.pop();
+  }
+  return `${out}]`;
 }
 
-function writeObject(object: object, path: string, ancestors: Set<object>): string {
+function writeObject(object: object, path: Path, ancestors: object[]): string {
   const prototype = Object.getPrototypeOf(object);
-  if (prototype !== Object.prototype && prototype !== null) throw new CanonicalJsonError('unsupported_object', path);
+  if (prototype !== Object.prototype && prototype !== null) fail('unsupported_object', path);
   const record = object as Record<string, unknown>;
   // Array.prototype.sort without a comparator orders by UTF-16 code units: RFC 8785 §3.2.3.
   const keys = Object.keys(record).sort();
-  const parts: string[] = [];
-  for (const key of keys) {
-    const memberPath = `${path}[${JSON.stringify(key)}]`;
-    parts.push(`${writeString(key, memberPath)}:${write(record[key], memberPath, ancestors)}`);
+  let out = '{';
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i];
+    path.push(key);
+    out += `${i === 0 ? '' : ','}${writeString(key, path)}:${write(record[key], path, ancestors)}`;
+    path.pop();
   }
-  return `{${parts.join(',')}}`;
+  return `${out}}`;
 }

@@ -4,7 +4,7 @@ import type { CaracalConfig } from '../../config/src/index.js';
 import type { SqlClient } from '../../event-store/src/index.js';
 import type { ProcessorRunnerStatus } from '../../processing/src/index.js';
 import {
-  loadSigningKeyFile, MERKLE_SEALER, signerFromPrivateKey, writeSigningKeyFile, type MerkleSealer, type MerkleSigner,
+  loadRefreshingSigningKeyFile, MERKLE_SEALER, signerFromPrivateKey, writeSigningKeyFile, type MerkleSealer, type MerkleSigner,
 } from '../../sealing/src/index.js';
 
 export const EMBEDDED_SIGNING_KEY_FILE = 'merkle-signing-key.pem';
@@ -15,15 +15,18 @@ export const EMBEDDED_SIGNING_KEY_FILE = 'merkle-signing-key.pem';
  * `<dataDir>/merkle-signing-key.pem`, creating it (mode 0600) on first start; otherwise there is
  * no signer: the sealer is not registered, with a warning. A configured key that cannot be loaded
  * is an error (a misconfiguration, reported without key material).
+ * A key file is re-read when it changes (`caracal merkle key rotate`): the sealer signs its next
+ * head with the new key, no restart. A key in the env var rotates by changing it and restarting.
  */
 export async function resolveMerkleSigner(
   config: Pick<CaracalConfig, 'merkle' | 'dataDir'>,
   options: { generate: boolean; warn?: (message: string) => void },
 ): Promise<MerkleSigner | null> {
-  if (config.merkle.signingKeyFile) return loadSigningKeyFile(config.merkle.signingKeyFile);
+  const warn = options.warn ?? console.warn;
+  if (config.merkle.signingKeyFile) return loadRefreshingSigningKeyFile(config.merkle.signingKeyFile, { warn });
   if (config.merkle.signingKeyPem) return signerFromPrivateKey(config.merkle.signingKeyPem, 'env CARACAL_MERKLE_SIGNING_KEY');
   if (!options.generate) {
-    (options.warn ?? console.warn)(
+    warn(
       'No Merkle signing key (CARACAL_MERKLE_SIGNING_KEY_FILE or CARACAL_MERKLE_SIGNING_KEY): merkle-sealer-group is not running, events are not sealed.',
     );
     return null;
@@ -36,7 +39,7 @@ export async function resolveMerkleSigner(
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     // Not the first start: the key written then stays the key.
   }
-  return loadSigningKeyFile(path);
+  return loadRefreshingSigningKeyFile(path, { warn });
 }
 
 /**

@@ -81,6 +81,7 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
 
   /** Seals [state.openFirstIndex, lastIndex]: leaves are already stored. Updates state in place. */
   async function seal(tx: SqlExecutor, state: SealerState, lastIndex: bigint, now: Date): Promise<SignedTreeHead> {
+    await signer.refresh?.(); // a rotated key file signs from this head on
     const firstIndex = state.openFirstIndex;
     const previous = await loadLatestHead(tx);
     const expectedFirst = previous === null ? 0n : BigInt(previous.head.lastIndex) + 1n;
@@ -114,9 +115,14 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
     const check = verifyTreeHeadSignature(head, signature, new Map([[signer.keyId, signer.publicKeyPem]]));
     if (!check.ok) throw new MerkleSealerStateError(`the signer's signature does not verify (${check.reason}) with key ${signer.keyId}`);
 
+    // The signer's key becomes the current one when it is new (or back from retirement): every
+    // other key gets retired_at, and stays listed so the heads it signed still verify.
     await tx.query(
       `WITH k AS (
-         INSERT INTO merkle_keys (key_id, public_key_pem) VALUES ($10, $14) ON CONFLICT (key_id) DO NOTHING RETURNING 1
+         INSERT INTO merkle_keys (key_id, public_key_pem) VALUES ($10, $14)
+         ON CONFLICT (key_id) DO UPDATE SET retired_at = NULL WHERE merkle_keys.retired_at IS NOT NULL RETURNING 1
+       ), r AS (
+         UPDATE merkle_keys SET retired_at = now() WHERE retired_at IS NULL AND key_id <> $10 AND EXISTS (SELECT 1 FROM k) RETURNING 1
        ), h AS (
          INSERT INTO merkle_heads (batch_id, tree_size, root_hash, first_index, last_index, first_recorded_at, last_recorded_at,
                                    previous_head_hash, timestamp, key_id, compact_range, signature, head_hash)

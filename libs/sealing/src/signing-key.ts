@@ -1,6 +1,6 @@
-import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { keyIdOf } from '../../merkle/src/index.js';
+import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { generateSigningKeyPair, keyIdOf } from '../../merkle/src/index.js';
 
 /**
  * Signs tree heads. The sealer only sees this interface, so the private key stays with whoever
@@ -13,12 +13,17 @@ export interface MerkleSigner {
   readonly publicKeyPem: string;
   /** Ed25519 signature (64 bytes) of the bytes. */
   sign(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Picks up a rotated key (a file signer re-reads its file when it changed); the sealer awaits
+   * it before each seal, so keyId, publicKeyPem and sign then all use the current key.
+   */
+  refresh?(): Promise<void>;
 }
 
 /** Default env var holding the private key's PEM text (PKCS#8). */
 export const SIGNING_KEY_ENV = 'CARACAL_MERKLE_SIGNING_KEY';
 
-export type SigningKeyLoadReason = 'insecure_file_mode' | 'not_a_file' | 'unreadable' | 'missing_env' | 'invalid_key';
+export type SigningKeyLoadReason = 'insecure_file_mode' | 'not_a_file' | 'unreadable' | 'missing_env' | 'invalid_key' | 'cannot_keep_old_key';
 
 /** A signing key that cannot be loaded; the message never contains key material. */
 export class SigningKeyLoadError extends Error {
@@ -93,4 +98,74 @@ export async function loadSigningKey(options: { file?: string; envVar?: string; 
 /** Writes a private key PEM to a new file with mode 0600 (refuses to overwrite: flag 'wx'). */
 export async function writeSigningKeyFile(path: string, privateKeyPem: string): Promise<void> {
   await writeFile(path, privateKeyPem, { mode: 0o600, flag: 'wx' });
+}
+
+/**
+ * loadSigningKeyFile, re-read by refresh() whenever the file was replaced or changed (inode, size,
+ * mtime, ctime): `caracal merkle key rotate` renames a new key into place and the running sealer
+ * signs its next head with it, without a restart. A replacement that cannot be loaded (bad mode,
+ * not a key) is reported through `warn` once and the previous key stays in use: it is still
+ * registered, so heads signed with it verify.
+ */
+export async function loadRefreshingSigningKeyFile(path: string, options: { warn?: (message: string) => void } = {}): Promise<MerkleSigner> {
+  const fingerprint = async (): Promise<string> => {
+    const info = await stat(path);
+    return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+  };
+  let seen = await fingerprint();
+  let current = await loadSigningKeyFile(path);
+  let reported: string | null = null;
+  return {
+    get keyId() {
+      return current.keyId;
+    },
+    get publicKeyPem() {
+      return current.publicKeyPem;
+    },
+    sign: (bytes) => current.sign(bytes),
+    async refresh() {
+      try {
+        const now = await fingerprint();
+        if (now === seen) return;
+        current = await loadSigningKeyFile(path);
+        seen = now;
+      } catch (error) {
+        const message = (error as Error).message;
+        if (reported !== message) (options.warn ?? console.warn)(`${message}; still signing with key ${current.keyId}`);
+        reported = message;
+      }
+    },
+  };
+}
+
+/** What rotateSigningKeyFile did: the old key is kept under `retiredPath`. */
+export interface SigningKeyRotation {
+  oldKeyId: string;
+  newKeyId: string;
+  newPublicKeyPem: string;
+  retiredPath: string;
+}
+
+/**
+ * Replaces the signing key file `path` with a new Ed25519 key. The old key stays (mode kept,
+ * 0600) as `<path>.<first 16 hex of its key id>.retired`, hard-linked before the new key is
+ * renamed over `path`, so `path` always holds a complete key and a sealer refreshing from it
+ * never sees it missing. The new key goes through a 0600 temp file beside it (same filesystem:
+ * the rename is atomic).
+ */
+export async function rotateSigningKeyFile(path: string): Promise<SigningKeyRotation> {
+  const old = await loadSigningKeyFile(path);
+  const pair = generateSigningKeyPair();
+  const retiredPath = `${path}.${old.keyId.slice(0, 16)}.retired`;
+  const tempPath = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeSigningKeyFile(tempPath, pair.privateKeyPem);
+  try {
+    await link(path, retiredPath);
+  } catch (error) {
+    await unlink(tempPath);
+    const code = (error as NodeJS.ErrnoException).code ?? 'cannot link';
+    throw new SigningKeyLoadError('cannot_keep_old_key', `file ${path}`, `cannot keep the old key as ${retiredPath} (${code}); nothing was changed`);
+  }
+  await rename(tempPath, path);
+  return { oldKeyId: old.keyId, newKeyId: pair.keyId, newPublicKeyPem: pair.publicKeyPem, retiredPath };
 }

@@ -48,7 +48,12 @@ export interface RangeVerification {
   batches: BatchVerification[];
   /** Failures of the range itself (missing batches, events no batch covers). */
   failures: VerificationFailure<RangeFailureReason>[];
+  /** The first events not sealed yet, by global position (at most the list limit, 100 by default); totals.unsealedEvents counts them all. */
   unsealed: UnsealedEvent[];
+  /** True when `unsealed` or the uncovered_event failures were cut at the list limit. */
+  truncated: boolean;
+  /** Events of the range no sealed batch covers (uncovered_event failures, listed or not). */
+  uncoveredEvents: number;
   totals: {
     batches: number;
     batchesOk: number;

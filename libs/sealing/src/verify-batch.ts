@@ -1,14 +1,12 @@
 import type { SqlExecutor } from '../../event-store/src/index.js';
-import {
-  CompactRange, eventLeafHash, headHash, toHex, verifyTreeHeadSignature, type PublicKeyInput,
-} from '../../merkle/src/index.js';
-import { loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
+import type { EventLeafInput } from '../../merkle/src/index.js';
+import { checkBatch, type BatchLeaf, type PublicKeys } from './batch.check.js';
+import { loadHead, loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
 
-/** Key id → public key (SPKI PEM or KeyObject), e.g. from loadPublicKeys(). */
-export type PublicKeys = ReadonlyMap<string, PublicKeyInput>;
+export type { PublicKeys } from './batch.check.js';
 
-interface LeafEventRow extends Record<string, unknown> {
+export interface LeafEventRow extends Record<string, unknown> {
   merkle_index: string;
   leaf_global_position: string;
   leaf_event_id: string;
@@ -29,7 +27,7 @@ interface LeafEventRow extends Record<string, unknown> {
  * The leaves [first, last] with the events they stand for, looked up by global position in the
  * events table as it is now (recorded_at as text with microseconds, like the sealer).
  */
-async function loadLeafEvents(sql: SqlExecutor, first: number, last: number): Promise<LeafEventRow[]> {
+export async function loadLeafEvents(sql: SqlExecutor, first: number, last: number): Promise<LeafEventRow[]> {
   const { rows } = await sql.query<LeafEventRow>(
     `SELECT l.merkle_index::text AS merkle_index, l.global_position::text AS leaf_global_position, l.event_id::text AS leaf_event_id,
             encode(l.leaf_hash, 'hex') AS leaf_hash, l.batch_id::text AS leaf_batch_id,
@@ -44,8 +42,9 @@ async function loadLeafEvents(sql: SqlExecutor, first: number, last: number): Pr
   return rows;
 }
 
-function recomputeLeaf(row: LeafEventRow): Buffer {
-  return eventLeafHash({
+/** The leaf input fields of the event a loadLeafEvents row joined (its event columns must be non-null). */
+export function leafInputOf(row: LeafEventRow): EventLeafInput {
+  return {
     merkleIndex: row.merkle_index,
     globalPosition: row.global_position!,
     streamId: row.stream_id!,
@@ -56,23 +55,7 @@ function recomputeLeaf(row: LeafEventRow): Buffer {
     data: JSON.parse(row.data!) as Record<string, unknown>,
     metadata: JSON.parse(row.metadata!) as Record<string, unknown>,
     recordedAt: row.recorded_at!,
-  });
-}
-
-function checkSignature(stored: StoredHead, publicKeys: PublicKeys, failures: VerificationFailure[]): void {
-  const batchId = stored.head.batchId;
-  try {
-    const check = verifyTreeHeadSignature(stored.head, stored.signature, publicKeys as Map<string, PublicKeyInput>);
-    if (check.ok) return;
-    failures.push({
-      reason: check.reason === 'unknown_key' ? 'unknown_key' : 'bad_signature',
-      batchId,
-      actual: check.keyId,
-      detail: check.reason === 'unknown_key' ? `key ${check.keyId} is not a registered public key` : `signature check failed: ${check.reason}`,
-    });
-  } catch (error) {
-    failures.push({ reason: 'bad_signature', batchId, actual: stored.head.keyId, detail: (error as Error).message });
-  }
+  };
 }
 
 /**
@@ -88,127 +71,46 @@ export async function verifyBatch(
   publicKeys?: PublicKeys,
 ): Promise<BatchVerification> {
   const id = String(batchId);
-  const failures: VerificationFailure[] = [];
-  const done = (leavesChecked: number): BatchVerification => ({ batchId: id, ok: failures.length === 0, leavesChecked, failures });
-
   const stored = await loadHead(sql, id);
   if (stored === null) {
-    failures.push({ reason: 'head_missing', batchId: id, detail: `no tree head for batch ${id}` });
-    return done(0);
+    return { batchId: id, ok: false, leavesChecked: 0, failures: [{ reason: 'head_missing', batchId: id, detail: `no tree head for batch ${id}` }] };
   }
-  const { head } = stored;
   const keys = publicKeys ?? (await loadPublicKeys(sql));
-
-  // Previous head: the chain link and the compact range the batch continues.
   const previousId = BigInt(id) - 1n;
-  const previous = previousId >= 1n ? await loadHead(sql, previousId) : null;
-  const previousMissing = previousId >= 1n && previous === null;
-  if (previousMissing) {
-    failures.push({ reason: 'head_missing', batchId: previousId.toString(), detail: `the previous head (batch ${previousId}) is missing: chain and root not checkable` });
-  } else {
-    const expectedLink = previous === null ? null : headHash(previous.head);
-    if (head.previousHeadHash !== expectedLink) {
-      failures.push({ reason: 'chain_broken', batchId: id, expected: String(expectedLink), actual: String(head.previousHeadHash), detail: 'previousHeadHash ≠ headHash(previous head)' });
-    }
-    const expectedFirst = previous === null ? 0 : previous.head.lastIndex + 1;
-    if (head.firstIndex !== expectedFirst) {
-      failures.push({ reason: 'count_mismatch', batchId: id, expected: String(expectedFirst), actual: String(head.firstIndex), detail: 'firstIndex ≠ previous lastIndex + 1' });
-    }
-  }
-  if (stored.headHash !== headHash(head)) {
-    failures.push({ reason: 'chain_broken', batchId: id, expected: headHash(head), actual: stored.headHash, detail: 'stored head_hash ≠ headHash(head)' });
-  }
-  if (head.treeSize !== head.lastIndex + 1) {
-    failures.push({ reason: 'count_mismatch', batchId: id, expected: String(head.lastIndex + 1), actual: String(head.treeSize), detail: 'treeSize ≠ lastIndex + 1' });
-  }
-  checkSignature(stored, keys, failures);
+  const previous = previousId >= 1n ? ((await loadHead(sql, previousId)) ?? 'missing') : null;
+  const { head } = stored;
+  const rows = head.lastIndex >= head.firstIndex ? await loadLeafEvents(sql, head.firstIndex, head.lastIndex) : [];
+  const report = checkBatch({ head: stored, previous, leaves: rows.map(batchLeaf), publicKeys: keys });
 
-  // Leaves re-derived from the events table.
-  const expectedLeaves = head.lastIndex - head.firstIndex + 1;
-  const rows = expectedLeaves > 0 ? await loadLeafEvents(sql, head.firstIndex, head.lastIndex) : [];
-  let complete = rows.length === expectedLeaves;
-  if (!complete) {
-    const present = new Set(rows.map((row) => Number(row.merkle_index)));
-    const missing = [];
-    for (let i = head.firstIndex; i <= head.lastIndex && missing.length < 20; i++) if (!present.has(i)) missing.push(i);
-    failures.push({
-      reason: 'count_mismatch', batchId: id, merkleIndex: missing[0], expected: String(expectedLeaves), actual: String(rows.length),
-      detail: `merkle_leaves holds ${rows.length} of the batch's ${expectedLeaves} leaves; missing indexes ${missing.join(', ')}`,
-    });
-  }
-  const hashes: Buffer[] = [];
-  for (const row of rows) {
-    const merkleIndex = Number(row.merkle_index);
-    if (row.leaf_batch_id !== id) {
-      failures.push({ reason: 'count_mismatch', batchId: id, merkleIndex, eventId: row.leaf_event_id, expected: id, actual: String(row.leaf_batch_id), detail: "the leaf's batch_id" });
-    }
-    if (row.global_position === null) {
-      failures.push({
-        reason: 'event_missing', batchId: id, merkleIndex, eventId: row.leaf_event_id, globalPosition: row.leaf_global_position,
-        detail: `no event at global position ${row.leaf_global_position}`,
-      });
-      complete = false;
-      continue;
-    }
-    let recomputed: Buffer;
-    try {
-      recomputed = recomputeLeaf(row);
-    } catch (error) {
-      failures.push({
-        reason: 'leaf_mismatch', batchId: id, merkleIndex, eventId: row.leaf_event_id, globalPosition: row.leaf_global_position,
-        detail: `the event cannot be turned into a leaf: ${(error as Error).message}`,
-      });
-      complete = false;
-      continue;
-    }
-    hashes.push(recomputed);
-    const actual = toHex(recomputed);
-    if (actual !== row.leaf_hash || row.event_id !== row.leaf_event_id) {
-      failures.push({
-        reason: 'leaf_mismatch', batchId: id, merkleIndex, eventId: row.leaf_event_id, globalPosition: row.leaf_global_position,
-        expected: row.leaf_hash, actual,
-        detail: row.event_id === row.leaf_event_id
-          ? 'the event differs from the one sealed'
-          : `global position ${row.leaf_global_position} now holds event ${row.event_id}, sealed as event ${row.leaf_event_id}`,
-      });
-    }
-  }
+  const intruders = await unsealedEventsInSpan(sql, id, rows);
+  const failures = [...report.failures, ...intruders];
+  return { ...report, ok: failures.length === 0, failures };
+}
 
-  // The root of the whole log at treeSize, from the previous head's compact range (O(batch + log n)).
-  if (complete && !previousMissing) {
-    try {
-      const start = previous === null ? CompactRange.empty() : CompactRange.deserialize(previous.head.compactRange);
-      const range = start.appendAll(hashes);
-      const root = toHex(range.root());
-      if (root !== head.rootHash) {
-        failures.push({ reason: 'root_mismatch', batchId: id, expected: head.rootHash, actual: root, detail: 'root rebuilt from the events ≠ signed rootHash' });
-      } else if (JSON.stringify(range.serialize()) !== JSON.stringify(head.compactRange)) {
-        failures.push({ reason: 'root_mismatch', batchId: id, expected: JSON.stringify(head.compactRange), actual: JSON.stringify(range.serialize()), detail: 'compact range' });
-      }
-    } catch (error) {
-      failures.push({ reason: 'root_mismatch', batchId: id, detail: `the previous head's compact range is unusable: ${(error as Error).message}` });
-    }
-  }
-  // Otherwise the root is not rebuildable (leaves or events missing): those failures are reported above.
+/** A merkle_leaves row and the event now at its global position, as the pure check takes them. */
+export function batchLeaf(row: LeafEventRow): BatchLeaf {
+  return {
+    merkleIndex: Number(row.merkle_index),
+    sealed: { leafHash: row.leaf_hash, eventId: row.leaf_event_id, globalPosition: row.leaf_global_position, batchId: row.leaf_batch_id },
+    event: row.global_position === null ? null : leafInputOf(row),
+  };
+}
 
-  // Events inside the batch's global-position span that have no leaf at all: inserted (forged).
-  if (rows.length > 0) {
-    const positions = rows.map((row) => BigInt(row.leaf_global_position));
-    const low = positions.reduce((a, b) => (b < a ? b : a));
-    const high = positions.reduce((a, b) => (b > a ? b : a));
-    const { rows: intruders } = await sql.query<{ global_position: string; event_id: string }>(
-      `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id FROM events e
-        WHERE e.global_position BETWEEN $1 AND $2
-          AND NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.global_position = e.global_position)
-        ORDER BY e.global_position`,
-      [low.toString(), high.toString()],
-    );
-    for (const event of intruders) {
-      failures.push({
-        reason: 'unsealed_event_in_batch_range', batchId: id, eventId: event.event_id, globalPosition: event.global_position,
-        detail: `event at global position ${event.global_position} lies inside the batch's span [${low}, ${high}] but has no leaf`,
-      });
-    }
-  }
-  return done(rows.length);
+/** Events inside the batch's global-position span that have no leaf at all: inserted (forged). */
+async function unsealedEventsInSpan(sql: SqlExecutor, id: string, rows: readonly LeafEventRow[]): Promise<VerificationFailure[]> {
+  if (rows.length === 0) return [];
+  const positions = rows.map((row) => BigInt(row.leaf_global_position));
+  const low = positions.reduce((a, b) => (b < a ? b : a));
+  const high = positions.reduce((a, b) => (b > a ? b : a));
+  const { rows: intruders } = await sql.query<{ global_position: string; event_id: string }>(
+    `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id FROM events e
+      WHERE e.global_position BETWEEN $1 AND $2
+        AND NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.global_position = e.global_position)
+      ORDER BY e.global_position`,
+    [low.toString(), high.toString()],
+  );
+  return intruders.map((event) => ({
+    reason: 'unsealed_event_in_batch_range' as const, batchId: id, eventId: event.event_id, globalPosition: event.global_position,
+    detail: `event at global position ${event.global_position} lies inside the batch's span [${low}, ${high}] but has no leaf`,
+  }));
 }

@@ -33,6 +33,8 @@ export function formatRangeVerification(result: MerkleRangeVerification): string
     for (const failure of result.failures) lines.push(`  - ${formatMerkleFailure(failure)}`);
   }
   const t = result.totals;
+  const listed = result.failures.filter((failure) => failure.reason === 'uncovered_event').length;
+  if (listed < result.uncoveredEvents) lines.push(`  ... ${result.uncoveredEvents - listed} more uncovered events (the first ${listed} are listed)`);
   lines.push(
     '',
     `Batches: ${t.batches} (${t.batchesOk} ok, ${t.batchesFailed} failed, ${t.missingBatches} missing)`,
@@ -40,4 +42,12 @@ export function formatRangeVerification(result: MerkleRangeVerification): string
     `Failures: ${t.failures}`,
   );
   return lines.join('\n');
+}
+
+const BAR_WIDTH = 30;
+
+/** `[#########---------------------] 412/1000 batches`, for a terminal line redrawn in place. */
+export function formatVerificationProgress(done: number, total: number): string {
+  const filled = total === 0 ? BAR_WIDTH : Math.min(BAR_WIDTH, Math.floor((done / total) * BAR_WIDTH));
+  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${total} batches`;
 }

@@ -1,5 +1,7 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { PassThrough } from 'node:stream';
+import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../../../../libs/domain/src/index.js';
 import type { SqlClient } from '../../../../libs/event-store/src/index.js';
 import { canonicalTimestamp } from '../../../../libs/merkle/src/index.js';
@@ -10,6 +12,11 @@ import { GATEWAY_METRICS, SQL_CLIENT } from '../injection-tokens.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 
 const BATCH_ID = /^[1-9][0-9]{0,18}$/;
+/** The streaming answer of verify-range: one JSON record a line (docs/api.md "Merkle"). */
+export const NDJSON = 'application/x-ndjson';
+
+/** The client of a streaming verify-range went away: verification stops. */
+class ClientGoneError extends Error {}
 
 /**
  * Merkle integrity (docs/sealing.md "Verification"): verify a sealed batch or every batch of an
@@ -20,6 +27,8 @@ const BATCH_ID = /^[1-9][0-9]{0,18}$/;
 @ApiBearerAuth()
 @Controller('v1/merkle')
 export class MerkleController {
+  private readonly logger = new Logger('Merkle');
+
   constructor(
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
@@ -42,14 +51,58 @@ export class MerkleController {
     return jsonSafe<BatchVerification>(result);
   }
 
+  /**
+   * JSON: the report once verified. Streaming (`Accept: application/x-ndjson` or `?progress=true`):
+   * `{"type":"progress","done","total"}` per verified batch, then `{"type":"report","report"}` as
+   * the last record, or `{"type":"error",...}` if verification itself broke after the 200 was sent.
+   */
   @Get('verify-range')
-  async verifyRange(@Query('startTime') startTime?: string, @Query('endTime') endTime?: string): Promise<unknown> {
+  async verifyRange(
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Query('startTime') startTime?: string,
+    @Query('endTime') endTime?: string,
+    @Query('progress') progress?: string,
+    @Headers('accept') accept?: string,
+  ): Promise<void> {
     const start = timeBound('startTime', startTime);
     const end = timeBound('endTime', endTime);
     if (start !== 'now' && end !== 'now' && Date.parse(start) > Date.parse(end)) throw invalid('endTime', 'must not be before startTime');
-    const result = await verifyRange(this.sql, { start, end });
-    this.countFailures([...result.failures, ...result.batches.flatMap((batch) => batch.failures)]);
-    return jsonSafe<RangeVerification>(result);
+    if (progress !== undefined && progress !== 'true' && progress !== 'false') throw invalid('progress', 'must be true or false');
+    const streaming = progress === 'true' || (progress === undefined && (accept ?? '').includes(NDJSON));
+    if (!streaming) {
+      const result = await verifyRange(this.sql, { start, end });
+      this.countRangeFailures(result);
+      await reply.send(jsonSafe<RangeVerification>(result));
+      return;
+    }
+
+    const records = new PassThrough();
+    const write = (record: object): void => void records.write(`${JSON.stringify(record)}\n`);
+    void reply.type(NDJSON).header('Cache-Control', 'no-store').send(records);
+    try {
+      const result = await verifyRange(this.sql, { start, end }, undefined, {
+        onProgress: (done, total) => {
+          if (reply.raw.destroyed) throw new ClientGoneError();
+          write({ type: 'progress', done, total });
+        },
+      });
+      this.countRangeFailures(result);
+      write({ type: 'report', report: jsonSafe<RangeVerification>(result) });
+    } catch (error) {
+      if (!(error instanceof ClientGoneError)) {
+        this.logger.error(`verify-range (request ${String(request.id)}) failed: ${(error as Error).stack ?? String(error)}`);
+        write({ type: 'error', error: 'internal_error', message: 'verification stopped on an unexpected error; see the gateway log', request_id: String(request.id) });
+      }
+    } finally {
+      records.end();
+    }
+  }
+
+  /** Every finding by reason; uncovered events count in full even when the report lists only the first ones. */
+  private countRangeFailures(result: RangeVerification): void {
+    this.countFailures([...result.failures.filter((failure) => failure.reason !== 'uncovered_event'), ...result.batches.flatMap((batch) => batch.failures)]);
+    if (result.uncoveredEvents > 0) this.metrics.merkleVerificationFailures.inc({ reason: 'uncovered_event' }, result.uncoveredEvents);
   }
 
   private countFailures(failures: readonly VerificationFailure<string>[]): void {

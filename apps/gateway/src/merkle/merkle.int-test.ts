@@ -85,6 +85,44 @@ describe.each(backends)('merkle sealing and verification API on %s', (backend) =
     expect(result.body.batches.every((batch: { ok: boolean }) => batch.ok)).toBe(true);
   });
 
+  it('GET /v1/merkle/verify-range streams NDJSON progress then the report (Accept or ?progress=true); failures still counted', async () => {
+    const plain = await api.call('GET', '/v1/merkle/verify-range?startTime=2000-01-01T00:00:00Z&endTime=now');
+    const requests: { query: string; headers: Record<string, string> }[] = [
+      { query: '', headers: { accept: 'application/x-ndjson' } },
+      { query: '&progress=true', headers: {} },
+    ];
+    for (const request of requests) {
+      const response = await fetch(`${api.baseUrl}/v1/merkle/verify-range?startTime=2000-01-01T00:00:00Z&endTime=now${request.query}`, {
+        headers: { authorization: 'Bearer test-admin-token', ...request.headers },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+      const records = (await response.text()).trim().split('\n').map((line) => JSON.parse(line));
+      const progress = records.slice(0, -1);
+      const batches = plain.body.batches.length;
+      expect(progress).toEqual(Array.from({ length: batches }, (_, i) => ({ type: 'progress', done: i + 1, total: batches })));
+      expect(records[records.length - 1]).toEqual({ type: 'report', report: { ...plain.body, end: expect.any(String) } });
+    }
+    // A failure (a head's signature zeroed) is counted in streaming mode too.
+    const before = await failureMetric();
+    const original = (await api.call('GET', '/v1/merkle/batches?limit=1')).body.items[0].signature as string;
+    await api.client.query('UPDATE merkle_heads SET signature = repeat($1, 128) WHERE batch_id = 1', ['0']);
+    try {
+      const response = await fetch(`${api.baseUrl}/v1/merkle/verify-range?startTime=2000-01-01T00:00:00Z&endTime=now&progress=true`, {
+        headers: { authorization: 'Bearer test-admin-token' },
+      });
+      const records = (await response.text()).trim().split('\n').map((line) => JSON.parse(line));
+      const report = records[records.length - 1].report;
+      expect(report.ok).toBe(false);
+      expect(report.batches[0].failures).toEqual([expect.objectContaining({ reason: 'bad_signature', batchId: '1' })]);
+      expect(await failureMetric()).not.toBe(before);
+      expect(await failureMetric()).toMatch(/caracal_merkle_verification_failures_total\{reason="bad_signature"\} [1-9]/);
+    } finally {
+      await api.client.query('UPDATE merkle_heads SET signature = $1 WHERE batch_id = 1', [original]);
+    }
+    expect((await api.call('GET', '/v1/merkle/verify-range?startTime=2000-01-01T00:00:00Z&endTime=now&progress=maybe')).status).toBe(400);
+  });
+
   it('GET /v1/merkle/batches/{id}/verify and GET /v1/merkle/batches', async () => {
     const one = await api.call('GET', '/v1/merkle/batches/1/verify');
     expect(one.status).toBe(200);

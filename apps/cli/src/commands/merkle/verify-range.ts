@@ -1,14 +1,15 @@
 import { Flags } from '@oclif/core';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE, ReportedFailure } from '../../cli-error.js';
-import type { MerkleRangeVerification } from '../../gateway-api.js';
-import { formatRangeVerification } from '../../output/merkle-output.js';
+import type { MerkleRangeRecord, MerkleRangeVerification } from '../../gateway-api.js';
+import { formatRangeVerification, formatVerificationProgress } from '../../output/merkle-output.js';
 import { checkTimestamp } from '../../timestamp.js';
 
 export default class MerkleVerifyRange extends GatewayCommand {
   static override summary = 'Verify every sealed Merkle batch whose events fall in an event-time range, and that every event is covered.';
   static override description =
-    'Per batch OK/FAILED with the findings; events not sealed yet are reported, not failures. Exits 1 when anything failed.';
+    'Per batch OK/FAILED with the findings; events not sealed yet are reported, not failures. Exits 1 when anything failed. ' +
+    'The gateway streams its progress while it verifies: a progress bar is drawn on stderr when it is a terminal and --json is not set.';
 
   static override examples = [
     {
@@ -30,7 +31,23 @@ export default class MerkleVerifyRange extends GatewayCommand {
     if (endTime !== 'now' && Date.parse(startTime) > Date.parse(endTime)) {
       throw new CliError(`--start-time ${startTime} is after --end-time ${endTime}.`, EXIT_USAGE);
     }
-    const result = await this.gateway(flags).get<MerkleRangeVerification>('/v1/merkle/verify-range', { startTime, endTime });
+    // Streamed even without a bar: a long range answers with progress records, not after minutes of silence.
+    const bar = !flags.json && process.stderr.isTTY ? process.stderr : undefined;
+    let result: MerkleRangeVerification | undefined;
+    try {
+      const plain = await this.gateway(flags).getRecords('/v1/merkle/verify-range', { startTime, endTime }, (value) => {
+        const record = value as MerkleRangeRecord;
+        if (record.type === 'progress') bar?.write(`\r${formatVerificationProgress(record.done, record.total)}`);
+        else if (record.type === 'report') result = record.report;
+        else if (record.type === 'error') {
+          throw new CliError(`the gateway stopped verifying: ${record.message}`, EXIT_GATEWAY_FAILURE, record.request_id ? [`request id: ${record.request_id}`] : []);
+        }
+      });
+      if (plain !== undefined) result = plain as MerkleRangeVerification;
+    } finally {
+      bar?.write('\r\u001b[2K');
+    }
+    if (result === undefined) throw new CliError('the gateway ended the verify-range answer without a report.', EXIT_GATEWAY_FAILURE);
     this.show(flags, result, formatRangeVerification);
     if (!result.ok) throw new ReportedFailure(EXIT_GATEWAY_FAILURE);
   }

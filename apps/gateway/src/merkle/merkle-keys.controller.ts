@@ -1,0 +1,22 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { SqlClient } from '../../../../libs/event-store/src/index.js';
+import { loadKeyRecords, type MerkleKeyRecord } from '../../../../libs/sealing/src/index.js';
+import { SQL_CLIENT } from '../injection-tokens.js';
+
+/**
+ * The public keys heads are signed with (merkle_keys), retired ones included so old heads verify.
+ * Private keys are never stored, so there is none to leak. An auditor should compare these with
+ * a copy they trust: whoever can write merkle_keys can list a key of their own.
+ */
+@ApiTags('merkle')
+@ApiBearerAuth()
+@Controller('v1/merkle/keys')
+export class MerkleKeysController {
+  constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
+
+  @Get()
+  async list(): Promise<{ items: MerkleKeyRecord[] }> {
+    return { items: await loadKeyRecords(this.sql) };
+  }
+}
