@@ -21,17 +21,17 @@
  * profiling verify: `node --cpu-prof dist/bench/merkle/main.js --events 100000 --keep --skip-seal`).
  * DATABASE_URL selects the server (default local trust auth). Results: docs/benchmarks.md, "Merkle".
  */
-import { hash, randomBytes } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '../../libs/event-store/src/index.js';
 import { canonicalLeafBytes, eventLeafHash, generateSigningKeyPair, toHex, type EventLeafInput } from '../../libs/merkle/src/index.js';
 import { loadCheckpoint, ProcessorRunner, resetProcessors, type ProcessorLogger } from '../../libs/processing/src/index.js';
 import { createMerkleSealer, recordedAtTextSql, signerFromPrivateKey, verifyRange } from '../../libs/sealing/src/index.js';
 import { generateLog } from '../replay/generate.js';
 import { describeSpread, formatCount, median } from '../support/spread.js';
+import { createBenchDatabase } from '../support/bench-database.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const GOAL_VERIFY_RATIO = 0.5;
@@ -66,7 +66,7 @@ interface Round {
 async function main(): Promise<void> {
   const started = performance.now();
   const loadBefore = loadavg();
-  const database = await createDatabase();
+  const database = await createBenchDatabase(ADMIN_URL, 'caracal_bench_merkle', { keep: args.keep, events: EVENTS });
   const client = createPostgresClient({ connectionString: database.url, max: 6, applicationName: 'caracal-bench-merkle' });
   try {
     await runMigrations(client);
@@ -283,31 +283,6 @@ function printTable(rounds: Round[]): void {
   console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
   for (const row of rows) console.log(format(row));
   console.log(`\ncells: median (min-max) over ${rounds.length} round(s)`);
-}
-
-async function createDatabase(): Promise<{ name: string; url: string; reused: boolean; drop(): Promise<void> }> {
-  const name = args.keep ? `caracal_bench_merkle_keep_${EVENTS}` : `caracal_bench_merkle_${randomBytes(4).toString('hex')}`;
-  const admin = async <T extends pg.QueryResultRow>(sql: string) => {
-    const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
-    await client.connect();
-    try {
-      return await client.query<T>(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  const exists = args.keep && (await admin(`SELECT 1 FROM pg_database WHERE datname = '${name}'`)).rowCount === 1;
-  if (!exists) await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    reused: exists,
-    drop: async () => {
-      if (!args.keep) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
-  };
 }
 
 await main();

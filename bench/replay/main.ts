@@ -14,10 +14,8 @@
  * DATABASE_URL selects the server (default local trust auth); the benchmark creates and drops
  * its own database. Results and how to read them: docs/benchmarks.md, "Replay".
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import {
   createPostgresClient,
   runMigrations,
@@ -38,6 +36,7 @@ import {
 import { createLedgerWriter, createSpendingAggregator, PROJECTION_READ_MODEL_TABLES } from '../../libs/projections/src/index.js';
 import { generateLog, type GeneratedLog } from './generate.js';
 import { describeSpread, formatCount, median } from '../support/spread.js';
+import { createBenchDatabase } from '../support/bench-database.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const GOAL_EVENTS_PER_S = 25_000;
@@ -77,7 +76,7 @@ interface Round {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const database = await createDatabase();
+  const database = await createBenchDatabase(ADMIN_URL, 'caracal_bench_replay', { keep: args.keep, events: EVENTS });
   const client = createPostgresClient({ connectionString: database.url, max: 6, applicationName: 'caracal-bench-replay' });
   try {
     if (database.reused) {
@@ -312,30 +311,6 @@ async function existingLog(client: SqlClient): Promise<GeneratedLog | null> {
   if (events !== EVENTS) return null;
   const streams = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM streams');
   return { events, counts, roots: ROOTS, agents: ROOTS * 5, streams: Number(streams.rows[0].n) };
-}
-
-async function createDatabase(): Promise<{ url: string; reused: boolean; drop(): Promise<void> }> {
-  const name = args.keep ? `caracal_bench_replay_keep_${EVENTS}` : `caracal_bench_replay_${randomBytes(4).toString('hex')}`;
-  const admin = async <T extends pg.QueryResultRow>(sql: string) => {
-    const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
-    await client.connect();
-    try {
-      return await client.query<T>(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  const exists = args.keep && (await admin(`SELECT 1 FROM pg_database WHERE datname = '${name}'`)).rowCount === 1;
-  if (!exists) await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    reused: exists,
-    drop: async () => {
-      if (!args.keep) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
-  };
 }
 
 await main();
