@@ -7,14 +7,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { waitFor } from '../../../../test/support/wait-for.js';
-import { START_OF_LOG, type RecordedEvent, type SqlClient, type SqlEventStore, type SqlExecutor } from '../../../event-store/src/index.js';
+import type { SqlClient, SqlEventStore } from '../../../event-store/src/index.js';
 import { generateSigningKeyPair, headHash, signTreeHead, type SigningKeyPair, type TreeHead } from '../../../merkle/src/index.js';
 import { BUNDLE_FILES, type BundleManifest } from '../export-bundle.js';
 import { readExportBundle } from '../export-bundle.read.js';
 import { verifyExportBundle, type ExportVerification } from '../export-bundle.verify.js';
 import { writeExportBundle } from '../export-bundle.write.js';
-import { createMerkleSealer, MERKLE_SEALER_TABLES } from '../merkle-sealer.processor.js';
+import { createMerkleSealer } from '../merkle-sealer.processor.js';
+import { appendTestEvents, emptyLog, tamper } from './test-log.js';
 import { signerFromPrivateKey } from '../signing-key.js';
 import type { VerificationFailure } from '../verification-report.js';
 
@@ -27,14 +27,6 @@ const SETUP_TIMEOUT_MS = 120_000;
 const BATCH_LEAVES = 8;
 const EVENTS = 30; // batches 1..3 sealed (indexes 0..23), 6 events in the open batch
 const EVERYTHING = { start: '2000-01-01T00:00:00Z', end: 'now' };
-
-async function tamperDatabase(client: SqlClient, fn: (tx: SqlExecutor) => Promise<void>): Promise<void> {
-  await client.transaction(async (tx) => {
-    await tx.query('ALTER TABLE events DISABLE TRIGGER USER');
-    await fn(tx);
-    await tx.query('ALTER TABLE events ENABLE TRIGGER USER');
-  });
-}
 
 /** Every failure of a verification: the bundle's own and every batch's. */
 function allFailures(result: ExportVerification): VerificationFailure<string>[] {
@@ -96,22 +88,8 @@ export function describeExport(backend: string, setup: ExportSuiteSetup): void {
 
     /** A fresh log: EVENTS events with holes in global_position, sealed in batches of BATCH_LEAVES, exported to `dir`. */
     beforeEach(async () => {
-      await tamperDatabase(client, async (tx) => {
-        await tx.query(`TRUNCATE events, streams, ${[...MERKLE_SEALER_TABLES, 'merkle_keys', 'processor_checkpoints', 'processor_leases'].join(', ')}`);
-      });
-      const tag = randomUUID().slice(0, 8);
-      for (let i = 0; i < EVENTS; i += 3) {
-        await store.append(`${tag}-${i % 4}`, Array.from({ length: Math.min(3, EVENTS - i) }, (_, k) => ({
-          eventId: randomUUID(), type: 'TestHappened', schemaVersion: 1,
-          data: { tag, i: i + k, nested: { text: `é ${i + k}` } }, metadata: { actor: 'export-test' },
-        })), { expected: 'any' });
-        await client.query("SELECT nextval('events_global_position_seq')"); // a hole after each append
-      }
-      let all: RecordedEvent[] = [];
-      await waitFor(async () => {
-        all = await store.readAll({ after: START_OF_LOG, maxCount: 1000 });
-        return all.length === EVENTS;
-      }, 'readAll to return every event');
+      await emptyLog(client);
+      const all = await appendTestEvents(client, store, EVENTS, 'export-test');
       signingKey = generateSigningKeyPair();
       const sealer = createMerkleSealer({ signer: signerFromPrivateKey(signingKey.privateKeyPem), batchLeaves: BATCH_LEAVES, maxBatchAgeMs: 600_000 });
       await client.transaction((tx) => sealer.apply(tx, all));
@@ -279,7 +257,7 @@ export function describeExport(backend: string, setup: ExportSuiteSetup): void {
     it('detects tampering done in the database before the export', async () => {
       const events = await lines(BUNDLE_FILES.events);
       const target = events[10];
-      await tamperDatabase(client, async (tx) => {
+      await tamper(client, async (tx) => {
         await tx.query(`UPDATE events SET data = jsonb_set(data, '{i}', '11') WHERE global_position = $1`, [target.globalPosition]);
         await tx.query('DELETE FROM events WHERE global_position = $1', [events[3].globalPosition]);
       });

@@ -5,8 +5,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { waitFor } from '../../../../test/support/wait-for.js';
-import { START_OF_LOG, type RecordedEvent, type SqlClient, type SqlEventStore } from '../../../event-store/src/index.js';
+import type { RecordedEvent, SqlClient, SqlEventStore } from '../../../event-store/src/index.js';
 import {
   checkConsistency, checkInclusion, eventLeafHash, generateSigningKeyPair, hashFromHex, headHash, signTreeHead, toHex, verifyTreeHeadSignature,
 } from '../../../merkle/src/index.js';
@@ -15,7 +14,8 @@ import { loadInclusionProof, type InclusionProofDocument } from '../inclusion-pr
 import { loadHeads, loadPublicKeys, type StoredHead } from '../merkle-heads.read.js';
 import { loadKeyRecords } from '../merkle-keys.read.js';
 import { MerkleProofError } from '../merkle-proof.errors.js';
-import { createMerkleSealer, MERKLE_SEALER_TABLES } from '../merkle-sealer.processor.js';
+import { createMerkleSealer } from '../merkle-sealer.processor.js';
+import { appendTestEvents, emptyLog } from './test-log.js';
 import { loadRefreshingSigningKeyFile, rotateSigningKeyFile, signerFromPrivateKey, writeSigningKeyFile } from '../signing-key.js';
 import { verifyBatch } from '../verify-batch.js';
 import { verifyRange } from '../verify-range.js';
@@ -67,30 +67,11 @@ export function describeProofs(backend: string, setup: ProofsSuiteSetup): void {
 
     /** An empty log, then `count` new events (holes in global_position), read back in log order. */
     async function freshLog(count: number): Promise<RecordedEvent[]> {
-      await client.transaction(async (tx) => {
-        await tx.query('ALTER TABLE events DISABLE TRIGGER USER');
-        await tx.query(`TRUNCATE events, streams, ${[...MERKLE_SEALER_TABLES, 'merkle_keys', 'processor_checkpoints', 'processor_leases'].join(', ')}`);
-        await tx.query('ALTER TABLE events ENABLE TRIGGER USER');
-      });
+      await emptyLog(client);
       return appendEvents(count);
     }
 
-    async function appendEvents(count: number): Promise<RecordedEvent[]> {
-      const before = (await store.readAll({ after: START_OF_LOG, maxCount: 10_000 })).length;
-      const tag = randomUUID().slice(0, 8);
-      for (let i = 0; i < count; i += 2) {
-        await store.append(`${tag}-${i % 3}`, Array.from({ length: Math.min(2, count - i) }, (_, k) => ({
-          eventId: randomUUID(), type: 'TestHappened', schemaVersion: 1, data: { tag, i: i + k, text: `ü ${i + k}` }, metadata: { actor: 'proofs-test' },
-        })), { expected: 'any' });
-        await client.query("SELECT nextval('events_global_position_seq')");
-      }
-      let all: RecordedEvent[] = [];
-      await waitFor(async () => {
-        all = await store.readAll({ after: START_OF_LOG, maxCount: 10_000 });
-        return all.length === before + count;
-      }, 'readAll to return every event');
-      return all.slice(before);
-    }
+    const appendEvents = (count: number): Promise<RecordedEvent[]> => appendTestEvents(client, store, count, 'proofs-test');
 
     it('every sealed event proves against the latest head and every head after its own batch; not sealed / unknown are typed errors', async () => {
       const events = await freshLog(30); // batches 1..4 (indexes 0..27), 2 leaves in the open batch

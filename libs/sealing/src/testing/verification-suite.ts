@@ -3,11 +3,11 @@
 // disabled, as a superuser could), and checks that the verifier detects and locates it.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { waitFor } from '../../../../test/support/wait-for.js';
-import { START_OF_LOG, type RecordedEvent, type SqlClient, type SqlEventStore, type SqlExecutor } from '../../../event-store/src/index.js';
+import type { SqlClient, SqlEventStore } from '../../../event-store/src/index.js';
 import { generateSigningKeyPair, headHash, signTreeHead } from '../../../merkle/src/index.js';
 import { loadHead, loadPublicKeys, RECORDED_AT_TEXT_SQL, type StoredHead } from '../merkle-heads.read.js';
-import { createMerkleSealer, MERKLE_SEALER_TABLES } from '../merkle-sealer.processor.js';
+import { createMerkleSealer } from '../merkle-sealer.processor.js';
+import { appendTestEvents, emptyLog, tamper } from './test-log.js';
 import { signerFromPrivateKey } from '../signing-key.js';
 import type { VerificationFailure } from '../verification-report.js';
 import { verifyBatch, type PublicKeys } from '../verify-batch.js';
@@ -27,15 +27,6 @@ interface Leaf {
   merkleIndex: number;
   globalPosition: string;
   eventId: string;
-}
-
-/** Runs statements as a superuser would to tamper: user triggers of events (append-only guard) off. */
-async function tamper(client: SqlClient, fn: (tx: SqlExecutor) => Promise<void>): Promise<void> {
-  await client.transaction(async (tx) => {
-    await tx.query('ALTER TABLE events DISABLE TRIGGER USER');
-    await fn(tx);
-    await tx.query('ALTER TABLE events ENABLE TRIGGER USER');
-  });
 }
 
 function reasons(failures: readonly VerificationFailure<string>[]): string[] {
@@ -59,22 +50,8 @@ export function describeVerification(backend: string, setup: VerificationSuiteSe
 
     /** A fresh log: EVENTS events with holes in global_position, sealed in batches of BATCH_LEAVES. */
     beforeEach(async () => {
-      await tamper(client, async (tx) => {
-        await tx.query(`TRUNCATE events, streams, ${[...MERKLE_SEALER_TABLES, 'merkle_keys', 'processor_checkpoints', 'processor_leases'].join(', ')}`);
-      });
-      const tag = randomUUID().slice(0, 8);
-      for (let i = 0; i < EVENTS; i += 3) {
-        await store.append(`${tag}-${i % 4}`, Array.from({ length: Math.min(3, EVENTS - i) }, (_, k) => ({
-          eventId: randomUUID(), type: 'TestHappened', schemaVersion: 1,
-          data: { tag, i: i + k, nested: { text: `é ${i + k}` } }, metadata: { actor: 'verification-test' },
-        })), { expected: 'any' });
-        await client.query("SELECT nextval('events_global_position_seq')"); // a hole after each append
-      }
-      let all: RecordedEvent[] = [];
-      await waitFor(async () => {
-        all = await store.readAll({ after: START_OF_LOG, maxCount: 1000 });
-        return all.length === EVENTS;
-      }, 'readAll to return every event');
+      await emptyLog(client);
+      const all = await appendTestEvents(client, store, EVENTS, 'verification-test');
       const sealer = createMerkleSealer({ signer: signerFromPrivateKey(generateSigningKeyPair().privateKeyPem), batchLeaves: BATCH_LEAVES, maxBatchAgeMs: 600_000 });
       await client.transaction((tx) => sealer.apply(tx, all));
       keys = await loadPublicKeys(client);
