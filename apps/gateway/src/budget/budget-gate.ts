@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import {
   AgentSuspendedError,
   BudgetExceededError,
+  ConflictError,
   remainingFor,
+  type BudgetPolicyCommand,
   type ChainAgent,
   type ReservationCommand,
   type SpendUsage,
@@ -14,7 +16,7 @@ import { EVENT_STORE, GATEWAY_METRICS, PROXY_CONFIG, SQL_CLIENT } from '../injec
 import type { ProxyConfig } from '../../../../libs/config/src/index.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ProxyDenial } from '../proxy/proxy-denial.js';
-import { BudgetStreamWriter, type Outcome } from './budget-stream.writer.js';
+import { BudgetContentionError, BudgetStreamWriter, type CommandOrigin, type Outcome } from './budget-stream.writer.js';
 import { budgetTransactionHook } from './budget-transaction.hook.js';
 
 export interface HoldRequest {
@@ -66,10 +68,25 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
   }
 
-  /** The smallest remaining budget on the agent's path, or null when no policy applies. */
-  async remaining(rootAgentId: string, chain: readonly ChainAgent[], currency: string): Promise<bigint | null> {
-    const state = await this.writer(rootAgentId).view();
+  /**
+   * The smallest remaining budget on the agent's path, or null when no policy applies; as this
+   * process last saw it unless `fresh` (another process may have written since).
+   */
+  async remaining(rootAgentId: string, chain: readonly ChainAgent[], currency: string, options: { fresh?: boolean } = {}): Promise<bigint | null> {
+    const state = await this.writer(rootAgentId).view(options);
     return remainingFor(state, chain, currency, new Date());
+  }
+
+  /** Creates, changes or deactivates a policy through the stream's writer; throws the domain's refusal. */
+  async decidePolicy(rootAgentId: string, command: BudgetPolicyCommand, origin: CommandOrigin): Promise<void> {
+    let outcome: Outcome;
+    try {
+      outcome = await this.writer(rootAgentId).submit(command, origin);
+    } catch (error) {
+      if (error instanceof BudgetContentionError) throw new ConflictError(error.message);
+      throw error;
+    }
+    if (!outcome.ok) throw outcome.error;
   }
 
   async reserve(request: HoldRequest): Promise<Hold> {

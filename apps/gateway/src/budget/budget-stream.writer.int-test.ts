@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import {
+  BudgetExceededError,
   budgetSnapshot,
   budgetStreamId,
   evolveBudgetAll,
+  initialAgentState,
   initialBudgetState,
+  remainingFor,
   type BudgetEvent,
+  type CreatePolicy,
   type ReserveSpend,
 } from '../../../../libs/domain/src/index.js';
 import { openPgliteClient, runMigrations, SqlEventStore, type SqlClient } from '../../../../libs/event-store/src/index.js';
@@ -18,15 +22,27 @@ describe('budget stream writer (PGlite)', () => {
   let client: SqlClient;
   let store: SqlEventStore;
   const root = randomUUID();
-  const writer = () => new BudgetStreamWriter(root, store, {
-    inTransaction: (tx, events, commands) => budgetTransactionHook(root, tx, events, commands),
+  const writer = (rootAgentId: string = root) => new BudgetStreamWriter(rootAgentId, store, {
+    inTransaction: (tx, events, commands) => budgetTransactionHook(rootAgentId, tx, events, commands),
     onAppended: () => undefined,
   });
-  const reserve = (): ReserveSpend => ({
-    type: 'ReserveSpend', reservationId: randomUUID(), requestId: randomUUID(), agentId: root,
-    agentChain: [{ agentId: root, status: 'active' }], resource: 'https://api.example.com/x', model: null,
-    amountNanos: 1_000_000n, currency: 'USD', now: new Date(), ttlMs: 60_000,
+  const reserve = (rootAgentId: string = root, amountNanos = 1_000_000n): ReserveSpend => ({
+    type: 'ReserveSpend', reservationId: randomUUID(), requestId: randomUUID(), agentId: rootAgentId,
+    agentChain: [{ agentId: rootAgentId, status: 'active' }], resource: 'https://api.example.com/x', model: null,
+    amountNanos, currency: 'USD', now: new Date(), ttlMs: 60_000,
   });
+  const createPolicy = (rootAgentId: string, limit: string): CreatePolicy => ({
+    type: 'CreatePolicy', policyId: randomUUID(), agentId: rootAgentId,
+    agent: { ...initialAgentState, status: 'active', agentId: rootAgentId, rootAgentId, name: 'writer-test', owner: 'tests' },
+    limit, currency: 'USD', timeWindow: 'daily', windowType: 'rolling', changeReason: 'test', actor: 'admin:test',
+  });
+  /** A budget stream with one policy, created by its own writer. */
+  async function budgetWithLimit(limit: string): Promise<{ rootAgentId: string; policyId: string }> {
+    const rootAgentId = randomUUID();
+    const command = createPolicy(rootAgentId, limit);
+    expect((await writer(rootAgentId).submit(command, { actor: 'admin:test' })).ok).toBe(true);
+    return { rootAgentId, policyId: command.policyId };
+  }
 
   beforeAll(async () => {
     client = await openPgliteClient({});
@@ -55,5 +71,57 @@ describe('budget stream writer (PGlite)', () => {
     const folded = evolveBudgetAll(initialBudgetState(root), events.map((e) => ({ type: e.type, schemaVersion: e.schemaVersion, data: e.data }) as unknown as BudgetEvent));
     const fromSnapshot = await writer().view();
     expect(budgetSnapshot(fromSnapshot)).toEqual(budgetSnapshot(folded));
+  });
+
+  it('decides a denial on the stream as it is now: a limit raised by another process admits at once', async () => {
+    const { rootAgentId, policyId } = await budgetWithLimit('0.01');
+    const here = writer(rootAgentId);
+    const elsewhere = writer(rootAgentId); // another gateway process's writer of the same stream
+    expect((await here.submit(reserve(rootAgentId, 10_000_000n))).ok).toBe(true);
+    const exhausted = await here.submit(reserve(rootAgentId, 10_000_000n));
+    expect(exhausted.ok).toBe(false);
+
+    const raised = await elsewhere.submit({ type: 'ChangePolicy', policyId, limit: '1.00', changeReason: 'raised', actor: 'admin:test' }, { actor: 'admin:test' });
+    expect(raised.ok).toBe(true);
+    // This writer appended nothing since: only its read of the tail can tell it about the raise.
+    const admitted = await here.submit(reserve(rootAgentId, 10_000_000n));
+    expect(admitted).toMatchObject({ ok: true, events: [{ type: 'SpendReserved' }] });
+
+    const lowered = await elsewhere.submit({ type: 'ChangePolicy', policyId, limit: '0.02', changeReason: 'lowered', actor: 'admin:test' }, { actor: 'admin:test' });
+    expect(lowered.ok).toBe(true);
+    const denied = await here.submit(reserve(rootAgentId, 10_000_000n));
+    expect(denied.ok).toBe(false);
+    expect(!denied.ok && denied.error).toBeInstanceOf(BudgetExceededError);
+    expect(!denied.ok && (denied.error as BudgetExceededError).details.limitNanos).toBe(20_000_000n);
+  });
+
+  it('reads the tail for a fresh view, and not for a plain one', async () => {
+    const { rootAgentId, policyId } = await budgetWithLimit('0.01');
+    const here = writer(rootAgentId);
+    const chain = [{ agentId: rootAgentId, status: 'active' as const }];
+    expect(remainingFor(await here.view(), chain, 'USD', new Date())).toBe(10_000_000n);
+    expect((await writer(rootAgentId).submit({ type: 'ChangePolicy', policyId, limit: '0.05', changeReason: 'raised', actor: 'admin:test' }, { actor: 'admin:test' })).ok).toBe(true);
+    expect(remainingFor(await here.view(), chain, 'USD', new Date())).toBe(10_000_000n);
+    expect(remainingFor(await here.view({ fresh: true }), chain, 'USD', new Date())).toBe(50_000_000n);
+  });
+
+  it('puts a policy change into the group commit of a burst, recorded with its actor and projected', async () => {
+    const { rootAgentId, policyId } = await budgetWithLimit('100.00');
+    const here = writer(rootAgentId);
+    const burst = Array.from({ length: 300 }, () => here.submit(reserve(rootAgentId, 1_000_000n)));
+    const change = here.submit({ type: 'ChangePolicy', policyId, limit: '0.10', changeReason: 'lowered mid-burst', actor: 'admin:alice' }, { actor: 'admin:alice', correlationId: 'corr-1' });
+    const later = Array.from({ length: 200 }, () => here.submit(reserve(rootAgentId, 1_000_000n)));
+    const [burstOutcomes, changed, laterOutcomes] = await Promise.all([Promise.all(burst), change, Promise.all(later)]);
+    expect(burstOutcomes.every((o) => o.ok)).toBe(true);
+    expect(changed.ok).toBe(true);
+    // 0.10 is already overspent by the 300 holds of 0.001 before it: everything after is denied.
+    expect(laterOutcomes.filter((o) => o.ok)).toEqual([]);
+
+    const events = await store.readStream(budgetStreamId(rootAgentId));
+    const changeEvent = events.find((e) => e.type === 'BudgetPolicyChanged');
+    expect(changeEvent?.metadata).toEqual({ actor: 'admin:alice', correlationId: 'corr-1' });
+    expect(events.filter((e) => e.type === 'SpendReserved').every((e) => e.metadata.actor === 'gateway')).toBe(true);
+    const { rows } = await client.query<{ limit_nanos: string; version: number }>('SELECT limit_nanos::text, version FROM policies WHERE policy_id = $1', [policyId]);
+    expect(rows).toEqual([{ limit_nanos: '100000000', version: 2 }]);
   });
 });

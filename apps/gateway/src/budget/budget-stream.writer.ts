@@ -1,12 +1,14 @@
 import {
   budgetSnapshot,
   budgetStreamId,
+  decideBudgetPolicy,
   decideReservation,
   DomainError,
   evolveBudgetAll,
+  type BudgetEvent,
+  type BudgetPolicyCommand,
   type BudgetState,
   type ReservationCommand,
-  type ReservationEvent,
 } from '../../../../libs/domain/src/index.js';
 import {
   WrongExpectedVersionError,
@@ -18,11 +20,20 @@ import {
 import { randomUUID } from 'node:crypto';
 import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState } from './budget-state.loader.js';
 
-export type Outcome = { ok: true; events: ReservationEvent[] } | { ok: false; error: DomainError };
+export type Outcome = { ok: true; events: BudgetEvent[] } | { ok: false; error: DomainError };
+
+/** Everything decided on a budget stream: the gateway's holds and the operators' policy changes. */
+export type BudgetWriterCommand = ReservationCommand | BudgetPolicyCommand;
+
+/** Who asked: recorded in the metadata of the events a command produces. */
+export interface CommandOrigin {
+  actor: string;
+  correlationId?: string;
+}
 
 export interface WriterHooks {
   /** Runs in the append's transaction; throwing rolls the whole group back. */
-  inTransaction(tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly ReservationCommand[]): Promise<void>;
+  inTransaction(tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly BudgetWriterCommand[]): Promise<void>;
   onAppended(seconds: number): void;
 }
 
@@ -42,7 +53,9 @@ export class RedecideError extends Error {
 }
 
 interface Pending {
-  command: ReservationCommand;
+  /** null: no command, the caller wants the state as the stream is now (see view). */
+  command: BudgetWriterCommand | null;
+  origin: CommandOrigin;
   resolve(outcome: Outcome): void;
   reject(error: unknown): void;
 }
@@ -52,6 +65,7 @@ const MAX_BATCH = 256;
 const CONTENTION_DEADLINE_MS = 10_000;
 const MAX_BACKOFF_MS = 50;
 const SNAPSHOT_EVERY = 1000n;
+const GATEWAY: CommandOrigin = { actor: 'gateway' };
 
 /**
  * The single writer of one budget stream in this process. Commands queue up while an append is
@@ -59,7 +73,12 @@ const SNAPSHOT_EVERY = 1000n;
  * appends their events in ONE transaction (group commit) with the expected stream version.
  * A writer in another process that got there first makes that append fail: reload the tail and
  * decide the batch again. Nothing is admitted against stale state, because the version check
- * is in the same transaction as the insert.
+ * is in the same transaction as the insert. A batch that appends nothing (all denied) has no
+ * version check, so it is decided again after reading the stream's tail: another process may
+ * have raised a limit, and a denial must not rest on what this process saw last.
+ *
+ * Policy commands go through the same queue: under load they join a group commit instead of
+ * racing it with a separate load-decide-append that keeps losing the version.
  */
 export class BudgetStreamWriter {
   private state: BudgetState | null = null;
@@ -77,17 +96,25 @@ export class BudgetStreamWriter {
     this.streamId = budgetStreamId(rootAgentId);
   }
 
-  submit(command: ReservationCommand): Promise<Outcome> {
-    return new Promise<Outcome>((resolve, reject) => {
-      this.queue.push({ command, resolve, reject });
-      if (!this.draining) void this.drain();
-    });
+  submit(command: BudgetWriterCommand, origin: CommandOrigin = GATEWAY): Promise<Outcome> {
+    return this.enqueue(command, origin);
   }
 
-  /** The state as of the last load or append: good for sizing, never for admission. */
-  async view(): Promise<BudgetState> {
-    if (this.state === null) await this.catchUp();
+  /**
+   * The state as of the last load or append: good for sizing, never for admission. `fresh`
+   * reads the stream's tail first (queued behind any append in flight), for a caller about to
+   * deny on what it sees.
+   */
+  async view(options: { fresh?: boolean } = {}): Promise<BudgetState> {
+    if (options.fresh === true || this.state === null) await this.enqueue(null, GATEWAY);
     return this.state as BudgetState;
+  }
+
+  private enqueue(command: BudgetWriterCommand | null, origin: CommandOrigin): Promise<Outcome> {
+    return new Promise<Outcome>((resolve, reject) => {
+      this.queue.push({ command, origin, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
   }
 
   private async drain(): Promise<void> {
@@ -111,18 +138,27 @@ export class BudgetStreamWriter {
   private async commit(batch: Pending[]): Promise<void> {
     const suspended = new Set<string>();
     const deadline = Date.now() + CONTENTION_DEADLINE_MS;
+    let fresh = false;
     for (let attempt = 1; ; attempt++) {
-      if (this.state === null) await this.catchUp();
+      if (this.state === null) {
+        await this.catchUp();
+        fresh = true;
+      }
       const decided = this.decide(this.state as BudgetState, batch, suspended);
       if (decided.events.length === 0) {
+        if (!fresh) {
+          await this.catchUp();
+          fresh = true;
+          continue;
+        }
         batch.forEach((pending, i) => pending.resolve(decided.outcomes[i]));
         return;
       }
       const started = process.hrtime.bigint();
       try {
-        await this.store.append(this.streamId, decided.events.map(toNewEvent), {
+        await this.store.append(this.streamId, decided.events.map(({ event, origin }) => toNewEvent(event, origin)), {
           expected: this.version === 0n ? 'no_stream' : this.version,
-          inTransaction: (tx, _result, recorded) => this.hooks.inTransaction(tx, recorded, batch.map((p) => p.command)),
+          inTransaction: (tx, _result, recorded) => this.hooks.inTransaction(tx, recorded, commandsOf(batch)),
         });
       } catch (error) {
         if (error instanceof RedecideError) {
@@ -135,6 +171,7 @@ export class BudgetStreamWriter {
         // the symmetry; the queue meanwhile collects more commands for a bigger next group.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)));
         await this.catchUp();
+        fresh = true;
         continue;
       }
       this.hooks.onAppended(Number(process.hrtime.bigint() - started) / 1e9);
@@ -146,21 +183,22 @@ export class BudgetStreamWriter {
     }
   }
 
-  private decide(start: BudgetState, batch: Pending[], suspended: ReadonlySet<string>): { state: BudgetState; events: ReservationEvent[]; outcomes: Outcome[] } {
+  private decide(start: BudgetState, batch: Pending[], suspended: ReadonlySet<string>): { state: BudgetState; events: { event: BudgetEvent; origin: CommandOrigin }[]; outcomes: Outcome[] } {
     let state = start;
-    const events: ReservationEvent[] = [];
+    const events: { event: BudgetEvent; origin: CommandOrigin }[] = [];
     const outcomes: Outcome[] = [];
-    for (const { command } of batch) {
-      const withStatuses = command.type === 'ReserveSpend' && suspended.size > 0
-        ? { ...command, agentChain: command.agentChain.map((a) => (suspended.has(a.agentId) ? { ...a, status: 'suspended' as const } : a)) }
-        : command;
-      const decision = decideReservation(state, withStatuses);
+    for (const { command, origin } of batch) {
+      if (command === null) {
+        outcomes.push({ ok: true, events: [] });
+        continue;
+      }
+      const decision = decideOnBudget(state, command, suspended);
       if (decision instanceof DomainError) {
         outcomes.push({ ok: false, error: decision });
         continue;
       }
       state = evolveBudgetAll(state, decision);
-      events.push(...decision);
+      events.push(...decision.map((event) => ({ event, origin })));
       outcomes.push({ ok: true, events: decision });
     }
     return { state, events, outcomes };
@@ -186,6 +224,27 @@ export class BudgetStreamWriter {
   }
 }
 
-function toNewEvent(event: ReservationEvent): NewEvent {
-  return { eventId: randomUUID(), type: event.type, schemaVersion: event.schemaVersion, data: event.data as Record<string, unknown>, metadata: { actor: 'gateway' } };
+function decideOnBudget(state: BudgetState, command: BudgetWriterCommand, suspended: ReadonlySet<string>): BudgetEvent[] | DomainError {
+  switch (command.type) {
+    case 'CreatePolicy':
+    case 'ChangePolicy':
+    case 'DeactivatePolicy':
+      return decideBudgetPolicy(state, command);
+    case 'ReserveSpend':
+      // Agents found suspended inside an earlier attempt's transaction count as suspended now.
+      return decideReservation(state, suspended.size === 0 ? command : {
+        ...command,
+        agentChain: command.agentChain.map((a) => (suspended.has(a.agentId) ? { ...a, status: 'suspended' as const } : a)),
+      });
+    default:
+      return decideReservation(state, command);
+  }
+}
+
+function commandsOf(batch: readonly Pending[]): BudgetWriterCommand[] {
+  return batch.flatMap((pending) => (pending.command === null ? [] : [pending.command]));
+}
+
+function toNewEvent(event: BudgetEvent, origin: CommandOrigin): NewEvent {
+  return { eventId: randomUUID(), type: event.type, schemaVersion: event.schemaVersion, data: event.data as Record<string, unknown>, metadata: { ...origin } };
 }

@@ -1,6 +1,6 @@
-import type { ReservationCommand } from '../../../../libs/domain/src/index.js';
 import type { RecordedEvent, SqlExecutor } from '../../../../libs/event-store/src/index.js';
-import { RedecideError } from './budget-stream.writer.js';
+import { projectAdminEvents } from '../read-models/admin.projection.js';
+import { RedecideError, type BudgetWriterCommand } from './budget-stream.writer.js';
 
 /**
  * Runs inside each budget group commit, after the events are inserted:
@@ -8,8 +8,9 @@ import { RedecideError } from './budget-stream.writer.js';
  *    A suspension that committed after we decided makes us decide again; one still in flight
  *    waits for us. Either way no admission commits after a suspension of its path commits.
  * 2. Keeps `open_reservations` in step, so any process can find holds to expire after a crash.
+ * 3. Projects policy events into the admin read model, as every admin command does inline.
  */
-export async function budgetTransactionHook(rootAgentId: string, tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly ReservationCommand[]): Promise<void> {
+export async function budgetTransactionHook(rootAgentId: string, tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly BudgetWriterCommand[]): Promise<void> {
   const pathAgents = new Set<string>();
   for (const command of commands) {
     if (command.type === 'ReserveSpend') command.agentChain.forEach((agent) => pathAgents.add(agent.agentId));
@@ -41,4 +42,6 @@ export async function budgetTransactionHook(rootAgentId: string, tx: SqlExecutor
   if (closed.length > 0) {
     await tx.query('DELETE FROM open_reservations WHERE reservation_id = ANY($1::uuid[])', [closed]);
   }
+  const policyEvents = events.filter((event) => event.type.startsWith('BudgetPolicy'));
+  if (policyEvents.length > 0) await projectAdminEvents(tx, policyEvents);
 }

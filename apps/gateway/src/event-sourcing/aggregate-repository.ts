@@ -33,8 +33,9 @@ export interface Decided<S> {
 }
 
 /**
- * Admin commands on a budget stream race the gateway's admissions for its version; under load a
- * few attempts are not enough, so keep trying (with a random pause to break lockstep) for a while.
+ * Two admins (or two processes) changing one stream at once: retry a while, with a random pause
+ * to break lockstep. Budget streams do not come here: their policy commands join the stream's
+ * writer queue (BudgetGate), because the gateway's admissions would keep winning the version.
  */
 const MAX_ATTEMPTS = 20;
 const MAX_BACKOFF_MS = 50;

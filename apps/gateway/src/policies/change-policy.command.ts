@@ -1,8 +1,8 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { budgetStreamId, decideBudgetPolicy, NotFoundError } from '../../../../libs/domain/src/index.js';
-import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { NotFoundError } from '../../../../libs/domain/src/index.js';
+import { BudgetGate } from '../budget/budget-gate.js';
+import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
-import { budgetAggregate } from './budget.aggregate.js';
 import type { UpdatePolicyDto } from './dto/update-policy.dto.js';
 import { PolicyLocation } from './policy-location.js';
 
@@ -19,15 +19,14 @@ export class ChangePolicyCommand extends Command<PolicyView> {
 @CommandHandler(ChangePolicyCommand)
 export class ChangePolicyHandler implements ICommandHandler<ChangePolicyCommand> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly gate: BudgetGate,
     private readonly location: PolicyLocation,
     private readonly policies: PoliciesReadModel,
   ) {}
 
   async execute({ policyId, input, context }: ChangePolicyCommand): Promise<PolicyView> {
     const root = await this.location.rootAgentOf(policyId);
-    await this.repository.execute(budgetStreamId(root), budgetAggregate(root), (state) =>
-      decideBudgetPolicy(state, { type: 'ChangePolicy', policyId, ...input, actor: context.actor }), context);
+    await this.gate.decidePolicy(root, { type: 'ChangePolicy', policyId, ...input, actor: context.actor }, context);
     return (await this.policies.get(policyId)) ?? Promise.reject(new NotFoundError('policy', policyId));
   }
 }

@@ -1,10 +1,10 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { agentStreamId, budgetStreamId, decideBudgetPolicy, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { agentStreamId, NotFoundError } from '../../../../libs/domain/src/index.js';
 import { agentAggregate } from '../agents/agent.aggregate.js';
+import { BudgetGate } from '../budget/budget-gate.js';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
-import { budgetAggregate } from './budget.aggregate.js';
 import type { CreatePolicyDto } from './dto/create-policy.dto.js';
 
 export class CreatePolicyCommand extends Command<PolicyView> {
@@ -20,6 +20,7 @@ export class CreatePolicyCommand extends Command<PolicyView> {
 export class CreatePolicyHandler implements ICommandHandler<CreatePolicyCommand> {
   constructor(
     private readonly repository: AggregateRepository,
+    private readonly gate: BudgetGate,
     private readonly policies: PoliciesReadModel,
   ) {}
 
@@ -28,20 +29,19 @@ export class CreatePolicyHandler implements ICommandHandler<CreatePolicyCommand>
     const { state: agent } = await this.repository.load(agentStreamId(agentId), agentAggregate);
     if (agent.status === 'unregistered') throw new NotFoundError('agent', agentId);
     const policyId = randomUUID();
-    await this.repository.execute(budgetStreamId(agent.rootAgentId), budgetAggregate(agent.rootAgentId), (state) =>
-      decideBudgetPolicy(state, {
-        type: 'CreatePolicy',
-        policyId,
-        agentId,
-        agent,
-        limit: input.limit,
-        currency: input.currency,
-        timeWindow: input.timeWindow,
-        windowType: input.windowType,
-        timezone: input.timezone,
-        changeReason: input.changeReason,
-        actor: context.actor,
-      }), context);
+    await this.gate.decidePolicy(agent.rootAgentId, {
+      type: 'CreatePolicy',
+      policyId,
+      agentId,
+      agent,
+      limit: input.limit,
+      currency: input.currency,
+      timeWindow: input.timeWindow,
+      windowType: input.windowType,
+      timezone: input.timezone,
+      changeReason: input.changeReason,
+      actor: context.actor,
+    }, context);
     return (await this.policies.get(policyId)) ?? Promise.reject(new NotFoundError('policy', policyId));
   }
 }

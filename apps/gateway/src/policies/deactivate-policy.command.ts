@@ -1,8 +1,8 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { budgetStreamId, decideBudgetPolicy, NotFoundError } from '../../../../libs/domain/src/index.js';
-import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { NotFoundError } from '../../../../libs/domain/src/index.js';
+import { BudgetGate } from '../budget/budget-gate.js';
+import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
-import { budgetAggregate } from './budget.aggregate.js';
 import { PolicyLocation } from './policy-location.js';
 
 export class DeactivatePolicyCommand extends Command<PolicyView> {
@@ -18,15 +18,14 @@ export class DeactivatePolicyCommand extends Command<PolicyView> {
 @CommandHandler(DeactivatePolicyCommand)
 export class DeactivatePolicyHandler implements ICommandHandler<DeactivatePolicyCommand> {
   constructor(
-    private readonly repository: AggregateRepository,
+    private readonly gate: BudgetGate,
     private readonly location: PolicyLocation,
     private readonly policies: PoliciesReadModel,
   ) {}
 
   async execute({ policyId, changeReason, context }: DeactivatePolicyCommand): Promise<PolicyView> {
     const root = await this.location.rootAgentOf(policyId);
-    await this.repository.execute(budgetStreamId(root), budgetAggregate(root), (state) =>
-      decideBudgetPolicy(state, { type: 'DeactivatePolicy', policyId, changeReason, actor: context.actor }), context);
+    await this.gate.decidePolicy(root, { type: 'DeactivatePolicy', policyId, changeReason, actor: context.actor }, context);
     return (await this.policies.get(policyId)) ?? Promise.reject(new NotFoundError('policy', policyId));
   }
 }

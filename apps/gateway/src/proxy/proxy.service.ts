@@ -18,8 +18,11 @@ import {
   OutputBudgetExhaustedError,
   UnpricedError,
   usageFromResponse,
+  type Endpoint,
   type NormalisedUsage,
   type Pricebook,
+  type Provider,
+  type WorstCase,
 } from '../../../../libs/pricing/src/index.js';
 import { BudgetGate, type Hold } from '../budget/budget-gate.js';
 import { BudgetContentionError } from '../budget/budget-stream.writer.js';
@@ -136,10 +139,9 @@ export class ProxyService {
       throw new ProxyDenial(403, 'unpriced_resource', `${request.method} ${target.path} on ${upstream.name} has no price in pricebook ${this.pricebook.version}`, { resource: target.resourceUrl });
     }
     const body = parseJsonBody(await readBoundedBody(request.body as Readable | undefined, this.config.maxRequestBytes));
-    const remaining = await this.gate.remaining(path.rootAgentId, path.chain, this.pricebook.currency);
     let worst;
     try {
-      worst = estimateWorstCase(this.pricebook, upstream.provider, endpoint, body, remaining === null ? {} : { remainingNanos: remaining });
+      worst = await this.worstCase(path, upstream.provider, endpoint, body);
     } catch (error) {
       if (error instanceof UnpricedError) throw new ProxyDenial(403, 'unpriced_resource', error.message, { resource: target.resourceUrl });
       if (error instanceof OutputBudgetExhaustedError) {
@@ -266,6 +268,22 @@ export class ProxyService {
       }
     }
     return this.resolve(() => this.gate.settle(hold, priced.amountNanos, { requests: 1 }, priced.pricebookVersion), 'settled');
+  }
+
+  /**
+   * Sizes the hold against the budget left. This process's view of the budget lags other
+   * processes' writes (a limit raised there), so a budget that looks exhausted is read again
+   * before the request is denied on it.
+   */
+  private async worstCase(path: AgentPath, provider: Provider, endpoint: Endpoint, body: unknown): Promise<WorstCase> {
+    const estimate = (remaining: bigint | null): WorstCase =>
+      estimateWorstCase(this.pricebook, provider, endpoint, body, remaining === null ? {} : { remainingNanos: remaining });
+    try {
+      return estimate(await this.gate.remaining(path.rootAgentId, path.chain, this.pricebook.currency));
+    } catch (error) {
+      if (!(error instanceof OutputBudgetExhaustedError)) throw error;
+      return estimate(await this.gate.remaining(path.rootAgentId, path.chain, this.pricebook.currency, { fresh: true }));
+    }
   }
 
   /** Settlement failures leave the hold open; the expiry sweep charges it later (fail closed). */
