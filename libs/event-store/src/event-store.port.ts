@@ -63,6 +63,21 @@ export interface ReadAllOptions {
   maxCount?: number;
 }
 
+export interface ReadAllOfTypesOptions extends ReadAllOptions {
+  /** The event types wanted; the others are read past but never sent. */
+  types: readonly string[];
+}
+
+/** A filtered page of the global log: what matched, and how far the read went. */
+export interface EventPage {
+  /** The events of the requested types, in log order. */
+  events: RecordedEvent[];
+  /** How many events the read went past, matching or not (at most maxCount; 0 at the head). */
+  scanned: number;
+  /** Checkpoint of the last event read past: the reader's next `after` (`after` itself when scanned is 0). */
+  end: GlobalCheckpoint;
+}
+
 export interface Subscription {
   /** Stops after the batch in hand; resolves when stopped. */
   stop(): Promise<void>;
@@ -92,6 +107,11 @@ export interface EventStore {
   hasHeldBackEvents(after: GlobalCheckpoint): Promise<boolean>;
   /** Gap-free: never returns an event while an earlier-committing transaction may still add one before it. */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * readAll for a consumer of a few event types: the same gap-free page of up to maxCount
+   * events, of which only the matching ones come back with their payload.
+   */
+  readAllOfTypes(options: ReadAllOfTypesOptions): Promise<EventPage>;
   /** Checkpoint of the last event readAll can return now (START_OF_LOG when there is none). */
   headCheckpoint(): Promise<GlobalCheckpoint>;
   /** How many events readAll would still return after this checkpoint (consumer lag). */

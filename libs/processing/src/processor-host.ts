@@ -1,4 +1,5 @@
-import type { EventStore, SqlClient } from '../../event-store/src/index.js';
+import type { SqlClient } from '../../event-store/src/index.js';
+import type { LogReader } from './log-page.js';
 import { UnknownProcessorError } from './processing.errors.js';
 import { consoleProcessorLogger, type ProcessorLogger } from './processor-logger.js';
 import type { ProcessorRegistry } from './processor-registry.js';
@@ -10,7 +11,7 @@ const DEFAULT_REBUILD_BATCH_SIZE = 5_000;
 
 export interface ProcessorHostOptions {
   client: SqlClient;
-  store: Pick<EventStore, 'readAll'> & Partial<Pick<EventStore, 'hasHeldBackEvents'>>;
+  store: LogReader;
   registry: ProcessorRegistry;
   /** Names (consumer groups) to run; null: every registered processor (highest version of each). */
   names: readonly string[] | null;

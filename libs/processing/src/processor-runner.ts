@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import {
   EVENTS_CHANNEL,
   isConnectionFailure,
-  type EventStore,
+  type EventPage,
   type GlobalCheckpoint,
   type RecordedEvent,
   type SqlClient,
@@ -11,6 +11,7 @@ import {
 } from '../../event-store/src/index.js';
 import { advanceCheckpoint, checkpointOf, ensureCheckpoint } from './checkpoint-store.js';
 import { parkEvent } from './dlq-park.js';
+import { readLogPage, type LogReader } from './log-page.js';
 import {
   CheckpointConflictError,
   LeaseLostError,
@@ -28,7 +29,7 @@ const EAGER_WINDOW_MS = 5_000;
 export interface ProcessorRunnerOptions {
   client: SqlClient;
   /** Reads the global log gap-free (SqlEventStore over the same database). */
-  store: Pick<EventStore, 'readAll'> & Partial<Pick<EventStore, 'hasHeldBackEvents'>>;
+  store: LogReader;
   processor: Processor;
   /** This instance's id in the lease (default: host:pid:random). Unique per runner. */
   owner?: string;
@@ -84,7 +85,7 @@ class StopRequested extends Error {}
 export class ProcessorRunner {
   readonly owner: string;
   private readonly client: SqlClient;
-  private readonly store: Pick<EventStore, 'readAll'> & Partial<Pick<EventStore, 'hasHeldBackEvents'>>;
+  private readonly store: LogReader;
   readonly processor: Processor;
   private readonly key: ProcessorKey;
   private readonly batchSize: number;
@@ -185,14 +186,14 @@ export class ProcessorRunner {
           if (this.stopping) break;
         }
         this.notified = false;
-        const batch = await this.store.readAll({ after: this.checkpoint as GlobalCheckpoint, maxCount: this.batchSize });
-        if (batch.length === 0) {
+        const page = await readLogPage(this.store, this.checkpoint as GlobalCheckpoint, this.batchSize, this.processor.eventTypes);
+        if (page.scanned === 0) {
           if (!this.notified) await this.sleep(await this.idleSleepMs());
           continue;
         }
-        await this.processBatch(batch);
-        // A full batch: more is probably waiting, read again at once.
-        if (batch.length < this.batchSize && !this.notified) await this.sleep(await this.idleSleepMs());
+        await this.processPage(page);
+        // A full page: more is probably waiting, read again at once.
+        if (page.scanned < this.batchSize && !this.notified) await this.sleep(await this.idleSleepMs());
       } catch (error) {
         if (error instanceof StopRequested) break;
         if (error instanceof LeaseLostError) {
@@ -256,10 +257,14 @@ export class ProcessorRunner {
     this.renewTimer = null;
   }
 
-  /** Whole batch in one transaction; on an apply failure, one event per transaction to isolate it. */
-  private async processBatch(batch: readonly RecordedEvent[]): Promise<void> {
+  /**
+   * Whole page in one transaction; on an apply failure, one event per transaction to isolate
+   * it. A page with no event of the processor's types only moves the checkpoint.
+   */
+  private async processPage(page: EventPage): Promise<void> {
+    const batch = page.events;
     try {
-      await this.commit(batch, (tx) => this.applyTo(tx, batch));
+      await this.commit(page.end, page.scanned, (tx) => (batch.length === 0 ? Promise.resolve() : this.applyTo(tx, batch)));
       await this.afterCommit(batch);
       return;
     } catch (error) {
@@ -270,6 +275,8 @@ export class ProcessorRunner {
       if (this.stopping) throw new StopRequested();
       await this.processOne(event);
     }
+    // The page's events of other types: nothing to apply; move (and count) the checkpoint past them.
+    if (page.scanned > batch.length) await this.commit(page.end, page.scanned - batch.length, () => Promise.resolve());
   }
 
   private async processOne(event: RecordedEvent): Promise<void> {
@@ -277,7 +284,7 @@ export class ProcessorRunner {
     let firstFailedAt: Date | null = null;
     for (;;) {
       try {
-        await this.commit([event], (tx) => this.applyTo(tx, [event]));
+        await this.commit(checkpointOf(event), 1, (tx) => this.applyTo(tx, [event]));
         await this.afterCommit([event]);
         return;
       } catch (error) {
@@ -303,7 +310,7 @@ export class ProcessorRunner {
     firstFailedAt: Date,
     lastFailedAt: Date,
   ): Promise<void> {
-    await this.commit([event], (tx) => parkEvent(tx, this.key, event, { error, attempts, firstFailedAt, lastFailedAt }));
+    await this.commit(checkpointOf(event), 1, (tx) => parkEvent(tx, this.key, event, { error, attempts, firstFailedAt, lastFailedAt }));
     this.eventsParked += 1;
     this.report('error', `parked in the DLQ after ${attempts} attempts: ${error}`, undefined, event.eventId);
   }
@@ -314,18 +321,18 @@ export class ProcessorRunner {
    * COMMIT (a lease lost during a long batch rolls the batch back).
    */
   private async commit(
-    events: readonly RecordedEvent[],
+    next: GlobalCheckpoint,
+    eventsPassed: number,
     work: (tx: SqlExecutor) => Promise<void>,
   ): Promise<void> {
     const expected = this.checkpoint as GlobalCheckpoint;
-    const next = checkpointOf(events[events.length - 1]);
     await this.client.transaction(async (tx) => {
-      await advanceCheckpoint(tx, this.key, expected, next, events.length);
+      await advanceCheckpoint(tx, this.key, expected, next, eventsPassed);
       await work(tx);
       await this.lease.fence(tx);
     });
     this.checkpoint = next;
-    this.eventsProcessed += events.length;
+    this.eventsProcessed += eventsPassed;
     this.lastBatchAt = new Date();
     this.lastError = null;
   }
@@ -342,7 +349,7 @@ export class ProcessorRunner {
 
   /** The batch is durable; a failing side effect is reported, never re-applies the batch. */
   private async afterCommit(events: readonly RecordedEvent[]): Promise<void> {
-    if (!this.processor.afterCommit) return;
+    if (!this.processor.afterCommit || events.length === 0) return;
     try {
       await this.processor.afterCommit(events);
     } catch (error) {

@@ -14,6 +14,12 @@ export interface Processor {
    */
   readonly version: number;
   /**
+   * The event types apply acts on. The runner then reads only their payloads and moves the
+   * checkpoint past the other events unseen; apply may still be given others (a shared read),
+   * and must ignore them. Absent: every event.
+   */
+  readonly eventTypes?: readonly string[];
+  /**
    * Applies events in log order, using only tx for its writes. Must be idempotent per event:
    * a batch is never applied twice (it commits with the checkpoint), but a DLQ retry re-applies
    * a single event after the processor has moved past it.

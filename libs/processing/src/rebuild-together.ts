@@ -1,6 +1,7 @@
-import type { EventStore, GlobalCheckpoint, RecordedEvent, SqlClient } from '../../event-store/src/index.js';
+import type { GlobalCheckpoint, RecordedEvent, SqlClient } from '../../event-store/src/index.js';
 import { isConnectionFailure } from '../../event-store/src/index.js';
-import { advanceCheckpoint, checkpointOf, ensureCheckpoint } from './checkpoint-store.js';
+import { advanceCheckpoint, ensureCheckpoint } from './checkpoint-store.js';
+import { eventTypesOf, readLogPage, type LogReader } from './log-page.js';
 import { ProcessorApplyError, errorMessage } from './processing.errors.js';
 import { processorKey, type Processor } from './processor.js';
 import { ProcessorLease } from './processor-lease.js';
@@ -8,7 +9,7 @@ import type { ProcessorLogger } from './processor-logger.js';
 
 export interface RebuildTogetherOptions {
   client: SqlClient;
-  store: Pick<EventStore, 'readAll'>;
+  store: LogReader;
   /** The processors and the owner each one's runner will use (so the runner keeps the lease). */
   members: readonly { processor: Processor; owner: string }[];
   batchSize: number;
@@ -65,15 +66,18 @@ export async function rebuildTogether(options: RebuildTogetherOptions): Promise<
       return { events, reason: 'not-aligned' };
     }
     report('info', 'reading the log once for all members');
-    // Read-ahead: the next batch is read while the members apply this one.
-    const read = (after: GlobalCheckpoint) => store.readAll({ after, maxCount: options.batchSize });
+    // Read-ahead: the next page is read while the members apply this one. Only the event types
+    // some member acts on are read (each member ignores the others').
+    const types = eventTypesOf(members.map((member) => member.processor));
+    const read = (after: GlobalCheckpoint) => readLogPage(store, after, options.batchSize, types);
     let pending = read(checkpoint);
     for (;;) {
-      const batch = await pending;
-      if (batch.length === 0) return { events, reason: 'caught-up' };
+      const page = await pending;
+      if (page.scanned === 0) return { events, reason: 'caught-up' };
       if (options.stopping()) return { events, reason: 'stopped' };
+      const batch = page.events;
       const expected = checkpoint;
-      const next = checkpointOf(batch[batch.length - 1]);
+      const next = page.end;
       pending = read(next);
       pending.catch(() => undefined);
       // Each member commits the batch in its own transaction (its own connection), as its runner
@@ -83,8 +87,8 @@ export async function rebuildTogether(options: RebuildTogetherOptions): Promise<
       const results = await Promise.allSettled(
         members.map((member) =>
           client.transaction(async (tx) => {
-            await advanceCheckpoint(tx, member.key, expected, next, batch.length);
-            await applyMember(member.processor, tx, batch);
+            await advanceCheckpoint(tx, member.key, expected, next, page.scanned);
+            if (batch.length > 0) await applyMember(member.processor, tx, batch);
             await member.lease.fence(tx);
           }),
         ),
@@ -95,7 +99,7 @@ export async function rebuildTogether(options: RebuildTogetherOptions): Promise<
       }
       if (failed) throw failed.reason;
       checkpoint = next;
-      events += batch.length;
+      events += page.scanned;
     }
   } catch (error) {
     report('warn', `handing over to the runners after ${events} events: ${errorMessage(error)}`, error);
@@ -121,7 +125,7 @@ async function afterCommit(
   batch: readonly RecordedEvent[],
   report: (level: 'warn', message: string, error?: unknown) => void,
 ): Promise<void> {
-  if (!processor.afterCommit) return;
+  if (!processor.afterCommit || batch.length === 0) return;
   try {
     await processor.afterCommit(batch);
   } catch (error) {

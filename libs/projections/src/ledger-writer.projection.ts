@@ -2,7 +2,7 @@ import type { RecordedEvent, SqlExecutor } from '../../event-store/src/index.js'
 import { refuseDuplicateCharges } from './charge-conflicts.js';
 import { ledgerEntryId } from './ledger-entry-id.js';
 import type { Processor } from './processor.js';
-import { chargesAndDenials } from './reservation-events.js';
+import { CHARGE_AND_DENIAL_EVENT_TYPES, chargesAndDenials } from './reservation-events.js';
 
 export const LEDGER_WRITER = 'ledger-writer-group';
 export const LEDGER_TABLES = ['ledger_entries', 'ledger_denials'];
@@ -21,6 +21,7 @@ export function createLedgerWriter(): Processor {
   return {
     name: LEDGER_WRITER,
     version: 1,
+    eventTypes: CHARGE_AND_DENIAL_EVENT_TYPES,
     readModelTables: [...LEDGER_TABLES],
     apply: applyLedger,
   };

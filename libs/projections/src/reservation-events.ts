@@ -28,6 +28,10 @@ export interface ChargesAndDenials {
   denials: Recorded<SpendDenied>[];
 }
 
+/** The event types the charge projections act on (Processor.eventTypes). */
+export const CHARGE_EVENT_TYPES = ['SpendSettled', 'ReservationExpired'] as const;
+export const CHARGE_AND_DENIAL_EVENT_TYPES = [...CHARGE_EVENT_TYPES, 'SpendDenied'] as const;
+
 const KNOWN_VERSION = 1;
 const HOLD_FACTS = ['agentPath', 'resource', 'model', 'currency', 'reservedAt'] as const;
 

@@ -2,7 +2,7 @@ import type { RecordedEvent, SqlExecutor } from '../../event-store/src/index.js'
 import type { Processor } from './processor.js';
 import type { RedisSpendingCounters } from './redis-spending-counters.js';
 import { refuseDuplicateCharges } from './charge-conflicts.js';
-import { chargesAndDenials } from './reservation-events.js';
+import { CHARGE_EVENT_TYPES, chargesAndDenials } from './reservation-events.js';
 import { BUCKET_SQL } from './spending-bucket.js';
 import { bucketsOfCharges } from './spending-buckets.read.js';
 
@@ -30,6 +30,7 @@ export function createSpendingAggregator(options: SpendingAggregatorOptions = {}
   const processor: Processor = {
     name: METRICS_AGGREGATOR,
     version: 1,
+    eventTypes: CHARGE_EVENT_TYPES,
     readModelTables: [...SPENDING_TABLES],
     apply: applySpending,
   };

@@ -370,6 +370,43 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
         expect(await store.countEventsAfter(checkpoint)).toBe(0n);
       });
 
+      it('pages by type: the same pages as readAll, only the wanted events with their payload, and where each page ended', async () => {
+        const before = await store.headCheckpoint();
+        const appended: { eventId: string; type: string }[] = [];
+        for (let index = 0; index < 20; index += 1) {
+          const event = newEvent(index % 4 === 0 ? 'Wanted' : index % 4 === 1 ? 'AlsoWanted' : 'Skipped', { index });
+          await store.append(streamName('typed'), [event], { expected: 'any' });
+          appended.push({ eventId: event.eventId, type: event.type });
+        }
+        await waitUntil('all 20 events visible', async () => (await store.countEventsAfter(before)) === 20n);
+
+        const unfiltered: RecordedEvent[][] = [];
+        for (let checkpoint = before; ;) {
+          const page = await store.readAll({ after: checkpoint, maxCount: 6 });
+          if (page.length === 0) break;
+          unfiltered.push(page);
+          checkpoint = checkpointOf(page[page.length - 1]);
+        }
+        const pages = [];
+        for (let checkpoint = before; ;) {
+          const page = await store.readAllOfTypes({ after: checkpoint, maxCount: 6, types: ['Wanted', 'AlsoWanted'] });
+          pages.push(page);
+          if (page.scanned === 0) {
+            expect(page).toEqual({ events: [], scanned: 0, end: checkpoint });
+            break;
+          }
+          checkpoint = page.end;
+        }
+        expect(pages.map((page) => page.scanned)).toEqual([6, 6, 6, 2, 0]);
+        // Each page ends where readAll's page of the same size ends, wanted event or not.
+        expect(pages.slice(0, 4).map((page) => page.end)).toEqual(unfiltered.map((page) => checkpointOf(page[page.length - 1])));
+        // The wanted events come whole, equal to what readAll returns for them.
+        const wanted = unfiltered.flat().filter((event) => event.type !== 'Skipped');
+        expect(pages.flatMap((page) => page.events)).toEqual(wanted);
+        expect(wanted.map((event) => event.eventId)).toEqual(appended.filter((e) => e.type !== 'Skipped').map((e) => e.eventId));
+        expect(wanted[0].data).toEqual({ index: 0 });
+      });
+
       (setup.backend === 'pglite' ? it.skip : it)(
         setup.backend === 'pglite'
           ? 'holds back a later commit while an earlier transaction is open (not possible on PGlite: one connection, transactions run one at a time)'

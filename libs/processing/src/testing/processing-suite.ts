@@ -67,10 +67,15 @@ export function describeProcessingSuite(label: string, harness: ProcessingHarnes
       return created;
     }
 
-    async function append(processor: TestProjection, count: number, data: (i: number) => Record<string, unknown> = () => ({})) {
+    async function append(
+      processor: TestProjection,
+      count: number,
+      data: (i: number) => Record<string, unknown> = () => ({}),
+      type: (i: number) => string = () => 'Tested',
+    ) {
       const recorded: RecordedEvent[] = [];
       for (let i = 0; i < count; i += 1) {
-        const event: NewEvent = { eventId: randomUUID(), type: 'Tested', schemaVersion: 1, data: data(i), metadata: {} };
+        const event: NewEvent = { eventId: randomUUID(), type: type(i), schemaVersion: 1, data: data(i), metadata: {} };
         const streamId = `${processor.streamPrefix}${i % 3}`;
         await store.append(streamId, [event], { expected: 'any' });
         recorded.push((await store.readStream(streamId, { direction: 'backward', maxCount: 1 }))[0]);
@@ -297,6 +302,51 @@ export function describeProcessingSuite(label: string, harness: ProcessingHarnes
       await failing.stop();
       await expectEachOnce(third, thirdEvents.filter((_, i) => i !== 2));
       await expectEachOnce(fourth, fourthEvents);
+    });
+
+    it('reads only its event types: the others are passed (checkpoint at the head, counted), never applied; a poison one is parked', async () => {
+      const processor = await projection();
+      processor.eventTypes = ['Wanted'];
+      const typeOf = (i: number) => (i % 3 === 0 ? 'Wanted' : 'Other');
+      const events = await append(processor, 14, (i) => ({ poison: i === 6 }), typeOf);
+      const wanted = events.filter((event) => event.type === 'Wanted');
+      const poison = events[6];
+      const dlq = new DlqStore(client, store, new ProcessorRegistry([processor]));
+      const active = runner(processor, { batchSize: 4 });
+      active.start();
+      await waitFor(async () => (await dlq.size({ processor: processor.name })) === 1, 'the poison event parked');
+      const head = await store.headCheckpoint();
+      await waitFor(async () => (await loadCheckpoint(client, processor))?.checkpoint.globalPosition === head.globalPosition, 'the checkpoint at the head');
+      await active.stop();
+      await expectEachOnce(processor, wanted.filter((event) => event !== poison));
+      expect([...processor.offeredTypes]).toEqual(['Wanted']);
+      expect((await dlq.get(poison.eventId))[0]).toMatchObject({ eventType: 'Wanted', status: 'parked' });
+      // Every event of the log was passed and counted once, also around the isolated poison event.
+      expect((await loadCheckpoint(client, processor))?.eventsProcessed).toBe(await store.countEventsAfter(START_OF_LOG));
+
+      // Together: one filtered read of the union of the members' types; each ignores the other's.
+      const wants = await projection();
+      const others = await projection();
+      wants.eventTypes = ['Wanted'];
+      others.eventTypes = ['Other'];
+      const mixed = await append(wants, 9, () => ({}), typeOf);
+      const forOthers = await append(others, 6, () => ({}), typeOf);
+      const host = new ProcessorHost({
+        client,
+        store,
+        registry: new ProcessorRegistry([wants, others]),
+        names: [wants.name, others.name],
+        logger: quiet,
+        tuning: { pollMs: 100, leaseMs: 3_000 },
+        rebuildTogether: { batchSize: 4 },
+      });
+      host.start();
+      await waitFor(() => host.status().every((status) => status.state === 'active'), 'the runners to take over');
+      await host.stop();
+      expect(host.rebuildTogetherResult()).toMatchObject({ reason: 'caught-up' });
+      await expectEachOnce(wants, mixed.filter((event) => event.type === 'Wanted'));
+      await expectEachOnce(others, forOthers.filter((event) => event.type === 'Other'));
+      expect([...wants.offeredTypes].sort()).toEqual(['Other', 'Wanted']);
     });
 
     it('retryAll re-drives every parked event of a processor in log order', async () => {

@@ -17,6 +17,10 @@ export class TestProjection implements Processor {
   hungBackendPid: number | null = null;
   applyCalls = 0;
   readonly afterCommitted: string[] = [];
+  /** When set, only these types are projected (Processor.eventTypes); others given to apply are ignored. */
+  eventTypes?: readonly string[];
+  /** The type of every event apply was given. */
+  readonly offeredTypes = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -39,6 +43,8 @@ export class TestProjection implements Processor {
     this.applyCalls += 1;
     let written = 0;
     for (const event of events) {
+      this.offeredTypes.add(event.type);
+      if (this.eventTypes !== undefined && !this.eventTypes.includes(event.type)) continue;
       if (!event.streamId.startsWith(this.streamPrefix)) continue;
       if (event.data.poison === true && !this.fixed) throw new Error(`poison event ${event.eventId}`);
       await tx.query(`INSERT INTO ${this.table} (event_id, global_position) VALUES ($1, $2::bigint)`, [
