@@ -293,6 +293,14 @@ interface CallResult {
       // The mock saw exactly the admitted requests, no more.
       expect(forwarded()).toBe(admissionsBefore + admissionsAfter);
       console.log(`lowering: ${admissionsBefore} admitted before the change (consumed ${consumedBeforeChange} nanos), ${admissionsAfter} after (room ${room} nanos), ${results.length} requests`);
+
+      // Raised again through B: both processes admit at once, also A, whose writer has only
+      // denied since its last append (it reads the stream before it denies).
+      const raised = await admin(b, 'PATCH', `/v1/policies/${agent.policyId}`, { limit: '10.00', changeReason: 'raised after the burst' });
+      expect(raised).toMatchObject({ status: 200, body: { limit: '10.00', version: 3 } });
+      const afterRaise = [];
+      for (const gateway of [a, b, a, b]) afterRaise.push(await proxyCall(gateway, agent.key, `${mock.url}/lower/${agent.agentId}/raised-${afterRaise.length}`));
+      expect(afterRaise.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
