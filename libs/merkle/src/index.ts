@@ -9,7 +9,7 @@ export { checkConsistency, consistencyProof, verifyConsistency, type Consistency
 export { consistencyProofLength, inclusionProofLength } from './tree-math.js';
 export { canonicalJsonBytes, canonicalize, type JsonValue } from './canonical-json.js';
 export { CanonicalJsonError, type CanonicalJsonFailure } from './canonical-json.error.js';
-export { InvalidTimestampError, canonicalTimestamp } from './timestamp.js';
+export { InvalidTimestampError, canonicalNow, canonicalTimestamp } from './timestamp.js';
 export { InvalidEventLeafError, canonicalLeafBytes, eventLeafHash, type EventLeafInput, type InvalidEventLeafReason } from './event-leaf.js';
 export { canonicalTreeHeadBytes, headHash, validateTreeHead, type SignedTreeHead, type TreeHead } from './tree-head.js';
 export {

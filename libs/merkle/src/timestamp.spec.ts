@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidTimestampError, canonicalTimestamp } from './timestamp.js';
+import { InvalidTimestampError, canonicalNow, canonicalTimestamp } from './timestamp.js';
 
 describe('canonicalTimestamp', () => {
   it.each([
@@ -26,5 +26,15 @@ describe('canonicalTimestamp', () => {
 
   it('rejects an invalid Date', () => {
     expect(() => canonicalTimestamp(new Date(NaN))).toThrow(InvalidTimestampError);
+  });
+});
+
+describe('canonicalNow', () => {
+  it('is the last microsecond of this millisecond: not before an event recorded earlier in it', () => {
+    const recordedEarlierInIt = canonicalTimestamp(new Date()).replace(/000Z$/, '998Z');
+    const now = canonicalNow();
+    expect(now).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}999Z$/);
+    expect(now > recordedEarlierInIt).toBe(true);
+    expect(canonicalTimestamp(now)).toBe(now);
   });
 });

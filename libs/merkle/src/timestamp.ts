@@ -19,6 +19,15 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1
  * gets "000" microseconds: hashing a Date and the database's µs text of the same row therefore
  * differ whenever the µs are not 000 — sealer and verifier must read recorded_at the same way.
  */
+/**
+ * This instant as the inclusive end of an event-time range ("now"). Date has millisecond
+ * precision, recorded_at microseconds: the last microsecond of this millisecond keeps an event
+ * recorded earlier in the same millisecond inside the range.
+ */
+export function canonicalNow(): string {
+  return `${new Date().toISOString().slice(0, 23)}999Z`;
+}
+
 export function canonicalTimestamp(value: Date | string): string {
   if (value instanceof Date) {
     const ms = value.getTime();

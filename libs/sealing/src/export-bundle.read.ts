@@ -3,7 +3,7 @@ import { canonicalTimestamp, toHex } from '../../merkle/src/index.js';
 import { EXPORT_FORMAT_VERSION, type ExportedHead, type ExportedProofs, type ExportRecord } from './export-bundle.js';
 import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
 import { StreamedConsistencyProof } from './streamed-consistency-proof.js';
-import type { VerificationTimeRange } from './verify-range.js';
+import { rangeBound, type VerificationTimeRange } from './verify-range.js';
 import { leafInputOf, loadLeafEvents } from './verify-batch.js';
 
 export interface ExportReadOptions {
@@ -12,10 +12,6 @@ export interface ExportReadOptions {
 }
 
 const DEFAULT_PAGE_SIZE = 2000;
-
-function bound(value: Date | string): string {
-  return canonicalTimestamp(value === 'now' ? new Date() : value);
-}
 
 /**
  * The export bundle of an event-time range as records, read in pages (keyset by merkle index or
@@ -28,8 +24,8 @@ function bound(value: Date | string): string {
 export async function* readExportBundle(sql: SqlExecutor, range: VerificationTimeRange, options: ExportReadOptions = {}): AsyncGenerator<ExportRecord> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const createdAt = canonicalTimestamp(new Date());
-  const start = bound(range.start);
-  const end = bound(range.end);
+  const start = rangeBound(range.start);
+  const end = rangeBound(range.end);
   if (start > end) throw new RangeError(`start ${start} is after end ${end}`);
 
   const keys = await loadPublicKeys(sql);

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import type { SqlExecutor } from '../../event-store/src/index.js';
-import { canonicalTimestamp, type PublicKeyInput } from '../../merkle/src/index.js';
+import { canonicalNow, canonicalTimestamp, type PublicKeyInput } from '../../merkle/src/index.js';
 import { loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
 import { verifyBatch, type PublicKeys } from './verify-batch.js';
 import type { BatchVerification, RangeVerification, UnsealedEvent, VerificationFailure, RangeFailureReason } from './verification-report.js';
@@ -31,8 +31,9 @@ const DEFAULT_BATCH_PAGE = 1000;
  */
 const BATCHES_IN_FLIGHT = 2;
 
-function bound(value: Date | string): string {
-  return canonicalTimestamp(value === 'now' ? new Date() : value);
+/** A range bound as a canonical timestamp ('now': this instant). */
+export function rangeBound(value: Date | string): string {
+  return value === 'now' ? canonicalNow() : canonicalTimestamp(value);
 }
 
 /** An event of the range, classified in SQL (see RANGE_EVENT_STATUS). */
@@ -136,8 +137,8 @@ export async function verifyRange(
   publicKeys?: PublicKeys,
   options: VerifyRangeOptions = {},
 ): Promise<RangeVerification> {
-  const start = bound(range.start);
-  const end = bound(range.end);
+  const start = rangeBound(range.start);
+  const end = rangeBound(range.end);
   if (start > end) throw new RangeError(`start ${start} is after end ${end}`);
   const listLimit = options.listLimit ?? DEFAULT_LIST_LIMIT;
   const keys = parsedOnce(publicKeys ?? (await loadPublicKeys(sql)));

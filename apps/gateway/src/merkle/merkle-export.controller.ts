@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../../../../libs/domain/src/index.js';
 import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import { canonicalTimestamp } from '../../../../libs/merkle/src/index.js';
+import { canonicalNow, canonicalTimestamp } from '../../../../libs/merkle/src/index.js';
 import { readExportBundle, type ExportRecord } from '../../../../libs/sealing/src/index.js';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { NDJSON } from './merkle.controller.js';
@@ -57,7 +57,7 @@ function timeBound(field: string, value: string | undefined, allowNow: boolean):
   const accepted = allowNow ? 'an RFC 3339 time with its offset (e.g. 2024-01-31T23:59:59Z) or "now"' : 'an RFC 3339 time with its offset (e.g. 2024-01-01T00:00:00Z)';
   if (value === undefined || value === '') throw new ValidationError([{ field, message: `is required: ${accepted}` }]);
   try {
-    return canonicalTimestamp(allowNow && value === 'now' ? new Date() : value);
+    return allowNow && value === 'now' ? canonicalNow() : canonicalTimestamp(value);
   } catch {
     throw new ValidationError([{ field, message: `must be ${accepted}` }]);
   }
