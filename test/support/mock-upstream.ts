@@ -19,6 +19,10 @@ export interface MockUpstream {
   usage: MockUsage;
   /** When set, every request is answered with this status and no usage. */
   failWith: number | null;
+  /** When true, a streamed OpenAI answer sends its first chunk and then waits for the caller to go away. */
+  stallStreams: boolean;
+  /** Streamed answers whose connection the caller closed before the stream ended. */
+  abandonedStreams: number;
   close(): Promise<void>;
 }
 
@@ -33,6 +37,8 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     received: [],
     usage: { inputTokens: 10, outputTokens: 5 },
     failWith: null,
+    stallStreams: false,
+    abandonedStreams: 0,
     close: async () => {},
   };
   const server: Server = createServer((request, response) => {
@@ -51,7 +57,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
         response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
         return;
       }
-      if (path.endsWith('/chat/completions')) return openAiChat(parsed, mock.usage, response);
+      if (path.endsWith('/chat/completions')) return openAiChat(parsed, mock, response);
       if (path.endsWith('/messages')) return anthropicMessages(parsed, mock.usage, response);
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, path }));
     });
@@ -68,13 +74,18 @@ export async function startMockUpstream(): Promise<MockUpstream> {
 
 type Response = ServerResponse;
 
-function openAiChat(body: Record<string, unknown>, usage: MockUsage, response: Response): void {
+function openAiChat(body: Record<string, unknown>, mock: MockUpstream, response: Response): void {
+  const usage = mock.usage;
   const usageJson = { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens };
   const model = String(body.model ?? 'gpt-4o-mini');
   if (body.stream === true) {
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     const base = { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1, model };
     response.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] })}\n\n`);
+    response.on('close', () => {
+      if (!response.writableEnded) mock.abandonedStreams += 1;
+    });
+    if (mock.stallStreams) return;
     response.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: 'lo' }, finish_reason: 'stop' }] })}\n\n`);
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     if (includeUsage) response.write(`data: ${JSON.stringify({ ...base, choices: [], usage: usageJson })}\n\n`);

@@ -106,6 +106,40 @@ describe.each(backends)('proxy on %s', (backend) => {
     expect(await settledTotalNanos(agentId)).toBe(200n * 150n + 100n * 600n);
   });
 
+  it('charges the hold when the agent goes away mid-stream, and closes the upstream call', async () => {
+    const { agentId, key } = await agentWith({ limit: '10.00', allow: ['https://api.openai.com/*'] });
+    const abandonedBefore = mock.abandonedStreams;
+    mock.stallStreams = true;
+    try {
+      const agent = new AbortController();
+      const response = await fetch(`${api.baseUrl}/proxy/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', max_completion_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+        signal: agent.signal,
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      const first = await reader.read();
+      expect(new TextDecoder().decode(first.value)).toContain('Hel');
+      agent.abort();
+      await waitFor(() => mock.abandonedStreams === abandonedBefore + 1, 'the gateway to close the upstream stream');
+    } finally {
+      mock.stallStreams = false;
+    }
+    await waitFor(async () => (await openHolds(agentId)) === 0, 'hold resolved');
+    const { rows } = await api.client.query<{ event_type: string; amount: string; usage: unknown }>(
+      `SELECT event_type, data->>'amountNanos' AS amount, data->'usage' AS usage FROM events
+        WHERE event_type IN ('SpendReserved', 'SpendSettled', 'ReservationReleased') AND data->>'agentId' = $1 ORDER BY global_position`,
+      [agentId],
+    );
+    // The upstream may have generated (and billed) the whole answer: charged in full at the hold.
+    expect(rows.map((row) => row.event_type)).toEqual(['SpendReserved', 'SpendSettled']);
+    expect(rows[1].amount).toBe(rows[0].amount);
+    expect(BigInt(rows[0].amount)).toBeGreaterThan(0n);
+    expect(rows[1].usage).toEqual({});
+  });
+
   it('streams Anthropic messages with an x-api-key agent key and settles from message_delta', async () => {
     const { agentId, key } = await agentWith({ limit: '10.00', allow: ['https://api.anthropic.com/*'] });
     mock.usage = { inputTokens: 100, outputTokens: 50 };
