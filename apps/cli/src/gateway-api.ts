@@ -1,6 +1,8 @@
 // The admin API's response shapes, as docs/api.md defines them. The CLI only reads these to
 // print them; it does not validate them (the gateway owns the contract, --json shows it raw).
 
+import type { EventLeafFields, StoredHead } from '../../../libs/sealing/src/index.js';
+
 export interface Agent {
   agentId: string;
   name: string;
@@ -285,54 +287,21 @@ export type MerkleRangeRecord =
   | { type: 'report'; report: MerkleRangeVerification }
   | { type: 'error'; error: string; message: string; request_id?: string };
 
-/** A tree head as signed (libs/merkle TreeHead), with its signature and stored headHash. */
-export interface MerkleSignedHead {
-  head: {
-    batchId: string;
-    treeSize: number;
-    rootHash: string;
-    firstIndex: number;
-    lastIndex: number;
-    firstRecordedAt: string;
-    lastRecordedAt: string;
-    previousHeadHash: string | null;
-    timestamp: string;
-    keyId: string;
-    compactRange: { size: number; hashes: string[] };
-  };
-  signature: string;
-  headHash: string;
-}
-
 /** An item of GET /v1/merkle/batches: the head's fields flattened with signature and headHash. */
-export type MerkleBatchHead = MerkleSignedHead['head'] & { signature: string; headHash: string };
-
-/** The event fields a leaf commits to (libs/merkle EventLeafInput), positions as decimal text. */
-export interface MerkleLeafFields {
-  merkleIndex: string;
-  globalPosition: string;
-  streamId: string;
-  streamPosition: string;
-  eventId: string;
-  eventType: string;
-  schemaVersion: number;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  recordedAt: string;
-}
+export type MerkleBatchHead = StoredHead['head'] & { signature: string; headHash: string };
 
 export interface MerkleInclusionProof {
-  leaf: MerkleLeafFields | null;
+  leaf: EventLeafFields | null;
   leafHash: string;
   merkleIndex: number;
   eventBatchId: string;
-  head: MerkleSignedHead;
+  head: StoredHead;
   proof: string[];
 }
 
 export interface MerkleConsistencyProof {
-  from: MerkleSignedHead;
-  to: MerkleSignedHead;
+  from: StoredHead;
+  to: StoredHead;
   proof: string[];
 }
 

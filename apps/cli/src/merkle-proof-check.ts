@@ -1,7 +1,8 @@
 import {
   checkConsistency, checkInclusion, eventLeafHash, hashFromHex, toHex, verifyTreeHeadSignature,
 } from '../../../libs/merkle/src/index.js';
-import type { MerkleConsistencyProof, MerkleInclusionProof, MerkleSignedHead } from './gateway-api.js';
+import type { StoredHead } from '../../../libs/sealing/src/index.js';
+import type { MerkleConsistencyProof, MerkleInclusionProof } from './gateway-api.js';
 
 /** One thing a proof check found wrong: a reason code and what differs. */
 export interface ProofFailure {
@@ -92,7 +93,7 @@ export function checkConsistencyProof(
   return { ok: failures.length === 0, failures };
 }
 
-function checkHeadSignature(label: string, signed: MerkleSignedHead, keys: ReadonlyMap<string, string>, failures: ProofFailure[]): void {
+function checkHeadSignature(label: string, signed: StoredHead, keys: ReadonlyMap<string, string>, failures: ProofFailure[]): void {
   const batch = `${label} (batch ${signed.head.batchId})`;
   try {
     const check = verifyTreeHeadSignature(signed.head, signed.signature, keys);

@@ -18,7 +18,8 @@ import MerkleKeyGenerate from './commands/merkle/key/generate.js';
 import MerkleKeyRotate from './commands/merkle/key/rotate.js';
 import MerkleListBatches from './commands/merkle/list-batches.js';
 import MerkleProve from './commands/merkle/prove.js';
-import type { MerkleConsistencyProof, MerkleInclusionProof, MerkleKey, MerkleLeafFields, MerkleSignedHead } from './gateway-api.js';
+import type { EventLeafFields, StoredHead } from '../../../libs/sealing/src/index.js';
+import type { MerkleConsistencyProof, MerkleInclusionProof, MerkleKey } from './gateway-api.js';
 import { runCliCommand } from '../../../test/support/run-cli-command.js';
 
 let server: Server;
@@ -60,7 +61,7 @@ afterEach(() => {
 // A sealed log of 13 events in three batches ([0,4], [5,8], [9,12]) signed with `key`.
 const key = generateSigningKeyPair();
 const otherKey = generateSigningKeyPair();
-const leaves: MerkleLeafFields[] = Array.from({ length: 13 }, (_, i) => ({
+const leaves: EventLeafFields[] = Array.from({ length: 13 }, (_, i) => ({
   merkleIndex: String(i),
   globalPosition: String(10 + 2 * i),
   streamId: `agent-${i % 3}`,
@@ -75,8 +76,8 @@ const leaves: MerkleLeafFields[] = Array.from({ length: 13 }, (_, i) => ({
 const leafHashes = leaves.map((leaf) => eventLeafHash(leaf));
 const batchEnds = [4, 8, 12];
 
-function signedHeads(signingKey: SigningKeyPair): MerkleSignedHead[] {
-  const heads: MerkleSignedHead[] = [];
+function signedHeads(signingKey: SigningKeyPair): StoredHead[] {
+  const heads: StoredHead[] = [];
   batchEnds.forEach((lastIndex, i) => {
     const firstIndex = i === 0 ? 0 : batchEnds[i - 1] + 1;
     const head: TreeHead = {

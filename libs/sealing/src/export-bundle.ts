@@ -16,11 +16,10 @@ export const BUNDLE_FILES = {
 export type BundleDataFile = Exclude<(typeof BUNDLE_FILES)[keyof typeof BUNDLE_FILES], 'manifest.json'>;
 
 /**
- * One line of events.jsonl: the canonical leaf fields exactly as hashed (positions as decimal
- * strings, recordedAt with microseconds), plus the leaf hash as sealed. The leaf hash only locates
- * a differing event; trust comes from the root rebuilt from the recomputed leaves.
+ * The event fields a leaf commits to, as JSON carries them: positions as decimal strings,
+ * recordedAt with microseconds (the proof endpoint's leaf, a line of events.jsonl).
  */
-export interface ExportedEvent {
+export interface EventLeafFields {
   merkleIndex: string;
   globalPosition: string;
   streamId: string;
@@ -31,6 +30,14 @@ export interface ExportedEvent {
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
   recordedAt: string;
+}
+
+/**
+ * One line of events.jsonl: the canonical leaf fields exactly as hashed, plus the leaf hash as
+ * sealed. The leaf hash only locates a differing event; trust comes from the root rebuilt from
+ * the recomputed leaves.
+ */
+export interface ExportedEvent extends EventLeafFields {
   leafHash: string;
 }
 

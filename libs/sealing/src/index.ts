@@ -17,7 +17,7 @@ export { loadKeyRecords, type MerkleKeyRecord } from './merkle-keys.read.js';
 export { verifyBatch, type PublicKeys } from './verify-batch.js';
 export { checkBatch, checkSignature, type BatchCheckInput, type BatchLeaf, type CheckedHead } from './batch.check.js';
 export {
-  BUNDLE_FILES, EXPORT_FORMAT_VERSION, type BundleManifest, type ExportedEvent, type ExportedHead, type ExportedProofs, type ExportRecord,
+  BUNDLE_FILES, EXPORT_FORMAT_VERSION, type BundleManifest, type EventLeafFields, type ExportedEvent, type ExportedHead, type ExportedProofs, type ExportRecord,
 } from './export-bundle.js';
 export { ExportBundleError, type ExportBundleFailure } from './export-bundle.errors.js';
 export { readExportBundle, type ExportReadOptions } from './export-bundle.read.js';
