@@ -27,6 +27,30 @@ export class GatewayError extends CliError {
   }
 }
 
+/** Aborts a streamed answer when no record arrives within the timeout. */
+class RecordTimeout {
+  private readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  readonly signal = this.abort.signal;
+
+  constructor(private readonly ms: number) {
+    this.arm();
+  }
+
+  arm(): void {
+    this.clear();
+    this.timer = setTimeout(() => this.abort.abort(new DOMException('no record within the timeout', 'TimeoutError')), this.ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+function isNdjson(response: Response): boolean {
+  return (response.headers.get('content-type') ?? '').startsWith(NDJSON) && response.body !== null;
+}
+
 /** Calls the gateway's admin API (docs/api.md) with the admin token. */
 export class GatewayClient {
   constructor(
@@ -77,39 +101,13 @@ export class GatewayClient {
    * body is returned (and no record is handed over); undefined after a stream.
    */
   async getRecords(path: string, query: QueryParameters, onRecord: (record: unknown) => void): Promise<unknown> {
-    const target = withQuery(path, query);
-    const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const armTimeout = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => abort.abort(new DOMException('no record within the timeout', 'TimeoutError')), this.timeoutMs);
-    };
-    armTimeout();
+    const { response, timeout } = await this.openRecords(path, query);
     try {
-      const response = await fetch(`${this.settings.url}${target}`, {
-        headers: { Authorization: `Bearer ${this.settings.token}`, Accept: NDJSON },
-        signal: abort.signal,
-      });
-      if (!response.ok) throw this.errorFromAnswer(response, await response.text());
-      if (!(response.headers.get('content-type') ?? '').startsWith(NDJSON) || response.body === null) {
-        return this.parseAnswer<unknown>('GET', path, response, await response.text());
-      }
-      const decoder = new TextDecoder();
-      let pending = '';
-      for await (const chunk of response.body) {
-        armTimeout();
-        pending += decoder.decode(chunk as Uint8Array, { stream: true });
-        const lines = pending.split('\n');
-        pending = lines.pop()!;
-        for (const line of lines) if (line.trim() !== '') onRecord(this.parseRecord(path, line));
-      }
-      if (pending.trim() !== '') onRecord(this.parseRecord(path, pending));
+      if (!isNdjson(response)) return this.parseAnswer<unknown>('GET', path, response, await this.readText(response));
+      for await (const record of this.records(path, response.body!, timeout)) onRecord(record);
       return undefined;
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      throw this.unreachableError(error);
     } finally {
-      clearTimeout(timer);
+      timeout.clear();
     }
   }
 
@@ -120,45 +118,59 @@ export class GatewayClient {
    * one that is not NDJSON, is an error.
    */
   async *streamRecords(path: string, query: QueryParameters): AsyncGenerator<unknown> {
-    const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const armTimeout = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => abort.abort(new DOMException('no record within the timeout', 'TimeoutError')), this.timeoutMs);
-    };
-    armTimeout();
+    const { response, timeout } = await this.openRecords(path, query);
     try {
-      let response: Response;
-      try {
-        response = await fetch(`${this.settings.url}${withQuery(path, query)}`, {
-          headers: { Authorization: `Bearer ${this.settings.token}`, Accept: NDJSON },
-          signal: abort.signal,
-        });
-      } catch (error) {
-        throw this.unreachableError(error);
-      }
-      if (!response.ok) throw this.errorFromAnswer(response, await response.text());
-      if (!(response.headers.get('content-type') ?? '').startsWith(NDJSON) || response.body === null) {
+      if (!isNdjson(response)) {
         throw new CliError(`the gateway at ${this.settings.url} did not answer GET ${path} with NDJSON records.`, EXIT_GATEWAY_FAILURE);
       }
-      const decoder = new TextDecoder();
-      let pending = '';
-      try {
-        for await (const chunk of response.body) {
-          clearTimeout(timer);
-          pending += decoder.decode(chunk as Uint8Array, { stream: true });
-          const lines = pending.split('\n');
-          pending = lines.pop()!;
-          for (const line of lines) if (line.trim() !== '') yield this.parseRecord(path, line);
-          armTimeout();
-        }
-      } catch (error) {
-        if (error instanceof CliError) throw error;
-        throw this.unreachableError(error);
-      }
-      if (pending.trim() !== '') yield this.parseRecord(path, pending);
+      yield* this.records(path, response.body!, timeout);
     } finally {
-      clearTimeout(timer);
+      timeout.clear();
+    }
+  }
+
+  /** Sends an NDJSON GET with a per-record timeout (armed now); a 4xx/5xx answer is an error. */
+  private async openRecords(path: string, query: QueryParameters): Promise<{ response: Response; timeout: RecordTimeout }> {
+    const timeout = new RecordTimeout(this.timeoutMs);
+    try {
+      const response = await fetch(`${this.settings.url}${withQuery(path, query)}`, {
+        headers: { Authorization: `Bearer ${this.settings.token}`, Accept: NDJSON },
+        signal: timeout.signal,
+      });
+      if (!response.ok) throw this.errorFromAnswer(response, await response.text());
+      return { response, timeout };
+    } catch (error) {
+      timeout.clear();
+      if (error instanceof CliError) throw error;
+      throw this.unreachableError(error);
+    }
+  }
+
+  /** The answer's records in order. The timeout is off while the caller handles a record. */
+  private async *records(path: string, body: ReadableStream<Uint8Array>, timeout: RecordTimeout): AsyncGenerator<unknown> {
+    const decoder = new TextDecoder();
+    let pending = '';
+    try {
+      for await (const chunk of body) {
+        timeout.clear();
+        pending += decoder.decode(chunk, { stream: true });
+        const lines = pending.split('\n');
+        pending = lines.pop()!;
+        for (const line of lines) if (line.trim() !== '') yield this.parseRecord(path, line);
+        timeout.arm();
+      }
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw this.unreachableError(error);
+    }
+    if (pending.trim() !== '') yield this.parseRecord(path, pending);
+  }
+
+  private async readText(response: Response): Promise<string> {
+    try {
+      return await response.text();
+    } catch (error) {
+      throw this.unreachableError(error);
     }
   }
 
