@@ -29,14 +29,14 @@ export type * from './budget/reservation.commands.js';
 export type * from './budget/reservation.events.js';
 export { DENIAL_REASONS } from './budget/reservation.events.js';
 export { spendKey, type OpenReservation } from './budget/budget.state.js';
-export { evolveBudgetAll, RESOLVED_RETENTION_MS } from './budget/budget.evolve.js';
+export { decideBudgetBatch, evolveBudgetAll } from './budget/budget.evolve.js';
 export { decideReservation, MAX_RESERVATION_TTL_MS, MIN_RESERVATION_TTL_MS } from './budget/reservation.decide.js';
 export { recordDenials } from './budget/spend-denied.js';
 export { BudgetExceededError, type BudgetExceededDetails } from './budget/budget-exceeded.error.js';
 export { AgentSuspendedError } from './budget/agent-suspended.error.js';
 export { applicablePolicies, policyUsage, remainingFor, type PolicyUsage } from './budget/budget-usage.js';
 export { ROLLING_LENGTH_MS, SPEND_RETENTION_MS, spendWindow, type SpendWindow } from './budget/spend-window.js';
-export { type HourBucket, type SpendHistory } from './budget/spend-history.js';
+export { type DayBucket, type SpendHistory } from './budget/spend-history.js';
 export { budgetFromSnapshot, budgetSnapshot, type BudgetSnapshot } from './budget/budget-snapshot.js';
 
 export type * from './allowlist/allowlist.commands.js';

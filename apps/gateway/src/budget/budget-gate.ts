@@ -4,6 +4,7 @@ import {
   AgentSuspendedError,
   BudgetExceededError,
   ConflictError,
+  NotFoundError,
   remainingFor,
   type BudgetPolicyCommand,
   type ChainAgent,
@@ -18,6 +19,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ProxyDenial } from '../proxy/proxy-denial.js';
 import { BudgetContentionError, BudgetStreamWriter, type CommandOrigin, type Outcome } from './budget-stream.writer.js';
 import { budgetTransactionHook } from './budget-transaction.hook.js';
+import { resolutionEventId } from './reservation-event-id.js';
 
 export interface HoldRequest {
   requestId: string;
@@ -64,8 +66,10 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
     this.sweepTimer.unref();
   }
 
-  onModuleDestroy(): void {
+  /** Settlements still lingering for a shared commit are committed before the process goes. */
+  async onModuleDestroy(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await Promise.allSettled([...this.writers.values()].map((writer) => writer.flush()));
   }
 
   /**
@@ -126,13 +130,29 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
     for (let attempt = 0; ; attempt++) {
       try {
         const outcome = await this.submit(hold.rootAgentId, command());
-        if (!outcome.ok) this.logger.warn(`resolving ${hold.reservationId}: ${outcome.error.message}`);
+        if (!outcome.ok) await this.reportUnresolvable(hold, outcome.error);
         return;
       } catch (error) {
         if (attempt >= RESOLVE_RETRY_DELAYS_MS.length) throw error;
         await new Promise((resolve) => setTimeout(resolve, RESOLVE_RETRY_DELAYS_MS[attempt]).unref());
       }
     }
+  }
+
+  /**
+   * A hold that is no longer open was resolved already (it expired first, or an earlier attempt
+   * whose answer was lost committed): the store holds its one resolution event. Anything else
+   * is worth a warning.
+   */
+  private async reportUnresolvable(hold: Hold, error: Error): Promise<void> {
+    if (error instanceof NotFoundError) {
+      const { rows } = await this.sql.query('SELECT 1 FROM events WHERE event_id = $1', [resolutionEventId(hold.reservationId)]);
+      if (rows.length > 0) {
+        this.logger.log(`hold ${hold.reservationId} was already resolved (expired, or settled by an earlier attempt)`);
+        return;
+      }
+    }
+    this.logger.warn(`resolving ${hold.reservationId}: ${error.message}`);
   }
 
   /** Charges every hold past its TTL, on every budget stream that has one (any process's). */

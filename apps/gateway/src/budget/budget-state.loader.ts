@@ -8,7 +8,8 @@ import {
 } from '../../../../libs/domain/src/index.js';
 import type { EventStore, RecordedEvent } from '../../../../libs/event-store/src/index.js';
 
-export const BUDGET_SNAPSHOT_TYPE = 'budget-v1';
+// v2: no resolved ids, spend in days of quarter-hours (v1 snapshots are caches: no longer read).
+export const BUDGET_SNAPSHOT_TYPE = 'budget-v2';
 
 export interface LoadedBudget {
   state: BudgetState;

@@ -1,10 +1,10 @@
 import {
   budgetSnapshot,
   budgetStreamId,
+  decideBudgetBatch,
   decideBudgetPolicy,
   decideReservation,
   DomainError,
-  evolveBudgetAll,
   type BudgetEvent,
   type BudgetPolicyCommand,
   type BudgetState,
@@ -19,6 +19,7 @@ import {
 } from '../../../../libs/event-store/src/index.js';
 import { randomUUID } from 'node:crypto';
 import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState } from './budget-state.loader.js';
+import { reservationEventId } from './reservation-event-id.js';
 
 export type Outcome = { ok: true; events: BudgetEvent[] } | { ok: false; error: DomainError };
 
@@ -61,6 +62,13 @@ interface Pending {
 }
 
 const MAX_BATCH = 256;
+/**
+ * How long a settlement, release or expiry may wait for a hold to share its commit. Nobody waits
+ * on them (the answer has gone to the agent), and a hold that stays open a little longer only
+ * counts against the budget a little longer (fail closed); at low concurrency this halves the
+ * commits per request: the settlement rides on the next request's hold.
+ */
+const RESOLUTION_LINGER_MS = 20;
 /** How long a group may keep losing version races to other processes before its callers get a 503. */
 const CONTENTION_DEADLINE_MS = 10_000;
 const MAX_BACKOFF_MS = 50;
@@ -86,6 +94,7 @@ export class BudgetStreamWriter {
   private lastSnapshotVersion = 0n;
   private readonly queue: Pending[] = [];
   private draining = false;
+  private lingerTimer: NodeJS.Timeout | null = null;
   private readonly streamId: string;
 
   constructor(
@@ -110,14 +119,27 @@ export class BudgetStreamWriter {
     return this.state as BudgetState;
   }
 
+  /** Commits whatever is queued now, lingering resolutions included; resolves when the queue is empty. */
+  async flush(): Promise<void> {
+    if (this.queue.length > 0) await this.enqueue(null, GATEWAY);
+  }
+
   private enqueue(command: BudgetWriterCommand | null, origin: CommandOrigin): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
       this.queue.push({ command, origin, resolve, reject });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      if (canLinger(command)) {
+        this.lingerTimer ??= setTimeout(() => void this.drain(), RESOLUTION_LINGER_MS).unref();
+      } else {
+        void this.drain();
+      }
     });
   }
 
   private async drain(): Promise<void> {
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    if (this.draining) return;
     this.draining = true;
     try {
       while (this.queue.length > 0) {
@@ -184,23 +206,14 @@ export class BudgetStreamWriter {
   }
 
   private decide(start: BudgetState, batch: Pending[], suspended: ReadonlySet<string>): { state: BudgetState; events: { event: BudgetEvent; origin: CommandOrigin }[]; outcomes: Outcome[] } {
-    let state = start;
+    const { state, decisions } = decideBudgetBatch(start, batch, (current, { command }) =>
+      command === null ? [] : decideOnBudget(current, command, suspended));
     const events: { event: BudgetEvent; origin: CommandOrigin }[] = [];
-    const outcomes: Outcome[] = [];
-    for (const { command, origin } of batch) {
-      if (command === null) {
-        outcomes.push({ ok: true, events: [] });
-        continue;
-      }
-      const decision = decideOnBudget(state, command, suspended);
-      if (decision instanceof DomainError) {
-        outcomes.push({ ok: false, error: decision });
-        continue;
-      }
-      state = evolveBudgetAll(state, decision);
-      events.push(...decision.map((event) => ({ event, origin })));
-      outcomes.push({ ok: true, events: decision });
-    }
+    const outcomes = decisions.map((decision, i): Outcome => {
+      if (decision instanceof DomainError) return { ok: false, error: decision };
+      events.push(...decision.map((event) => ({ event, origin: batch[i].origin })));
+      return { ok: true, events: decision };
+    });
     return { state, events, outcomes };
   }
 
@@ -241,10 +254,15 @@ function decideOnBudget(state: BudgetState, command: BudgetWriterCommand, suspen
   }
 }
 
+/** Resolutions have no caller waiting on them: they may wait a moment for a hold to share its commit. */
+function canLinger(command: BudgetWriterCommand | null): boolean {
+  return command !== null && (command.type === 'SettleSpend' || command.type === 'ReleaseReservation' || command.type === 'ExpireReservations');
+}
+
 function commandsOf(batch: readonly Pending[]): BudgetWriterCommand[] {
   return batch.flatMap((pending) => (pending.command === null ? [] : [pending.command]));
 }
 
 function toNewEvent(event: BudgetEvent, origin: CommandOrigin): NewEvent {
-  return { eventId: randomUUID(), type: event.type, schemaVersion: event.schemaVersion, data: event.data as Record<string, unknown>, metadata: { ...origin } };
+  return { eventId: reservationEventId(event) ?? randomUUID(), type: event.type, schemaVersion: event.schemaVersion, data: event.data as Record<string, unknown>, metadata: { ...origin } };
 }

@@ -1,24 +1,25 @@
 import type { BudgetState, OpenReservation, PolicyState } from './budget.state.js';
-import type { HourBucket, SpendHistory } from './spend-history.js';
+import type { DayBucket, SpendHistory } from './spend-history.js';
 
 /**
  * A budget state as plain JSON (bigints as decimal strings, Maps as arrays of entries), so a
  * handler can store it with the stream version it was taken at and load only the later events.
+ * Its size follows the policies, the open holds and the time spend covers (≤ 34 days of
+ * quarter-hours per subtree), never the number of requests the budget has seen.
  */
 export interface BudgetSnapshot {
-  snapshotVersion: 1;
+  snapshotVersion: 2;
   rootAgentId: string;
   clockMs: number;
   policies: (Omit<PolicyState, 'limitNanos'> & { limitNanos: string })[];
   reservations: (Omit<OpenReservation, 'amountNanos' | 'agentPath' | 'policyIds'> & { amountNanos: string; agentPath: string[]; policyIds: string[] })[];
-  resolved: [string, number][];
   held: [string, string][];
-  spend: [string, { totalNanos: string; hours: [number, { nanos: string; minutes: [number, string][] }][] }][];
+  spend: [string, { totalNanos: string; minutesFromMs: number; minutes: [number, string][]; days: [number, { nanos: string; quarters: [number, string][] }][] }][];
 }
 
 export function budgetSnapshot(state: BudgetState): BudgetSnapshot {
   return {
-    snapshotVersion: 1,
+    snapshotVersion: 2,
     rootAgentId: state.rootAgentId,
     clockMs: state.clockMs,
     policies: [...state.policies.values()].map((policy) => ({ ...policy, limitNanos: policy.limitNanos.toString() })),
@@ -28,25 +29,29 @@ export function budgetSnapshot(state: BudgetState): BudgetSnapshot {
       policyIds: [...reservation.policyIds],
       amountNanos: reservation.amountNanos.toString(),
     })),
-    resolved: [...state.resolved.entries()],
     held: [...state.held.entries()].map(([key, nanos]) => [key, nanos.toString()]),
     spend: [...state.spend.entries()].map(([key, history]) => [
       key,
       {
         totalNanos: history.totalNanos.toString(),
-        hours: [...history.hours.entries()].map(([hour, bucket]) => [
-          hour,
-          { nanos: bucket.nanos.toString(), minutes: [...bucket.minutes.entries()].map(([minute, nanos]) => [minute, nanos.toString()]) },
+        minutesFromMs: history.minutesFromMs,
+        minutes: [...history.minutes.entries()].map(([minute, nanos]) => [minute, nanos.toString()]),
+        days: [...history.days.entries()].map(([day, bucket]) => [
+          day,
+          { nanos: bucket.nanos.toString(), quarters: [...bucket.quarters.entries()].map(([quarter, nanos]) => [quarter, nanos.toString()]) },
         ]),
       },
     ]),
   };
 }
 
-/** Reads a snapshot back (as parsed from JSON). Throws on a snapshot version it does not know. */
+/**
+ * Reads a snapshot back (as parsed from JSON). Throws on a snapshot version it does not know
+ * (version 1 carried resolved ids; its loader type, budget-v1, is no longer read).
+ */
 export function budgetFromSnapshot(json: unknown): BudgetState {
   const snapshot = json as BudgetSnapshot;
-  if (typeof snapshot !== 'object' || snapshot === null || snapshot.snapshotVersion !== 1) {
+  if (typeof snapshot !== 'object' || snapshot === null || snapshot.snapshotVersion !== 2) {
     throw new Error(`unsupported budget snapshot version ${String((snapshot as { snapshotVersion?: unknown } | null)?.snapshotVersion)}`);
   }
   return {
@@ -56,17 +61,18 @@ export function budgetFromSnapshot(json: unknown): BudgetState {
     reservations: new Map(
       snapshot.reservations.map((reservation) => [reservation.reservationId, { ...reservation, amountNanos: BigInt(reservation.amountNanos) }]),
     ),
-    resolved: new Map(snapshot.resolved),
     held: new Map(snapshot.held.map(([key, nanos]) => [key, BigInt(nanos)])),
     spend: new Map(
       snapshot.spend.map(([key, history]): [string, SpendHistory] => [
         key,
         {
           totalNanos: BigInt(history.totalNanos),
-          hours: new Map(
-            history.hours.map(([hour, bucket]): [number, HourBucket] => [
-              hour,
-              { nanos: BigInt(bucket.nanos), minutes: new Map(bucket.minutes.map(([minute, nanos]) => [minute, BigInt(nanos)])) },
+          minutesFromMs: history.minutesFromMs,
+          minutes: new Map(history.minutes.map(([minute, nanos]) => [minute, BigInt(nanos)])),
+          days: new Map(
+            history.days.map(([day, bucket]): [number, DayBucket] => [
+              day,
+              { nanos: BigInt(bucket.nanos), quarters: new Map(bucket.quarters.map(([quarter, nanos]) => [quarter, BigInt(nanos)])) },
             ]),
           ),
         },

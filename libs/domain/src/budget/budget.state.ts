@@ -29,13 +29,12 @@ export interface OpenReservation {
 export interface BudgetState {
   rootAgentId: string;
   policies: ReadonlyMap<string, PolicyState>;
-  /** Open holds by reservation id. */
-  reservations: ReadonlyMap<string, OpenReservation>;
   /**
-   * Resolved reservation ids (settled, released, expired) → their expiresAt, kept for
-   * RESOLVED_RETENTION_MS after it so retries stay idempotent; then forgotten (bounded memory).
+   * Open holds by reservation id. Only what is open: a resolved reservation leaves no trace in the
+   * state, so its size follows the holds in flight, never the traffic a budget has seen. That a
+   * reservation resolves once is the event store's to guarantee (docs/domain.md).
    */
-  resolved: ReadonlyMap<string, number>;
+  reservations: ReadonlyMap<string, OpenReservation>;
   /** Sum of open holds per subtree and currency, keyed by spendKey(currency, agentId). */
   held: ReadonlyMap<string, bigint>;
   /** Charged spend per subtree and currency, keyed by spendKey(currency, agentId). */
@@ -45,7 +44,7 @@ export interface BudgetState {
 }
 
 export function initialBudgetState(rootAgentId: string): BudgetState {
-  return { rootAgentId, policies: new Map(), reservations: new Map(), resolved: new Map(), held: new Map(), spend: new Map(), clockMs: 0 };
+  return { rootAgentId, policies: new Map(), reservations: new Map(), held: new Map(), spend: new Map(), clockMs: 0 };
 }
 
 /** The key of a subtree's held and spend sums: an agent (with its descendants) in one currency. */

@@ -110,10 +110,15 @@ describe('ReserveSpend', () => {
     expect(remainingFor(state, rootChain, 'USD', noon)).toBeNull();
   });
 
-  it('is idempotent on the reservation id, while open and after resolution', () => {
+  it('is idempotent on the reservation id while the hold is open', () => {
     const state = run(given(policyCreated('p1')), reserve('r1', CENT, noon));
     expect(decideReservation(state, reserve('r1', CENT, noon))).toEqual([]);
-    expect(decideReservation(run(state, settle('r1', CENT)), reserve('r1', CENT, noon))).toEqual([]);
+  });
+
+  it('keeps no trace of a resolved reservation: the state holds only what is open', () => {
+    const state = run(given(policyCreated('p1')), reserve('r1', CENT, noon), settle('r1', CENT));
+    expect(state.reservations.size).toBe(0);
+    expect(Object.keys(state).sort()).toEqual(['clockMs', 'held', 'policies', 'reservations', 'rootAgentId', 'spend']);
   });
 
   it('validates the command, reporting every issue', () => {
@@ -178,8 +183,8 @@ describe('SettleSpend', () => {
 
   it('resolves exactly once: a second settle, a release or an expiry after it record nothing', () => {
     const state = run(given(policyCreated('p1')), reserve('r1', CENT, noon), settle('r1', CENT));
-    expect(decideReservation(state, settle('r1', CENT))).toEqual([]);
-    expect(decideReservation(state, release('r1'))).toEqual([]);
+    expect(decideReservation(state, settle('r1', CENT))).toBeInstanceOf(NotFoundError);
+    expect(decideReservation(state, release('r1'))).toBeInstanceOf(NotFoundError);
     expect(decideReservation(state, { type: 'ExpireReservations', now: later(3_600_000) })).toEqual([]);
   });
 
@@ -205,8 +210,8 @@ describe('ReleaseReservation', () => {
   it('frees the hold and charges nothing', () => {
     const state = run(given(policyCreated('p1')), reserve('r1', 50n * CENT, noon), release('r1'));
     expect(policyUsage(state, 'p1', later(2000))).toMatchObject({ spentNanos: 0n, heldNanos: 0n, remainingNanos: UNIT });
-    expect(decideReservation(state, release('r1'))).toEqual([]);
-    expect(decideReservation(state, settle('r1', CENT))).toEqual([]);
+    expect(decideReservation(state, release('r1'))).toBeInstanceOf(NotFoundError);
+    expect(decideReservation(state, settle('r1', CENT))).toBeInstanceOf(NotFoundError);
   });
 });
 
@@ -233,7 +238,7 @@ describe('ExpireReservations', () => {
     const after = expired.reduce(evolveBudget, state);
     expect(policyUsage(after, 'p1', later(60_000))).toMatchObject({ spentNanos: 15n * CENT, heldNanos: 20n * CENT });
     expect(decideReservation(after, { type: 'ExpireReservations', now: later(60_000) })).toEqual([]);
-    expect(decideReservation(after, settle('r-short', CENT))).toEqual([]);
+    expect(decideReservation(after, settle('r-short', CENT))).toBeInstanceOf(NotFoundError);
   });
 });
 

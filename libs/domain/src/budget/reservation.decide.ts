@@ -49,8 +49,10 @@ function reserve(state: BudgetState, command: ReserveSpend): Decision<Reservatio
   }
   if (issues.length > 0) return new ValidationError(issues);
 
-  // A retried reserve (the commit's outcome was unknown) changes nothing.
-  if (state.reservations.has(command.reservationId) || state.resolved.has(command.reservationId)) return [];
+  // A retried reserve (the commit's outcome was unknown) changes nothing while the hold is open.
+  // After it resolved, the state no longer knows the id: the store refuses the second
+  // SpendReserved by its event id, derived from the reservation id (docs/domain.md).
+  if (state.reservations.has(command.reservationId)) return [];
 
   const root = command.agentChain[0];
   if (root.agentId !== state.rootAgentId) {
@@ -111,7 +113,7 @@ function settle(state: BudgetState, command: SettleSpend): Decision<ReservationE
   ];
   if (issues.length > 0) return new ValidationError(issues);
   const reservation = state.reservations.get(command.reservationId);
-  if (reservation === undefined) return unresolvable(state, command.reservationId);
+  if (reservation === undefined) return unresolvable(command.reservationId);
   const overage = command.amountNanos > reservation.amountNanos ? command.amountNanos - reservation.amountNanos : 0n;
   return [
     {
@@ -140,7 +142,7 @@ function release(state: BudgetState, command: ReleaseReservation): Decision<Rese
   ];
   if (issues.length > 0) return new ValidationError(issues);
   const reservation = state.reservations.get(command.reservationId);
-  if (reservation === undefined) return unresolvable(state, command.reservationId);
+  if (reservation === undefined) return unresolvable(command.reservationId);
   return [
     {
       type: 'ReservationReleased',
@@ -182,9 +184,13 @@ function chargedHold(reservation: OpenReservation): ChargedHold {
   };
 }
 
-/** Already resolved (within the retention): nothing to do. Never seen: not found. */
-function unresolvable(state: BudgetState, reservationId: string): Decision<ReservationEvent> {
-  return state.resolved.has(reservationId) ? [] : new NotFoundError('reservation', reservationId);
+/**
+ * Not open: never reserved, or resolved already. The state keeps no resolved ids (its size would
+ * follow the traffic), so it cannot tell the two apart; a caller that must asks the event store,
+ * where each reservation has at most one resolution event (docs/domain.md).
+ */
+function unresolvable(reservationId: string): Decision<ReservationEvent> {
+  return new NotFoundError('open reservation', reservationId);
 }
 
 function checkId(field: string, value: unknown): ValidationIssue[] {

@@ -1,60 +1,96 @@
-import { HOUR_MS, MINUTE_MS, SPEND_RETENTION_MS } from './spend-window.js';
+import { DAY_MS, MINUTE_MS, QUARTER_HOUR_MS, SPEND_RETENTION_MS } from './spend-window.js';
 
-/** Spend in one UTC hour: its sum, and per-minute sums keyed by the minute's epoch ms. */
-export interface HourBucket {
+/** Spend in one UTC day: its sum, and per-quarter-hour sums keyed by the quarter's epoch ms. */
+export interface DayBucket {
   nanos: bigint;
-  minutes: ReadonlyMap<number, bigint>;
+  quarters: ReadonlyMap<number, bigint>;
 }
 
 /**
- * The charged spend of one subtree (an agent and its descendants) in one currency. Bounded: the
- * all-time total, plus minute buckets grouped by hour for the last SPEND_RETENTION_MS only, so
- * memory grows with time covered (≤ 33 days × 1440 minutes), never with the number of requests.
- * Minutes are exact for calendar windows (every zone's hour/day boundaries fall on whole minutes).
+ * How far back minute sums are kept: a rolling hour starts inside a quarter-hour up to 75 minutes
+ * back, so that quarter's minutes are all kept (with a minute's slack). Everything older is
+ * answered by quarter-hours.
+ */
+export const MINUTE_DETAIL_MS = 76 * MINUTE_MS;
+
+/**
+ * The charged spend of one subtree (an agent and its descendants) in one currency. Its size is
+ * bounded by time covered, never by the number of requests: at most 34 days of ≤ 96 quarter-hour
+ * sums, and ≤ 77 minute sums for the last hour and a quarter. That resolution answers every window exactly:
+ * calendar boundaries fall on quarter-hours in every zone in use today (offsets are whole
+ * quarter-hours), a rolling hour needs minutes, and longer rolling windows start on a
+ * quarter-hour (spend-window.ts). A boundary that fell inside a quarter-hour older than the minute
+ * detail would count the whole quarter: more spend, never less (fail closed).
  */
 export interface SpendHistory {
   totalNanos: bigint;
-  /** Keyed by the hour's epoch ms. */
-  hours: ReadonlyMap<number, HourBucket>;
+  /** Keyed by the UTC day's epoch ms. */
+  days: ReadonlyMap<number, DayBucket>;
+  /** Keyed by the minute's epoch ms; the last MINUTE_DETAIL_MS before the stream's clock only. */
+  minutes: ReadonlyMap<number, bigint>;
+  /** Minute sums are complete from this minute on (older ones were pruned, or never kept). */
+  minutesFromMs: number;
 }
 
-export const emptySpendHistory: SpendHistory = Object.freeze({ totalNanos: 0n, hours: new Map() });
+export const emptySpendHistory: SpendHistory = Object.freeze({ totalNanos: 0n, days: new Map(), minutes: new Map(), minutesFromMs: 0 });
 
 /**
- * Adds a charge attributed to `atMs`, and drops hours older than the retention before `clockMs`
- * (the latest time the stream has seen). Returns a new history; `history` is untouched.
+ * Adds a charge attributed to `atMs`, and drops days past the retention and minutes past the
+ * minute detail before `clockMs` (the latest time the stream has seen). Returns a new history;
+ * `history` is untouched. Copies at most one day's quarters and the two small indexes.
  */
 export function addSpend(history: SpendHistory, atMs: number, nanos: bigint, clockMs: number): SpendHistory {
-  const horizon = clockMs - SPEND_RETENTION_MS;
-  const hours = new Map<number, HourBucket>();
-  for (const [hour, bucket] of history.hours) if (hour + HOUR_MS > horizon) hours.set(hour, bucket);
-  const hour = atMs - mod(atMs, HOUR_MS);
-  if (hour + HOUR_MS > horizon && nanos !== 0n) {
-    const minute = atMs - mod(atMs, MINUTE_MS);
-    const bucket = hours.get(hour);
-    const minutes = new Map(bucket?.minutes ?? []);
-    minutes.set(minute, (minutes.get(minute) ?? 0n) + nanos);
-    hours.set(hour, { nanos: (bucket?.nanos ?? 0n) + nanos, minutes });
+  const dayHorizon = clockMs - SPEND_RETENTION_MS;
+  const days = new Map<number, DayBucket>();
+  for (const [day, bucket] of history.days) if (day + DAY_MS > dayHorizon) days.set(day, bucket);
+  const minutesFromMs = Math.max(history.minutesFromMs, floorTo(clockMs - MINUTE_DETAIL_MS, MINUTE_MS));
+  const minutes = new Map<number, bigint>();
+  for (const [minute, sum] of history.minutes) if (minute >= minutesFromMs) minutes.set(minute, sum);
+
+  if (nanos !== 0n) {
+    const day = floorTo(atMs, DAY_MS);
+    if (day + DAY_MS > dayHorizon) {
+      const quarter = floorTo(atMs, QUARTER_HOUR_MS);
+      const bucket = days.get(day);
+      const quarters = new Map(bucket?.quarters ?? []);
+      quarters.set(quarter, (quarters.get(quarter) ?? 0n) + nanos);
+      days.set(day, { nanos: (bucket?.nanos ?? 0n) + nanos, quarters });
+    }
+    const minute = floorTo(atMs, MINUTE_MS);
+    if (minute >= minutesFromMs) minutes.set(minute, (minutes.get(minute) ?? 0n) + nanos);
   }
-  return { totalNanos: history.totalNanos + nanos, hours };
+  return { totalNanos: history.totalNanos + nanos, days, minutes, minutesFromMs };
 }
 
-/** Spend charged in [startMs, endMs) (null: unbounded; both null: the all-time total). */
+/**
+ * Spend charged in [startMs, endMs) (null: unbounded; both null: the all-time total). A bucket
+ * counts when its start is in the range, so an end inside a bucket counts all of it; a start
+ * inside a quarter-hour is answered by minutes where they are kept, else by the whole quarter.
+ */
 export function spentBetween(history: SpendHistory, startMs: number | null, endMs: number | null): bigint {
   if (startMs === null && endMs === null) return history.totalNanos;
   const from = startMs ?? Number.NEGATIVE_INFINITY;
   const to = endMs ?? Number.POSITIVE_INFINITY;
+  const splitQuarter = Number.isFinite(from) && from % QUARTER_HOUR_MS !== 0 ? floorTo(from, QUARTER_HOUR_MS) : null;
+  const minutesAnswer = splitQuarter !== null && splitQuarter >= history.minutesFromMs;
   let sum = 0n;
-  for (const [hour, bucket] of history.hours) {
-    const hourEnd = hour + HOUR_MS;
-    if (hour >= from && hourEnd <= to) sum += bucket.nanos;
-    else if (hourEnd > from && hour < to) {
-      for (const [minute, nanos] of bucket.minutes) if (minute >= from && minute < to) sum += nanos;
+  for (const [day, bucket] of history.days) {
+    if (day >= from && day + DAY_MS <= to) {
+      sum += bucket.nanos;
+    } else if (day + DAY_MS > from && day < to) {
+      for (const [quarter, nanos] of bucket.quarters) {
+        if (quarter === splitQuarter && minutesAnswer) continue;
+        if ((quarter >= from || quarter === splitQuarter) && quarter < to) sum += nanos;
+      }
     }
+  }
+  if (minutesAnswer) {
+    const quarterEnd = (splitQuarter as number) + QUARTER_HOUR_MS;
+    for (const [minute, nanos] of history.minutes) if (minute >= from && minute < quarterEnd && minute < to) sum += nanos;
   }
   return sum;
 }
 
-function mod(a: number, b: number): number {
-  return ((a % b) + b) % b;
+function floorTo(ms: number, unit: number): number {
+  return ms - (((ms % unit) + unit) % unit);
 }

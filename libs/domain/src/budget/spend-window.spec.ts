@@ -64,15 +64,21 @@ describe('calendar windows', () => {
 });
 
 describe('rolling windows', () => {
+  it('a rolling hourly window is the last hour, its start floored to the minute', () => {
+    const now = '2026-03-08T12:07:30.000Z';
+    const result = window('hourly', 'rolling', 'UTC', now);
+    expect(result.end).toBe(now);
+    expect(result.start).toBe('2026-03-08T11:07:00.000Z');
+  });
+
   it.each([
-    ['hourly', 1],
     ['daily', 24],
     ['weekly', 168],
     ['monthly', 720],
-  ] as const)('a rolling %s window is the last %i hours, its start floored to the minute', (timeWindow, hours) => {
-    const now = '2026-03-08T12:00:30.000Z';
+  ] as const)('a rolling %s window is the last %i hours, its start floored to the quarter-hour', (timeWindow, hours) => {
+    const now = '2026-03-08T12:07:30.000Z';
     const result = window(timeWindow, 'rolling', 'UTC', now);
     expect(result.end).toBe(now);
-    expect(Date.parse(now) - Date.parse(result.start!)).toBe(hours * 3_600_000 + 30_000);
+    expect(Date.parse(now) - Date.parse(result.start!)).toBe(hours * 3_600_000 + 7 * 60_000 + 30_000);
   });
 });

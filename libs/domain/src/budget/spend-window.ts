@@ -4,9 +4,10 @@ import type { PolicyTerms } from './policy-terms.js';
  * The window a policy counts spend in, at a given instant. Computed from timestamps only: there
  * is no reset job. `startMs`/`endMs` are epoch milliseconds; a `total` window has neither.
  * Calendar windows are [start, end) aligned to the policy's IANA zone; rolling windows end at
- * `now` and start one window length earlier, floored to the minute (spend is kept in minute
- * buckets, so a charge leaves a rolling window at the end of its minute: at most one minute late,
- * which fails closed).
+ * `now` and start one window length earlier, floored to the minute for an hour and to the
+ * quarter-hour for longer windows: the resolution spend is kept at (spend-history.ts). A charge
+ * leaves a rolling window at the end of its minute or quarter-hour, at most that much late,
+ * which fails closed.
  */
 export interface SpendWindow {
   readonly startMs: number | null;
@@ -14,6 +15,7 @@ export interface SpendWindow {
 }
 
 export const MINUTE_MS = 60_000;
+export const QUARTER_HOUR_MS = 15 * MINUTE_MS;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
@@ -31,7 +33,8 @@ type WindowTerms = Pick<PolicyTerms, 'timeWindow' | 'windowType' | 'timezone'>;
 export function spendWindow(terms: WindowTerms, nowMs: number): SpendWindow {
   if (terms.timeWindow === 'total') return { startMs: null, endMs: null };
   if (terms.windowType === 'rolling') {
-    const startMs = Math.floor((nowMs - ROLLING_LENGTH_MS[terms.timeWindow]) / MINUTE_MS) * MINUTE_MS;
+    const resolution = terms.timeWindow === 'hourly' ? MINUTE_MS : QUARTER_HOUR_MS;
+    const startMs = Math.floor((nowMs - ROLLING_LENGTH_MS[terms.timeWindow]) / resolution) * resolution;
     return { startMs, endMs: nowMs };
   }
   // Calendar windows partition time, so the last window computed for a zone and length answers

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import type { BudgetEvent } from '../../../../libs/domain/src/index.js';
+
+// Our namespace for name-based UUIDs (RFC 9562 §5.5); any fixed UUID would do.
+const NAMESPACE = Buffer.from('c2a7e5b0f1d84c6e9a3b57d0e4f1a2c3', 'hex');
+
+/**
+ * The event id of a reservation event, derived from the reservation id: one id for its
+ * SpendReserved and one for whichever event resolves it (settled, released or expired). The
+ * event store's unique event ids then make a second hold, or a second resolution, of one
+ * reservation impossible, whichever process appends it; the budget state need not remember
+ * resolved ids for that (docs/domain.md). Other budget events get a random id (null).
+ */
+export function reservationEventId(event: BudgetEvent): string | null {
+  switch (event.type) {
+    case 'SpendReserved':
+      return nameBasedUuid(`reserved:${event.data.reservationId}`);
+    case 'SpendSettled':
+    case 'ReservationReleased':
+    case 'ReservationExpired':
+      return resolutionEventId(event.data.reservationId);
+    default:
+      return null;
+  }
+}
+
+/** The id of the one event that may resolve a reservation: whether it is stored answers "already resolved?". */
+export function resolutionEventId(reservationId: string): string {
+  return nameBasedUuid(`resolved:${reservationId}`);
+}
+
+/** A version 5 (SHA-1, name-based) UUID in our namespace. */
+function nameBasedUuid(name: string): string {
+  const bytes = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
