@@ -10,12 +10,14 @@ import {
   remainingFor,
   type BudgetEvent,
   type CreatePolicy,
+  NotFoundError,
   type ReserveSpend,
 } from '../../../../libs/domain/src/index.js';
-import { openPgliteClient, runMigrations, SqlEventStore, type SqlClient } from '../../../../libs/event-store/src/index.js';
+import { IdempotencyConflictError, openPgliteClient, runMigrations, SqlEventStore, type SqlClient } from '../../../../libs/event-store/src/index.js';
 import { BUDGET_SNAPSHOT_TYPE } from './budget-state.loader.js';
 import { BudgetStreamWriter } from './budget-stream.writer.js';
 import { budgetTransactionHook } from './budget-transaction.hook.js';
+import { resolutionEventId } from './reservation-event-id.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
 
 describe('budget stream writer (PGlite)', () => {
@@ -123,5 +125,55 @@ describe('budget stream writer (PGlite)', () => {
     expect(events.filter((e) => e.type === 'SpendReserved').every((e) => e.metadata.actor === 'gateway')).toBe(true);
     const { rows } = await client.query<{ limit_nanos: string; version: number }>('SELECT limit_nanos::text, version FROM policies WHERE policy_id = $1', [policyId]);
     expect(rows).toEqual([{ limit_nanos: '100000000', version: 2 }]);
+  });
+
+  it('resolves a reservation once in the store: a second resolution by any writer is refused by its event id', async () => {
+    const { rootAgentId } = await budgetWithLimit('1.00');
+    const hold = reserve(rootAgentId, 10_000_000n);
+    expect((await writer(rootAgentId).submit(hold)).ok).toBe(true);
+    const settle = { type: 'SettleSpend' as const, reservationId: hold.reservationId, amountNanos: 5_000_000n, usage: {}, pricebookVersion: 'pb', now: new Date() };
+    expect(await writer(rootAgentId).submit(settle)).toMatchObject({ ok: true, events: [{ type: 'SpendSettled' }] });
+    // A fresh writer's state has no trace of it: the settle finds nothing open.
+    const again = await writer(rootAgentId).submit(settle);
+    expect(again.ok).toBe(false);
+    expect(!again.ok && again.error).toBeInstanceOf(NotFoundError);
+
+    const streamId = budgetStreamId(rootAgentId);
+    const settled = (await store.readStream(streamId)).find((e) => e.type === 'SpendSettled');
+    expect(settled?.eventId).toBe(resolutionEventId(hold.reservationId));
+    // A release appended past the state (as a buggy or stale process might) writes nothing: alone
+    // it is taken for a retry of the stored resolution, with other events it is refused.
+    const release = { eventId: resolutionEventId(hold.reservationId), type: 'ReservationReleased', schemaVersion: 1, data: { reservationId: hold.reservationId }, metadata: {} };
+    const other = { eventId: randomUUID(), type: 'SpendDenied', schemaVersion: 1, data: {}, metadata: {} };
+    await expect(store.append(streamId, [other, release], { expected: 'any' })).rejects.toBeInstanceOf(IdempotencyConflictError);
+    expect((await store.append(streamId, [release], { expected: 'any' })).firstGlobalPosition).toBe(settled?.globalPosition);
+    expect((await store.readStream(streamId)).filter((e) => e.data.reservationId === hold.reservationId).map((e) => e.type)).toEqual(['SpendReserved', 'SpendSettled']);
+  });
+
+  it('lets a settlement wait for the next hold and commits both in one transaction', async () => {
+    const { rootAgentId } = await budgetWithLimit('1.00');
+    const here = writer(rootAgentId);
+    const first = reserve(rootAgentId, 10_000_000n);
+    expect((await here.submit(first)).ok).toBe(true);
+    const settled = here.submit({ type: 'SettleSpend', reservationId: first.reservationId, amountNanos: 1_000_000n, usage: {}, pricebookVersion: 'pb', now: new Date() });
+    const next = here.submit(reserve(rootAgentId, 10_000_000n));
+    expect((await Promise.all([settled, next])).map((o) => o.ok)).toEqual([true, true]);
+    const { rows } = await client.query<{ event_type: string; transaction_id: string }>(
+      'SELECT event_type, transaction_id::text FROM events WHERE stream_id = $1 AND event_type <> $2 ORDER BY global_position', [budgetStreamId(rootAgentId), 'BudgetPolicyCreated']);
+    expect(rows.map((r) => r.event_type)).toEqual(['SpendReserved', 'SpendSettled', 'SpendReserved']);
+    expect(rows[1].transaction_id).toBe(rows[2].transaction_id);
+  });
+
+  it('commits a lingering settlement on its own when no hold comes, and on flush', async () => {
+    const { rootAgentId } = await budgetWithLimit('1.00');
+    const here = writer(rootAgentId);
+    const holds = [reserve(rootAgentId, 1_000_000n), reserve(rootAgentId, 1_000_000n)];
+    for (const hold of holds) expect((await here.submit(hold)).ok).toBe(true);
+    const settle = (reservationId: string) => ({ type: 'SettleSpend' as const, reservationId, amountNanos: 1_000_000n, usage: {}, pricebookVersion: 'pb', now: new Date() });
+    expect((await here.submit(settle(holds[0].reservationId))).ok).toBe(true);
+    void here.submit(settle(holds[1].reservationId));
+    await here.flush();
+    const settled = (await store.readStream(budgetStreamId(rootAgentId))).filter((e) => e.type === 'SpendSettled');
+    expect(settled.map((e) => e.data.reservationId)).toEqual(holds.map((h) => h.reservationId));
   });
 });
