@@ -43,6 +43,25 @@ export interface AppendOptions {
   inTransaction?: (tx: SqlExecutor, result: AppendResult, events: readonly RecordedEvent[]) => Promise<void>;
 }
 
+export interface LockedAppendOptions {
+  /** The stream version the caller's state is at: later events are read under the lock. */
+  knownVersion: bigint;
+  /**
+   * Called once, under the stream's lock, with the events other writers appended after
+   * knownVersion: returns the events to append (none: nothing is written). Throwing rolls back.
+   */
+  decide(tail: readonly RecordedEvent[]): readonly NewEvent[];
+  /** As AppendOptions.inTransaction; runs only when events were appended. */
+  inTransaction?: AppendOptions['inTransaction'];
+}
+
+export interface LockedAppendResult {
+  /** What other writers appended after knownVersion, read under the lock and given to decide. */
+  tail: RecordedEvent[];
+  /** null when decide returned no events. */
+  appended: AppendResult | null;
+}
+
 /** A global-log checkpoint: (transaction id, global position) of the last event handled. */
 export interface GlobalCheckpoint {
   transactionId: bigint;
@@ -100,6 +119,14 @@ export interface AggregateSnapshot {
 
 export interface EventStore {
   append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  /**
+   * Pessimistic append for a contended stream: locks the stream's row, reads what others appended
+   * since the caller's version, lets the caller decide on that, and appends at the version the
+   * stream is at, in one transaction. Concurrent writers wait for the lock instead of losing a
+   * version check and redoing their work. null when the stream does not exist yet (nothing to
+   * lock: append with 'no_stream' instead).
+   */
+  appendLocked(streamId: string, options: LockedAppendOptions): Promise<LockedAppendResult | null>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Stream version, or 0n when the stream does not exist. */
   streamVersion(streamId: string): Promise<bigint>;

@@ -9,6 +9,8 @@ import {
   type EventStore,
   type ExpectedState,
   type GlobalCheckpoint,
+  type LockedAppendOptions,
+  type LockedAppendResult,
   type NewEvent,
   type ReadAllOfTypesOptions,
   type ReadAllOptions,
@@ -104,6 +106,29 @@ export class SqlEventStore implements EventStore {
     // Committed. A replay wrote nothing new (its first attempt announced it).
     if (!appended.replayed) this.notifier.committed();
     return appended.result;
+  }
+
+  async appendLocked(streamId: string, options: LockedAppendOptions): Promise<LockedAppendResult | null> {
+    const outcome = await this.client.transaction(async (tx) => {
+      const { rows } = await tx.query<{ version: string }>('SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE', [streamId]);
+      if (rows.length === 0) return null;
+      const version = BigInt(rows[0].version);
+      const tail = version > options.knownVersion
+        ? (await tx.query<EventRow>(
+            `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_position > $2::bigint ORDER BY stream_position`,
+            [streamId, options.knownVersion.toString()],
+          )).rows.map(toRecordedEvent)
+        : [];
+      const events = options.decide(tail);
+      if (events.length === 0) return { tail, appended: null };
+      assertAppendable(events);
+      // The row is locked by this transaction: the exact version holds, nobody can move it.
+      const inTx = await appendEvents(tx, streamId, events, version, true, this.singleStatement);
+      await options.inTransaction?.(tx, inTx.result, inTx.recorded);
+      return { tail, appended: inTx.result };
+    });
+    if (outcome?.appended) this.notifier.committed();
+    return outcome;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

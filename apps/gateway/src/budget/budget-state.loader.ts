@@ -34,6 +34,6 @@ export async function applyBudgetTail(store: EventStore, rootAgentId: string, lo
   return { ...loaded, state: evolveBudgetAll(loaded.state, tail.map(toBudgetEvent)), version: tail[tail.length - 1].streamPosition };
 }
 
-function toBudgetEvent(event: RecordedEvent): BudgetEvent {
+export function toBudgetEvent(event: RecordedEvent): BudgetEvent {
   return { type: event.type, schemaVersion: event.schemaVersion, data: event.data } as unknown as BudgetEvent;
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import {
   BudgetExceededError,
@@ -175,5 +175,23 @@ describe('budget stream writer (PGlite)', () => {
     await here.flush();
     const settled = (await store.readStream(budgetStreamId(rootAgentId))).filter((e) => e.type === 'SpendSettled');
     expect(settled.map((e) => e.data.reservationId)).toEqual(holds.map((h) => h.reservationId));
+  });
+
+  it('two writers of one stream racing for it admit exactly the limit, each hold once, and then queue on its lock', async () => {
+    const { rootAgentId } = await budgetWithLimit('0.30');
+    const writers = [writer(rootAgentId), writer(rootAgentId)];
+    const appends = jest.spyOn(store, 'appendLocked');
+    const outcomes = await Promise.all(Array.from({ length: 400 }, (_, i) => writers[i % 2].submit(reserve(rootAgentId, 1_000_000n))));
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(300);
+    expect(outcomes.filter((o) => !o.ok).every((o) => !o.ok && o.error instanceof BudgetExceededError)).toBe(true);
+    // The losers of the first race decided again under the stream's lock.
+    expect(appends).toHaveBeenCalled();
+    appends.mockRestore();
+    const events = await store.readStream(budgetStreamId(rootAgentId));
+    const holds = events.filter((e) => e.type === 'SpendReserved');
+    expect(holds).toHaveLength(300);
+    expect(new Set(holds.map((e) => e.data.reservationId)).size).toBe(300);
+    const { rows } = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM open_reservations WHERE root_agent_id = $1', [rootAgentId]);
+    expect(rows[0].n).toBe('300');
   });
 });

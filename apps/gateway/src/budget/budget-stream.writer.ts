@@ -5,6 +5,7 @@ import {
   decideBudgetPolicy,
   decideReservation,
   DomainError,
+  evolveBudgetAll,
   type BudgetEvent,
   type BudgetPolicyCommand,
   type BudgetState,
@@ -18,7 +19,7 @@ import {
   type SqlExecutor,
 } from '../../../../libs/event-store/src/index.js';
 import { randomUUID } from 'node:crypto';
-import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState } from './budget-state.loader.js';
+import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState, toBudgetEvent } from './budget-state.loader.js';
 import { reservationEventId } from './reservation-event-id.js';
 
 export type Outcome = { ok: true; events: BudgetEvent[] } | { ok: false; error: DomainError };
@@ -38,10 +39,13 @@ export interface WriterHooks {
   onAppended(seconds: number): void;
 }
 
-/** Other processes kept winning the stream for longer than the deadline: fail closed, retryable. */
+/**
+ * The stream's lock could not be had within the database's lock_timeout (set it on the gateway's
+ * role to bound the wait): fail closed, retryable.
+ */
 export class BudgetContentionError extends Error {
-  constructor(readonly streamId: string, readonly attempts: number) {
-    super(`budget stream ${streamId} is contended by other gateway processes (${attempts} attempts); retry the request`);
+  constructor(readonly streamId: string) {
+    super(`budget stream ${streamId} is contended by other gateway processes (lock_timeout reached); retry the request`);
     this.name = 'BudgetContentionError';
   }
 }
@@ -61,6 +65,13 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** A batch decided: the state after it, the events to append (with who asked), each caller's outcome. */
+interface Decided {
+  state: BudgetState;
+  events: { event: BudgetEvent; origin: CommandOrigin }[];
+  outcomes: Outcome[];
+}
+
 const MAX_BATCH = 256;
 /**
  * How long a settlement, release or expiry may wait for a hold to share its commit. Nobody waits
@@ -69,9 +80,10 @@ const MAX_BATCH = 256;
  * commits per request: the settlement rides on the next request's hold.
  */
 const RESOLUTION_LINGER_MS = 20;
-/** How long a group may keep losing version races to other processes before its callers get a 503. */
-const CONTENTION_DEADLINE_MS = 10_000;
-const MAX_BACKOFF_MS = 50;
+/** How long a stream counts as contended after another process last wrote to it (see commit). */
+const CONTENDED_FOR_MS = 5_000;
+/** PostgreSQL's lock_not_available: a lock_timeout set for the role ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
 const SNAPSHOT_EVERY = 1000n;
 const GATEWAY: CommandOrigin = { actor: 'gateway' };
 
@@ -95,6 +107,8 @@ export class BudgetStreamWriter {
   private readonly queue: Pending[] = [];
   private draining = false;
   private lingerTimer: NodeJS.Timeout | null = null;
+  /** Until when group commits take the stream's lock (another process wrote to it lately). */
+  private contendedUntil = 0;
   private readonly streamId: string;
 
   constructor(
@@ -157,11 +171,22 @@ export class BudgetStreamWriter {
     }
   }
 
+  /**
+   * Optimistic while this process has the stream to itself (one statement, no lock). Once another
+   * process wins a version race, the stream is contended: for a while every group commit takes
+   * the stream's row lock and decides on what it reads under it (appendLocked), so writers queue
+   * for the stream instead of each losing races and redoing work. A tail written by another
+   * process during that time keeps the stream marked contended.
+   */
   private async commit(batch: Pending[]): Promise<void> {
+    if (this.state !== null && Date.now() < this.contendedUntil) return this.commitLocked(batch, new Set());
+    return this.commitOptimistic(batch);
+  }
+
+  private async commitOptimistic(batch: Pending[]): Promise<void> {
     const suspended = new Set<string>();
-    const deadline = Date.now() + CONTENTION_DEADLINE_MS;
     let fresh = false;
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       if (this.state === null) {
         await this.catchUp();
         fresh = true;
@@ -188,13 +213,8 @@ export class BudgetStreamWriter {
           continue;
         }
         if (!(error instanceof WrongExpectedVersionError)) throw error;
-        if (Date.now() > deadline) throw new BudgetContentionError(this.streamId, attempt);
-        // Two processes that collide and retry at once collide again: a random pause breaks
-        // the symmetry; the queue meanwhile collects more commands for a bigger next group.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)));
-        await this.catchUp();
-        fresh = true;
-        continue;
+        this.contendedUntil = Date.now() + CONTENDED_FOR_MS;
+        return this.commitLocked(batch, suspended);
       }
       this.hooks.onAppended(Number(process.hrtime.bigint() - started) / 1e9);
       this.state = decided.state;
@@ -205,7 +225,46 @@ export class BudgetStreamWriter {
     }
   }
 
-  private decide(start: BudgetState, batch: Pending[], suspended: ReadonlySet<string>): { state: BudgetState; events: { event: BudgetEvent; origin: CommandOrigin }[]; outcomes: Outcome[] } {
+  /** Decides under the stream's row lock, on the stream as it is: no version race to lose. */
+  private async commitLocked(batch: Pending[], suspended: Set<string>): Promise<void> {
+    for (;;) {
+      if (this.state === null) await this.catchUp();
+      const known = { state: this.state as BudgetState, version: this.version };
+      const under: { decided: Decided | null } = { decided: null };
+      const started = process.hrtime.bigint();
+      let result;
+      try {
+        result = await this.store.appendLocked(this.streamId, {
+          knownVersion: known.version,
+          decide: (tail) => {
+            const current = tail.length === 0 ? known.state : evolveBudgetAll(known.state, tail.map(toBudgetEvent));
+            under.decided = this.decide(current, batch, suspended);
+            return under.decided.events.map(({ event, origin }) => toNewEvent(event, origin));
+          },
+          inTransaction: (tx, _result, recorded) => this.hooks.inTransaction(tx, recorded, commandsOf(batch)),
+        });
+      } catch (error) {
+        if (error instanceof RedecideError) {
+          error.suspendedAgentIds.forEach((id) => suspended.add(id));
+          continue;
+        }
+        if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) throw new BudgetContentionError(this.streamId);
+        throw error;
+      }
+      // No stream to lock yet: its first append creates it, optimistically.
+      if (result === null || under.decided === null) return this.commitOptimistic(batch);
+      const { state, events, outcomes } = under.decided;
+      if (result.tail.length > 0) this.contendedUntil = Date.now() + CONTENDED_FOR_MS;
+      if (result.appended !== null) this.hooks.onAppended(Number(process.hrtime.bigint() - started) / 1e9);
+      this.state = state;
+      this.version = known.version + BigInt(result.tail.length + events.length);
+      batch.forEach((pending, i) => pending.resolve(outcomes[i]));
+      this.maybeSnapshot();
+      return;
+    }
+  }
+
+  private decide(start: BudgetState, batch: Pending[], suspended: ReadonlySet<string>): Decided {
     const { state, decisions } = decideBudgetBatch(start, batch, (current, { command }) =>
       command === null ? [] : decideOnBudget(current, command, suspended));
     const events: { event: BudgetEvent; origin: CommandOrigin }[] = [];

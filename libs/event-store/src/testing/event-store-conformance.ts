@@ -229,6 +229,78 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
       });
     });
 
+    describe('locked append', () => {
+      it('returns null for a stream that does not exist, and writes nothing', async () => {
+        const streamId = streamName('locked-missing');
+        expect(await store.appendLocked(streamId, { knownVersion: 0n, decide: () => [newEvent()] })).toBeNull();
+        expect(await store.streamVersion(streamId)).toBe(0n);
+      });
+
+      it('hands decide what others appended since the known version, and appends after it', async () => {
+        const streamId = streamName('locked-tail');
+        await store.append(streamId, [newEvent('First')], { expected: 'no_stream' });
+        await store.append(streamId, [newEvent('ByAnother'), newEvent('ByAnother')], { expected: 1n });
+        const seen: string[] = [];
+        const result = await store.appendLocked(streamId, {
+          knownVersion: 1n,
+          decide: (tail) => {
+            seen.push(...tail.map((event) => `${event.streamPosition}:${event.type}`));
+            return [newEvent('Decided')];
+          },
+        });
+        expect(seen).toEqual(['2:ByAnother', '3:ByAnother']);
+        expect(result?.tail.map((event) => event.streamPosition)).toEqual([2n, 3n]);
+        expect(result?.appended?.nextExpectedVersion).toBe(4n);
+        expect((await store.readStream(streamId)).map((event) => event.type)).toEqual(['First', 'ByAnother', 'ByAnother', 'Decided']);
+      });
+
+      it('writes nothing when decide returns no events, and rolls back when the hook throws', async () => {
+        const streamId = streamName('locked-nothing');
+        await store.append(streamId, [newEvent()], { expected: 'no_stream' });
+        expect((await store.appendLocked(streamId, { knownVersion: 1n, decide: () => [] }))?.appended).toBeNull();
+        await expect(store.appendLocked(streamId, {
+          knownVersion: 1n,
+          decide: () => [newEvent()],
+          inTransaction: async () => {
+            throw new Error('hook refused');
+          },
+        })).rejects.toThrow('hook refused');
+        expect(await store.streamVersion(streamId)).toBe(1n);
+      });
+
+      it('8 concurrent writers with stale versions queue on the lock: every decision appends, none races', async () => {
+        const streamId = streamName('locked-contended');
+        await store.append(streamId, [newEvent('Start')], { expected: 'no_stream' });
+        const second = await setup.openSecondStore();
+        try {
+          const stores = [store, second.store];
+          const writers = 8;
+          const appendsPerWriter = 5;
+          await Promise.all(Array.from({ length: writers }, async (_, writer) => {
+            let known = 1n;
+            for (let done = 0; done < appendsPerWriter; done += 1) {
+              const result = await stores[writer % 2].appendLocked(streamId, {
+                knownVersion: known,
+                decide: (tail) => {
+                  // Each decision sees the stream exactly as it is: the known version plus the tail.
+                  expect(tail.map((event) => event.streamPosition)).toEqual(range(Number(known) + 1, Number(known) + tail.length));
+                  return [newEvent('Appended', { writer })];
+                },
+              });
+              known = result?.appended?.nextExpectedVersion ?? -1n;
+            }
+          }));
+          const read = await store.readStream(streamId);
+          expect(read.map((event) => event.streamPosition)).toEqual(range(1, 1 + writers * appendsPerWriter));
+          for (let writer = 0; writer < writers; writer += 1) {
+            expect(read.filter((event) => event.data.writer === writer)).toHaveLength(appendsPerWriter);
+          }
+        } finally {
+          await second.close();
+        }
+      });
+    });
+
     describe('idempotency', () => {
       it('a retry with the same event ids at the same positions returns the earlier result and writes nothing', async () => {
         const streamId = streamName('retry');
