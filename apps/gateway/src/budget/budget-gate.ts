@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import {
   AgentSuspendedError,
   BudgetExceededError,
@@ -12,7 +11,7 @@ import {
   type SpendUsage,
 } from '../../../../libs/domain/src/index.js';
 import { formatAmount } from '../../../../libs/money/src/index.js';
-import type { EventStore, SqlClient } from '../../../../libs/event-store/src/index.js';
+import { newEventId, type EventStore, type SqlClient } from '../../../../libs/event-store/src/index.js';
 import { EVENT_STORE, GATEWAY_METRICS, PROXY_CONFIG, SQL_CLIENT } from '../injection-tokens.js';
 import type { ProxyConfig } from '../../../../libs/config/src/index.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -94,7 +93,8 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
   }
 
   async reserve(request: HoldRequest): Promise<Hold> {
-    const reservationId = randomUUID();
+    // Time-ordered: it is also its hold's event id (reservation-event-id.ts).
+    const reservationId = newEventId();
     const outcome = await this.submit(request.rootAgentId, {
       type: 'ReserveSpend',
       reservationId,

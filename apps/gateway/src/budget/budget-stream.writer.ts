@@ -12,13 +12,13 @@ import {
   type ReservationCommand,
 } from '../../../../libs/domain/src/index.js';
 import {
+  newEventId,
   WrongExpectedVersionError,
   type EventStore,
   type NewEvent,
   type RecordedEvent,
   type SqlExecutor,
 } from '../../../../libs/event-store/src/index.js';
-import { randomUUID } from 'node:crypto';
 import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState, toBudgetEvent } from './budget-state.loader.js';
 import { reservationEventId } from './reservation-event-id.js';
 
@@ -323,5 +323,5 @@ function commandsOf(batch: readonly Pending[]): BudgetWriterCommand[] {
 }
 
 function toNewEvent(event: BudgetEvent, origin: CommandOrigin): NewEvent {
-  return { eventId: reservationEventId(event) ?? randomUUID(), type: event.type, schemaVersion: event.schemaVersion, data: event.data as Record<string, unknown>, metadata: { ...origin } };
+  return { eventId: reservationEventId(event) ?? newEventId(), type: event.type, schemaVersion: event.schemaVersion, data: event.data as Record<string, unknown>, metadata: { ...origin } };
 }

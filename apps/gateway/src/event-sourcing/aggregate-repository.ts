@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { ConflictError, DomainError } from '../../../../libs/domain/src/index.js';
 import {
+  newEventId,
   WrongExpectedVersionError,
   type EventStore,
   type NewEvent,
@@ -69,7 +69,7 @@ export class AggregateRepository {
       if (decision.length === 0) return { state, recorded: [] };
 
       const newEvents: NewEvent[] = decision.map((event) => ({
-        eventId: randomUUID(),
+        eventId: newEventId(),
         type: event.type,
         schemaVersion: event.schemaVersion,
         data: event.data as Record<string, unknown>,
