@@ -1,10 +1,13 @@
 import { jest } from '@jest/globals';
 import type { Command, Interfaces } from '@oclif/core';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // The root package.json minus command discovery: the tests hand oclif the command classes
-// themselves instead of letting it import the compiled ones from dist/.
+// themselves instead of letting it import the compiled ones from dist/. The root is this folder,
+// not the package's, so oclif does not read the build's oclif.manifest.json (the compiled commands).
 const loadOptions: Interfaces.LoadOptions = {
-  root: process.cwd(),
+  root: dirname(fileURLToPath(import.meta.url)),
   pjson: { name: 'caracal-core', version: '0.0.0', oclif: { bin: 'caracal', topicSeparator: ' ' } } as Interfaces.PJSON,
 };
 

@@ -1,4 +1,5 @@
-import { Command, Flags } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import { CliError, ReportedFailure } from './cli-error.js';
 import { DEFAULT_DATA_DIR, DEFAULT_GATEWAY_URL, resolveConnectionSettings } from './connection-settings.js';
 import { GatewayClient } from './gateway-client.js';

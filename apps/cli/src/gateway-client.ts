@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { CliError, EXIT_GATEWAY_FAILURE } from './cli-error.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import type { ErrorBody } from './gateway-api.js';
@@ -47,8 +48,33 @@ class RecordTimeout {
   }
 }
 
-function isNdjson(response: Response): boolean {
-  return (response.headers.get('content-type') ?? '').startsWith(NDJSON) && response.body !== null;
+function isNdjson(response: IncomingMessage): boolean {
+  return (response.headers['content-type'] ?? '').startsWith(NDJSON);
+}
+
+function isOk(response: IncomingMessage): boolean {
+  return response.statusCode! >= 200 && response.statusCode! < 300;
+}
+
+/**
+ * Sends one request and resolves with the answer once its status and headers are in; the body is
+ * left to the caller. node:http rather than fetch: fetch's first use compiles the bundled undici and
+ * its WebAssembly HTTP parser, and the process waits for that compilation before it can exit,
+ * together about 0.2 s of every CLI command. Aborting `signal` destroys the request and its answer.
+ */
+async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method, headers, signal }, resolve);
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+async function readText(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Calls the gateway's admin API (docs/api.md) with the admin token. */
@@ -85,12 +111,12 @@ export class GatewayClient {
    */
   async getReport<T>(path: string, isReport: (body: unknown) => body is T): Promise<{ status: number; body: T }> {
     const { response, text } = await this.exchange('GET', path);
-    if (!response.ok) {
+    if (!isOk(response)) {
       const body = parseJson(text);
-      if (body.ok && isReport(body.value)) return { status: response.status, body: body.value };
+      if (body.ok && isReport(body.value)) return { status: response.statusCode!, body: body.value };
       throw this.errorFromAnswer(response, text);
     }
-    return { status: response.status, body: this.parseAnswer<T>('GET', path, response, text) };
+    return { status: response.statusCode!, body: this.parseAnswer<T>('GET', path, response, text) };
   }
 
   /**
@@ -103,8 +129,8 @@ export class GatewayClient {
   async getRecords(path: string, query: QueryParameters, onRecord: (record: unknown) => void): Promise<unknown> {
     const { response, timeout } = await this.openRecords(path, query);
     try {
-      if (!isNdjson(response)) return this.parseAnswer<unknown>('GET', path, response, await this.readText(response));
-      for await (const record of this.records(path, response.body!, timeout)) onRecord(record);
+      if (!isNdjson(response)) return this.parseAnswer<unknown>('GET', path, response, await this.readBody(response, timeout));
+      for await (const record of this.records(path, response, timeout)) onRecord(record);
       return undefined;
     } finally {
       timeout.clear();
@@ -123,37 +149,37 @@ export class GatewayClient {
       if (!isNdjson(response)) {
         throw new CliError(`the gateway at ${this.settings.url} did not answer GET ${path} with NDJSON records.`, EXIT_GATEWAY_FAILURE);
       }
-      yield* this.records(path, response.body!, timeout);
+      yield* this.records(path, response, timeout);
     } finally {
       timeout.clear();
+      // An answer that is not NDJSON is left unread: close it, or its socket keeps the process alive.
+      response.destroy();
     }
   }
 
   /** Sends an NDJSON GET with a per-record timeout (armed now); a 4xx/5xx answer is an error. */
-  private async openRecords(path: string, query: QueryParameters): Promise<{ response: Response; timeout: RecordTimeout }> {
+  private async openRecords(path: string, query: QueryParameters): Promise<{ response: IncomingMessage; timeout: RecordTimeout }> {
     const timeout = new RecordTimeout(this.timeoutMs);
     try {
-      const response = await fetch(`${this.settings.url}${withQuery(path, query)}`, {
-        headers: { Authorization: `Bearer ${this.settings.token}`, Accept: NDJSON },
-        signal: timeout.signal,
-      });
-      if (!response.ok) throw this.errorFromAnswer(response, await response.text());
+      const headers = { Authorization: `Bearer ${this.settings.token}`, Accept: NDJSON };
+      const response = await send(this.urlOf(withQuery(path, query)), 'GET', headers, undefined, timeout.signal);
+      if (!isOk(response)) throw this.errorFromAnswer(response, await this.readBody(response, timeout));
       return { response, timeout };
     } catch (error) {
       timeout.clear();
       if (error instanceof CliError) throw error;
-      throw this.unreachableError(error);
+      throw this.unreachableError(error, timeout.signal);
     }
   }
 
   /** The answer's records in order. The timeout is off while the caller handles a record. */
-  private async *records(path: string, body: ReadableStream<Uint8Array>, timeout: RecordTimeout): AsyncGenerator<unknown> {
+  private async *records(path: string, body: IncomingMessage, timeout: RecordTimeout): AsyncGenerator<unknown> {
     const decoder = new TextDecoder();
     let pending = '';
     try {
       for await (const chunk of body) {
         timeout.clear();
-        pending += decoder.decode(chunk, { stream: true });
+        pending += decoder.decode(chunk as Buffer, { stream: true });
         const lines = pending.split('\n');
         pending = lines.pop()!;
         for (const line of lines) if (line.trim() !== '') yield this.parseRecord(path, line);
@@ -161,16 +187,16 @@ export class GatewayClient {
       }
     } catch (error) {
       if (error instanceof CliError) throw error;
-      throw this.unreachableError(error);
+      throw this.unreachableError(error, timeout.signal);
     }
     if (pending.trim() !== '') yield this.parseRecord(path, pending);
   }
 
-  private async readText(response: Response): Promise<string> {
+  private async readBody(response: IncomingMessage, timeout: RecordTimeout): Promise<string> {
     try {
-      return await response.text();
+      return await readText(response);
     } catch (error) {
-      throw this.unreachableError(error);
+      throw this.unreachableError(error, timeout.signal);
     }
   }
 
@@ -182,67 +208,72 @@ export class GatewayClient {
 
   private async request<T>(method: string, path: string, body?: object): Promise<T> {
     const { response, text } = await this.exchange(method, path, body);
-    if (!response.ok) throw this.errorFromAnswer(response, text);
+    if (!isOk(response)) throw this.errorFromAnswer(response, text);
     return this.parseAnswer<T>(method, path, response, text);
   }
 
-  private async exchange(method: string, path: string, body?: object): Promise<{ response: Response; text: string }> {
+  private async exchange(method: string, path: string, body?: object): Promise<{ response: IncomingMessage; text: string }> {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.settings.token}`,
       Accept: 'application/json',
     };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    const signal = AbortSignal.timeout(this.timeoutMs);
     try {
-      const response = await fetch(`${this.settings.url}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      return { response, text: await response.text() };
+      const response = await send(this.urlOf(path), method, headers, payload, signal);
+      return { response, text: await readText(response) };
     } catch (error) {
-      throw this.unreachableError(error);
+      throw this.unreachableError(error, signal);
     }
   }
 
-  private parseAnswer<T>(method: string, path: string, response: Response, text: string): T {
+  private urlOf(path: string): URL {
+    return new URL(`${this.settings.url}${path}`);
+  }
+
+  private parseAnswer<T>(method: string, path: string, response: IncomingMessage, text: string): T {
     const parsed = parseJson(text);
     if (parsed.ok) return parsed.value as T;
     throw new CliError(
-      `the gateway at ${this.settings.url} answered ${method} ${path} with ${response.status} and a body that is not JSON.`,
+      `the gateway at ${this.settings.url} answered ${method} ${path} with ${response.statusCode} and a body that is not JSON.`,
       EXIT_GATEWAY_FAILURE,
     );
   }
 
-  private unreachableError(error: unknown): CliError {
-    if (error instanceof Error && error.name === 'TimeoutError') {
+  /** `signal` is the request's timeout: once it has fired, whatever error the abort caused is reported as the timeout. */
+  private unreachableError(error: unknown, signal: AbortSignal): CliError {
+    if (signal.aborted) {
       return new CliError(
         `the Caracal gateway at ${this.settings.url} did not answer within ${this.timeoutMs / 1000} seconds.`,
         EXIT_GATEWAY_FAILURE,
       );
     }
-    // fetch wraps the socket error: `TypeError: fetch failed` with the cause (ECONNREFUSED, ENOTFOUND...).
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    // node:http's socket errors carry the system code (ECONNREFUSED, ENOTFOUND, ECONNRESET...).
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     return new CliError(`cannot reach the Caracal gateway at ${this.settings.url} (${reason}).`, EXIT_GATEWAY_FAILURE, [
       'Start the embedded gateway with `npm start`, or point the CLI at a running one with --url or CARACAL_URL.',
     ]);
   }
 
-  private errorFromAnswer(response: Response, text: string): GatewayError {
+  private errorFromAnswer(response: IncomingMessage, text: string): GatewayError {
+    const status = response.statusCode!;
     const body = parseErrorBody(text);
     if (!body) {
-      return new GatewayError(response.status, undefined, `the gateway answered ${response.status} ${response.statusText}`.trim(), []);
+      return new GatewayError(status, undefined, `the gateway answered ${status} ${response.statusMessage ?? ''}`.trim(), []);
     }
     const detailLines = (body.details ?? []).map((detail) => `${detail.field}: ${detail.message}`);
-    if (response.status === 401) {
+    if (status === 401) {
       detailLines.push(`The admin token came from ${this.settings.tokenSource}; check that it is the gateway's.`);
     }
-    if (response.status >= 500 && body.request_id) {
+    if (status >= 500 && body.request_id) {
       // The request id is what finds this failure in the gateway's logs.
       detailLines.push(`request id: ${body.request_id}`);
     }
-    return new GatewayError(response.status, body, body.message, detailLines);
+    return new GatewayError(status, body, body.message, detailLines);
   }
 }
 

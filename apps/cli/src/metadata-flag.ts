@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { CliError, EXIT_USAGE } from './cli-error.js';
 
 /** `--metadata key=value`, repeatable. */

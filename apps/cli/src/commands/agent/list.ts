@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { AGENT_STATUSES, type Agent, type Page } from '../../gateway-api.js';
 import { formatAgentList } from '../../output/agent-output.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { PATTERN_TYPES, type AllowlistEntry } from '../../gateway-api.js';
 import { formatAllowlistEntry } from '../../output/allowlist-output.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import type { AllowlistTestResult } from '../../gateway-api.js';
 import { formatAllowlistTest } from '../../output/allowlist-output.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import type { DlqList as DlqListAnswer } from '../../gateway-api.js';
 import { formatDlqList } from '../../output/ops-output.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import type { ConsumerLag, ItemList } from '../../gateway-api.js';
 import { formatConsumerLag } from '../../output/ops-output.js';

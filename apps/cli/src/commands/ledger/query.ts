@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
 import { TIME_WINDOWS, type LedgerPage, type LedgerUsage } from '../../gateway-api.js';

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { ExportBundleError, writeExportBundle, type ExportRecord } from '../../../../../libs/sealing/src/index.js';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE } from '../../cli-error.js';

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { ExportBundleError, verifyExportBundle } from '../../../../../libs/sealing/src/index.js';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE, ReportedFailure } from '../../cli-error.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { TIME_WINDOWS, WINDOW_TYPES, type Policy } from '../../gateway-api.js';
 import { formatPolicy } from '../../output/policy-output.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import type { ItemList, PolicyVersion } from '../../gateway-api.js';
 import { apiPath } from '../../gateway-client.js';

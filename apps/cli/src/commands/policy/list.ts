@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import type { Page, Policy } from '../../gateway-api.js';
 import { formatPolicyList } from '../../output/policy-output.js';

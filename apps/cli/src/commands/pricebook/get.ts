@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { apiPath } from '../../gateway-client.js';
 import { formatModelPrice, type PricebookModel } from '../../output/pricebook-output.js';

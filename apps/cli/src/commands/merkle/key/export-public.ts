@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { loadSigningKeyFile, SigningKeyLoadError } from '../../../../../../libs/sealing/src/index.js';
 import { GatewayCommand } from '../../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../../cli-error.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { generateSigningKeyPair } from '../../../../../../libs/merkle/src/index.js';
 import { writeSigningKeyFile } from '../../../../../../libs/sealing/src/index.js';
 import { GatewayCommand } from '../../../base-command.js';

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { EMBEDDED_SIGNING_KEY_FILE } from '../../../../../../libs/runtime/src/merkle-signer.js';
 import { rotateSigningKeyFile, SigningKeyLoadError } from '../../../../../../libs/sealing/src/index.js';
 import { GatewayCommand } from '../../../base-command.js';
