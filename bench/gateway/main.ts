@@ -111,8 +111,8 @@ try {
   let sustained: SustainedResult | null;
   const sustainedPath = caracalProductionPath({ name: 'sustained', gateways: 1, agents: 1, measuresC1: false, mock, workDir, adminUrl, keepDb: flags['keep-db'] });
   try {
-    console.log(`sustained run: ${sustainedRequests.toLocaleString('en-US')} requests at c=64, then CLI timings`);
-    sustained = await runSustained(sustainedPath, sustainedRequests, async (gatewayUrl) => {
+    console.log(`sustained run: ${sustainedRequests.toLocaleString('en-US')} requests at c=64 after a ${warmupMs / 1000} s warm-up, then CLI timings`);
+    sustained = await runSustained(sustainedPath, sustainedRequests, warmupMs, async (gatewayUrl) => {
       cli = [timeCli(['--help'], gatewayUrl, cliRuns), timeCli(['agent', 'list'], gatewayUrl, cliRuns)];
     });
   } finally {

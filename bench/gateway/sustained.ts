@@ -13,14 +13,16 @@ export interface SustainedResult {
 }
 
 /**
- * `requests` requests at c=64 on one hot budget, from the first one (no warm-up): a budget
- * whose cost per decision grows with its history shows here as falling slices.
+ * `requests` requests at c=64 on one hot budget, after a warm-up of `warmupMs` (so that the
+ * first slice is not a cold process): a budget whose cost per decision grows with its history
+ * shows here as falling slices.
  */
-export async function runSustained(path: BenchPath, requests: number, onRunning: (gatewayUrl: string) => Promise<void>): Promise<SustainedResult | null> {
+export async function runSustained(path: BenchPath, requests: number, warmupMs: number, onRunning: (gatewayUrl: string) => Promise<void>): Promise<SustainedResult | null> {
   const running = await path.start();
   try {
     let result: SustainedResult | null = null;
     if (requests > 0) {
+      if (warmupMs > 0) await runLoad({ ...running.request, concurrency: 64, durationMs: warmupMs });
       const gateway = running.processes.find((child) => child.label === 'caracal-gateway');
       const cpuBefore = gateway ? treeCpuMs(gateway.pid) : 0;
       const load = await runLoad({ ...running.request, concurrency: 64, requests });
