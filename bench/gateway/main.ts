@@ -17,7 +17,7 @@
  * Paths: direct, nginx, portkey, prod-1, prod-64, embedded, prod-2proc, prod-4proc.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { timeCli, type CliTiming } from './cli-timing.js';
@@ -87,6 +87,8 @@ const results = new Map<string, RoundResult[]>(paths.map(([id]) => [id, []]));
 let cli: CliTiming[] = [];
 try {
   console.log(`gateway benchmark: ${rounds} round(s), c=1 for ${c1Ms / 1000} s and c=64 for ${c64Ms / 1000} s after ${warmupMs / 1000} s warm-ups; paths ${selected.join(', ')}`);
+  // The machine is shared: the load average says how much else was running.
+  console.log(`load average at start: ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
   for (let round = 0; round < rounds; round++) {
     const order = paths.map((_, i) => paths[(i + round) % paths.length]);
     for (const [id, path] of order) {
@@ -99,7 +101,7 @@ try {
         for (const child of running.processes) peakRssMb[child.label] = Math.max(peakRssMb[child.label] ?? 0, treePeakRssMb(child.pid));
         results.get(id)!.push({ c1, c64, peakRssMb });
         const c1Text = c1 ? `c=1 p50 ${c1.load.p50Ms.toFixed(2)} ms, ` : '';
-        console.log(`round ${round + 1} ${id}: ${c1Text}c=64 ${Math.round(c64.load.ok / (c64.load.elapsedMs / 1000))} 2xx/s, non-2xx ${JSON.stringify(c64.load.failures)}`);
+        console.log(`round ${round + 1} ${id}: ${c1Text}c=64 ${Math.round(c64.load.ok / (c64.load.elapsedMs / 1000))} 2xx/s, non-2xx ${JSON.stringify(c64.load.failures)}; load average ${loadavg()[0].toFixed(1)}`);
       } finally {
         await running.stop();
       }
@@ -121,6 +123,7 @@ try {
 
   const goals = judgeGoals(new Map(summaries.map((s) => [s.id, s])), sustained, cli);
   printReport(summaries, sustained, cli, goals);
+  console.log(`\nload average at the end: ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
   if (flags.json) {
     writeFileSync(flags.json, JSON.stringify({ settings: { rounds, c1Ms, c64Ms, warmupMs, sustainedRequests }, summaries, sustained, cli, goals, rounds: Object.fromEntries(results) }, null, 2));
     console.log(`\nwrote ${flags.json}`);
