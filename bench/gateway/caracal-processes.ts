@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { spawnLogged, waitForLog, type BenchChild } from './child-process.js';
+import type { MockUpstream } from './mock-upstream.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const GATEWAY_MAIN = `${REPO_ROOT}dist/apps/gateway/src/main.js`;
+const PROJECTOR_MAIN = `${REPO_ROOT}dist/apps/projector/src/main.js`;
+export const ADMIN_TOKEN = 'bench-gateway-admin-token';
+
+export interface CaracalGateway {
+  url: string;
+  child: BenchChild;
+}
+
+/** What every Caracal process of the benchmark shares: the mock as the OpenAI upstream, loopback only. */
+export function caracalEnv(mock: MockUpstream, extra: Record<string, string>): Record<string, string> {
+  return {
+    CARACAL_ADMIN_TOKEN: ADMIN_TOKEN,
+    CARACAL_UPSTREAM_OPENAI_URL: mock.url,
+    OPENAI_API_KEY: 'sk-bench-provider',
+    CARACAL_HOST: '127.0.0.1',
+    CARACAL_PORT: '0',
+    CARACAL_METRICS_PORT: '0',
+    ...extra,
+  };
+}
+
+/** The built gateway (dist/apps/gateway/src/main.js), ready when it logs where it listens. */
+export async function startCaracalGateway(env: Record<string, string>, workDir: string): Promise<CaracalGateway> {
+  const child = spawnLogged('caracal-gateway', process.execPath, [GATEWAY_MAIN], { env, cwd: workDir, logDir: workDir });
+  try {
+    return { url: await waitForLog(child, /listening on (http:\/\/\S+)/), child };
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
+/** The built projector (the production profile's processors), ready when it logs its metrics port. */
+export async function startCaracalProjector(env: Record<string, string>, workDir: string): Promise<BenchChild> {
+  const child = spawnLogged('caracal-projector', process.execPath, [PROJECTOR_MAIN], { env, cwd: workDir, logDir: workDir });
+  try {
+    await waitForLog(child, /metrics on :(\d+)/);
+    return child;
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}

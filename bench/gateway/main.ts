@@ -1,0 +1,142 @@
+/**
+ * Gateway benchmark (issue 9): what Caracal's enforcement adds to an LLM call, against a
+ * direct call and two peers, in one run on this machine.
+ *
+ *   npm run bench:gateway                       # 3 rounds, 200,000-request sustained run
+ *   npm run bench:gateway -- --rounds 1 --c1-seconds 3 --c64-seconds 5 --sustained-requests 20000
+ *   npm run bench:gateway -- --paths direct,prod-1 --json /tmp/gateway.json
+ *
+ * Needs: PostgreSQL (DATABASE_URL of an admin database, default postgres://postgres@127.0.0.1:5432/postgres;
+ * the bench makes its own databases and drops them unless --keep-db), nginx from Debian
+ * (`apt-get update && apt-get install -y nginx`) and the @portkey-ai/gateway devDependency.
+ * Everything listens on loopback, except Portkey's server, which takes no host option.
+ *
+ * Each round starts every path's processes, measures c=1 (latency) and c=64 (throughput) after
+ * a warm-up, and stops them; the order of the paths rotates from round to round. The mock
+ * upstream and the load generator are processes of their own, the same for every path.
+ * Paths: direct, nginx, portkey, prod-1, prod-64, embedded, prod-2proc, prod-4proc.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { timeCli, type CliTiming } from './cli-timing.js';
+import { stopAllChildren } from './child-process.js';
+import { judgeGoals } from './goals.js';
+import { measureWindow } from './measurement.js';
+import { startMockUpstream } from './mock-upstream.js';
+import { caracalEmbeddedPath } from './paths/caracal-embedded.js';
+import { caracalProductionPath, type ProductionOptions } from './paths/caracal-production.js';
+import { directPath } from './paths/direct.js';
+import { nginxPath } from './paths/nginx.js';
+import type { BenchPath } from './paths/path.js';
+import { portkeyPath } from './paths/portkey.js';
+import { PostgresStats } from './postgres-stats.js';
+import { treePeakRssMb } from './process-stats.js';
+import { printReport } from './report.js';
+import { summarise, type PathSummary, type RoundResult } from './summary.js';
+import { runSustained, type SustainedResult } from './sustained.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    'c1-seconds': { type: 'string', default: '5' },
+    'c64-seconds': { type: 'string', default: '10' },
+    'warmup-seconds': { type: 'string', default: '1' },
+    'sustained-requests': { type: 'string', default: '200000' },
+    'cli-runs': { type: 'string', default: '10' },
+    paths: { type: 'string', default: 'direct,nginx,portkey,prod-1,prod-64,embedded,prod-2proc,prod-4proc' },
+    'keep-db': { type: 'boolean', default: false },
+    json: { type: 'string' },
+    'portkey-server': { type: 'string' },
+  },
+});
+const rounds = positiveInteger(flags.rounds, 'rounds');
+const c1Ms = Number(flags['c1-seconds']) * 1000;
+const c64Ms = Number(flags['c64-seconds']) * 1000;
+const warmupMs = Number(flags['warmup-seconds']) * 1000;
+const sustainedRequests = Number(flags['sustained-requests']);
+const cliRuns = Number(flags['cli-runs']);
+const selected = flags.paths.split(',').map((id) => id.trim());
+const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const workDir = mkdtempSync(join(tmpdir(), 'caracal-bench-gateway-'));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void stopAllChildren().finally(() => process.exit(130)));
+}
+
+const mock = await startMockUpstream(workDir);
+const pgStats = await PostgresStats.connect(adminUrl);
+const production = (id: string, options: Pick<ProductionOptions, 'name' | 'gateways' | 'agents' | 'measuresC1'>) =>
+  [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'] })] as const;
+const available = new Map<string, BenchPath>([
+  ['direct', directPath(mock)],
+  ['nginx', nginxPath(mock, workDir)],
+  ['portkey', portkeyPath(mock, workDir, flags['portkey-server'] ?? null)],
+  production('prod-1', { name: 'Caracal production, 1 agent (one hot budget)', gateways: 1, agents: 1, measuresC1: true }),
+  production('prod-64', { name: 'Caracal production, 64 agents (64 budgets)', gateways: 1, agents: 64, measuresC1: false }),
+  ['embedded', caracalEmbeddedPath(mock, workDir)],
+  production('prod-2proc', { name: 'Caracal production, 2 gateway processes, one hot budget', gateways: 2, agents: 1, measuresC1: false }),
+  production('prod-4proc', { name: 'Caracal production, 4 gateway processes, one hot budget', gateways: 4, agents: 1, measuresC1: false }),
+]);
+const unknown = selected.filter((id) => !available.has(id));
+if (unknown.length > 0) throw new Error(`unknown --paths ${unknown.join(', ')}; known: ${[...available.keys()].join(', ')}`);
+const paths = selected.map((id) => [id, available.get(id)!] as const);
+
+const results = new Map<string, RoundResult[]>(paths.map(([id]) => [id, []]));
+let cli: CliTiming[] = [];
+try {
+  console.log(`gateway benchmark: ${rounds} round(s), c=1 for ${c1Ms / 1000} s and c=64 for ${c64Ms / 1000} s after ${warmupMs / 1000} s warm-ups; paths ${selected.join(', ')}`);
+  // The machine is shared: the load average says how much else was running.
+  console.log(`load average at start: ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
+  for (let round = 0; round < rounds; round++) {
+    const order = paths.map((_, i) => paths[(i + round) % paths.length]);
+    for (const [id, path] of order) {
+      const running = await path.start();
+      try {
+        const pg = path.database ? { stats: pgStats, database: path.database } : null;
+        const c1 = path.measuresC1 ? await measureWindow(running, { concurrency: 1, durationMs: c1Ms, warmupMs }, mock, pg) : null;
+        const c64 = await measureWindow(running, { concurrency: 64, durationMs: c64Ms, warmupMs }, mock, pg);
+        const peakRssMb: Record<string, number> = {};
+        for (const child of running.processes) peakRssMb[child.label] = Math.max(peakRssMb[child.label] ?? 0, treePeakRssMb(child.pid));
+        results.get(id)!.push({ c1, c64, peakRssMb });
+        const c1Text = c1 ? `c=1 p50 ${c1.load.p50Ms.toFixed(2)} ms, ` : '';
+        console.log(`round ${round + 1} ${id}: ${c1Text}c=64 ${Math.round(c64.load.ok / (c64.load.elapsedMs / 1000))} 2xx/s, non-2xx ${JSON.stringify(c64.load.failures)}; load average ${loadavg()[0].toFixed(1)}`);
+      } finally {
+        await running.stop();
+      }
+    }
+  }
+  const direct = results.get('direct') ?? null;
+  const summaries: PathSummary[] = paths.map(([id, path]) => summarise(id, path.name, results.get(id)!, direct));
+
+  let sustained: SustainedResult | null;
+  const sustainedPath = caracalProductionPath({ name: 'sustained', gateways: 1, agents: 1, measuresC1: false, mock, workDir, adminUrl, keepDb: flags['keep-db'] });
+  try {
+    console.log(`sustained run: ${sustainedRequests.toLocaleString('en-US')} requests at c=64 after a ${warmupMs / 1000} s warm-up, then CLI timings`);
+    sustained = await runSustained(sustainedPath, sustainedRequests, warmupMs, async (gatewayUrl) => {
+      cli = [timeCli(['--help'], gatewayUrl, cliRuns), timeCli(['agent', 'list'], gatewayUrl, cliRuns)];
+    });
+  } finally {
+    await sustainedPath.dispose();
+  }
+
+  const goals = judgeGoals(new Map(summaries.map((s) => [s.id, s])), sustained, cli);
+  printReport(summaries, sustained, cli, goals);
+  console.log(`\nload average at the end: ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
+  if (flags.json) {
+    writeFileSync(flags.json, JSON.stringify({ settings: { rounds, c1Ms, c64Ms, warmupMs, sustainedRequests }, summaries, sustained, cli, goals, rounds: Object.fromEntries(results) }, null, 2));
+    console.log(`\nwrote ${flags.json}`);
+  }
+} finally {
+  for (const [, path] of paths) await path.dispose();
+  await stopAllChildren();
+  await pgStats.close();
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+function positiveInteger(value: string, name: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
+  return parsed;
+}

@@ -1,0 +1,66 @@
+import { createBenchDatabase, type BenchDatabase } from '../../support/bench-database.js';
+import { agentHeaders, CARACAL_OPENAI_PATH, createBenchAgents } from '../caracal-agents.js';
+import { ADMIN_TOKEN, caracalEnv, startCaracalGateway, startCaracalProjector, type CaracalGateway } from '../caracal-processes.js';
+import type { BenchChild } from '../child-process.js';
+import type { MockUpstream } from '../mock-upstream.js';
+import { CHAT_BODY, type BenchPath, type RunningPath } from './path.js';
+
+export interface ProductionOptions {
+  name: string;
+  mock: MockUpstream;
+  workDir: string;
+  adminUrl: string;
+  keepDb: boolean;
+  /** Gateway processes, each on its own port; the load is spread over them. */
+  gateways: number;
+  /** Agents, each its own delegation root and so its own budget stream. */
+  agents: number;
+  measuresC1: boolean;
+}
+
+/**
+ * Caracal's production profile on a PostgreSQL database of its own: `gateways` gateway
+ * processes and one projector (the processors). The database and the agents are made on the
+ * first start and kept across rounds, as a deployment would keep them.
+ */
+export function caracalProductionPath(options: ProductionOptions): BenchPath {
+  let db: BenchDatabase | null = null;
+  let keys: string[] = [];
+  const path: BenchPath = {
+    name: options.name,
+    measuresC1: options.measuresC1,
+    database: null,
+    async start(): Promise<RunningPath> {
+      if (!db) {
+        db = await createBenchDatabase(options.adminUrl, 'bench_gateway', { keep: false, events: 0 });
+        path.database = db.name;
+      }
+      const env = caracalEnv(options.mock, { DATABASE_URL: db.url });
+      const started: BenchChild[] = [];
+      try {
+        const gateways: CaracalGateway[] = [];
+        // One after the other: the first one creates the schema.
+        for (let i = 0; i < options.gateways; i++) {
+          const gateway = await startCaracalGateway(env, options.workDir);
+          started.push(gateway.child);
+          gateways.push(gateway);
+        }
+        started.push(await startCaracalProjector(env, options.workDir));
+        if (keys.length === 0) keys = await createBenchAgents(gateways[0].url, ADMIN_TOKEN, options.agents);
+        return {
+          request: { origins: gateways.map((g) => g.url), path: CARACAL_OPENAI_PATH, headerSets: keys.map(agentHeaders), body: CHAT_BODY },
+          processes: started,
+          stop: async () => void (await Promise.all(started.map((child) => child.stop()))),
+        };
+      } catch (error) {
+        await Promise.all(started.map((child) => child.stop()));
+        throw error;
+      }
+    },
+    async dispose() {
+      if (db && !options.keepDb) await db.drop();
+      else if (db) console.log(`kept database ${db.name}`);
+    },
+  };
+  return path;
+}

@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+// CPU and memory of other processes, read from /proc (Linux only): the benchmark charges each
+// process of a path for the CPU it spent while the load ran.
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces. */
+function statFields(pid: number): string[] | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null; // the process is gone
+  }
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** User + system CPU the process has used so far, in ms (0 when it is gone). */
+export function cpuMs(pid: number): number {
+  const fields = statFields(pid);
+  if (!fields) return 0;
+  // utime and stime are fields 14 and 15 of stat(5); fields[0] is field 3.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+/** `pid` and every process below it (nginx's workers are children of its master). */
+export function processTree(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (fields) parentOf.set(Number(entry), Number(fields[1]));
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parentOf) if (parent === tree[i]) tree.push(child);
+  }
+  return tree;
+}
+
+export function treeCpuMs(pid: number): number {
+  return processTree(pid).reduce((sum, member) => sum + cpuMs(member), 0);
+}
+
+/** Peak resident set (VmHWM) of the process and its children, in MB. */
+export function treePeakRssMb(pid: number): number {
+  let kb = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${member}/status`, 'utf8'));
+      if (match) kb += Number(match[1]);
+    } catch {
+      // gone between listing and reading
+    }
+  }
+  return kb / 1024;
+}
