@@ -30,7 +30,7 @@ import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injectio
 import { PricebookProvider } from '../pricebook/pricebook.provider.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { isPublicAddress } from './address-policy.js';
-import { AgentDirectory, type AgentPath } from './agent-directory.js';
+import { agentPath, type AgentPath } from './agent-path.js';
 import { AgentKeyAuthenticator } from './agent-key.authenticator.js';
 import { AllowlistGuard, type AllowlistVerdict } from './allowlist-guard.js';
 import { CLIENT_CLOSED_REQUEST, ClientConnection, ClientDisconnectedError } from './client-connection.js';
@@ -59,7 +59,6 @@ export class ProxyService {
 
   constructor(
     private readonly authenticator: AgentKeyAuthenticator,
-    private readonly directory: AgentDirectory,
     private readonly allowlist: AllowlistGuard,
     private readonly gate: BudgetGate,
     private readonly denials: DenialRecorder,
@@ -87,8 +86,8 @@ export class ProxyService {
       resource = target.resourceUrl;
       const agent = await this.authenticator.authenticate(request.headers);
       agentId = agent.agentId;
-      const path = await this.directory.path(agent.agentId);
-      const verdict = await this.allowlist.check(agent.agentId, target.resourceUrl);
+      const path = agentPath(agent.access);
+      const verdict = this.allowlist.check(agent.agentId, agent.access.entries, target.resourceUrl);
       const dispatcher = this.dispatcherFor(target, verdict);
       const priced = target.upstream ? await this.priceLlmCall(target, path, request) : this.priceResource(target, request);
       if (client.gone) throw new ClientDisconnectedError('before the hold was taken');
