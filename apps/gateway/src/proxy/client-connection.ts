@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** nginx's "client closed request": not an HTTP answer anyone receives, a status for metrics. */
 export const CLIENT_CLOSED_REQUEST = 499;
@@ -10,8 +11,10 @@ export const CLIENT_CLOSED_REQUEST = 499;
  */
 export class ClientConnection {
   private readonly controller = new AbortController();
+  private readonly socket: Socket;
 
   constructor(private readonly response: ServerResponse) {
+    this.socket = response.req.socket;
     response.once('close', () => {
       if (!response.writableFinished) this.controller.abort();
     });
@@ -27,8 +30,7 @@ export class ClientConnection {
    * can reach our code before the response's close event has.
    */
   get gone(): boolean {
-    if (this.response.writableFinished) return false;
-    return this.controller.signal.aborted || this.response.req.socket.destroyed;
+    return (this.controller.signal.aborted || this.socket.destroyed) && !this.response.writableFinished;
   }
 }
 

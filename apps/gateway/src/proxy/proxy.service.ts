@@ -2,8 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { request as upstreamRequest, type Dispatcher } from 'undici';
 import type { ProxyConfig } from '../../../../libs/config/src/index.js';
 import type { DenialReason } from '../../../../libs/domain/src/index.js';
@@ -39,6 +37,7 @@ import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarded-h
 import { NonPublicAddressError } from './guarded-lookup.js';
 import type { PricedRequest } from './priced-request.js';
 import { ProxyDenial } from './proxy-denial.js';
+import { relayResponse } from './response-relay.js';
 import { resolveProxyTarget, TARGET_URL_HEADER, type ProxyTarget } from './proxy-target.js';
 import { parseJsonBody, readBoundedBody } from './request-body.js';
 import { upstreamCredentialHeaders } from './upstream-credentials.js';
@@ -235,29 +234,20 @@ export class ProxyService {
     const tracker = priced.endpoint && contentType.includes('text/event-stream') ? createStreamUsageTracker(priced.endpoint) : null;
     const collected: Buffer[] = [];
     let collectedBytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        if (tracker) tracker.feed(chunk);
-        else if (priced.endpoint && collectedBytes + chunk.length <= USAGE_BODY_LIMIT_BYTES) {
-          collected.push(chunk);
-          collectedBytes += chunk.length;
-        }
-        callback(null, chunk);
-      },
-    });
+    const observe = (chunk: Buffer): void => {
+      if (tracker) tracker.feed(chunk);
+      else if (priced.endpoint && collectedBytes + chunk.length <= USAGE_BODY_LIMIT_BYTES) {
+        collected.push(chunk);
+        collectedBytes += chunk.length;
+      }
+    };
 
     reply.hijack();
-    reply.raw.writeHead(response.statusCode, {
-      ...downstreamResponseHeaders(response.headers),
-      'x-caracal-request-id': requestId,
-      ...(remaining === null ? {} : { 'x-caracal-remaining': formatAmount(remaining) }),
-    });
-    let completed = true;
-    try {
-      await pipeline(response.body, tap, reply.raw);
-    } catch {
-      completed = false; // the agent went away or the upstream cut the stream
-    }
+    const answerHeaders = downstreamResponseHeaders(response.headers);
+    answerHeaders['x-caracal-request-id'] = requestId;
+    if (remaining !== null) answerHeaders['x-caracal-remaining'] = formatAmount(remaining);
+    reply.raw.writeHead(response.statusCode, answerHeaders);
+    const completed = await relayResponse(response.body, reply.raw, client.signal, observe);
     tracker?.end();
     void this.settleAfterResponse(hold, priced, target, response.statusCode, completed, tracker ? tracker.result() : this.usageFromBody(priced, collected));
     return response.statusCode;
