@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type ClientRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type ClientRequest, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Counter } from 'prom-client';
 import { startAdminApi, type AdminApiHarness } from '../../../../test/support/admin-api-harness.js';
@@ -31,15 +31,26 @@ describe.each(backends)('client disconnects on %s', (backend) => {
   let mock: MockUpstream;
   let hanging: HangingUpstream;
   let probe: SqlProbe;
+  /** An upstream that sends part of an answer and then drops the connection. */
+  let cutter: Server;
+  let cutterUrl: string;
   /** The gateway's end of each connection, by the client's port: to see the gateway notice a close. */
   const serverSockets = new Map<number, Socket>();
 
   beforeAll(async () => {
     mock = await startMockUpstream();
     hanging = await startHangingUpstream();
+    cutter = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"partial":', () => response.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => cutter.listen(0, '127.0.0.1', () => resolve()));
+    cutterUrl = `http://127.0.0.1:${(cutter.address() as { port: number }).port}`;
     const pricebook = pricebookWithResource(`${mock.url}/*`, '0.01');
     const book = JSON.parse(readFileSync(pricebook, 'utf8')) as { resources: unknown[] };
     book.resources.push({ pattern: `${hanging.url}/*`, perRequest: '0.02', description: 'test resource that never answers' });
+    book.resources.push({ pattern: `${cutterUrl}/*`, perRequest: '0.03', description: 'test resource that cuts its answers' });
     writeFileSync(pricebook, JSON.stringify(book));
     api = await startAdminApi(backend, {
       CARACAL_UPSTREAM_OPENAI_URL: mock.url,
@@ -58,6 +69,8 @@ describe.each(backends)('client disconnects on %s', (backend) => {
     await api?.close();
     await mock?.close();
     await hanging?.close();
+    cutter?.closeAllConnections();
+    await new Promise((resolve) => cutter?.close(resolve));
   });
 
   async function agent(): Promise<{ agentId: string; key: string }> {
@@ -65,7 +78,7 @@ describe.each(backends)('client disconnects on %s', (backend) => {
     expect(created.status).toBe(201);
     const agentId = created.body.agent.agentId as string;
     expect((await api.call('POST', '/v1/policies', { agentId, limit: '10.00', currency: 'USD', timeWindow: 'daily', windowType: 'calendar', changeReason: 'test' })).status).toBe(201);
-    for (const pattern of [`${mock.url}/*`, `${hanging.url}/*`, 'https://api.openai.com/*']) {
+    for (const pattern of [`${mock.url}/*`, `${hanging.url}/*`, `${cutterUrl}/*`, 'https://api.openai.com/*']) {
       expect((await api.call('POST', '/v1/allowlists', { agentId, pattern, patternType: 'glob' })).status).toBe(201);
     }
     return { agentId, key: created.body.apiKey.key as string };
@@ -220,5 +233,16 @@ describe.each(backends)('client disconnects on %s', (backend) => {
     expect(after.serverErrors).toBe(before.serverErrors);
     expect((await holdEvents(agentId)).map((event) => event.event_type)).toEqual(['SpendReserved', 'SpendSettled']);
     expect(errorsLoggedSince(before.logLines)).toEqual([]);
+  });
+
+  it('an upstream that cuts its answer: the agent sees the answer cut short, the hold is charged', async () => {
+    const { agentId, key } = await agent();
+    const response = await fetch(`${api.baseUrl}/proxy`, { headers: { 'x-caracal-key': key, 'x-caracal-target-url': `${cutterUrl}/work` } });
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow();
+    await waitFor(async () => (await openHolds(agentId)) === 0, 'the hold to be resolved');
+    const events = await holdEvents(agentId);
+    expect(events.map((event) => event.event_type)).toEqual(['SpendReserved', 'SpendSettled']);
+    expect(events[1].amount).toBe(events[0].amount);
   });
 });
