@@ -26,9 +26,14 @@ export interface AdminApiHarness {
 
 /**
  * A gateway app over a fresh store: in-memory PGlite, or a PostgreSQL database of its own.
- * `env` is read like the process environment (upstream URLs, pricebook, TTLs...).
+ * `env` is read like the process environment (upstream URLs, pricebook, TTLs...); `wrapClient`
+ * lets a test observe the real client the app uses (test/support/sql-probe.ts).
  */
-export async function startAdminApi(backend: 'pglite' | 'postgres', env: Record<string, string> = {}): Promise<AdminApiHarness> {
+export async function startAdminApi(
+  backend: 'pglite' | 'postgres',
+  env: Record<string, string> = {},
+  options: { wrapClient?: (client: SqlClient) => SqlClient } = {},
+): Promise<AdminApiHarness> {
   let client: SqlClient;
   let dropDatabase = async (): Promise<void> => {};
   if (backend === 'pglite') {
@@ -39,6 +44,7 @@ export async function startAdminApi(backend: 'pglite' | 'postgres', env: Record<
     dropDatabase = db.drop;
   }
   await runMigrations(client);
+  if (options.wrapClient) client = options.wrapClient(client);
   const config = loadConfig({ CARACAL_PROFILE: 'embedded', ...env });
   const deps = await gatewayDependencies(config, { client, store: new SqlEventStore(client) }, TEST_ADMIN_TOKEN);
   const app = await createGatewayApp(deps, ['error']);

@@ -20,7 +20,7 @@ import { PricebookController } from './pricebook/pricebook.controller.js';
 import { PricebookProvider } from './pricebook/pricebook.provider.js';
 import { PublishPricebookHandler } from './pricebook/publish-pricebook.command.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { AgentDirectory } from './proxy/agent-directory.js';
+import { AgentAccessReader } from './proxy/agent-access.reader.js';
 import { AgentKeyAuthenticator } from './proxy/agent-key.authenticator.js';
 import { AllowlistGuard } from './proxy/allowlist-guard.js';
 import { DenialRecorder } from './proxy/denial-recorder.js';
@@ -73,7 +73,7 @@ export class AppModule {
         { provide: PROCESSOR_REGISTRY, useValue: deps.registry },
         { provide: REDIS, useValue: deps.redis },
         AgentKeyAuthenticator,
-        AgentDirectory,
+        AgentAccessReader,
         AllowlistGuard,
         DenialRecorder,
         BudgetGate,

@@ -1,14 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
 import { apiKeyId, hashApiKey } from '../agents/api-key.js';
-import { SQL_CLIENT } from '../injection-tokens.js';
+import { AgentAccessReader, type AgentAccess } from './agent-access.reader.js';
 import { ProxyDenial } from './proxy-denial.js';
 
 export interface AuthenticatedAgent {
   agentId: string;
   keyId: string;
+  /** Read with the key, in the same statement: the agent's path and allowlist entries. */
+  access: AgentAccess;
 }
 
 /**
@@ -18,25 +19,21 @@ export interface AuthenticatedAgent {
  */
 @Injectable()
 export class AgentKeyAuthenticator {
-  constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
+  constructor(private readonly reader: AgentAccessReader) {}
 
   async authenticate(headers: IncomingHttpHeaders): Promise<AuthenticatedAgent> {
     const key = presentedKey(headers);
     if (key === null) throw new ProxyDenial(401, 'unauthorized', 'missing Caracal agent key: send it as "Authorization: Bearer <key>", "x-api-key" or "X-Caracal-Key"');
     const keyId = apiKeyId(key);
     if (keyId === null) throw new ProxyDenial(401, 'unauthorized', 'the agent key is not a Caracal key');
-    const { rows } = await this.sql.query<{ agent_id: string; key_hash: string; status: string }>(
-      'SELECT agent_id, key_hash, status FROM agent_keys WHERE key_id = $1',
-      [keyId],
-    );
-    const row = rows[0];
+    const access = await this.reader.read(keyId);
     const presented = Buffer.from(hashApiKey(key), 'hex');
     // Compare even when the row is missing, so timing does not reveal which key ids exist.
-    const stored = Buffer.from(row?.key_hash ?? '0'.repeat(64), 'hex');
-    if (!timingSafeEqual(presented, stored) || row === undefined || row.status !== 'active') {
+    const stored = Buffer.from(access?.keyHash ?? '0'.repeat(64), 'hex');
+    if (!timingSafeEqual(presented, stored) || access === null || access.keyStatus !== 'active') {
       throw new ProxyDenial(401, 'unauthorized', 'the agent key is not valid or has been revoked');
     }
-    return { agentId: String(row.agent_id), keyId };
+    return { agentId: access.agentId, keyId, access };
   }
 }
 

@@ -1,14 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { compileAllowlist, type AllowlistMatcher, type PatternType } from '../../../../libs/domain/src/index.js';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import { SQL_CLIENT } from '../injection-tokens.js';
+import type { AllowlistEntryRow as EntryRow } from './agent-access.reader.js';
 import { ProxyDenial } from './proxy-denial.js';
-
-type EntryRow = {
-  entry_id: string;
-  pattern: string;
-  pattern_type: string;
-};
 
 export interface AllowlistVerdict {
   entryId: string;
@@ -19,21 +12,15 @@ export interface AllowlistVerdict {
 const MATCHER_CACHE_LIMIT = 10_000;
 
 /**
- * Matches the normalised URL against the agent's current entries (read every request, so a
- * removal takes effect at once); compiled matchers are cached by the entry set, because
- * compiling RE2 patterns is the expensive part.
+ * Matches the normalised URL against the agent's current entries (read with the key on every
+ * request, so a removal takes effect at once); compiled matchers are cached by the entry set,
+ * because compiling RE2 patterns is the expensive part.
  */
 @Injectable()
 export class AllowlistGuard {
   private readonly matchers = new Map<string, AllowlistMatcher>();
 
-  constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
-
-  async check(agentId: string, resourceUrl: string): Promise<AllowlistVerdict> {
-    const { rows } = await this.sql.query<EntryRow>(
-      'SELECT entry_id, pattern, pattern_type FROM allowlist_entries WHERE agent_id = $1 AND removed_at IS NULL ORDER BY created_at, entry_id',
-      [agentId],
-    );
+  check(agentId: string, rows: readonly EntryRow[], resourceUrl: string): AllowlistVerdict {
     if (rows.length === 0) {
       throw new ProxyDenial(403, 'resource_not_allowed', `agent ${agentId} has no allowlist entries, so every resource is denied; add one with: caracal allowlist create --agent-id ${agentId} --pattern "<url pattern>" --pattern-type glob`, { resource: resourceUrl });
     }
@@ -45,7 +32,7 @@ export class AllowlistGuard {
     return { entryId: match.matchedEntryId, namesHostExplicitly: entry.pattern_type === 'glob' && namesHost(entry.pattern, resourceUrl) };
   }
 
-  private matcher(rows: EntryRow[]): AllowlistMatcher {
+  private matcher(rows: readonly EntryRow[]): AllowlistMatcher {
     const key = rows.map((row) => `${row.entry_id}`).join(',');
     let matcher = this.matchers.get(key);
     if (!matcher) {

@@ -16,28 +16,34 @@ export type HeaderMap = Record<string, string | string[]>;
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, credential: HeaderMap): HeaderMap {
   const dropped = connectionListed(incoming.connection);
   const out: HeaderMap = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name];
     const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(lower) || NEVER_FORWARDED.has(lower) || dropped.has(lower)) continue;
+    if (value === undefined || HOP_BY_HOP.has(lower) || NEVER_FORWARDED.has(lower) || dropped?.has(lower)) continue;
     if (lower.startsWith('x-caracal-')) continue;
     out[lower] = value;
   }
-  return { ...out, ...credential };
+  for (const name in credential) out[name] = credential[name];
+  return out;
 }
 
 /** Headers for the response to the agent: hop-by-hop removed; length/encoding set by our server. */
 export function downstreamResponseHeaders(upstream: Record<string, string | string[] | undefined>): HeaderMap {
   const dropped = connectionListed(upstream.connection);
   const out: HeaderMap = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(lower) || dropped.has(lower) || lower === 'content-length') continue;
+    if (value === undefined || HOP_BY_HOP.has(lower) || dropped?.has(lower) || lower === 'content-length') continue;
     out[lower] = value;
   }
   return out;
 }
 
-function connectionListed(connection: string | string[] | undefined): Set<string> {
-  const text = Array.isArray(connection) ? connection.join(',') : (connection ?? '');
-  return new Set(text.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+/** Extra fields named in Connection; null (the common case) when it names none. */
+function connectionListed(connection: string | string[] | undefined): Set<string> | null {
+  if (connection === undefined) return null;
+  const text = Array.isArray(connection) ? connection.join(',') : connection;
+  const listed = text.split(',').map((token) => token.trim().toLowerCase()).filter((token) => token !== '' && !HOP_BY_HOP.has(token));
+  return listed.length === 0 ? null : new Set(listed);
 }

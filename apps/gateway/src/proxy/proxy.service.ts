@@ -2,8 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { request as upstreamRequest, type Dispatcher } from 'undici';
 import type { ProxyConfig } from '../../../../libs/config/src/index.js';
 import type { DenialReason } from '../../../../libs/domain/src/index.js';
@@ -30,14 +28,16 @@ import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injectio
 import { PricebookProvider } from '../pricebook/pricebook.provider.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { isPublicAddress } from './address-policy.js';
-import { AgentDirectory, type AgentPath } from './agent-directory.js';
+import { agentPath, type AgentPath } from './agent-path.js';
 import { AgentKeyAuthenticator } from './agent-key.authenticator.js';
 import { AllowlistGuard, type AllowlistVerdict } from './allowlist-guard.js';
+import { CLIENT_CLOSED_REQUEST, ClientConnection, ClientDisconnectedError } from './client-connection.js';
 import { DenialRecorder } from './denial-recorder.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarded-headers.js';
 import { NonPublicAddressError } from './guarded-lookup.js';
 import type { PricedRequest } from './priced-request.js';
 import { ProxyDenial } from './proxy-denial.js';
+import { relayResponse } from './response-relay.js';
 import { resolveProxyTarget, TARGET_URL_HEADER, type ProxyTarget } from './proxy-target.js';
 import { parseJsonBody, readBoundedBody } from './request-body.js';
 import { upstreamCredentialHeaders } from './upstream-credentials.js';
@@ -58,7 +58,6 @@ export class ProxyService {
 
   constructor(
     private readonly authenticator: AgentKeyAuthenticator,
-    private readonly directory: AgentDirectory,
     private readonly allowlist: AllowlistGuard,
     private readonly gate: BudgetGate,
     private readonly denials: DenialRecorder,
@@ -75,6 +74,7 @@ export class ProxyService {
 
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const requestId = String(request.id);
+    const client = new ClientConnection(reply.raw);
     const stopTimer = this.metrics.requestDuration.startTimer();
     let route = 'unknown';
     let agentId: string | null = null;
@@ -85,10 +85,11 @@ export class ProxyService {
       resource = target.resourceUrl;
       const agent = await this.authenticator.authenticate(request.headers);
       agentId = agent.agentId;
-      const path = await this.directory.path(agent.agentId);
-      const verdict = await this.allowlist.check(agent.agentId, target.resourceUrl);
+      const path = agentPath(agent.access);
+      const verdict = this.allowlist.check(agent.agentId, agent.access.entries, target.resourceUrl);
       const dispatcher = this.dispatcherFor(target, verdict);
       const priced = target.upstream ? await this.priceLlmCall(target, path, request) : this.priceResource(target, request);
+      if (client.gone) throw new ClientDisconnectedError('before the hold was taken');
       const hold = await this.gate.reserve({
         requestId,
         agentId: agent.agentId,
@@ -99,20 +100,37 @@ export class ProxyService {
         amountNanos: priced.amountNanos,
         currency: priced.currency,
       });
-      this.metrics.decisions.inc({ outcome: 'forwarded' });
       // Only for the X-Caracal-Remaining header: the hold is committed, so a failure here must
       // not turn into an error that leaves it to expire unused.
       const remaining = await this.gate.remaining(path.rootAgentId, path.chain, priced.currency).catch(() => null);
-      const status = await this.forward(request, reply, target, priced, hold, dispatcher, requestId, remaining);
-      this.metrics.requests.inc({ route, status: String(status) });
+      if (client.gone) {
+        // Nothing was sent upstream, so nothing can have been spent: the hold goes back.
+        void this.resolve(() => this.gate.release(hold, 'client_disconnected'), 'released');
+        throw new ClientDisconnectedError('while the hold was taken');
+      }
+      this.metrics.decisions.inc({ outcome: 'forwarded' });
+      const status = await this.forward(request, reply, target, priced, hold, dispatcher, requestId, remaining, client);
+      if (client.gone) {
+        this.metrics.requests.inc({ route, status: String(CLIENT_CLOSED_REQUEST) });
+        this.logger.debug(`request ${requestId}: the client disconnected after the request was forwarded; the hold is charged`);
+      } else {
+        this.metrics.requests.inc({ route, status: String(status) });
+      }
     } catch (error) {
+      if (isClientDisconnect(error, client)) {
+        this.metrics.decisions.inc({ outcome: 'client_disconnected' });
+        this.metrics.requests.inc({ route, status: String(CLIENT_CLOSED_REQUEST) });
+        const stage = error instanceof ClientDisconnectedError ? error.stage : 'before the hold was taken';
+        this.logger.debug(`request ${requestId}: the client disconnected ${stage}; nothing was forwarded`);
+        return;
+      }
       const denial = this.toDenial(error);
       this.metrics.decisions.inc({ outcome: denial.code });
       this.metrics.requests.inc({ route, status: String(denial.status) });
       if (agentId !== null && isRecordedDenial(denial.code)) {
         this.denials.record({ requestId, agentId, reason: denial.code, policyId: (denial.details.policy as string | undefined) ?? null, resource, now: new Date() });
       }
-      if (!reply.sent && !reply.raw.headersSent) {
+      if (!reply.sent && !reply.raw.headersSent && !client.gone) {
         const headers: Record<string, string> = { 'x-caracal-request-id': requestId };
         if (typeof denial.details.remaining === 'string') headers['x-caracal-remaining'] = denial.details.remaining;
         void reply.status(denial.status).headers(headers).send({ error: denial.code, message: denial.message, request_id: requestId, ...denial.details });
@@ -179,7 +197,7 @@ export class ProxyService {
   /** Sends the request and streams the answer back; settles (or releases) when it ends. Returns the status. */
   private async forward(
     request: FastifyRequest, reply: FastifyReply, target: ProxyTarget, priced: PricedRequest, hold: Hold,
-    dispatcher: Dispatcher, requestId: string, remaining: bigint | null,
+    dispatcher: Dispatcher, requestId: string, remaining: bigint | null, client: ClientConnection,
   ): Promise<number> {
     const headers = upstreamRequestHeaders(request.headers, upstreamCredentialHeaders(target.upstream));
     if (Buffer.isBuffer(priced.body)) headers['content-type'] = 'application/json';
@@ -192,6 +210,7 @@ export class ProxyService {
         dispatcher,
         headersTimeout: this.config.upstreamTimeoutMs,
         bodyTimeout: this.config.upstreamTimeoutMs,
+        signal: client.signal,
       });
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
@@ -206,6 +225,8 @@ export class ProxyService {
       }
       // The request may have reached the upstream and been billed: charge the hold (fail closed).
       void this.resolve(() => this.gate.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
+      // The agent went away while we waited (its abort cancelled the call): not an upstream failure.
+      if (client.gone) return CLIENT_CLOSED_REQUEST;
       throw new ProxyDenial(504, 'upstream_failed', `upstream failed after the request was sent: ${(error as Error).message}`);
     }
 
@@ -213,29 +234,20 @@ export class ProxyService {
     const tracker = priced.endpoint && contentType.includes('text/event-stream') ? createStreamUsageTracker(priced.endpoint) : null;
     const collected: Buffer[] = [];
     let collectedBytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        if (tracker) tracker.feed(chunk);
-        else if (priced.endpoint && collectedBytes + chunk.length <= USAGE_BODY_LIMIT_BYTES) {
-          collected.push(chunk);
-          collectedBytes += chunk.length;
-        }
-        callback(null, chunk);
-      },
-    });
+    const observe = (chunk: Buffer): void => {
+      if (tracker) tracker.feed(chunk);
+      else if (priced.endpoint && collectedBytes + chunk.length <= USAGE_BODY_LIMIT_BYTES) {
+        collected.push(chunk);
+        collectedBytes += chunk.length;
+      }
+    };
 
     reply.hijack();
-    reply.raw.writeHead(response.statusCode, {
-      ...downstreamResponseHeaders(response.headers),
-      'x-caracal-request-id': requestId,
-      ...(remaining === null ? {} : { 'x-caracal-remaining': formatAmount(remaining) }),
-    });
-    let completed = true;
-    try {
-      await pipeline(response.body, tap, reply.raw);
-    } catch {
-      completed = false; // the agent went away or the upstream cut the stream
-    }
+    const answerHeaders = downstreamResponseHeaders(response.headers);
+    answerHeaders['x-caracal-request-id'] = requestId;
+    if (remaining !== null) answerHeaders['x-caracal-remaining'] = formatAmount(remaining);
+    reply.raw.writeHead(response.statusCode, answerHeaders);
+    const completed = await relayResponse(response.body, reply.raw, client.signal, observe);
     tracker?.end();
     void this.settleAfterResponse(hold, priced, target, response.statusCode, completed, tracker ? tracker.result() : this.usageFromBody(priced, collected));
     return response.statusCode;
@@ -308,6 +320,16 @@ export class ProxyService {
     this.logger.error(`proxy request failed: ${(error as Error)?.stack ?? String(error)}`);
     return new ProxyDenial(500, 'internal_error', 'internal error; nothing was forwarded');
   }
+}
+
+/**
+ * A failure while the agent is gone (its request body cut short, say) is the disconnect's doing;
+ * a refusal or an unreachable store is still reported as what it is.
+ */
+function isClientDisconnect(error: unknown, client: ClientConnection): boolean {
+  if (error instanceof ClientDisconnectedError) return true;
+  if (error instanceof ProxyDenial || error instanceof StoreUnavailableError || error instanceof BudgetContentionError) return false;
+  return client.gone;
 }
 
 function isRecordedDenial(code: string): code is DenialReason {

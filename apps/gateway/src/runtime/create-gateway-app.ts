@@ -21,8 +21,10 @@ export async function createGatewayApp(deps: GatewayDependencies, logLevels: Log
   app.useGlobalPipes(requestValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request, the proxy's included.
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Caracal-Request-Id', request.id);
+    done();
   });
 
   const document = SwaggerModule.createDocument(

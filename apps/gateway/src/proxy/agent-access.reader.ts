@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { SqlClient } from '../../../../libs/event-store/src/index.js';
+import { SQL_CLIENT } from '../injection-tokens.js';
+
+export interface AllowlistEntryRow {
+  entry_id: string;
+  pattern: string;
+  pattern_type: string;
+}
+
+/** Everything the proxy checks before pricing, as the database holds it now. */
+export interface AgentAccess {
+  agentId: string;
+  keyHash: string;
+  keyStatus: string;
+  /** null when the key's agent has no row. */
+  rootAgentId: string | null;
+  /** Root first, parent last. */
+  ancestorIds: string[];
+  /** Status of the agent and of each ancestor that has a row. */
+  statuses: Map<string, string>;
+  /** The agent's current allowlist entries, oldest first. */
+  entries: AllowlistEntryRow[];
+}
+
+type AccessRow = {
+  agent_id: string;
+  key_hash: string;
+  key_status: string;
+  root_agent_id: string | null;
+  ancestor_ids: string[] | null;
+  chain: { agent_id: string; status: string }[] | null;
+  entries: AllowlistEntryRow[] | null;
+};
+
+// One statement, one round trip, one snapshot: the key, the statuses along the agent's path and
+// its allowlist entries. Read on every request (no cache), so a revoked key, a suspension or a
+// removed entry applies to the very next request. `= ANY(array)` keeps the agents lookup on the
+// primary key.
+const ACCESS_SQL = `
+SELECT k.agent_id, k.key_hash, k.status AS key_status, me.root_agent_id, me.ancestor_ids,
+  (SELECT json_agg(json_build_object('agent_id', a.agent_id, 'status', a.status))
+     FROM agents a
+    WHERE a.agent_id = ANY (ARRAY(SELECT jsonb_array_elements_text(me.ancestor_ids)::uuid) || me.agent_id)) AS chain,
+  (SELECT json_agg(json_build_object('entry_id', e.entry_id, 'pattern', e.pattern, 'pattern_type', e.pattern_type) ORDER BY e.created_at, e.entry_id)
+     FROM allowlist_entries e
+    WHERE e.agent_id = k.agent_id AND e.removed_at IS NULL) AS entries
+FROM agent_keys k
+LEFT JOIN agents me ON me.agent_id = k.agent_id
+WHERE k.key_id = $1`;
+
+/** Reads an agent key's row together with what the proxy checks next, in one round trip. */
+@Injectable()
+export class AgentAccessReader {
+  constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
+
+  /** null when no key has this id. */
+  async read(keyId: string): Promise<AgentAccess | null> {
+    const { rows } = await this.sql.query<AccessRow>(ACCESS_SQL, [keyId], 'proxy_agent_access');
+    const row = rows[0];
+    if (row === undefined) return null;
+    return {
+      agentId: String(row.agent_id),
+      keyHash: row.key_hash,
+      keyStatus: row.key_status,
+      rootAgentId: row.root_agent_id === null ? null : String(row.root_agent_id),
+      ancestorIds: row.ancestor_ids ?? [],
+      statuses: new Map((row.chain ?? []).map((agent) => [agent.agent_id, agent.status])),
+      entries: row.entries ?? [],
+    };
+  }
+}
