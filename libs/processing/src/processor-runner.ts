@@ -35,9 +35,11 @@ export interface ProcessorRunnerOptions {
   /** Backstop poll when no NOTIFY arrives, and the standby's lease poll (default 1000). */
   pollMs?: number;
   /**
-   * After a commit notification, wait this long before reading, so that one read and one commit
-   * take in the events of every request of that window instead of one each (default 50). The
-   * read models lag the log by about this much more; 0 reads at once.
+   * While notifications keep coming, read at most once per lingerMs (default 50): a notification
+   * less than lingerMs after the last read waits for the rest of that interval, so one read and
+   * one commit take in the events of every request of the window instead of one each. After a
+   * quiet spell the first notification is read at once. The read models lag the log by up to
+   * this much more; 0 reads on every notification.
    */
   lingerMs?: number;
   /** Lease duration; renewed every leaseMs/3 (default 15000). */
@@ -116,6 +118,7 @@ export class ProcessorRunner {
   private readFrom: GlobalCheckpoint | null = null;
   private passedUncommitted = 0;
   private passedSince: number | null = null;
+  private lastReadAt = 0;
   /** When a batch's fence last extended the lease (Date.now() at its start). */
   private leaseExtendedAt = 0;
   private renewTimer: NodeJS.Timeout | null = null;
@@ -199,6 +202,7 @@ export class ProcessorRunner {
           if (this.stopping) break;
         }
         this.notified = false;
+        this.lastReadAt = Date.now();
         const page = await readLogPage(this.store, this.readFrom as GlobalCheckpoint, this.batchSize, this.processor.eventTypes);
         if (page.events.length > 0) await this.processPage(page);
         else if (page.scanned > 0) this.pass(page);
@@ -429,9 +433,10 @@ export class ProcessorRunner {
     this.wakeWaiter?.('notified');
   }
 
-  /** Lets the events of the next lingerMs gather, so that one read and one commit take them all. */
+  /** Lets events gather until lingerMs after the last read, so that one read and one commit take them all. */
   private async linger(): Promise<void> {
-    if (this.lingerMs > 0) await this.sleep(this.lingerMs, { ignoreNotify: true });
+    const wait = this.lastReadAt + this.lingerMs - Date.now();
+    if (wait > 0) await this.sleep(wait, { ignoreNotify: true });
   }
 
   /**
