@@ -133,7 +133,10 @@ describe.each(backends)('merkle tampering through the CLI on $name', (backend) =
       CARACAL_HOST: '127.0.0.1',
       CARACAL_PRICEBOOK: pricebookWithResource(`${mock.url}/*`, '0.01'),
       CARACAL_MERKLE_BATCH_LEAVES: String(BATCH_LEAVES),
-      CARACAL_MERKLE_MAX_BATCH_AGE_MS: '2000',
+      // Long enough that the setup's 4 leaves and the burst's first hold fill batch 1 by size on
+      // a loaded machine: on the embedded profile the burst's statements queue ahead of the
+      // sealer's read on PGlite's one connection (~1.2 s from the first leaf to the burst's first).
+      CARACAL_MERKLE_MAX_BATCH_AGE_MS: '5000',
     };
     await start();
     if (backend.projector) projector = await startProjectorProcess({ ...gatewayEnv }, workDir);
@@ -159,7 +162,7 @@ describe.each(backends)('merkle tampering through the CLI on $name', (backend) =
       body: '{}',
     }).then((response) => response.status)));
     expect(statuses.filter((status) => status === 200)).toHaveLength(BURST);
-    // Every reservation settled and every event sealed (the open batch closes after T = 2 s).
+    // Every reservation settled and every event sealed (the open batch closes after T = 5 s).
     let report: any;
     await waitFor(async () => {
       report = await admin('GET', '/v1/merkle/verify-range?startTime=2000-01-01T00:00:00Z&endTime=now');

@@ -29,7 +29,7 @@ const owner = `projector-${hostname()}-${process.pid}`;
 // rebuildTogether: when every processor starts from the same checkpoint (a new database, or
 // after `db reset` and a restart) they catch up on one shared read of the log (docs/processing.md).
 const host = new ProcessorHost({
-  client: storage.client, store: storage.store, registry, names: config.processors, owner, tuning: { leaseMs: config.processorLeaseMs }, rebuildTogether: true,
+  client: storage.client, store: storage.store, registry, names: config.processors, owner, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true,
 });
 const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host);
 host.start();

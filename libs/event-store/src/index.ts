@@ -5,6 +5,7 @@ export { newEventId } from './event-id.js';
 export { SqlEventStore, EVENTS_CHANNEL, type SqlEventStoreOptions } from './sql-event-store.js';
 export { createPostgresClient, type PostgresClientOptions } from './postgres-client.js';
 export { openPgliteClient, type PgliteClientOptions } from './pglite-client.js';
+export { openPgliteWorkerClient } from './pglite-worker-client.js';
 export {
   runMigrations,
   pendingMigrations,

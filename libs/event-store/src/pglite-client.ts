@@ -1,8 +1,31 @@
-import { resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite, types, type Results, type Transaction } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { StoreUnavailableError } from './event-store.errors.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
+
+/**
+ * PostgreSQL's default shared_buffers (128 MB) lives in PGlite's WASM memory and is touched as
+ * the database grows: with it the embedded gateway's RSS passed 400 MB. The data files are in the
+ * OS page cache anyway (NODEFS), so a small pool costs little (docs/benchmarks.md, issue 9).
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/**
+ * Creating a data directory runs initdb, which grows PGlite's WASM memory to ~850 MB that a
+ * process never gives back; opening an existing one needs ~170 MB. So a new directory is created
+ * by a short-lived child process, and this process only opens it.
+ */
+const INITDB_SCRIPT = `
+const { PGlite } = await import(process.env.CARACAL_PGLITE_MODULE);
+const db = await PGlite.create({ dataDir: process.env.CARACAL_PGLITE_DATA_DIR, startParams: JSON.parse(process.env.CARACAL_PGLITE_START_PARAMS) });
+await db.close();
+`;
 
 export interface PgliteClientOptions {
   /** Directory of the embedded database; omitted → in memory, gone on close. */
@@ -20,11 +43,7 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
   const lock: DataDirLock | null = dataDir === undefined ? null : acquireDataDirLock(dataDir);
   let db: PGlite;
   try {
-    db = await PGlite.create({
-      dataDir,
-      // int8 as text, like pg: callers convert with BigInt() explicitly on both backends.
-      parsers: { [types.INT8]: (value: string) => value },
-    });
+    db = await openPglite(dataDir);
   } catch (error) {
     lock?.release();
     throw error;
@@ -56,11 +75,37 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
   };
 }
 
+/**
+ * PGlite on `dataDir` (created first when new), or in memory. The caller holds the data
+ * directory's lock. Also what the worker of openPgliteWorkerClient opens.
+ */
+export async function openPglite(dataDir: string | undefined): Promise<PGlite> {
+  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await createDataDir(dataDir);
+  return PGlite.create({
+    dataDir,
+    startParams: START_PARAMS,
+    // int8 as text, like pg: callers convert with BigInt() explicitly on both backends.
+    parsers: { [types.INT8]: (value: string) => value },
+  });
+}
+
+async function createDataDir(dataDir: string): Promise<void> {
+  const pgliteModule = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', INITDB_SCRIPT], {
+    env: {
+      ...process.env,
+      CARACAL_PGLITE_MODULE: pgliteModule,
+      CARACAL_PGLITE_DATA_DIR: dataDir,
+      CARACAL_PGLITE_START_PARAMS: JSON.stringify(START_PARAMS),
+    },
+  });
+}
+
 function executorOf(tx: Transaction): SqlExecutor {
   return { query: (sql, params) => runQuery(tx, sql, params) };
 }
 
-async function runQuery<R extends Record<string, unknown>>(
+export async function runQuery<R extends Record<string, unknown>>(
   target: PGlite | Transaction,
   sql: string,
   params?: readonly unknown[],

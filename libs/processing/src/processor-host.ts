@@ -17,8 +17,8 @@ export interface ProcessorHostOptions {
   names: readonly string[] | null;
   owner?: string;
   logger?: ProcessorLogger;
-  /** Batch size, polling, lease and retry settings for every runner (defaults: the runner's). */
-  tuning?: Pick<ProcessorRunnerOptions, 'batchSize' | 'pollMs' | 'leaseMs' | 'retry'>;
+  /** Batch size, polling, linger, lease and retry settings for every runner (defaults: the runner's). */
+  tuning?: Pick<ProcessorRunnerOptions, 'batchSize' | 'pollMs' | 'lingerMs' | 'leaseMs' | 'retry'>;
   /**
    * Catch up by reading the log once for all processors (docs/processing.md, "Rebuilding
    * together"): when every processor's checkpoint is the same at start (after `db reset`, on a

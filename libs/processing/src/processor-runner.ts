@@ -23,9 +23,6 @@ import { consoleProcessorLogger, type ProcessorLogger } from './processor-logger
 import { ProcessorLease } from './processor-lease.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
-const EAGER_POLL_MS = 50;
-const EAGER_WINDOW_MS = 5_000;
-
 export interface ProcessorRunnerOptions {
   client: SqlClient;
   /** Reads the global log gap-free (SqlEventStore over the same database). */
@@ -37,6 +34,14 @@ export interface ProcessorRunnerOptions {
   batchSize?: number;
   /** Backstop poll when no NOTIFY arrives, and the standby's lease poll (default 1000). */
   pollMs?: number;
+  /**
+   * While notifications keep coming, read at most once per lingerMs (default 50): a notification
+   * less than lingerMs after the last read waits for the rest of that interval, so one read and
+   * one commit take in the events of every request of the window instead of one each. After a
+   * quiet spell the first notification is read at once. The read models lag the log by up to
+   * this much more; 0 reads on every notification.
+   */
+  lingerMs?: number;
   /** Lease duration; renewed every leaseMs/3 (default 15000). */
   leaseMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -70,6 +75,7 @@ export interface StopOptions {
 
 const DEFAULT_BATCH_SIZE = 500;
 const DEFAULT_POLL_MS = 1_000;
+const DEFAULT_LINGER_MS = 50;
 const DEFAULT_LEASE_MS = 15_000;
 
 /** Internal: the runner was asked to stop while backing off; the event stays ahead of the checkpoint. */
@@ -90,6 +96,7 @@ export class ProcessorRunner {
   private readonly key: ProcessorKey;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  private readonly lingerMs: number;
   private readonly leaseMs: number;
   private readonly retry: RetryPolicy;
   private readonly log: ProcessorLogger;
@@ -106,8 +113,14 @@ export class ProcessorRunner {
   private releaseOnStop = true;
   private leaseLost = false;
   private notified = false;
-  private wakeWaiter: (() => void) | null = null;
-  private lastWakeAt = 0;
+  private wakeWaiter: ((reason: 'notified') => void) | null = null;
+  /** Where the next read starts: the checkpoint, or past it by pages passed without a commit. */
+  private readFrom: GlobalCheckpoint | null = null;
+  private passedUncommitted = 0;
+  private passedSince: number | null = null;
+  private lastReadAt = 0;
+  /** When a batch's fence last extended the lease (Date.now() at its start). */
+  private leaseExtendedAt = 0;
   private renewTimer: NodeJS.Timeout | null = null;
   private finished: Promise<void> | null = null;
 
@@ -119,6 +132,7 @@ export class ProcessorRunner {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.batchSize = positive(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize');
     this.pollMs = positive(options.pollMs ?? DEFAULT_POLL_MS, 'pollMs');
+    this.lingerMs = nonNegative(options.lingerMs ?? DEFAULT_LINGER_MS, 'lingerMs');
     this.leaseMs = positive(options.leaseMs ?? DEFAULT_LEASE_MS, 'leaseMs');
     this.retry = resolveRetryPolicy(options.retry);
     this.log = options.logger ?? consoleProcessorLogger;
@@ -164,6 +178,8 @@ export class ProcessorRunner {
   private async run(): Promise<void> {
     let unlisten: (() => Promise<void>) | null = null;
     let active = false;
+    // A notification started this busy period: events it announced may still be held back.
+    let woken = false;
     while (!this.stopping) {
       // Listening can fail while the database is down; the poll carries on until it works.
       unlisten ??= await this.client.listen(EVENTS_CHANNEL, () => this.wake()).catch((error: unknown) => {
@@ -186,14 +202,27 @@ export class ProcessorRunner {
           if (this.stopping) break;
         }
         this.notified = false;
-        const page = await readLogPage(this.store, this.checkpoint as GlobalCheckpoint, this.batchSize, this.processor.eventTypes);
-        if (page.scanned === 0) {
-          if (!this.notified) await this.sleep(await this.idleSleepMs());
+        this.lastReadAt = Date.now();
+        const page = await readLogPage(this.store, this.readFrom as GlobalCheckpoint, this.batchSize, this.processor.eventTypes);
+        if (page.events.length > 0) await this.processPage(page);
+        else if (page.scanned > 0) this.pass(page);
+        if (this.passedUncommitted > 0 && this.passedCommitDue()) await this.commit(this.readFrom as GlobalCheckpoint, 0, noWork);
+        // A full page: more is probably waiting, read again at once.
+        if (page.scanned === this.batchSize) continue;
+        if (this.notified) {
+          woken = true;
+          await this.linger();
           continue;
         }
-        await this.processPage(page);
-        // A full page: more is probably waiting, read again at once.
-        if (page.scanned < this.batchSize && !this.notified) await this.sleep(await this.idleSleepMs());
+        if (woken) {
+          woken = await this.eventsHeldBack();
+          if (woken) {
+            await this.linger();
+            continue;
+          }
+        }
+        woken = (await this.sleep(this.pollMs)) === 'notified';
+        if (woken) await this.linger();
       } catch (error) {
         if (error instanceof StopRequested) break;
         if (error instanceof LeaseLostError) {
@@ -216,6 +245,9 @@ export class ProcessorRunner {
     }
     this.stopRenewing();
     if (active && this.releaseOnStop) {
+      if (this.passedUncommitted > 0 && !this.leaseLost) {
+        await this.commit(this.readFrom as GlobalCheckpoint, 0, noWork).catch((error: unknown) => this.report('warn', 'could not commit the checkpoint past the last events read', error));
+      }
       await this.lease.release().catch((error: unknown) => this.report('warn', 'could not release the lease', error));
     }
     await unlisten?.().catch((error: unknown) => this.report('warn', 'could not UNLISTEN', error));
@@ -226,19 +258,26 @@ export class ProcessorRunner {
     this.state = 'active';
     this.startRenewing();
     this.checkpoint = (await ensureCheckpoint(this.client, this.key)).checkpoint;
+    this.readFrom = this.checkpoint;
+    this.forgetPassed();
     this.report('info', 'acquired the lease; active');
   }
 
   private becomeStandby(reason: string): void {
     this.stopRenewing();
     this.checkpoint = null;
+    this.readFrom = null;
+    this.forgetPassed();
     this.state = 'standby';
     this.report('warn', `${reason}; standing by`);
   }
 
   private startRenewing(): void {
     this.stopRenewing();
+    const every = Math.max(1, Math.floor(this.leaseMs / 3));
     this.renewTimer = setInterval(() => {
+      // A batch committed since the last tick extended the lease in its fence: nothing to do.
+      if (Date.now() - this.leaseExtendedAt < every) return;
       this.lease.renew().then(
         (held) => {
           if (held || this.stopping) return;
@@ -248,7 +287,7 @@ export class ProcessorRunner {
         // The database is unreachable: keep trying; if it stays so past the expiry, the commit fence refuses.
         (error: unknown) => this.report('warn', 'lease renewal failed', error),
       );
-    }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    }, every);
     this.renewTimer.unref();
   }
 
@@ -259,12 +298,12 @@ export class ProcessorRunner {
 
   /**
    * Whole page in one transaction; on an apply failure, one event per transaction to isolate
-   * it. A page with no event of the processor's types only moves the checkpoint.
+   * it. Only for pages with events of the processor's types (the others are passed, see pass()).
    */
   private async processPage(page: EventPage): Promise<void> {
     const batch = page.events;
     try {
-      await this.commit(page.end, page.scanned, (tx) => (batch.length === 0 ? Promise.resolve() : this.applyTo(tx, batch)));
+      await this.commit(page.end, page.scanned, (tx) => this.applyTo(tx, batch));
       await this.afterCommit(batch);
       return;
     } catch (error) {
@@ -276,7 +315,33 @@ export class ProcessorRunner {
       await this.processOne(event);
     }
     // The page's events of other types: nothing to apply; move (and count) the checkpoint past them.
-    if (page.scanned > batch.length) await this.commit(page.end, page.scanned - batch.length, () => Promise.resolve());
+    if (page.scanned > batch.length) await this.commit(page.end, page.scanned - batch.length, noWork);
+  }
+
+  /**
+   * A page with no event of the processor's types changes no read model: read on past it and
+   * leave the checkpoint behind, to be moved by the next batch's commit or, failing that, once
+   * passedCommitDue(). Safe: after a crash or takeover the page is read again and again has
+   * nothing to apply.
+   */
+  private pass(page: EventPage): void {
+    this.readFrom = page.end;
+    this.passedUncommitted += page.scanned;
+    this.passedSince ??= Date.now();
+  }
+
+  /**
+   * Events passed without a commit are committed past at the latest after a page's worth or a
+   * poll interval, so a processor whose types are rare still shows no lag (consumer lag, `kafka
+   * lag`) and a restart does not re-read much.
+   */
+  private passedCommitDue(): boolean {
+    return this.passedUncommitted >= this.batchSize || Date.now() - (this.passedSince ?? Date.now()) >= this.pollMs;
+  }
+
+  private forgetPassed(): void {
+    this.passedUncommitted = 0;
+    this.passedSince = null;
   }
 
   private async processOne(event: RecordedEvent): Promise<void> {
@@ -326,13 +391,19 @@ export class ProcessorRunner {
     work: (tx: SqlExecutor) => Promise<void>,
   ): Promise<void> {
     const expected = this.checkpoint as GlobalCheckpoint;
+    // The events passed since the last commit lie between `expected` and `next`: counted here.
+    const passed = eventsPassed + this.passedUncommitted;
+    const startedAt = Date.now();
     await this.client.transaction(async (tx) => {
-      await advanceCheckpoint(tx, this.key, expected, next, eventsPassed);
+      await advanceCheckpoint(tx, this.key, expected, next, passed);
       await work(tx);
       await this.lease.fence(tx);
     });
+    this.leaseExtendedAt = startedAt;
+    this.forgetPassed();
     this.checkpoint = next;
-    this.eventsProcessed += eventsPassed;
+    if (isAfter(next, this.readFrom as GlobalCheckpoint)) this.readFrom = next;
+    this.eventsProcessed += passed;
     this.lastBatchAt = new Date();
     this.lastError = null;
   }
@@ -359,34 +430,37 @@ export class ProcessorRunner {
 
   private wake(): void {
     this.notified = true;
-    this.lastWakeAt = Date.now();
-    this.wakeWaiter?.();
+    this.wakeWaiter?.('notified');
+  }
+
+  /** Lets events gather until lingerMs after the last read, so that one read and one commit take them all. */
+  private async linger(): Promise<void> {
+    const wait = this.lastReadAt + this.lingerMs - Date.now();
+    if (wait > 0) await this.sleep(wait, { ignoreNotify: true });
   }
 
   /**
-   * After a commit notification the new events can stay invisible for a while: the gap-free
-   * read waits for every older transaction in the cluster to end (xmin is cluster-wide). Re-read
-   * at a short interval for a few seconds after a wake rather than a whole poll interval.
+   * After a commit notification the new events can stay invisible for a while: the gap-free read
+   * waits for every older writing transaction in the cluster to end (xmin is cluster-wide), and
+   * one that appends no events (another processor's batch) notifies nobody when it ends. While
+   * that is so, re-read after a linger rather than a whole poll interval.
    */
-  private async idleSleepMs(): Promise<number> {
-    const recentlyWoken = Date.now() - this.lastWakeAt < EAGER_WINDOW_MS;
-    const heldBack = !recentlyWoken && this.checkpoint !== null && this.store.hasHeldBackEvents
-      ? await this.store.hasHeldBackEvents(this.checkpoint).catch(() => false)
-      : false;
-    return recentlyWoken || heldBack ? Math.min(EAGER_POLL_MS, this.pollMs) : this.pollMs;
+  private async eventsHeldBack(): Promise<boolean> {
+    if (!this.store.hasHeldBackEvents || this.readFrom === null) return false;
+    return this.store.hasHeldBackEvents(this.readFrom).catch(() => false);
   }
 
-  private sleep(ms: number, options: { ignoreNotify?: boolean } = {}): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+  private sleep(ms: number, options: { ignoreNotify?: boolean } = {}): Promise<'notified' | 'timeout' | 'stopped'> {
+    if (this.stopping) return Promise.resolve('stopped');
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (reason: 'notified' | 'timeout' | 'stopped') => {
         clearTimeout(timer);
         this.wakeWaiter = null;
-        resolve();
+        resolve(reason);
       };
-      const timer = setTimeout(done, ms);
-      // A backoff is cut short only by stop(), not by new events arriving.
-      this.wakeWaiter = options.ignoreNotify ? () => (this.stopping ? done() : undefined) : done;
+      const timer = setTimeout(() => done('timeout'), ms);
+      // A backoff or a linger is cut short only by stop(), not by new events arriving.
+      this.wakeWaiter = options.ignoreNotify ? () => (this.stopping ? done('stopped') : undefined) : (reason) => done(this.stopping ? 'stopped' : reason);
     });
   }
 
@@ -397,6 +471,17 @@ export class ProcessorRunner {
 
 function positive(value: number, name: string): number {
   if (!(value > 0)) throw new RangeError(`${name} must be positive, got ${value}`);
+  return value;
+}
+
+const noWork = (): Promise<void> => Promise.resolve();
+
+function isAfter(a: GlobalCheckpoint, b: GlobalCheckpoint): boolean {
+  return a.transactionId > b.transactionId || (a.transactionId === b.transactionId && a.globalPosition > b.globalPosition);
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!(value >= 0)) throw new RangeError(`${name} must be ≥ 0, got ${value}`);
   return value;
 }
 

@@ -36,7 +36,7 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
   }
   // The embedded profile is one process: it runs the processors itself.
   const processors = config.runProcessors
-    ? new ProcessorHost({ client: storage.client, store: storage.store, registry: deps.registry, names: config.processors, owner: `gateway-${hostname()}-${process.pid}`, tuning: { leaseMs: config.processorLeaseMs }, rebuildTogether: true })
+    ? new ProcessorHost({ client: storage.client, store: storage.store, registry: deps.registry, names: config.processors, owner: `gateway-${hostname()}-${process.pid}`, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true })
     : null;
   let sealTimer: ReturnType<typeof startSealTimer> | null = null;
   let app: NestFastifyApplication;
