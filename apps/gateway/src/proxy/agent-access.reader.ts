@@ -24,6 +24,7 @@ export interface AgentAccess {
 }
 
 type AccessRow = {
+  key_id: string;
   agent_id: string;
   key_hash: string;
   key_status: string;
@@ -33,12 +34,12 @@ type AccessRow = {
   entries: AllowlistEntryRow[] | null;
 };
 
-// One statement, one round trip, one snapshot: the key, the statuses along the agent's path and
-// its allowlist entries. Read on every request (no cache), so a revoked key, a suspension or a
-// removed entry applies to the very next request. `= ANY(array)` keeps the agents lookup on the
-// primary key.
+// One statement, one round trip, one snapshot: for each key, the key, the statuses along the
+// agent's path and its allowlist entries. Read for every request (no cache), so a revoked key, a
+// suspension or a removed entry applies to the very next request. `= ANY(array)` keeps the
+// lookups on the primary keys.
 const ACCESS_SQL = `
-SELECT k.agent_id, k.key_hash, k.status AS key_status, me.root_agent_id, me.ancestor_ids,
+SELECT k.key_id, k.agent_id, k.key_hash, k.status AS key_status, me.root_agent_id, me.ancestor_ids,
   (SELECT json_agg(json_build_object('agent_id', a.agent_id, 'status', a.status))
      FROM agents a
     WHERE a.agent_id = ANY (ARRAY(SELECT jsonb_array_elements_text(me.ancestor_ids)::uuid) || me.agent_id)) AS chain,
@@ -47,26 +48,67 @@ SELECT k.agent_id, k.key_hash, k.status AS key_status, me.root_agent_id, me.ance
     WHERE e.agent_id = k.agent_id AND e.removed_at IS NULL) AS entries
 FROM agent_keys k
 LEFT JOIN agents me ON me.agent_id = k.agent_id
-WHERE k.key_id = $1`;
+WHERE k.key_id = ANY ($1::text[])`;
 
-/** Reads an agent key's row together with what the proxy checks next, in one round trip. */
+/** Keys per statement: a bound on the statement's size, far above what waits at once. */
+const MAX_KEYS = 512;
+
+interface PendingRead {
+  keyId: string;
+  resolve(access: AgentAccess | null): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Reads an agent key's row together with what the proxy checks next, in one round trip. Reads
+ * group like the budget's commits: the first runs at once; those that arrive while it is in
+ * flight wait for it and then go together in the next statement, whose snapshot is taken after
+ * they arrived, so each request still sees the database as it was when it came in or later. Under
+ * load that is one statement for many requests instead of one each.
+ */
 @Injectable()
 export class AgentAccessReader {
+  private queue: PendingRead[] = [];
+  private reading = false;
+
   constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
 
   /** null when no key has this id. */
-  async read(keyId: string): Promise<AgentAccess | null> {
-    const { rows } = await this.sql.query<AccessRow>(ACCESS_SQL, [keyId], 'proxy_agent_access');
-    const row = rows[0];
-    if (row === undefined) return null;
-    return {
-      agentId: String(row.agent_id),
-      keyHash: row.key_hash,
-      keyStatus: row.key_status,
-      rootAgentId: row.root_agent_id === null ? null : String(row.root_agent_id),
-      ancestorIds: row.ancestor_ids ?? [],
-      statuses: new Map((row.chain ?? []).map((agent) => [agent.agent_id, agent.status])),
-      entries: row.entries ?? [],
-    };
+  read(keyId: string): Promise<AgentAccess | null> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ keyId, resolve, reject });
+      if (!this.reading) void this.drain();
+    });
   }
+
+  private async drain(): Promise<void> {
+    this.reading = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_KEYS);
+        try {
+          const keyIds = [...new Set(batch.map((pending) => pending.keyId))];
+          const { rows } = await this.sql.query<AccessRow>(ACCESS_SQL, [keyIds], 'proxy_agent_access');
+          const byKey = new Map(rows.map((row) => [row.key_id, toAccess(row)]));
+          for (const pending of batch) pending.resolve(byKey.get(pending.keyId) ?? null);
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+}
+
+function toAccess(row: AccessRow): AgentAccess {
+  return {
+    agentId: String(row.agent_id),
+    keyHash: row.key_hash,
+    keyStatus: row.key_status,
+    rootAgentId: row.root_agent_id === null ? null : String(row.root_agent_id),
+    ancestorIds: row.ancestor_ids ?? [],
+    statuses: new Map((row.chain ?? []).map((agent) => [agent.agent_id, agent.status])),
+    entries: row.entries ?? [],
+  };
 }

@@ -4,6 +4,7 @@ import { startMockUpstream, type MockUpstream } from '../../../../test/support/m
 import { postgresAvailable } from '../../../../test/support/postgres-test-database.js';
 import { probeSqlClient, type SqlProbe } from '../../../../test/support/sql-probe.js';
 import { pricebookWithResource } from '../../../../test/support/test-pricebook.js';
+import { AgentAccessReader } from './agent-access.reader.js';
 
 const backends: ('pglite' | 'postgres')[] = ['pglite'];
 if (process.env.CI === 'true' || (await postgresAvailable())) backends.push('postgres');
@@ -52,6 +53,20 @@ describe.each(backends)('proxy access checks on %s', (backend) => {
     const before = probe.finished(reads);
     expect(await call(key)).toEqual({ status: 403, error: 'agent_suspended' });
     expect(probe.finished(reads) - before).toBe(1);
+  });
+
+  it('reads the access of requests that come while a read is in flight together, each answered for its own key', async () => {
+    const agents = await Promise.all([agent(), agent(), agent()]);
+    await api.call('POST', `/v1/agents/${agents[2].agentId}/suspend`, { reason: 'test' });
+    const reader = api.app.get(AgentAccessReader);
+    const reads = /agent_keys/;
+    const before = probe.finished(reads);
+    // The first read goes at once; the other 59 queue behind it and go as one statement.
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => reader.read(agents[i % 3].keyId)));
+    expect(probe.finished(reads) - before).toBe(2);
+    expect(answers.map((access) => access?.agentId)).toEqual(Array.from({ length: 60 }, (_, i) => agents[i % 3].agentId));
+    expect(answers[2]?.statuses.get(agents[2].agentId)).toBe('suspended');
+    expect(await reader.read('no-such-key')).toBeNull();
   });
 
   it('a revoked key, a suspended ancestor and a removed entry apply to the very next request', async () => {
