@@ -91,9 +91,10 @@ const GATEWAY: CommandOrigin = { actor: 'gateway' };
  * The single writer of one budget stream in this process. Commands queue up while an append is
  * in flight; the next drain decides all of them against the in-memory state, in order, and
  * appends their events in ONE transaction (group commit) with the expected stream version.
- * A writer in another process that got there first makes that append fail: reload the tail and
- * decide the batch again. Nothing is admitted against stale state, because the version check
- * is in the same transaction as the insert. A batch that appends nothing (all denied) has no
+ * A writer in another process that got there first makes that append fail; the batch is then
+ * decided again under the stream's row lock, as are the next ones while the stream stays
+ * contended (see commit). Nothing is admitted against stale state, because the version check
+ * (or the lock) is in the same transaction as the insert. A batch that appends nothing (all denied) has no
  * version check, so it is decided again after reading the stream's tail: another process may
  * have raised a limit, and a denial must not rest on what this process saw last.
  *
