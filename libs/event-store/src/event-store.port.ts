@@ -53,6 +53,15 @@ export interface LockedAppendOptions {
   decide(tail: readonly RecordedEvent[]): readonly NewEvent[];
   /** As AppendOptions.inTransaction; runs only when events were appended. */
   inTransaction?: AppendOptions['inTransaction'];
+  /**
+   * Release the stream's lock before the commit is on disk, and resolve only once it is (on
+   * PostgreSQL: an asynchronous commit, then a synchronous one that flushes the log past it).
+   * Writers queued on the stream then go on while the disk flushes, and several flushes are
+   * shared; the caller still learns of the append only when it is durable. Other writers may
+   * see the events a moment before they are durable: whatever they commit afterwards is
+   * flushed with them (the log is flushed in order).
+   */
+  flushAfterUnlock?: boolean;
 }
 
 export interface LockedAppendResult {

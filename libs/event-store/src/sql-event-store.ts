@@ -26,6 +26,9 @@ import type { SqlClient, SqlExecutor } from './sql-client.js';
 export const EVENTS_CHANNEL = 'caracal_events';
 
 const DEFAULT_READ_ALL_COUNT = 1_000;
+const LOCK_STREAM_ROW = 'SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE';
+// The same, and this transaction's commit will not wait for the disk (appendLocked's flushAfterUnlock).
+const LOCK_STREAM_ROW_COMMIT_ASYNC = `SELECT version, set_config('synchronous_commit', 'off', true) FROM streams WHERE stream_id = $1 FOR UPDATE`;
 const MAX_BIGINT = '9223372036854775807';
 
 // SQLSTATEs raised by caracal_append (schemas/migrations/001_event_store.sql).
@@ -109,8 +112,9 @@ export class SqlEventStore implements EventStore {
   }
 
   async appendLocked(streamId: string, options: LockedAppendOptions): Promise<LockedAppendResult | null> {
+    const flushAfterUnlock = options.flushAfterUnlock === true && this.client.backend === 'postgres';
     const outcome = await this.client.transaction(async (tx) => {
-      const { rows } = await tx.query<{ version: string }>('SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE', [streamId]);
+      const { rows } = await tx.query<{ version: string }>(flushAfterUnlock ? LOCK_STREAM_ROW_COMMIT_ASYNC : LOCK_STREAM_ROW, [streamId]);
       if (rows.length === 0) return null;
       const version = BigInt(rows[0].version);
       const tail = version > options.knownVersion
@@ -127,7 +131,12 @@ export class SqlEventStore implements EventStore {
       await options.inTransaction?.(tx, inTx.result, inTx.recorded);
       return { tail, appended: inTx.result };
     });
-    if (outcome?.appended) this.notifier.committed();
+    if (outcome?.appended) {
+      // Any transaction that commits synchronously flushes the log up to its own commit record,
+      // past this one's: taking a transaction id makes this one write a commit record.
+      if (flushAfterUnlock) await this.client.query('SELECT pg_current_xact_id()');
+      this.notifier.committed();
+    }
     return outcome;
   }
 

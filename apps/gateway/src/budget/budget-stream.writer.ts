@@ -243,6 +243,8 @@ export class BudgetStreamWriter {
             return under.decided.events.map(({ event, origin }) => toNewEvent(event, origin));
           },
           inTransaction: (tx, _result, recorded) => this.hooks.inTransaction(tx, recorded, commandsOf(batch)),
+          // The next process's group decides while this one's commit is flushed.
+          flushAfterUnlock: true,
         });
       } catch (error) {
         if (error instanceof RedecideError) {

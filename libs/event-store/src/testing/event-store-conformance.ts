@@ -268,7 +268,7 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
         expect(await store.streamVersion(streamId)).toBe(1n);
       });
 
-      it('8 concurrent writers with stale versions queue on the lock: every decision appends, none races', async () => {
+      it.each([false, true])('8 concurrent writers with stale versions queue on the lock: every decision appends, none races (flushAfterUnlock %s)', async (flushAfterUnlock) => {
         const streamId = streamName('locked-contended');
         await store.append(streamId, [newEvent('Start')], { expected: 'no_stream' });
         const second = await setup.openSecondStore();
@@ -281,6 +281,7 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
             for (let done = 0; done < appendsPerWriter; done += 1) {
               const result = await stores[writer % 2].appendLocked(streamId, {
                 knownVersion: known,
+                flushAfterUnlock,
                 decide: (tail) => {
                   // Each decision sees the stream exactly as it is: the known version plus the tail.
                   expect(tail.map((event) => event.streamPosition)).toEqual(range(Number(known) + 1, Number(known) + tail.length));
