@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BudgetEvent } from '../../../../libs/domain/src/index.js';
+import { uuidText } from '../../../../libs/event-store/src/index.js';
 
 // Our namespace for name-based UUIDs (RFC 9562 §5.5); any fixed UUID would do.
 const NAMESPACE = Buffer.from('c2a7e5b0f1d84c6e9a3b57d0e4f1a2c3', 'hex');
@@ -42,7 +43,5 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-7][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-
 function nameBasedUuid(name: string): string {
   const bytes = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x50;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidText(bytes);
 }

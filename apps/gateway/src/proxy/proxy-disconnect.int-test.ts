@@ -141,6 +141,11 @@ describe.each(backends)('client disconnects on %s', (backend) => {
     return logged.slice(line).filter((entry) => entry.level === 'error' || entry.level === 'fatal').map((entry) => entry.message);
   }
 
+  /** A forwarded request whose client went away: charged at the hold, no 5xx, nothing logged as an error. */
+  async function expectChargedAtHold(agentId: string, before: Awaited<ReturnType<typeof snapshot>>): Promise<void> {
+    await expectChargedAtHold(agentId, before);
+  }
+
   it('while the request body is read: no hold, nothing forwarded, counted as a client disconnect', async () => {
     const { agentId, key } = await agent();
     const before = await snapshot();
@@ -196,16 +201,10 @@ describe.each(backends)('client disconnects on %s', (backend) => {
 
     await waitFor(async () => (await openHolds(agentId)) === 0, 'the hold to be resolved');
     await waitFor(async () => (await snapshot()).resource499 === before.resource499 + 1, 'the request to be counted');
-    const after = await snapshot();
     // It was forwarded and may have been billed: charged at the hold (fail closed).
-    expect(after.forwarded).toBe(before.forwarded + 1);
-    expect(after.settledAtHold).toBe(before.settledAtHold + 1);
-    expect(after.internalErrors).toBe(before.internalErrors);
-    expect(after.serverErrors).toBe(before.serverErrors);
+    await expectChargedAtHold(agentId, before);
     const events = await holdEvents(agentId);
-    expect(events.map((event) => event.event_type)).toEqual(['SpendReserved', 'SpendSettled']);
     expect(events[1].amount).toBe(events[0].amount);
-    expect(errorsLoggedSince(before.logLines)).toEqual([]);
   });
 
   it('mid-stream: charged at the hold, counted as a client disconnect', async () => {
@@ -226,13 +225,7 @@ describe.each(backends)('client disconnects on %s', (backend) => {
 
     await waitFor(async () => (await openHolds(agentId)) === 0, 'the hold to be resolved');
     await waitFor(async () => (await snapshot()).openai499 === before.openai499 + 1, 'the request to be counted');
-    const after = await snapshot();
-    expect(after.forwarded).toBe(before.forwarded + 1);
-    expect(after.settledAtHold).toBe(before.settledAtHold + 1);
-    expect(after.internalErrors).toBe(before.internalErrors);
-    expect(after.serverErrors).toBe(before.serverErrors);
-    expect((await holdEvents(agentId)).map((event) => event.event_type)).toEqual(['SpendReserved', 'SpendSettled']);
-    expect(errorsLoggedSince(before.logLines)).toEqual([]);
+    await expectChargedAtHold(agentId, before);
   });
 
   it('an upstream that cuts its answer: the agent sees the answer cut short, the hold is charged', async () => {
