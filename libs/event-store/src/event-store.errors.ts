@@ -40,3 +40,14 @@ export class DataDirLockedError extends Error {
     this.name = 'DataDirLockedError';
   }
 }
+
+/** Event text PostgreSQL cannot store (see storable-text.ts); nothing was written. */
+export class UnstorableTextError extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field} ${problem}`);
+    this.name = 'UnstorableTextError';
+  }
+}

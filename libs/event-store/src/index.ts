@@ -15,3 +15,4 @@ export {
   type MigrationResult,
 } from './migrations.js';
 export { isConnectionFailure } from './connection-failure.js';
+export { findUnstorableText, textProblem } from './storable-text.js';

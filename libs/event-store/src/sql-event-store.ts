@@ -1,5 +1,5 @@
 import { CommitNotifier } from './commit-notifier.js';
-import { IdempotencyConflictError, StoreUnavailableError, WrongExpectedVersionError } from './event-store.errors.js';
+import { IdempotencyConflictError, StoreUnavailableError, UnstorableTextError, WrongExpectedVersionError } from './event-store.errors.js';
 import {
   START_OF_LOG,
   type AggregateSnapshot,
@@ -20,6 +20,7 @@ import {
   type Subscription,
 } from './event-store.port.js';
 import { GlobalSubscription } from './global-subscription.js';
+import { findUnstorableText } from './storable-text.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
 /** The channel SqlEventStore notifies on after its appends commit (payload: empty). */
@@ -498,6 +499,11 @@ function assertAppendable(events: readonly NewEvent[]): void {
   if (events.length === 0) throw new RangeError('append needs at least one event');
   const ids = new Set(events.map((event) => event.eventId.toLowerCase()));
   if (ids.size !== events.length) throw new RangeError('append has the same event id twice');
+  // Before anything is sent: text jsonb cannot store would otherwise fail mid-transaction.
+  for (const event of events) {
+    const found = findUnstorableText(event.data, '') ?? findUnstorableText(event.metadata, 'eventMetadata');
+    if (found) throw new UnstorableTextError(found.field, found.problem);
+  }
 }
 
 function toAppendError(error: unknown, streamId: string, events: readonly NewEvent[], expected: ExpectedState): unknown {

@@ -6,6 +6,18 @@ import { compileResourcePattern, InvalidResourcePatternError } from './resource-
 
 type Json = Record<string, unknown>;
 
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Date.parse rolls a day that does not exist over (2025-02-30 is March 2): the date must round-trip. */
+function isCalendarTime(text: string): boolean {
+  const match = ISO_DATE_TIME.exec(text);
+  if (match === null || Number.isNaN(Date.parse(text))) return false;
+  const [year, month, day] = match.slice(1, 4).map(Number);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 /**
  * Validates the pricebook's JSON and builds a `Pricebook`. Pure: the file is read by
  * `loadPricebook`. Throws `PricebookValidationError` naming the first bad field.
@@ -14,7 +26,7 @@ export function parsePricebook(json: unknown): Pricebook {
   const root = object(json, '$');
   const version = text(root, 'version', 'version');
   const effectiveFrom = text(root, 'effectiveFrom', 'effectiveFrom');
-  if (Number.isNaN(Date.parse(effectiveFrom))) throw new PricebookValidationError('effectiveFrom', 'expected an ISO 8601 date');
+  if (!isCalendarTime(effectiveFrom)) throw new PricebookValidationError('effectiveFrom', 'expected an ISO 8601 date or time that exists (e.g. 2025-01-01 or 2025-01-01T00:00:00Z)');
   const currency = text(root, 'currency', 'currency');
   if (!/^[A-Z]{3}$/.test(currency)) throw new PricebookValidationError('currency', 'expected an ISO 4217 code like "USD"');
   const source = text(root, 'source', 'source');

@@ -88,6 +88,8 @@ describe('validation', () => {
     ['version', (j) => delete j.version],
     ['currency', (j) => (j.currency = 'usd')],
     ['effectiveFrom', (j) => (j.effectiveFrom = 'soon')],
+    ['effectiveFrom', (j) => (j.effectiveFrom = '2025-02-30T00:00:00Z')],
+    ['effectiveFrom', (j) => (j.effectiveFrom = '2023-02-29')],
     ['models', (j) => (j.models = {})],
     ['models[0].inputPerMillion', (j) => (j.models[0].inputPerMillion = 2.5)],
     ['models[0].outputPerMillion', (j) => (j.models[0].outputPerMillion = '-1')],

@@ -196,12 +196,19 @@ function encodeCursor(occurredAt: string, entryId: string): string {
   return Buffer.from(JSON.stringify({ o: occurredAt, e: entryId })).toString('base64url');
 }
 
+/** The form encodeCursor writes, of a time that exists: Date.parse would roll 2025-02-30 over to March 2. */
+function isMicrosecondIso(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(text)) return false;
+  const ms = Date.parse(text);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
+}
+
 function decodeCursor(cursor: string): { occurredAt: string; entryId: string } {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; e?: unknown };
     if (
       typeof parsed.o === 'string' &&
-      !Number.isNaN(Date.parse(parsed.o)) &&
+      isMicrosecondIso(parsed.o) &&
       typeof parsed.e === 'string' &&
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(parsed.e)
     ) {

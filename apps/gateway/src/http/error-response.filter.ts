@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ValidationError } from '../../../../libs/domain/src/index.js';
-import { StoreUnavailableError, WrongExpectedVersionError } from '../../../../libs/event-store/src/index.js';
+import { StoreUnavailableError, UnstorableTextError, WrongExpectedVersionError } from '../../../../libs/event-store/src/index.js';
 import { InvalidCursorError } from '../read-models/invalid-cursor.error.js';
 
 interface ErrorBody {
@@ -15,6 +15,7 @@ const DOMAIN_STATUS: Record<string, number> = { validation_failed: 400, not_foun
 const HTTP_CODES: Record<number, string> = {
   400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
   409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests',
+  431: 'request_header_fields_too_large',
 };
 
 /**
@@ -43,6 +44,11 @@ export class ErrorResponseFilter implements ExceptionFilter {
     }
     if (exception instanceof InvalidCursorError) {
       return [400, { error: 'validation_failed', message: exception.message, request_id: requestId, details: [{ field: exception.field, message: exception.message }] }];
+    }
+    if (exception instanceof UnstorableTextError) {
+      // The store's last line of defence: the edge refuses such text first (storable-input.pipe.ts).
+      const details = [{ field: exception.field, message: exception.problem }];
+      return [400, { error: 'validation_failed', message: `Validation failed: ${exception.message}`, request_id: requestId, details }];
     }
     if (exception instanceof WrongExpectedVersionError) {
       return [409, { error: 'conflict', message: 'the resource changed concurrently; retry the request', request_id: requestId }];

@@ -4,6 +4,7 @@ import { ValidationError } from '../../../../libs/domain/src/index.js';
 import type { SqlClient } from '../../../../libs/event-store/src/index.js';
 import { formatAmount } from '../../../../libs/money/src/index.js';
 import { LedgerQueryError, listLedgerEntries, type LedgerEntry } from '../../../../libs/projections/src/index.js';
+import { instantOf } from '../http/is-time.decorator.js';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { LedgerEntriesQuery } from './dto/ledger-entries.query.js';
 import { LedgerUsageQuery } from './dto/ledger-usage.query.js';
@@ -53,5 +54,5 @@ export class LedgerController {
 
 function toTime(text: string | undefined, now: Date): Date | null {
   if (text === undefined) return null;
-  return text === 'now' ? now : new Date(text);
+  return text === 'now' ? now : instantOf(text);
 }

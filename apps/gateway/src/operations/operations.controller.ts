@@ -7,6 +7,7 @@ import type { SqlClient } from '../../../../libs/event-store/src/index.js';
 import { resetProcessors, type DlqEntry, type DlqRetryOutcome } from '../../../../libs/processing/src/index.js';
 import { RedisSpendingCounters } from '../../../../libs/projections/src/index.js';
 import { REDIS, SQL_CLIENT } from '../injection-tokens.js';
+import { instantOf } from '../http/is-time.decorator.js';
 import { UuidParam } from '../http/uuid-param.pipe.js';
 import { DlqListQuery } from './dto/dlq-list.query.js';
 import { DlqRetryDto } from './dto/dlq-retry.dto.js';
@@ -37,7 +38,7 @@ export class OperationsController {
   async listDlq(@Query() query: DlqListQuery): Promise<{ items: DlqEntryView[]; size: number }> {
     const items = await this.status.dlq.list({
       processor: query.processor,
-      since: query.since ? new Date(query.since) : undefined,
+      since: query.since ? instantOf(query.since) : undefined,
       status: query.status ?? 'parked',
       limit: query.limit ?? 100,
     });
@@ -54,12 +55,14 @@ export class OperationsController {
   @Post('dlq/retry')
   @HttpCode(200)
   async retryAll(@Body() body: DlqRetryDto): Promise<{ items: RetryView[] }> {
+    this.assertKnownProcessor(body.processor);
     return { items: (await this.status.dlq.retryAll(body.processor)).map(toRetryView) };
   }
 
   @Post('dlq/:eventId/retry')
   @HttpCode(200)
   async retry(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<{ items: RetryView[] }> {
+    this.assertKnownProcessor(body.processor);
     const parked = (await this.status.dlq.get(eventId)).filter((entry) => entry.status === 'parked');
     if (parked.length === 0) throw new NotFoundError('parked DLQ entry for event', eventId);
     return { items: (await this.status.dlq.retry(eventId, { processor: body.processor })).map(toRetryView) };
@@ -68,6 +71,7 @@ export class OperationsController {
   @Post('dlq/:eventId/discard')
   @HttpCode(200)
   async discard(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<{ discarded: number }> {
+    this.assertKnownProcessor(body.processor);
     const discarded = await this.status.dlq.discard(eventId, { processor: body.processor });
     if (discarded === 0) throw new NotFoundError('parked DLQ entry for event', eventId);
     return { discarded };
@@ -80,6 +84,13 @@ export class OperationsController {
       throw new NotFoundError('consumer group', `${consumerGroup} (known: ${this.status.groups().join(', ')})`);
     }
     return { items: await Promise.all(groups.map((group) => this.status.lag(group))) };
+  }
+
+  /** A processor named for an action must exist: a typo is a 404, not an empty success. */
+  private assertKnownProcessor(processor: string | undefined): void {
+    if (processor !== undefined && !this.status.groups().includes(processor)) {
+      throw new NotFoundError('processor', `${processor} (known: ${this.status.groups().join(', ')})`);
+    }
   }
 
   @Get('ops/health')

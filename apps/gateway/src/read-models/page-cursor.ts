@@ -18,10 +18,18 @@ export function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The form encodeCursor writes (toISOString), of a time that exists: Date.parse rolls 2025-02-30 over. */
+function isIsoInstant(text: string): boolean {
+  const ms = Date.parse(text);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === text;
+}
+
 export function decodeCursor(text: string): PageCursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) {
+    if (typeof createdAt === 'string' && typeof id === 'string' && isIsoInstant(createdAt) && UUID.test(id)) {
       return { createdAt, id };
     }
   } catch {

@@ -6,8 +6,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, type GatewayDependencies } from '../app.module.js';
+import { parseAdminJson } from '../http/admin-json-body.js';
+import { answerClientError } from '../http/client-error.handler.js';
 import { ErrorResponseFilter } from '../http/error-response.filter.js';
 import { requestValidationPipe } from '../http/request-validation.pipe.js';
+import { StorableInputPipe } from '../http/storable-input.pipe.js';
 import { ProxyService } from '../proxy/proxy.service.js';
 import { ProcessingStatus } from '../operations/processing-status.js';
 
@@ -15,10 +18,12 @@ const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the Nest app (not listening yet) around an opened store. */
 export async function createGatewayApp(deps: GatewayDependencies, logLevels: LogLevel[] = ['error', 'warn']): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ genReqId: () => randomUUID(), bodyLimit: ADMIN_BODY_LIMIT_BYTES });
+  const adapter = new FastifyAdapter({ genReqId: () => randomUUID(), bodyLimit: ADMIN_BODY_LIMIT_BYTES, clientErrorHandler: answerClientError });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(deps), adapter, { logger: logLevels });
+  app.useBodyParser('application/json', { bodyLimit: ADMIN_BODY_LIMIT_BYTES }, (_request, body, done) => done(null, parseAdminJson(body)));
   app.useGlobalFilters(new ErrorResponseFilter());
-  app.useGlobalPipes(requestValidationPipe());
+  // In this order: unstorable text and prototype keys are refused before class-transformer sees them.
+  app.useGlobalPipes(new StorableInputPipe(), requestValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
   // A callback hook, not an async one: it runs on every request, the proxy's included.

@@ -219,11 +219,10 @@ describe('ChangePolicy', () => {
     expect(given(...created(), ...first, ...second).policies.get('policy-1')).toMatchObject({ version: 3, limitNanos: 200_000_000_000n });
   });
 
-  it('refuses a change that changes nothing, naming the current version', () => {
-    const decision = decideBudgetPolicy(given(...created()), change({ limit: '100.000', currency: 'USD' }));
-    expect(decision).toBeInstanceOf(ConflictError);
-    expect(decision).toMatchObject({ data: { policyId: 'policy-1', version: 1 } });
-    expect(decideBudgetPolicy(given(...created()), change())).toBeInstanceOf(ConflictError);
+  it('records nothing for a change that changes nothing (PATCH is idempotent), but still validates it', () => {
+    expect(decideBudgetPolicy(given(...created()), change({ limit: '100.000', currency: 'USD' }))).toEqual([]);
+    expect(decideBudgetPolicy(given(...created()), change())).toEqual([]);
+    expect(decideBudgetPolicy(given(...created()), change({ changeReason: '' }))).toBeInstanceOf(ValidationError);
   });
 
   it('validates the resulting terms: a calendar zone does not survive a switch to rolling', () => {

@@ -72,14 +72,9 @@ function changePolicy(state: BudgetState, command: ChangePolicy): Decision<Budge
   const issues = [...(Array.isArray(terms) ? terms : []), ...checkChangeReason(command.changeReason)];
   if (Array.isArray(terms) || issues.length > 0) return new ValidationError(issues);
 
-  // Every version is an audited change with a reason; a version identical to the current one
-  // would be noise in the history, so it is refused rather than silently recorded or dropped.
-  if (sameTerms(terms, policy)) {
-    return new ConflictError(`policy ${policy.policyId} already has these terms (version ${policy.version}); nothing to change`, {
-      policyId: policy.policyId,
-      version: policy.version,
-    });
-  }
+  // A change that changes nothing records nothing and is not an error (PATCH is idempotent, as
+  // for agents): a retried change whose answer was lost succeeds; the unchanged version shows it.
+  if (sameTerms(terms, policy)) return [];
   const duplicate = activeDuplicate(state, policy.agentId, terms, policy.policyId);
   if (duplicate !== null) return duplicate;
   return [

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsTime } from '../../http/is-time.decorator.js';
 
 export class DlqListQuery {
   @ApiPropertyOptional({ example: 'ledger-writer-group' })
@@ -10,7 +11,7 @@ export class DlqListQuery {
 
   @ApiPropertyOptional({ description: 'entries whose last failure is at or after this time' })
   @IsOptional()
-  @IsISO8601()
+  @IsTime({ allowNow: false })
   since?: string;
 
   @ApiPropertyOptional({ enum: ['parked', 'retried', 'discarded', 'all'], default: 'parked' })
