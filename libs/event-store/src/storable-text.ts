@@ -32,7 +32,8 @@ export function findUnstorableText(
       item.forEach((entry, index) => pending.push([`${path}[${index}]`, entry]));
     } else if (item !== null && typeof item === 'object') {
       for (const [key, entry] of Object.entries(item)) {
-        const field = path ? `${path}.${key}` : key;
+        const name = key === '' ? '""' : key; // an empty key named visibly, as its JSON spelling
+        const field = path ? `${path}.${name}` : name;
         const problem = keyProblem(key) ?? textProblem(key);
         if (problem) return { field, problem: `key ${problem}` };
         pending.push([field, entry]);

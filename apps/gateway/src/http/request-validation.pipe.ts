@@ -16,7 +16,9 @@ export function requestValidationPipe(): ValidationPipe {
 
 function flatten(errors: ClassValidatorError[], prefix: string): { field: string; message: string }[] {
   return errors.flatMap((error) => {
-    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    // An empty key is named visibly, as its JSON spelling.
+    const property = error.property === '' ? '""' : error.property;
+    const field = prefix ? `${prefix}.${property}` : property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
     return [...own, ...flatten(error.children ?? [], field)];
   });

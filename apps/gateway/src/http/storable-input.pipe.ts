@@ -20,7 +20,9 @@ function reservedKey(key: string): string | null {
 export class StorableInputPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'custom') return value;
-    const found = findUnstorableText(value, metadata.data ?? '', reservedKey);
+    // Fields are named as in class-validator's answers ("owner", "metadata.team"); a body that is itself text is "body".
+    const root = metadata.data ?? (typeof value === 'string' ? metadata.type : '');
+    const found = findUnstorableText(value, root, reservedKey);
     if (found) throw new ValidationError([{ field: found.field, message: found.problem }]);
     return value;
   }

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { NotFoundError } from '../../../../libs/domain/src/index.js';
 import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import { resetProcessors, type DlqEntry, type DlqRetryOutcome } from '../../../../libs/processing/src/index.js';
+import { DlqEntryNotFoundError, resetProcessors, type DlqEntry, type DlqRetryOutcome } from '../../../../libs/processing/src/index.js';
 import { RedisSpendingCounters } from '../../../../libs/projections/src/index.js';
 import { REDIS, SQL_CLIENT } from '../injection-tokens.js';
 import { instantOf } from '../http/is-time.decorator.js';
@@ -63,18 +63,15 @@ export class OperationsController {
   @HttpCode(200)
   async retry(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<{ items: RetryView[] }> {
     this.assertKnownProcessor(body.processor);
-    const parked = (await this.status.dlq.get(eventId)).filter((entry) => entry.status === 'parked');
-    if (parked.length === 0) throw new NotFoundError('parked DLQ entry for event', eventId);
-    return { items: (await this.status.dlq.retry(eventId, { processor: body.processor })).map(toRetryView) };
+    const outcomes = await parkedEntryOr404(eventId, () => this.status.dlq.retry(eventId, { processor: body.processor }));
+    return { items: outcomes.map(toRetryView) };
   }
 
   @Post('dlq/:eventId/discard')
   @HttpCode(200)
   async discard(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<{ discarded: number }> {
     this.assertKnownProcessor(body.processor);
-    const discarded = await this.status.dlq.discard(eventId, { processor: body.processor });
-    if (discarded === 0) throw new NotFoundError('parked DLQ entry for event', eventId);
-    return { discarded };
+    return { discarded: await parkedEntryOr404(eventId, () => this.status.dlq.discard(eventId, { processor: body.processor })) };
   }
 
   @Get('consumer-lag')
@@ -106,6 +103,16 @@ export class OperationsController {
     const result = await resetProcessors(this.sql, this.status.registry.all());
     const redisKeys = this.redis ? await new RedisSpendingCounters(this.redis).clear() : 0;
     return { tables: [...result.tables], checkpoints: result.checkpoints, leases: result.leases, dlqEntries: result.dlqEntries, redisKeys };
+  }
+}
+
+/** No parked entry for the event (of that processor): a 404 naming the event, not a 500. */
+async function parkedEntryOr404<T>(eventId: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof DlqEntryNotFoundError) throw new NotFoundError('parked DLQ entry for event', eventId);
+    throw error;
   }
 }
 

@@ -10,6 +10,7 @@ import { parseAdminJson } from '../http/admin-json-body.js';
 import { answerClientError } from '../http/client-error.handler.js';
 import { ErrorResponseFilter } from '../http/error-response.filter.js';
 import { requestValidationPipe } from '../http/request-validation.pipe.js';
+import { answerRouterError } from '../http/router-error.handler.js';
 import { StorableInputPipe } from '../http/storable-input.pipe.js';
 import { ProxyService } from '../proxy/proxy.service.js';
 import { ProcessingStatus } from '../operations/processing-status.js';
@@ -18,7 +19,12 @@ const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the Nest app (not listening yet) around an opened store. */
 export async function createGatewayApp(deps: GatewayDependencies, logLevels: LogLevel[] = ['error', 'warn']): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ genReqId: () => randomUUID(), bodyLimit: ADMIN_BODY_LIMIT_BYTES, clientErrorHandler: answerClientError });
+  const adapter = new FastifyAdapter({
+    genReqId: () => randomUUID(),
+    bodyLimit: ADMIN_BODY_LIMIT_BYTES,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerRouterError,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(deps), adapter, { logger: logLevels });
   app.useBodyParser('application/json', { bodyLimit: ADMIN_BODY_LIMIT_BYTES }, (_request, body, done) => done(null, parseAdminJson(body)));
   app.useGlobalFilters(new ErrorResponseFilter());

@@ -3,7 +3,7 @@ import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { IdempotencyConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
+import { IdempotencyConflictError, UnstorableTextError, WrongExpectedVersionError } from '../event-store.errors.js';
 import type { AppendResult, EventStore, ExpectedState, GlobalCheckpoint, NewEvent, RecordedEvent } from '../event-store.port.js';
 import {
   findMigrationsDirectory,
@@ -185,6 +185,31 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
         await expect(store.append(streamId, [newEvent(), invalid], { expected: 'any' })).rejects.toThrow();
         expect(await store.readStream(streamId)).toEqual([]);
         expect(await store.streamVersion(streamId)).toBe(0n);
+      });
+
+      it('refuses text PostgreSQL cannot store (NUL, lone surrogates) with UnstorableTextError naming the field, writing nothing', async () => {
+        const streamId = streamName('unstorable');
+        await store.append(streamId, [newEvent()], { expected: 'no_stream' });
+        const cases: [Partial<NewEvent>, string][] = [
+          [{ data: { owner: 'a\u0000b' } }, 'owner'],
+          [{ data: { metadata: { ['k\u0000']: 'v' } } }, 'metadata.k\u0000'],
+          [{ data: { list: ['ok', '\ud800'] } }, 'list[1]'],
+          [{ data: { nested: { low: 'x\udc00' } } }, 'nested.low'],
+          [{ metadata: { actor: 'admin:\u0000' } }, 'eventMetadata.actor'],
+        ];
+        for (const [override, field] of cases) {
+          for (const expected of [1n, 'any', 'stream_exists'] as ExpectedState[]) {
+            const refused = store.append(streamId, [newEvent(), { ...newEvent(), ...override }], { expected, inTransaction: async () => undefined });
+            await expect(refused).rejects.toBeInstanceOf(UnstorableTextError);
+            await expect(refused).rejects.toMatchObject({ field });
+          }
+          const locked = store.appendLocked(streamId, { knownVersion: 1n, decide: () => [{ ...newEvent(), ...override }] });
+          await expect(locked).rejects.toMatchObject({ field });
+        }
+        expect(await store.streamVersion(streamId)).toBe(1n);
+        // A surrogate pair is a real character (U+1F406), and a backslash before "u0000" is text.
+        await store.append(streamId, [newEvent('Stored', { text: '\ud83d\udc06 \\u0000' })], { expected: 1n });
+        expect((await store.readStream(streamId))[1].data).toEqual({ text: '🐆 \\u0000' });
       });
 
       it('refuses an empty append and an append with the same event id twice', async () => {
