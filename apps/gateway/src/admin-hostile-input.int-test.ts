@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { defaultPricebookPath } from '../../../libs/pricing/src/index.js';
 import { startAdminApi, TEST_ADMIN_TOKEN, type AdminApiHarness } from '../../../test/support/admin-api-harness.js';
+import { startMockUpstream, type MockUpstream } from '../../../test/support/mock-upstream.js';
 import { postgresAvailable } from '../../../test/support/postgres-test-database.js';
+import { pricebookWithResource } from '../../../test/support/test-pricebook.js';
 
 const backends: ('pglite' | 'postgres')[] = ['pglite'];
 if (process.env.CI === 'true' || (await postgresAvailable())) backends.push('postgres');
@@ -121,10 +123,12 @@ const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
 );
 
+const DEEP_BODIES = [`${'['.repeat(100_000)}${']'.repeat(100_000)}`, `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`];
+
 /** Bodies sent as text: what a JSON encoder would never produce, or nesting that would overflow its stack. */
 const rawBody = fc.constantFrom(
   '', '{', 'null', '"text"', '[]', '{"a":1,"a":2}', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}',
-  '{"x":1e999}', '\u0000', '{"a":"\\ud800"}', '\ufeff{}', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`,
+  '{"x":1e999}', '\u0000', '{"a":"\\ud800"}', '\ufeff{}', ...DEEP_BODIES,
 );
 
 type Mutation =
@@ -172,6 +176,27 @@ function mutations(template: Template, queryNames: string[]): fc.Arbitrary<Mutat
   if (params.length > 0) options.push(fc.record({ kind: fc.constant('param' as const), name: fc.constantFrom(...params), encoded: encodedSegment }));
   options.push(fc.record({ kind: fc.constant('query' as const), name: fc.oneof(fc.constantFrom(...queryNames, 'unknown', '__proto__'), hostileText), encoded: encodedSegment }));
   return fc.oneof(...options);
+}
+
+/**
+ * Sent on every run besides the generated ones, so the defects issue 10 found cannot come back
+ * unnoticed: NUL and a lone surrogate in every field, parameter and query value, a body nested
+ * past any stack, prototype keys.
+ */
+function knownDefects(template: Template, queryNames: string[]): Mutation[] {
+  const fields = Object.keys(template.body ?? {});
+  return [
+    ...fields.flatMap((field): Mutation[] => [{ kind: 'field', field, value: 'a\u0000b' }, { kind: 'field', field, value: 'x\ud800' }]),
+    ...(template.body === undefined ? [] : DEEP_BODIES.map((text): Mutation => ({ kind: 'rawBody', text, contentType: 'application/json' }))),
+    ...(template.body === undefined ? [] : [{ kind: 'prototypeKey', key: '__proto__', inMetadata: true } as Mutation]),
+    ...Object.keys(template.params ?? {}).map((name): Mutation => ({ kind: 'param', name, encoded: '%00' })),
+    ...queryNames.map((name): Mutation => ({ kind: 'query', name, encoded: 'a%00b' })),
+  ];
+}
+
+interface ProxyRequest {
+  url: string;
+  init: { method: string; headers: Record<string, string>; body?: string };
 }
 
 interface HostileRequest {
@@ -248,11 +273,19 @@ function namesField(named: string, expected: string): boolean {
 
 describe.each(backends)('every admin route under hostile input on %s', (backend) => {
   let api: AdminApiHarness;
+  let mock: MockUpstream;
   let fixture: Fixture;
   let documentRoutes: string[];
 
   beforeAll(async () => {
-    api = await startAdminApi(backend);
+    mock = await startMockUpstream();
+    api = await startAdminApi(backend, {
+      CARACAL_UPSTREAM_OPENAI_URL: mock.url,
+      CARACAL_UPSTREAM_ANTHROPIC_URL: mock.url,
+      OPENAI_API_KEY: 'sk-provider',
+      ANTHROPIC_API_KEY: 'sk-provider',
+      CARACAL_PRICEBOOK: pricebookWithResource(`${mock.url}/*`, '0.01'),
+    });
     const agent = async (name: string) => {
       const created = await api.call('POST', '/v1/agents', { name, owner: 'fixture@example.com' });
       expect(created.status).toBe(201);
@@ -289,6 +322,7 @@ describe.each(backends)('every admin route under hostile input on %s', (backend)
   });
   afterAll(async () => {
     await api?.close();
+    await mock?.close();
   });
 
   async function eventCount(): Promise<number> {
@@ -337,7 +371,58 @@ describe.each(backends)('every admin route under hostile input on %s', (backend)
           expect({ context, namesMutatedField: fields.some((field) => namesField(field, request.names!)) }).toEqual({ context, namesMutatedField: true });
         }
       }),
-      { numRuns: RUNS_PER_ROUTE },
+      { numRuns: RUNS_PER_ROUTE, examples: knownDefects(template, queryNames).map((mutation) => [mutation]) },
+    );
+  });
+
+  it('proxy: hostile LLM bodies and resource URLs are refused with a 4xx or forwarded, never a 5xx, never a hold left behind', async () => {
+    const created = await api.call('POST', '/v1/agents', { name: 'proxy-fuzz', owner: 'fixture@example.com' });
+    const agentId = created.body.agent.agentId as string;
+    expect((await api.call('POST', '/v1/policies', { agentId, limit: '1000.00', currency: 'USD', timeWindow: 'daily', windowType: 'calendar', changeReason: 'fixture' })).status).toBe(201);
+    for (const pattern of ['https://api.openai.com/*', 'https://api.anthropic.com/*', `${mock.url}/*`]) {
+      expect((await api.call('POST', '/v1/allowlists', { agentId, pattern, patternType: 'glob' })).status).toBe(201);
+    }
+    const headers = { 'x-caracal-key': created.body.apiKey.key as string, 'content-type': 'application/json' };
+    const llm = {
+      '/proxy/openai/v1/chat/completions': { model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] },
+      '/proxy/anthropic/v1/messages': { model: 'claude-opus-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] },
+    };
+    const llmRequest = fc.record({
+      path: fc.constantFrom(...Object.keys(llm) as (keyof typeof llm)[]),
+      mutation: fc.oneof(
+        fc.record({ field: fc.constantFrom('model', 'max_tokens', 'messages', 'stream'), value: hostileJson }),
+        fc.record({ field: fc.oneof(hostileText, prototypeKey), value: hostileJson }),
+        fc.record({ raw: rawBody }),
+      ),
+    }).map(({ path, mutation }): ProxyRequest => {
+      if ('raw' in mutation) return { url: path, init: { method: 'POST', headers, body: mutation.raw } };
+      const body = structuredClone(llm[path]) as Record<string, unknown>;
+      Object.defineProperty(body, mutation.field, { value: mutation.value, enumerable: true, writable: true, configurable: true });
+      return { url: path, init: { method: 'POST', headers, body: JSON.stringify(body) } };
+    });
+    const resourceRequest = fc.tuple(encodedSegment, fc.constantFrom('GET', 'POST')).map(([segment, method]): ProxyRequest => ({
+      url: '/proxy',
+      init: { method, headers: { ...headers, 'x-caracal-target-url': `${mock.url}/${segment}` }, body: method === 'POST' ? '{}' : undefined },
+    }));
+    const holdsTaken = async () =>
+      Number((await api.client.query<{ n: string }>("SELECT count(*)::text AS n FROM events WHERE event_type = 'SpendReserved'")).rows[0].n);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(llmRequest, resourceRequest), async ({ url, init }) => {
+        const before = await holdsTaken();
+        const response = await fetch(`${api.baseUrl}${url}`, init);
+        const text = await response.text();
+        const context = `${init.method} ${url} ${JSON.stringify(init.body?.slice(0, 300))} → ${response.status} ${text.slice(0, 300)}`;
+        expect({ context, status: response.status < 500 }).toEqual({ context, status: true });
+        if (response.status < 400) return;
+        expect({ context, holds: await holdsTaken() }).toEqual({ context, holds: before });
+        const answer = JSON.parse(text) as { error?: unknown; request_id?: unknown };
+        expect({ context, error: typeof answer.error, requestId: typeof answer.request_id }).toEqual({ context, error: 'string', requestId: 'string' });
+      }),
+      {
+        numRuns: RUNS_PER_ROUTE * 4,
+        // Always: the deep bodies that overflowed the pricing code's stack (a 500) before the depth bound.
+        examples: Object.keys(llm).flatMap((url) => DEEP_BODIES.map((body): [ProxyRequest] => [{ url, init: { method: 'POST', headers, body } }])),
+      },
     );
   });
 

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../../../libs/domain/src/index.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 /** Far deeper than any admin document (a pricebook nests 3 levels), far shallower than a stack. */
 export const MAX_JSON_DEPTH = 32;
@@ -23,16 +24,4 @@ export function parseAdminJson(body: Buffer): unknown {
 
 function bodyError(message: string): ValidationError {
   return new ValidationError([{ field: 'body', message }]);
-}
-
-function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
-  // Iterative: measuring the depth must not overflow the stack itself.
-  const pending: [unknown, number][] = [[value, 1]];
-  while (pending.length > 0) {
-    const [item, depth] = pending.pop()!;
-    if (item === null || typeof item !== 'object') continue;
-    if (depth > maxDepth) return true;
-    for (const child of Object.values(item)) pending.push([child, depth + 1]);
-  }
-  return false;
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { nestsDeeperThan } from '../http/json-depth.js';
 import { ProxyDenial } from './proxy-denial.js';
 
 /**
@@ -21,11 +22,19 @@ export async function readBoundedBody(stream: Readable | undefined, limitBytes: 
   return Buffer.concat(chunks, size);
 }
 
+/** Far deeper than LLM requests nest (tool schemas included), far shallower than the pricing code's stack. */
+export const MAX_LLM_JSON_DEPTH = 64;
+
 export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch (error) {
     throw new ProxyDenial(400, 'invalid_request_body', `request body is not valid JSON: ${(error as Error).message}`, { field: 'body' });
   }
+  if (nestsDeeperThan(body, MAX_LLM_JSON_DEPTH)) {
+    throw new ProxyDenial(400, 'invalid_request_body', `request body nests objects and arrays deeper than ${MAX_LLM_JSON_DEPTH} levels`, { field: 'body' });
+  }
+  return body;
 }
