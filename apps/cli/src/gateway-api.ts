@@ -313,3 +313,32 @@ export interface MerkleKey {
   createdAt: string;
   retiredAt: string | null;
 }
+
+/** A read-model snapshot (`/v1/snapshots`); bigints are decimal strings. */
+export interface Snapshot {
+  snapshotId: string;
+  createdAt: string;
+  tag: string | null;
+  manifest: {
+    processors: { name: string; version: number; transactionId: string; globalPosition: string; eventsProcessed: string }[];
+    tables: { table: string; rows: number }[];
+    anchor: { globalPosition: string; eventId: string } | null;
+    merkleHead: { batchId: string; treeSize: number; headHash: string } | null;
+    eventsCovered: string;
+  };
+  compressedBytes: string;
+  uncompressedBytes: string;
+  sha256: string;
+}
+
+export interface SnapshotList {
+  items: Snapshot[];
+  /** How many the gateway keeps (CARACAL_SNAPSHOT_KEEP; 0: all). */
+  keep: number;
+}
+
+export interface SnapshotRestore {
+  snapshot: Snapshot;
+  tables: { table: string; rows: number }[];
+  checkpoints: Snapshot['manifest']['processors'];
+}

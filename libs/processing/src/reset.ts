@@ -41,7 +41,7 @@ export async function resetProcessors(client: SqlClient, processors: readonly Pr
 }
 
 /** Table names come from code, but TRUNCATE takes no parameters: accept plain identifiers only. */
-function quoteTableName(table: string): string {
+export function quoteTableName(table: string): string {
   const parts = table.split('.');
   if (parts.length > 2 || parts.some((part) => !IDENTIFIER.test(part)) || table.toLowerCase() === 'events') {
     throw new InvalidTableNameError(table);
