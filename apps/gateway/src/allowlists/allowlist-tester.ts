@@ -8,7 +8,7 @@ import { AgentAccessReader } from '../proxy/agent-access.reader.js';
 import { nonPublicAddressError, publicOnlyLookup } from '../proxy/guarded-lookup.js';
 import { ProxyDenial } from '../proxy/proxy-denial.js';
 import { targetFromUrl, type ProxyTarget } from '../proxy/proxy-target.js';
-import { addressRefusal, TargetPolicy, type TargetVerdict } from '../proxy/target-policy.js';
+import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from '../proxy/target-policy.js';
 import { TargetRefusal, type RefusedBy } from '../proxy/target-refusal.js';
 import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
 
@@ -134,7 +134,7 @@ async function resolve(target: ProxyTarget, entryId: string, hostname: string): 
   } catch (error) {
     const refusal = nonPublicAddressError(error);
     if (refusal === null) return null;
-    throw addressRefusal(target, entryId, refusal.verdict, `${hostname} resolves to ${describeAddress(refusal.verdict)}, which is not a globally reachable address; only an allowlist entry naming this host explicitly permits it`);
+    throw resolvedAddressRefusal(target, entryId, refusal);
   }
 }
 

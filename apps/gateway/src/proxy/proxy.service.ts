@@ -26,7 +26,6 @@ import { BudgetContentionError } from '../budget/budget-stream.writer.js';
 import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';
 import { PricebookProvider } from '../pricebook/pricebook.provider.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { describeAddress } from './address-policy.js';
 import { agentPath, type AgentPath } from './agent-path.js';
 import { AgentKeyAuthenticator } from './agent-key.authenticator.js';
 import { CLIENT_CLOSED_REQUEST, ClientConnection, ClientDisconnectedError } from './client-connection.js';
@@ -37,7 +36,7 @@ import type { PricedRequest } from './priced-request.js';
 import { ProxyDenial } from './proxy-denial.js';
 import { relayResponse } from './response-relay.js';
 import { resolveProxyTarget, TARGET_URL_HEADER, type ProxyTarget } from './proxy-target.js';
-import { addressRefusal, TargetPolicy, type TargetVerdict } from './target-policy.js';
+import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from './target-policy.js';
 import { parseJsonBody, readBoundedBody } from './request-body.js';
 import { upstreamCredentialHeaders } from './upstream-credentials.js';
 import type { UpstreamDispatchers } from './upstream-dispatchers.js';
@@ -213,7 +212,7 @@ export class ProxyService {
         // Nothing reached the upstream: nothing can have been spent.
         void this.resolve(() => this.gate.release(hold, 'upstream_unreachable'), 'released');
         if (refused) {
-          throw addressRefusal(target, verdict.entryId, refused.verdict, `${refused.hostname} resolves to ${describeAddress(refused.verdict)}, which is not a globally reachable address; only an allowlist entry naming this host explicitly permits it`);
+          throw resolvedAddressRefusal(target, verdict.entryId, refused);
         }
         throw new ProxyDenial(502, 'upstream_unreachable', `could not connect to ${new URL(target.forwardUrl).host}: ${(error as Error).message}`);
       }

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { describeAddress, judgeAddress, type AddressVerdict } from './address-policy.js';
 import type { AllowlistEntryRow } from './agent-access.reader.js';
 import { AllowlistGuard } from './allowlist-guard.js';
+import type { NonPublicAddressError } from './guarded-lookup.js';
 import type { ProxyTarget } from './proxy-target.js';
 import { TargetRefusal } from './target-refusal.js';
 
@@ -48,8 +49,12 @@ export class TargetPolicy {
   }
 }
 
-/** The refusal of an address, from the literal here or from a DNS answer at connect time. */
-export function addressRefusal(target: ProxyTarget, entryId: string, verdict: AddressVerdict, message: string): TargetRefusal {
+/** A host name whose DNS answer publicOnlyLookup refused (when the proxy connects, or in `allowlist test`). */
+export function resolvedAddressRefusal(target: ProxyTarget, entryId: string, refused: NonPublicAddressError): TargetRefusal {
+  return addressRefusal(target, entryId, refused.verdict, `${refused.hostname} resolves to ${describeAddress(refused.verdict)}, which is not a globally reachable address; only an allowlist entry naming this host explicitly permits it`);
+}
+
+function addressRefusal(target: ProxyTarget, entryId: string, verdict: AddressVerdict, message: string): TargetRefusal {
   const decidedBy = verdict.embedded.find((embedded) => !embedded.allowed) ?? verdict;
   return new TargetRefusal('address_policy', target.resourceUrl, 403, 'resource_not_allowed', message, {
     resource: target.resourceUrl,
