@@ -124,6 +124,21 @@ describe('allowlist test and the proxy agree (PGlite)', () => {
     expect(await agreeOn(wide, `${longest}/..`)).toMatchObject({ allowed: true });
   });
 
+  it("on issue 10's examples: metadata addresses and special-purpose IPv6 under http://*/*", async () => {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fd00:ec2::254]/latest/meta-data/',
+      'http://[::ffff:169.254.169.254]/latest/meta-data/',
+      'http://[::127.0.0.1]/',
+      'http://[::ffff:0:127.0.0.1]/',
+      'http://[fec0::1]/',
+      'http://[2001::1]/',
+      'http://[2001:10::1]/',
+    ]) {
+      expect(await agreeOn(wide, url)).toMatchObject({ allowed: false, refusedBy: 'address_policy', error: 'resource_not_allowed' });
+    }
+  });
+
   it('on the allowlist, DNS answers, and loopback named by an entry (reached on a local server)', async () => {
     expect(await agreeOn(named, 'http://example.com:81/x')).toMatchObject({ allowed: false, refusedBy: 'allowlist', error: 'resource_not_allowed', addressCheck: null });
     expect(await agreeOn(wide, `http://127.0.0.1:${port}/work`)).toMatchObject({ allowed: false, refusedBy: 'address_policy' });
