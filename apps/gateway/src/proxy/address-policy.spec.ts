@@ -83,5 +83,6 @@ describe('address policy', () => {
     expect(judgeAddress('not-an-ip')).toEqual({ address: 'not-an-ip', allowed: false, block: null, embedded: [] });
     expect(describeAddress(judgeAddress('::ffff:7f00:1'))).toBe('::ffff:7f00:1 (::ffff:0:0/96 IPv4-mapped Address), which carries 127.0.0.1 (127.0.0.0/8 Loopback)');
     expect(describeAddress(judgeAddress('8.8.8.8'))).toBe('8.8.8.8 (public)');
+    expect(describeAddress(judgeAddress('example.com'))).toBe('example.com (not an IP address)');
   });
 });

@@ -85,7 +85,8 @@ function judge(address: string, parsed: ipaddr.IPv4 | ipaddr.IPv6): AddressVerdi
 
 /** "127.0.0.1 (127.0.0.0/8 Loopback)"; an embedding address names what it carries. */
 export function describeAddress(verdict: AddressVerdict): string {
-  const own = verdict.block ? `${verdict.address} (${verdict.block.block} ${verdict.block.name})` : `${verdict.address} (public)`;
+  const where = verdict.block ? `${verdict.block.block} ${verdict.block.name}` : verdict.allowed ? 'public' : 'not an IP address';
+  const own = `${verdict.address} (${where})`;
   if (verdict.embedded.length === 0) return own;
   return `${own}, which carries ${verdict.embedded.map(describeAddress).join(' and ')}`;
 }

@@ -84,7 +84,7 @@ export const SPECIAL_PURPOSE_BLOCKS: readonly SpecialPurposeBlock[] = [
   // special, so it is refused unless a more specific row above says otherwise.
   { block: '::/0', name: 'Not Global Unicast', registry: OUTSIDE, globallyReachable: 'False' },
   { block: '2000::/3', name: 'Global Unicast', registry: OUTSIDE, globallyReachable: 'True' },
-  // Deprecated forms that stacks may still read as IPv4 or route locally (issue 10's examples).
+  // Deprecated forms that nothing public uses and that stacks may still read as IPv4 or route locally.
   { block: '::/96', name: 'IPv4-compatible Address (deprecated)', registry: OUTSIDE, globallyReachable: 'False' },
   { block: '::ffff:0:0:0/96', name: 'IPv4-translated Address (SIIT)', registry: OUTSIDE, globallyReachable: 'False' },
   { block: 'fec0::/10', name: 'Site-Local Unicast (deprecated)', registry: OUTSIDE, globallyReachable: 'False' },
