@@ -93,10 +93,22 @@ export interface AllowlistEntry {
   removedAt: string | null;
 }
 
+export interface AddressVerdict {
+  address: string;
+  allowed: boolean;
+  block: string | null;
+  blockName: string | null;
+  embedded: AddressVerdict[];
+}
+
 export interface AllowlistTestResult {
   allowed: boolean;
   normalizedUrl: string;
   matchedEntry: AllowlistEntry | null;
+  /** Absent from gateways older than these fields. */
+  refusedBy?: string | null;
+  error?: string | null;
+  addressCheck?: { method: string; addresses: AddressVerdict[] } | null;
   message: string;
 }
 

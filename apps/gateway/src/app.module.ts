@@ -26,6 +26,7 @@ import { AgentKeyAuthenticator } from './proxy/agent-key.authenticator.js';
 import { AllowlistGuard } from './proxy/allowlist-guard.js';
 import { DenialRecorder } from './proxy/denial-recorder.js';
 import { ProxyService } from './proxy/proxy.service.js';
+import { TargetPolicy } from './proxy/target-policy.js';
 import type { UpstreamDispatchers } from './proxy/upstream-dispatchers.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { AGENT_COMMAND_HANDLERS } from './agents/agent-command-handlers.js';
@@ -79,6 +80,7 @@ export class AppModule {
         AgentKeyAuthenticator,
         AgentAccessReader,
         AllowlistGuard,
+        TargetPolicy,
         DenialRecorder,
         BudgetGate,
         PricebookProvider,
