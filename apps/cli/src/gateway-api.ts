@@ -229,6 +229,8 @@ export interface ResetResult {
   checkpoints: number;
   leases: number;
   dlqEntries: number;
+  /** Processors the reset leaves alone (the merkle sealer: batches, signed heads, keys). Absent from older gateways. */
+  kept?: string[];
 }
 
 /** The body of every error answer. */
