@@ -328,8 +328,8 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
     expect(request.headers.authorization).toBe(`Bearer ${ADMIN_TOKEN}`);
     expect(request.body).toBeUndefined();
     const lines = run.stdout.split('\n');
-    expect(lines[0]).toMatch(/^TIME +AMOUNT +CURRENCY +RESOURCE +MODEL +KIND$/);
-    expect(lines[1]).toBe('2024-01-15T10:00:00.000Z  0.004500  USD       https://api.openai.com/v1/chat/completions  gpt-4o  settled');
+    expect(lines[0]).toMatch(/^TIME +AMOUNT +OVERAGE +CURRENCY +RESOURCE +MODEL +KIND$/);
+    expect(lines[1]).toBe('2024-01-15T10:00:00.000Z  0.004500        -  USD       https://api.openai.com/v1/chat/completions  gpt-4o  settled');
     expect(run.stdout).toContain('Totals from 2024-01-01T00:00:00Z to 2024-01-31T23:59:59Z (all pages):\nCURRENCY     TOTAL  ENTRIES\nUSD       0.004500        1\n');
     expect(run.stderr).toBe('');
   });
@@ -456,6 +456,22 @@ describe('ledger query', () => {
     expect(run.stderr.startsWith(message)).toBe(true);
     expect(run.stdout).toBe('');
     expect(requests).toHaveLength(0);
+  });
+
+  it('shows the overage of an entry charged above its hold; "-" within the hold or from a gateway without the field', async () => {
+    const entry = (amount: string, extra: Record<string, string>) => ({
+      entryId: 'e', eventId: 'e', globalPosition: '1', agentId: AGENT_ID, agentPath: [AGENT_ID], reservationId: 'r', resource: 'https://api.openai.com/v1/chat/completions',
+      model: 'gpt-4o-mini', usage: null, amount, currency: 'USD', pricebookVersion: 'v1', kind: 'settled', occurredAt: '2024-01-15T10:00:00.000Z', recordedAt: '2024-01-15T10:00:00.000Z', ...extra,
+    });
+    answer = { status: 200, body: { nextCursor: null, totals: [], items: [
+      entry('1.20', { held: '0.90', overage: '0.30' }), entry('0.50', { held: '0.90', overage: '0.00' }), entry('0.70', {}),
+    ] } };
+    const run = await runCliCommand(LedgerQuery, ['--agent-id', AGENT_ID, '--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now']);
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^TIME +AMOUNT +OVERAGE +CURRENCY/);
+    expect(lines.slice(1, 4).map((line) => line.split(/ +/).slice(1, 3))).toEqual([['1.20', '0.30'], ['0.50', '-'], ['0.70', '-']]);
+    expect(lines[4]).toBe('OVERAGE: charged above the hold, because the upstream reported more usage than the request allowed (max_tokens).');
   });
 
   it('says so when no policy of that window applies', async () => {

@@ -135,6 +135,10 @@ export interface LedgerEntry {
   model: string | null;
   usage: Record<string, number | null> | null;
   amount: string;
+  /** The hold taken before forwarding. Absent from older gateways. */
+  held?: string;
+  /** What the charge went past the hold ("0.00" when it did not). Absent from older gateways. */
+  overage?: string;
   currency: string;
   pricebookVersion: string | null;
   kind: 'settled' | 'expired';

@@ -21,9 +21,10 @@ export interface ProcessorHostOptions {
   tuning?: Pick<ProcessorRunnerOptions, 'batchSize' | 'pollMs' | 'lingerMs' | 'leaseMs' | 'retry'>;
   /**
    * Catch up by reading the log once for all processors (docs/processing.md, "Rebuilding
-   * together"): the processors at the earliest checkpoint at start, when at least two (after
-   * `db reset`, on a fresh database; the others start their runners at once), each batch is read once and applied to every processor in one transaction
-   * with each one's checkpoint compare-and-set and lease fence, until the head; then (or at the
+   * together"): for the processors at the earliest checkpoint at start, when at least two
+   * (after `db reset`, on a fresh database; the others' runners start at once), each batch is
+   * read once and applied to every one of them in one transaction with each one's checkpoint
+   * compare-and-set and lease fence, until the head; then (or at the
    * first failure) the usual runners take over. Off by default. `batchSize` of that phase:
    * default 5,000.
    */

@@ -34,17 +34,18 @@ export interface RebuildTogetherResult {
 
 /**
  * The shared-read catch-up of ProcessorHost's `rebuildTogether`: for the members at the earliest
- * checkpoint, when there are at least two (a `db reset`, a fresh database; a member ahead, such as
- * the sealer a reset keeps, is left out and handed to its runner at once), read each batch of the log ONCE (reading the next
- * one ahead) and hand it to every member, each committing it in its own transaction exactly as its
- * runner would (checkpoint compare-and-set, apply, lease fence), the members in parallel. Any
+ * checkpoint, when there are at least two (a `db reset`, a fresh database; a member ahead, such
+ * as the sealer a reset keeps, is left out and handed to its runner at once), read each batch of
+ * the log ONCE (reading the next one ahead) and hand it to every member, each committing it in
+ * its own transaction exactly as its runner would (checkpoint compare-and-set, apply, lease
+ * fence), the members in parallel. Any
  * failure (an apply error, a conflict, a lost lease, the database) ends the phase: that member's
  * batch rolled back, and the runners carry on from each member's committed checkpoint with their
  * usual retries, one-by-one isolation and DLQ. Ends at the head; the runners take over the tail.
  */
 export async function rebuildTogether(options: RebuildTogetherOptions): Promise<RebuildTogetherResult> {
   const { client, store, logger } = options;
-  const members = options.members.map(({ processor, owner }) => ({
+  let members = options.members.map(({ processor, owner }) => ({
     processor,
     key: processorKey(processor),
     lease: new ProcessorLease(client, processorKey(processor), owner, options.leaseMs),
@@ -77,7 +78,7 @@ export async function rebuildTogether(options: RebuildTogetherOptions): Promise<
       held = held.filter((lease) => lease !== member.lease);
       options.leftOut?.(member.processor);
     }
-    members.splice(0, members.length, ...aligned);
+    members = aligned;
     report('info', 'reading the log once for all members');
     // Read-ahead: the next page is read while the members apply this one. Only the event types
     // some member acts on are read (each member ignores the others').
