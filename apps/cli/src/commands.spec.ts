@@ -490,7 +490,7 @@ describe('dlq', () => {
     ]);
     expect(one.exitCode).toBe(0);
     expect(one.stdout).toBe(
-      'Retried 1 DLQ entry: 1 failed again and stay parked.\nPROCESSOR               OUTCOME  ERROR\nledger-writer-group v1  failed   unknown currency XYZ\n',
+      'Retried 1 DLQ entry: 1 failed again and stays parked.\nPROCESSOR               OUTCOME  ERROR\nledger-writer-group v1  failed   unknown currency XYZ\n',
     );
   });
 

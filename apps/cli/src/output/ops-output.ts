@@ -1,6 +1,7 @@
 import type { ConsumerLag, DlqDiscarded, DlqEntry, DlqList, DlqRetryOutcome, HealthCheck, HealthReport, ResetResult } from '../gateway-api.js';
 import { formatFields } from './fields.js';
 import { formatList, formatTable, type Column } from './table.js';
+import { count } from './plural.js';
 import { orDash, yesNo } from './values.js';
 
 // The error goes last: it is the one column of unbounded width.
@@ -48,15 +49,15 @@ export function formatDlqRetry(outcomes: readonly DlqRetryOutcome[]): string {
   if (outcomes.length === 0) return 'No parked DLQ entries to retry.';
   const failed = outcomes.filter((outcome) => outcome.outcome === 'failed').length;
   const summary = failed === 0
-    ? `Retried ${outcomes.length} DLQ ${plural(outcomes.length, 'entry', 'entries')}: all projected.`
-    : `Retried ${outcomes.length} DLQ ${plural(outcomes.length, 'entry', 'entries')}: ${failed} failed again and stay parked.`;
+    ? `Retried ${count(outcomes.length, 'DLQ entry', 'DLQ entries')}: all projected.`
+    : `Retried ${count(outcomes.length, 'DLQ entry', 'DLQ entries')}: ${failed} failed again and ${failed === 1 ? 'stays' : 'stay'} parked.`;
   return [summary, formatTable(outcomes, retryColumns)].join('\n');
 }
 
 export function formatDlqDiscard(result: DlqDiscarded, eventId: string): string {
   return result.discarded === 0
     ? `Nothing discarded: event ${eventId} has no parked DLQ entry.`
-    : `Discarded ${result.discarded} DLQ ${plural(result.discarded, 'entry', 'entries')} of event ${eventId}; the event will not be projected.`;
+    : `Discarded ${count(result.discarded, 'DLQ entry', 'DLQ entries')} of event ${eventId}; the event will not be projected.`;
 }
 
 /** `45s`, `12m 5s`, `3h 20m`, `2d 4h`: the raw seconds are in --json. */
@@ -139,8 +140,4 @@ export function formatReset(result: ResetResult): string {
       ['DLQ entries removed', String(result.dlqEntries)],
     ]),
   ].join('\n');
-}
-
-function plural(count: number, one: string, many: string): string {
-  return count === 1 ? one : many;
 }

@@ -2,7 +2,8 @@ import * as Flags from '@oclif/core/flags';
 import { readFile } from 'node:fs/promises';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
-import { formatPricebook, type PricebookDocument } from '../../output/pricebook-output.js';
+import type { PricebookDocument } from '../../gateway-api.js';
+import { formatPricebook } from '../../output/pricebook-output.js';
 
 export default class PricebookSet extends GatewayCommand {
   static override summary = 'Publish a new pricebook version from a file (same format as pricebook/pricebook.json).';

@@ -5,6 +5,7 @@ import { GatewayCommand } from '../../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../../cli-error.js';
 import type { MerkleKey } from '../../../gateway-api.js';
 import { formatPublicKeys } from '../../../output/merkle-proof-output.js';
+import { count } from '../../../output/plural.js';
 
 export default class MerkleKeyExportPublic extends GatewayCommand {
   static override summary = "Print or write Merkle public keys (PEM, with key ids): of a private key file, or every key the gateway lists.";
@@ -43,6 +44,6 @@ export default class MerkleKeyExportPublic extends GatewayCommand {
       await writeFile(flags.out, pem);
     }
     if (flags.json) this.log(JSON.stringify({ items: keys }, null, 2));
-    else this.log(flags.out === undefined ? pem.trimEnd() : `Wrote ${keys.length} public key(s) to ${flags.out}: ${keys.map((key) => key.keyId).join(', ')}`);
+    else this.log(flags.out === undefined ? pem.trimEnd() : `Wrote ${count(keys.length, 'public key', 'public keys')} to ${flags.out}: ${keys.map((key) => key.keyId).join(', ')}`);
   }
 }
