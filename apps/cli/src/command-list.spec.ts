@@ -1,18 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { readdirSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Command } from '@oclif/core';
-
-const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
-
-/** The command ids oclif derives from the files (agent/keys/list.ts -> "agent keys list"). */
-function commandIds(): string[] {
-  return readdirSync(commandsDir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
-    .map((file) => file.replace(/\.ts$/, '').split(sep).join(' '))
-    .sort();
-}
+import { cliCommandIds as commandIds, loadCliCommand } from '../../../test/support/cli-commands.js';
 
 describe('command list', () => {
   it('has exactly the documented commands', () => {
@@ -34,8 +21,7 @@ describe('command list', () => {
   });
 
   it.each(commandIds())('"%s" has a summary and examples that name it, and the global flags', async (id) => {
-    const module = (await import(join(commandsDir, `${id.split(' ').join('/')}.ts`))) as { default: Command.Class };
-    const command = module.default;
+    const command = await loadCliCommand(id);
     expect(command.summary).toBeTruthy();
     const examples = (command.examples ?? []) as { command: string }[];
     expect(examples.length).toBeGreaterThan(0);

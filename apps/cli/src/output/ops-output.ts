@@ -12,7 +12,7 @@ const dlqColumns: Column<DlqEntry>[] = [
   { header: 'ATTEMPTS', value: (entry) => String(entry.attempts), alignRight: true },
   { header: 'LAST FAILED', value: (entry) => entry.lastFailedAt },
   { header: 'STATUS', value: (entry) => entry.status },
-  { header: 'ERROR', value: (entry) => entry.error },
+  { header: 'ERROR', value: (entry) => orDash(entry.error) },
 ];
 
 export function formatDlqList(list: DlqList): string {
@@ -30,7 +30,7 @@ export function formatDlqEntry(entry: DlqEntry): string {
     ['Attempts', String(entry.attempts)],
     ['First failed', entry.firstFailedAt],
     ['Last failed', entry.lastFailedAt],
-    ['Error', entry.error],
+    ['Error', orDash(entry.error)],
   ]);
 }
 
@@ -104,6 +104,7 @@ function checkRows(report: HealthReport): CheckRow[] {
 
 function detailValue(value: unknown): string {
   if (value === null || value === undefined) return '-';
+  if (Array.isArray(value) && value.length === 0) return '-';
   if (Array.isArray(value)) return value.every((item) => typeof item !== 'object' || item === null) ? value.join(',') : JSON.stringify(value);
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

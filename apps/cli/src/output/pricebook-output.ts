@@ -34,7 +34,7 @@ export function formatPricebook(book: PricebookDocument): string {
     { header: 'MODEL', value: (m) => m.model },
     { header: 'KIND', value: kindOf },
     { header: `INPUT/1M ${book.currency}`, value: (m) => m.inputPerMillion, alignRight: true },
-    { header: 'CACHED/1M', value: (m) => m.cachedInputPerMillion ?? '-', alignRight: true },
+    { header: 'CACHED/1M', value: cachedInputPrice, alignRight: true },
     { header: 'OUTPUT/1M', value: (m) => m.outputPerMillion ?? '-', alignRight: true },
   ];
   const models = book.models.length === 0 ? 'No model prices.' : formatTable(book.models, modelColumns);
