@@ -51,6 +51,13 @@ export class CannedGateway {
         }
       });
     });
+    // A request Node's parser refuses (headers over its limit) never becomes a 'request': it is
+    // recorded too, as the gateway would have received it, and answered as Node would.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      gateway.requests.push({ method: '', url: '', headers: {}, body: '' });
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return gateway;
   }

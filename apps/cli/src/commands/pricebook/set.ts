@@ -26,10 +26,10 @@ export default class PricebookSet extends GatewayCommand {
     try {
       document = JSON.parse(await readFile(flags.file, 'utf8'));
     } catch (error) {
-      throw new CliError(`cannot read a JSON pricebook from ${flags.file}: ${(error as Error).message}`, EXIT_USAGE);
+      throw new CliError(`--file ${flags.file}: cannot read a JSON pricebook: ${(error as Error).message}`, EXIT_USAGE);
     }
     if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-      throw new CliError(`${flags.file} must hold a JSON object`, EXIT_USAGE);
+      throw new CliError(`--file ${flags.file} must hold a JSON object (a pricebook document).`, EXIT_USAGE);
     }
     let book: PricebookDocument;
     try {
