@@ -146,7 +146,7 @@ describe('every command with hostile flags', () => {
         try {
           run = await runCliCommand(command, argv);
         } catch (error) {
-          throw new Error(`caracal ${id} ${JSON.stringify(argv).slice(0, 500)} crashed: ${(error as Error).stack}`);
+          throw new Error(`caracal ${id} ${JSON.stringify(argv).slice(0, 500)} crashed: ${(error as Error).stack}`, { cause: error });
         }
         const sent = gateway.requests.length - sentBefore;
         const message = `${run.stderr}${run.oclifError ?? ''}`;
