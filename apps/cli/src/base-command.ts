@@ -38,8 +38,10 @@ export abstract class GatewayCommand extends Command {
     }),
   };
 
-  /** oclif's parse, then the check every value gets before any command reads it. */
-  // oclif's own constraints (its FlagOutput/ArgOutput, which it does not export).
+  /**
+   * oclif's parse, with the checks every value gets before a command reads it. The type
+   * parameters repeat oclif's own constraints (FlagOutput/ArgOutput, which it does not export).
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
     options?: Input<F, B, A>,

@@ -35,7 +35,8 @@ export default class PricebookSet extends GatewayCommand {
     try {
       book = await this.gateway(flags).put<PricebookDocument>('/v1/pricebook', document);
     } catch (error) {
-      if (error instanceof GatewayError && error.status === 409) {
+      // 409 is also "the pricebook stream kept changing concurrently": only a version conflict gets these hints.
+      if (error instanceof GatewayError && error.status === 409 && error.message.includes('already published')) {
         throw new CliError(error.message, error.exitCode, [
           ...error.detailLines,
           `Nothing was published. Put the new prices under a new "version" in ${flags.file}.`,
