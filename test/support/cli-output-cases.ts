@@ -11,7 +11,7 @@ import { inMemoryLog, type InMemoryLog } from '../../libs/sealing/src/testing/in
 import type {
   Agent, AllowlistEntry, AllowlistTestResult, ApiKeyInfo, ConsumerLag, DlqEntry, HealthReport, HistoryEntry, LedgerEntry, MerkleBatchHead,
   MerkleBatchVerification, MerkleConsistencyProof, MerkleInclusionProof, MerkleKey, MerkleRangeVerification, Policy, PolicyUsage,
-  PolicyVersion, PricebookDocument, PricedModel,
+  PolicyVersion, PricebookDocument, PricedModel, Snapshot,
 } from '../../apps/cli/src/gateway-api.js';
 import type { CannedAnswer } from './canned-gateway.js';
 
@@ -95,7 +95,14 @@ const allowlistEntry: Record<Variant, AllowlistEntry> = {
 };
 
 const allowlistTest: Record<Variant, AllowlistTestResult> = {
-  full: { allowed: true, normalizedUrl: 'https://api.openai.com/v1/chat/completions', matchedEntry: allowlistEntry.full, message: 'allowed by regex ^https://api\\.openai\\.com/.*$' },
+  full: {
+    allowed: false, normalizedUrl: 'http://[::ffff:7f00:1]/latest/meta-data', matchedEntry: allowlistEntry.full, refusedBy: 'address_policy', error: 'target_forbidden',
+    addressCheck: {
+      method: 'literal',
+      addresses: [{ address: '::ffff:7f00:1', allowed: false, block: '::ffff:0:0/96', blockName: 'IPv4-mapped Address', embedded: [{ address: '127.0.0.1', allowed: false, block: '127.0.0.0/8', blockName: 'Loopback', embedded: [] }] }],
+    },
+    message: 'denied: ::ffff:7f00:1 is in ::ffff:0:0/96 (IPv4-mapped Address)',
+  },
   minimal: { allowed: false, normalizedUrl: 'https://example.com/', matchedEntry: null, message: `denied: no allowlist entry of agent ${AGENT_ID} matches https://example.com/` },
 };
 
@@ -186,6 +193,29 @@ function pricebook(variant: Variant): PricebookDocument {
     ],
   };
 }
+
+const snapshot: Record<Variant, Snapshot> = {
+  full: {
+    snapshotId: '0c1d2e3f-0000-4000-8000-00000000000b', createdAt: T1, tag: 'before-upgrade',
+    manifest: {
+      processors: [
+        { name: 'ledger-writer-group', version: 1, transactionId: '811', globalPosition: '4200', eventsProcessed: '4100' },
+        { name: 'metrics-aggregator-group', version: 2, transactionId: '811', globalPosition: '4198', eventsProcessed: '4098' },
+      ],
+      tables: [{ table: 'ledger_entries', rows: 2100 }, { table: 'spending_buckets', rows: 12 }],
+      anchor: { globalPosition: '4200', eventId: EVENT_ID },
+      merkleHead: { batchId: '5', treeSize: 4000, headHash: 'ab'.repeat(32) },
+      eventsCovered: '4200',
+    },
+    compressedBytes: '1536', uncompressedBytes: '1073741824', sha256: 'cd'.repeat(32),
+  },
+  minimal: {
+    snapshotId: '0c1d2e3f-0000-4000-8000-00000000000b', createdAt: T0, tag: null,
+    manifest: { processors: [], tables: [], anchor: null, merkleHead: null, eventsCovered: '0' },
+    compressedBytes: '0', uncompressedBytes: '0', sha256: 'ef'.repeat(32),
+  },
+};
+const SNAPSHOT_ID = snapshot.full.snapshotId;
 
 // Merkle: a real sealed log (signed heads, proofs that verify), built once.
 
@@ -319,7 +349,7 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
   'db health-check': { runs: (v) => one([], { 'GET /v1/ops/health': ok(health[v], v === 'full' ? 503 : 200) }) },
   'db reset': {
     runs: (v) => one(['--confirm'], {
-      'POST /v1/ops/reset': ok(v === 'full' ? { tables: ['ledger_entries', 'spending_buckets'], checkpoints: 2, leases: 1, dlqEntries: 3 } : { tables: [], checkpoints: 0, leases: 0, dlqEntries: 0 }),
+      'POST /v1/ops/reset': ok(v === 'full' ? { tables: ['ledger_entries', 'spending_buckets'], checkpoints: 2, leases: 1, dlqEntries: 3, kept: ['merkle-sealer-group'] } : { tables: [], checkpoints: 0, leases: 0, dlqEntries: 0 }),
     }),
   },
 
@@ -440,6 +470,21 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
   },
   'policy update': {
     runs: (v) => one(['--policy-id', POLICY_ID, '--limit', '250.00', '--change-reason', 'Launch week'], { [`PATCH /v1/policies/${POLICY_ID}`]: ok(policy[v]) }),
+  },
+
+  'snapshot create': {
+    runs: (v) => one(v === 'full' ? ['--tag', 'before-upgrade'] : [], { 'POST /v1/snapshots': ok(snapshot[v], 201) }),
+  },
+  'snapshot delete': { runs: (v) => one(['--snapshot-id', SNAPSHOT_ID], { [`DELETE /v1/snapshots/${SNAPSHOT_ID}`]: ok(snapshot[v]) }) },
+  'snapshot list': {
+    runs: (v) => one([], { 'GET /v1/snapshots': ok(v === 'full' ? { items: [snapshot.full, snapshot.minimal], keep: 5 } : { items: [snapshot.minimal], keep: 0 }) }),
+  },
+  'snapshot restore': {
+    runs: (v) => one(['--snapshot-id', SNAPSHOT_ID], {
+      [`POST /v1/snapshots/${SNAPSHOT_ID}/restore`]: ok(v === 'full'
+        ? { snapshot: snapshot.full, tables: snapshot.full.manifest.tables, checkpoints: snapshot.full.manifest.processors }
+        : { snapshot: snapshot.minimal, tables: [], checkpoints: [] }),
+    }),
   },
 
   'pricebook get': {

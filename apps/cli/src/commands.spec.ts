@@ -409,18 +409,19 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
   });
 
   it('caracal db reset --confirm: POST /v1/ops/reset {confirm: true}, then what was emptied', async () => {
-    answer = { status: 200, body: { tables: ['ledger_entries', 'spending_buckets'], checkpoints: 2, leases: 1, dlqEntries: 3 } };
+    answer = { status: 200, body: { tables: ['ledger_entries', 'spending_buckets'], checkpoints: 2, leases: 1, dlqEntries: 3, kept: ['merkle-sealer-group'] } };
     const run = await runCliCommand(DbReset, runbookArgv('caracal db reset --confirm', 2));
     expect(run.exitCode).toBe(0);
     const request = onlyRequest();
     expect([request.method, request.url, request.body]).toEqual(['POST', '/v1/ops/reset', { confirm: true }]);
     expect(run.stdout).toBe(
       [
-        'Database reset. The event log was not touched: the processors rebuild the read models from it.',
+        'Database reset. Untouched: the event log, and the Merkle batches, signed tree heads and signing keys (the sealer goes on from where it was). The processors rebuild the read models from the log.',
         'Tables emptied:       ledger_entries, spending_buckets',
         'Checkpoints removed:  2',
         'Leases removed:       1',
         'DLQ entries removed:  3',
+        'Processors kept:      merkle-sealer-group',
         '',
       ].join('\n'),
     );
@@ -584,9 +585,10 @@ describe('db reset', () => {
     expect(requests).toHaveLength(0);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
-      "Error: db reset would empty every read model (ledger entries, spending totals and the other processors' tables), " +
-        "the processors' checkpoints and leases, and the dead-letter queue. Nothing was changed.\n" +
-        '  The event log is never touched; the processors rebuild everything from it. Stop them first, then rerun with --confirm.\n',
+      "Error: db reset would empty every read model (ledger entries, spending totals and the other projections' tables), " +
+        'their checkpoints, leases and dead-letter entries. Nothing was changed.\n' +
+        '  Never touched: the event log, and the Merkle batches, signed tree heads and signing keys (the sealer goes on from where it was); ' +
+        'the processors rebuild the read models from the log. Stop them first, then rerun with --confirm.\n',
     );
   });
 });

@@ -94,10 +94,22 @@ export interface AllowlistEntry {
   removedAt: string | null;
 }
 
+export interface AddressVerdict {
+  address: string;
+  allowed: boolean;
+  block: string | null;
+  blockName: string | null;
+  embedded: AddressVerdict[];
+}
+
 export interface AllowlistTestResult {
   allowed: boolean;
   normalizedUrl: string;
   matchedEntry: AllowlistEntry | null;
+  /** Absent from gateways older than these fields. */
+  refusedBy?: string | null;
+  error?: string | null;
+  addressCheck?: { method: string; addresses: AddressVerdict[] } | null;
   message: string;
 }
 
@@ -275,6 +287,8 @@ export interface ResetResult {
   checkpoints: number;
   leases: number;
   dlqEntries: number;
+  /** Processors the reset leaves alone (the merkle sealer: batches, signed heads, keys). Absent from older gateways. */
+  kept?: string[];
 }
 
 /** The body of every error answer. */
@@ -356,4 +370,33 @@ export interface MerkleKey {
   publicKeyPem: string;
   createdAt: string;
   retiredAt: string | null;
+}
+
+/** A read-model snapshot (`/v1/snapshots`); bigints are decimal strings. */
+export interface Snapshot {
+  snapshotId: string;
+  createdAt: string;
+  tag: string | null;
+  manifest: {
+    processors: { name: string; version: number; transactionId: string; globalPosition: string; eventsProcessed: string }[];
+    tables: { table: string; rows: number }[];
+    anchor: { globalPosition: string; eventId: string } | null;
+    merkleHead: { batchId: string; treeSize: number; headHash: string } | null;
+    eventsCovered: string;
+  };
+  compressedBytes: string;
+  uncompressedBytes: string;
+  sha256: string;
+}
+
+export interface SnapshotList {
+  items: Snapshot[];
+  /** How many the gateway keeps (CARACAL_SNAPSHOT_KEEP; 0: all). */
+  keep: number;
+}
+
+export interface SnapshotRestore {
+  snapshot: Snapshot;
+  tables: { table: string; rows: number }[];
+  checkpoints: Snapshot['manifest']['processors'];
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CannedGateway, NOT_FOUND, type Answerer, type CannedAnswer } from '../../../test/support/canned-gateway.js';
-import { cliCommandIds, loadCliCommand } from '../../../test/support/cli-commands.js';
+import { cliCommandIds, loadCliCommand } from '../../../test/support/cli-command-ids.js';
 import { OUTPUT_CASES } from '../../../test/support/cli-output-cases.js';
 import { runCliCommand } from '../../../test/support/run-cli-command.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CannedGateway } from '../../../test/support/canned-gateway.js';
-import { cliCommandIds, loadCliCommand } from '../../../test/support/cli-commands.js';
+import { cliCommandIds, loadCliCommand } from '../../../test/support/cli-command-ids.js';
 import { merkleLog, OUTPUT_CASES, VARIANTS, type Variant } from '../../../test/support/cli-output-cases.js';
 import { runCliCommand } from '../../../test/support/run-cli-command.js';
 

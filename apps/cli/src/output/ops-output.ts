@@ -129,16 +129,21 @@ export function formatHealthReport(report: HealthReport): string {
 }
 
 export const RESET_SCOPE =
-  "every read model (ledger entries, spending totals and the other processors' tables), the processors' checkpoints and leases, and the dead-letter queue";
+  "every read model (ledger entries, spending totals and the other projections' tables), their checkpoints, leases and dead-letter entries";
+
+/** What a reset never touches: said before and after, since auditors rely on it. */
+export const RESET_KEEPS =
+  'the event log, and the Merkle batches, signed tree heads and signing keys (the sealer goes on from where it was)';
 
 export function formatReset(result: ResetResult): string {
   return [
-    'Database reset. The event log was not touched: the processors rebuild the read models from it.',
+    `Database reset. Untouched: ${RESET_KEEPS}. The processors rebuild the read models from the log.`,
     formatFields([
       ['Tables emptied', result.tables.length === 0 ? '-' : result.tables.join(', ')],
       ['Checkpoints removed', String(result.checkpoints)],
       ['Leases removed', String(result.leases)],
       ['DLQ entries removed', String(result.dlqEntries)],
+      ['Processors kept', result.kept === undefined || result.kept.length === 0 ? '-' : result.kept.join(', ')],
     ]),
   ].join('\n');
 }

@@ -1,13 +1,13 @@
 import type { Command } from '@oclif/core';
 import { readdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './gateway-process.js';
 
-const commandsDir = fileURLToPath(new URL('../../apps/cli/src/commands', import.meta.url));
+const COMMANDS_DIR = `${REPO_ROOT}apps/cli/src/commands`;
 
-/** The command ids oclif derives from the source files (agent/keys/list.ts -> "agent keys list"), sorted. */
+/** The command ids oclif derives from the CLI's files (agent/keys/list.ts -> "agent keys list"). */
 export function cliCommandIds(): string[] {
-  return readdirSync(commandsDir, { recursive: true, encoding: 'utf8' })
+  return readdirSync(COMMANDS_DIR, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
     .map((file) => file.replace(/\.ts$/, '').split(sep).join(' '))
     .sort();
@@ -15,6 +15,6 @@ export function cliCommandIds(): string[] {
 
 /** The command class of an id, imported from its TypeScript source. */
 export async function loadCliCommand(id: string): Promise<Command.Class> {
-  const module = (await import(join(commandsDir, `${id.split(' ').join('/')}.ts`))) as { default: Command.Class };
+  const module = (await import(join(COMMANDS_DIR, `${id.split(' ').join('/')}.ts`))) as { default: Command.Class };
   return module.default;
 }
