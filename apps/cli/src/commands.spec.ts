@@ -3,7 +3,7 @@
 // forms are split into argv by bash itself, exactly as an operator's shell would.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ import LedgerQuery from './commands/ledger/query.js';
 import PolicyCreate from './commands/policy/create.js';
 import PolicyList from './commands/policy/list.js';
 import PolicyUpdate from './commands/policy/update.js';
+import PricebookSet from './commands/pricebook/set.js';
 import type { Agent, AllowlistEntry, ConsumerLag, DlqEntry, HealthReport, LedgerEntry, Policy, PolicyUsage } from './gateway-api.js';
 import { runCliCommand } from '../../../test/support/run-cli-command.js';
 
@@ -507,7 +508,7 @@ describe('dlq', () => {
     ]);
     expect(one.exitCode).toBe(0);
     expect(one.stdout).toBe(
-      'Retried 1 DLQ entry: 1 failed again and stay parked.\nPROCESSOR               OUTCOME  ERROR\nledger-writer-group v1  failed   unknown currency XYZ\n',
+      'Retried 1 DLQ entry: 1 failed again and stays parked.\nPROCESSOR               OUTCOME  ERROR\nledger-writer-group v1  failed   unknown currency XYZ\n',
     );
   });
 
@@ -680,6 +681,35 @@ describe('--json', () => {
 });
 
 describe('errors', () => {
+  it("prints a gateway message that already lists the fields once, not again as details", async () => {
+    answer = {
+      status: 400,
+      body: {
+        error: 'validation_failed',
+        message: 'Validation failed: agentId: agentId must be a UUID; limit: must be 1 to 500',
+        request_id: 'req-1',
+        details: [{ field: 'agentId', message: 'agentId must be a UUID' }, { field: 'limit', message: 'must be 1 to 500' }],
+      },
+    };
+    const run = await runCliCommand(AgentGet, ['--agent-id', 'nope']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toBe('Error: Validation failed: agentId: agentId must be a UUID; limit: must be 1 to 500\n');
+  });
+
+  it('pricebook set: a version published with other contents is a 409 that says nothing was published and what to do', async () => {
+    const file = join(dataDir, 'pricebook.json');
+    writeFileSync(file, JSON.stringify({ version: 'v1' }));
+    answer = { status: 409, body: { error: 'conflict', message: 'pricebook version v1 was already published with a different document; publish prices under a new version', request_id: 'r' } };
+    const run = await runCliCommand(PricebookSet, ['--file', file]);
+    expect(run.exitCode).toBe(1);
+    expect(onlyRequest()).toMatchObject({ method: 'PUT', url: '/v1/pricebook', body: { version: 'v1' } });
+    expect(run.stderr).toBe(
+      'Error: pricebook version v1 was already published with a different document; publish prices under a new version\n' +
+        `  Nothing was published. Put the new prices under a new "version" in ${file}.\n` +
+        '  See the version in force with `caracal pricebook list`.\n',
+    );
+  });
+
   it('a 400 prints the message and each field, exits 1, no stack', async () => {
     answer = {
       status: 400,

@@ -1,6 +1,6 @@
 import type { Snapshot, SnapshotList, SnapshotRestore } from '../gateway-api.js';
 import { formatFields } from './fields.js';
-import { formatList, formatTable, type Column } from './table.js';
+import { formatList, type Column } from './table.js';
 import { orDash } from './values.js';
 
 /** The position the snapshot is consistent with: the highest processor checkpoint. */
@@ -36,14 +36,14 @@ export function formatSnapshot(snapshot: Snapshot): string {
     ['Size', `${formatBytes(snapshot.compressedBytes)} compressed (${formatBytes(snapshot.uncompressedBytes)} of rows)`],
     ['SHA-256', snapshot.sha256],
   ]);
-  const tables = formatTable(snapshot.manifest.tables, [
+  const tables = formatList(snapshot.manifest.tables, [
     { header: 'READ MODEL', value: (table) => table.table },
     { header: 'ROWS', value: (table) => String(table.rows), alignRight: true },
-  ]);
-  const processors = formatTable(snapshot.manifest.processors, [
+  ], 'read-model tables');
+  const processors = formatList(snapshot.manifest.processors, [
     { header: 'PROCESSOR', value: (p) => `${p.name} v${p.version}` },
     { header: 'CHECKPOINT', value: (p) => p.globalPosition, alignRight: true },
-  ]);
+  ], 'processor checkpoints');
   return [fields, '', tables, '', processors].join('\n');
 }
 
