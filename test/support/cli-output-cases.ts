@@ -110,7 +110,7 @@ const ledgerEntry: Record<Variant, LedgerEntry> = {
   full: {
     entryId: 'le-1', eventId: EVENT_ID, globalPosition: '42', agentId: AGENT_ID, agentPath: [PARENT_ID, AGENT_ID], reservationId: 'r-1',
     resource: 'https://api.openai.com/v1/chat/completions', model: 'gpt-4o', usage: { inputTokens: 1000, outputTokens: 200 }, amount: '0.004500',
-    currency: 'USD', pricebookVersion: '2025-11-24.1', kind: 'settled', occurredAt: T0, recordedAt: T0,
+    currency: 'USD', pricebookVersion: '2025-11-24.1', kind: 'settled', occurredAt: T0, recordedAt: T0, held: '0.003000', overage: '0.001500',
   },
   minimal: {
     entryId: 'le-2', eventId: EVENT_ID, globalPosition: 7, agentId: AGENT_ID, agentPath: [AGENT_ID], reservationId: null, resource: null,
