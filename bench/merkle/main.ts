@@ -27,8 +27,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '../../libs/event-store/src/index.js';
 import { canonicalLeafBytes, eventLeafHash, generateSigningKeyPair, toHex, type EventLeafInput } from '../../libs/merkle/src/index.js';
-import { loadCheckpoint, ProcessorRunner, resetProcessors, type ProcessorLogger } from '../../libs/processing/src/index.js';
-import { createMerkleSealer, recordedAtTextSql, signerFromPrivateKey, verifyRange } from '../../libs/sealing/src/index.js';
+import { loadCheckpoint, ProcessorRunner, type ProcessorLogger } from '../../libs/processing/src/index.js';
+import { createMerkleSealer, MERKLE_SEALER_TABLES, recordedAtTextSql, signerFromPrivateKey, verifyRange } from '../../libs/sealing/src/index.js';
 import { generateLog } from '../replay/generate.js';
 import { describeSpread, formatCount, median } from '../support/spread.js';
 import { createBenchDatabase } from '../support/bench-database.js';
@@ -134,7 +134,10 @@ async function measureSeal(client: SqlClient): Promise<number> {
     // Batches close at N leaves only: a batch closing on age would depend on the machine's speed.
     maxBatchAgeMs: 24 * 3_600_000,
   });
-  await resetProcessors(client, [sealer]);
+  // Not resetProcessors: `db reset` keeps the sealer (its heads are promises). The bench's own database starts over.
+  await client.query(`TRUNCATE ${MERKLE_SEALER_TABLES.join(', ')}`);
+  await client.query('DELETE FROM processor_checkpoints WHERE processor = $1', [sealer.name]);
+  await client.query('DELETE FROM processor_leases WHERE processor = $1', [sealer.name]);
   await client.query('CHECKPOINT');
   const store = new SqlEventStore(client);
   // The last event itself, not store.headCheckpoint(): that one stops below any transaction still

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostgresClient, SqlEventStore, type SqlClient } from '../../libs/event-store/src/index.js';
@@ -13,6 +13,9 @@ import { pricebookWithResource } from '../support/test-pricebook.js';
 import { waitFor } from '../support/wait-for.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+// Small, quick Merkle batches, so heads exist before `db reset` and new ones after it.
+const MERKLE = { CARACAL_MERKLE_BATCH_LEAVES: '8', CARACAL_MERKLE_MAX_BATCH_AGE_MS: '500' };
 
 interface Running {
   gateway: GatewayProcess;
@@ -31,7 +34,7 @@ interface Profile {
 const embedded: Profile = {
   name: 'embedded (PGlite, processors inside the gateway)',
   async start(workDir, pricebook) {
-    const gateway = await startGatewayProcess({ CARACAL_DATA_DIR: join(workDir, '.caracal'), CARACAL_PRICEBOOK: pricebook }, workDir);
+    const gateway = await startGatewayProcess({ CARACAL_DATA_DIR: join(workDir, '.caracal'), CARACAL_PRICEBOOK: pricebook, ...MERKLE }, workDir);
     return { gateway, projector: null, cliEnv: {}, sql: null, cleanup: async () => {} };
   },
 };
@@ -41,7 +44,13 @@ const postgres: Profile = {
   async start(workDir, pricebook) {
     const db = await createTestDatabase('e2e_ops');
     const token = 'e2e-ops-token';
-    const env = { DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+    // The projector seals; the gateway needs the key too to know the sealer (lag, health, db reset).
+    const keyFile = join(workDir, 'merkle-signing-key.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const env = {
+      DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      CARACAL_MERKLE_SIGNING_KEY_FILE: keyFile, ...MERKLE,
+    };
     const gateway = await startGatewayProcess(env, workDir);
     const projector = await startProjectorProcess(env, workDir);
     const sql = createPostgresClient({ connectionString: db.url, max: 2 });
@@ -142,13 +151,42 @@ describe.each(profiles)('runbook operations commands, verbatim, on $name', (prof
     }
   });
 
-  it('caracal db reset --confirm empties read models, never events; the processors rebuild the same ledger', async () => {
+  it('caracal db reset --confirm empties read models, never events nor Merkle heads; the processors rebuild the same ledger; a kept head still verifies', async () => {
+    const batches = async () => (await json('caracal merkle list-batches --limit 1000')).items as { batchId: string; treeSize: number }[];
+    const eventCount = async () => (await json(`caracal merkle verify-range --start-time 2024-01-01T00:00:00Z --end-time now`)).totals;
+    const everythingSealed = () => waitFor(async () => {
+      const totals = await eventCount();
+      return totals.events > 0 && totals.unsealedEvents === 0;
+    }, 'every event sealed', 60_000, 200);
+    await everythingSealed();
+    // The auditor keeps the public keys, the newest signed head and its batch id.
+    expect(await run('caracal merkle key export-public --out auditor-keys.pem')).toMatchObject({ code: 0 });
+    const kept = await batches();
+    const keptHead = kept[kept.length - 1];
     const before = await ledgerNow();
+
     expect((await run('caracal db reset')).code).toBe(2); // refuses without --confirm
     const reset = await run(runbookCommand('caracal db reset'));
     expect(reset.code).toBe(0);
     expect(reset.stdout).toContain('ledger_entries');
+    expect(reset.stdout).not.toContain('merkle_heads');
+    expect(reset.stdout).toMatch(/Processors kept: +merkle-sealer-group/);
     await waitFor(async () => (await ledgerNow()).items.length === before.items.length, 'ledger rebuilt after reset', 60_000, 200);
     expect(await ledgerNow()).toEqual(before);
+
+    // The log grows past the kept head; every head from before is byte-identical.
+    expect(await run('caracal agent create --name after-reset --description "appended after the reset" --owner ops@example.com')).toMatchObject({ code: 0 });
+    await everythingSealed();
+    const after = await batches();
+    expect(after.length).toBeGreaterThan(kept.length);
+    expect(JSON.stringify(after.slice(0, kept.length))).toBe(JSON.stringify(kept));
+    const newest = after[after.length - 1].batchId;
+    // Checked locally by the CLI with the auditor's copy of the keys; the proof starts at the kept head, byte for byte.
+    const consistency = await run(`caracal merkle consistency --from ${keptHead.batchId} --to ${newest} --public-key auditor-keys.pem --json`);
+    expect(consistency).toMatchObject({ code: 0 });
+    const { proof, verification } = JSON.parse(consistency.stdout);
+    expect(verification).toEqual({ ok: true, failures: [] });
+    expect(JSON.stringify({ ...proof.from.head, signature: proof.from.signature, headHash: proof.from.headHash })).toBe(JSON.stringify(keptHead));
+    expect(await run(`caracal merkle verify-batch --batch-id ${keptHead.batchId}`)).toMatchObject({ code: 0 });
   });
 });

@@ -15,6 +15,8 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** The message of an oclif error that ended the run (a usage error oclif's own runner would print); undefined otherwise. */
+  oclifError?: string;
 }
 
 /** Runs one CLI command in process (the TypeScript source), capturing its output and exit code. */
@@ -25,6 +27,7 @@ export async function runCliCommand(command: Command.Class, argv: string[]): Pro
   jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void stdout.push(`${parts.join(' ')}\n`));
   jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void stderr.push(`${parts.join(' ')}\n`));
   let exitCode = 0;
+  let oclifError: string | undefined;
   try {
     await command.run(argv, loadOptions);
   } catch (error) {
@@ -32,7 +35,10 @@ export async function runCliCommand(command: Command.Class, argv: string[]): Pro
     const exit = (error as { oclif?: { exit?: number } }).oclif?.exit;
     if (exit === undefined) throw error;
     exitCode = exit;
+    const message = (error as Error).message;
+    if (!message.startsWith('EEXIT:')) oclifError = message;
+  } finally {
+    jest.restoreAllMocks();
   }
-  jest.restoreAllMocks();
-  return { stdout: stdout.join(''), stderr: stderr.join(''), exitCode };
+  return { stdout: stdout.join(''), stderr: stderr.join(''), exitCode, oclifError };
 }

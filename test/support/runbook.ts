@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from './gateway-process.js';
 
-/** The operators' runbook, read from shared/ beside the repository (as CI lays it out). */
-export const RUNBOOK_PATH = `${REPO_ROOT}../shared/operational-runbook.txt`;
+/** The operators' runbook, as the repository keeps it (a copy of shared/operational-runbook.txt). */
+export const RUNBOOK_PATH = `${REPO_ROOT}docs/operational-runbook.txt`;
 
 /**
  * Every `caracal ...` command in the runbook, joined across its backslash-continued lines,

@@ -1,5 +1,7 @@
 import { Command } from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
+import type { Input, ParserOutput } from '@oclif/core/interfaces';
+import { checkArgvText, refusePrototypeFlags } from './argv-text-check.js';
 import { CliError, ReportedFailure } from './cli-error.js';
 import { DEFAULT_DATA_DIR, DEFAULT_GATEWAY_URL, resolveConnectionSettings } from './connection-settings.js';
 import { GatewayClient } from './gateway-client.js';
@@ -35,6 +37,22 @@ export abstract class GatewayCommand extends Command {
       helpGroup: 'GLOBAL',
     }),
   };
+
+  /**
+   * oclif's parse, with the checks every value gets before a command reads it. The type
+   * parameters repeat oclif's own constraints (FlagOutput/ArgOutput, which it does not export).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
+    options?: Input<F, B, A>,
+    argv?: string[],
+  ): Promise<ParserOutput<F, B, A>> {
+    refusePrototypeFlags(argv ?? this.argv);
+    const parsed = await super.parse(options, argv);
+    checkArgvText(parsed.flags, 'flag');
+    checkArgvText(parsed.args, 'argument');
+    return parsed;
+  }
 
   protected gateway(flags: ConnectionFlagValues): GatewayClient {
     return new GatewayClient(resolveConnectionSettings({ url: flags.url, token: flags.token, dataDir: flags['data-dir'] }));

@@ -1,22 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { readdirSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '@oclif/core';
+import { cliCommandIds } from '../../../test/support/cli-command-ids.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
-/** The command ids oclif derives from the files (agent/keys/list.ts -> "agent keys list"). */
-function commandIds(): string[] {
-  return readdirSync(commandsDir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
-    .map((file) => file.replace(/\.ts$/, '').split(sep).join(' '))
-    .sort();
-}
-
 describe('command list', () => {
   it('has exactly the documented commands', () => {
-    expect(commandIds()).toEqual([
+    expect(cliCommandIds()).toEqual([
       'agent create', 'agent get', 'agent history',
       'agent keys create', 'agent keys list', 'agent keys revoke', 'agent keys rotate',
       'agent list', 'agent reactivate', 'agent suspend', 'agent update',
@@ -30,10 +22,11 @@ describe('command list', () => {
       'merkle list-batches', 'merkle prove', 'merkle verify-batch', 'merkle verify-export', 'merkle verify-range',
       'policy create', 'policy deactivate', 'policy get', 'policy history', 'policy list', 'policy update',
       'pricebook get', 'pricebook list', 'pricebook set',
+      'snapshot create', 'snapshot delete', 'snapshot list', 'snapshot restore',
     ]);
   });
 
-  it.each(commandIds())('"%s" has a summary and examples that name it, and the global flags', async (id) => {
+  it.each(cliCommandIds())('"%s" has a summary and examples that name it, and the global flags', async (id) => {
     const module = (await import(join(commandsDir, `${id.split(' ').join('/')}.ts`))) as { default: Command.Class };
     const command = module.default;
     expect(command.summary).toBeTruthy();

@@ -3,7 +3,7 @@
 // forms are split into argv by bash itself, exactly as an operator's shell would.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ import LedgerQuery from './commands/ledger/query.js';
 import PolicyCreate from './commands/policy/create.js';
 import PolicyList from './commands/policy/list.js';
 import PolicyUpdate from './commands/policy/update.js';
+import PricebookSet from './commands/pricebook/set.js';
 import type { Agent, AllowlistEntry, ConsumerLag, DlqEntry, HealthReport, LedgerEntry, Policy, PolicyUsage } from './gateway-api.js';
 import { runCliCommand } from '../../../test/support/run-cli-command.js';
 
@@ -328,8 +329,8 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
     expect(request.headers.authorization).toBe(`Bearer ${ADMIN_TOKEN}`);
     expect(request.body).toBeUndefined();
     const lines = run.stdout.split('\n');
-    expect(lines[0]).toMatch(/^TIME +AMOUNT +CURRENCY +RESOURCE +MODEL +KIND$/);
-    expect(lines[1]).toBe('2024-01-15T10:00:00.000Z  0.004500  USD       https://api.openai.com/v1/chat/completions  gpt-4o  settled');
+    expect(lines[0]).toMatch(/^TIME +AMOUNT +OVERAGE +CURRENCY +RESOURCE +MODEL +KIND$/);
+    expect(lines[1]).toBe('2024-01-15T10:00:00.000Z  0.004500        -  USD       https://api.openai.com/v1/chat/completions  gpt-4o  settled');
     expect(run.stdout).toContain('Totals from 2024-01-01T00:00:00Z to 2024-01-31T23:59:59Z (all pages):\nCURRENCY     TOTAL  ENTRIES\nUSD       0.004500        1\n');
     expect(run.stderr).toBe('');
   });
@@ -408,18 +409,19 @@ describe('runbook commands, as written in operational-runbook.txt', () => {
   });
 
   it('caracal db reset --confirm: POST /v1/ops/reset {confirm: true}, then what was emptied', async () => {
-    answer = { status: 200, body: { tables: ['ledger_entries', 'spending_buckets'], checkpoints: 2, leases: 1, dlqEntries: 3 } };
+    answer = { status: 200, body: { tables: ['ledger_entries', 'spending_buckets'], checkpoints: 2, leases: 1, dlqEntries: 3, kept: ['merkle-sealer-group'] } };
     const run = await runCliCommand(DbReset, runbookArgv('caracal db reset --confirm', 2));
     expect(run.exitCode).toBe(0);
     const request = onlyRequest();
     expect([request.method, request.url, request.body]).toEqual(['POST', '/v1/ops/reset', { confirm: true }]);
     expect(run.stdout).toBe(
       [
-        'Database reset. The event log was not touched: the processors rebuild the read models from it.',
+        'Database reset. Untouched: the event log, and the Merkle batches, signed tree heads and signing keys (the sealer goes on from where it was). The processors rebuild the read models from the log.',
         'Tables emptied:       ledger_entries, spending_buckets',
         'Checkpoints removed:  2',
         'Leases removed:       1',
         'DLQ entries removed:  3',
+        'Processors kept:      merkle-sealer-group',
         '',
       ].join('\n'),
     );
@@ -457,6 +459,22 @@ describe('ledger query', () => {
     expect(requests).toHaveLength(0);
   });
 
+  it('shows the overage of an entry charged above its hold; "-" within the hold or from a gateway without the field', async () => {
+    const entry = (amount: string, extra: Record<string, string>) => ({
+      entryId: 'e', eventId: 'e', globalPosition: '1', agentId: AGENT_ID, agentPath: [AGENT_ID], reservationId: 'r', resource: 'https://api.openai.com/v1/chat/completions',
+      model: 'gpt-4o-mini', usage: null, amount, currency: 'USD', pricebookVersion: 'v1', kind: 'settled', occurredAt: '2024-01-15T10:00:00.000Z', recordedAt: '2024-01-15T10:00:00.000Z', ...extra,
+    });
+    answer = { status: 200, body: { nextCursor: null, totals: [], items: [
+      entry('1.20', { held: '0.90', overage: '0.30' }), entry('0.50', { held: '0.90', overage: '0.00' }), entry('0.70', {}),
+    ] } };
+    const run = await runCliCommand(LedgerQuery, ['--agent-id', AGENT_ID, '--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now']);
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^TIME +AMOUNT +OVERAGE +CURRENCY/);
+    expect(lines.slice(1, 4).map((line) => line.split(/ +/).slice(1, 3))).toEqual([['1.20', '0.30'], ['0.50', '-'], ['0.70', '-']]);
+    expect(lines[4]).toBe('OVERAGE: charged above the hold, because the upstream reported more usage than the request allowed (max_tokens).');
+  });
+
   it('says so when no policy of that window applies', async () => {
     answer = { status: 200, body: { agentId: AGENT_ID, at: '2024-01-15T10:00:00.000Z', items: [] } };
     const run = await runCliCommand(LedgerQuery, ['--agent-id', AGENT_ID, '--time-window', 'total']);
@@ -490,7 +508,7 @@ describe('dlq', () => {
     ]);
     expect(one.exitCode).toBe(0);
     expect(one.stdout).toBe(
-      'Retried 1 DLQ entry: 1 failed again and stay parked.\nPROCESSOR               OUTCOME  ERROR\nledger-writer-group v1  failed   unknown currency XYZ\n',
+      'Retried 1 DLQ entry: 1 failed again and stays parked.\nPROCESSOR               OUTCOME  ERROR\nledger-writer-group v1  failed   unknown currency XYZ\n',
     );
   });
 
@@ -583,9 +601,10 @@ describe('db reset', () => {
     expect(requests).toHaveLength(0);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
-      "Error: db reset would empty every read model (ledger entries, spending totals and the other processors' tables), " +
-        "the processors' checkpoints and leases, and the dead-letter queue. Nothing was changed.\n" +
-        '  The event log is never touched; the processors rebuild everything from it. Stop them first, then rerun with --confirm.\n',
+      "Error: db reset would empty every read model (ledger entries, spending totals and the other projections' tables), " +
+        'their checkpoints, leases and dead-letter entries. Nothing was changed.\n' +
+        '  Never touched: the event log, and the Merkle batches, signed tree heads and signing keys (the sealer goes on from where it was); ' +
+        'the processors rebuild the read models from the log. Stop them first, then rerun with --confirm.\n',
     );
   });
 });
@@ -662,6 +681,35 @@ describe('--json', () => {
 });
 
 describe('errors', () => {
+  it("prints a gateway message that already lists the fields once, not again as details", async () => {
+    answer = {
+      status: 400,
+      body: {
+        error: 'validation_failed',
+        message: 'Validation failed: agentId: agentId must be a UUID; limit: must be 1 to 500',
+        request_id: 'req-1',
+        details: [{ field: 'agentId', message: 'agentId must be a UUID' }, { field: 'limit', message: 'must be 1 to 500' }],
+      },
+    };
+    const run = await runCliCommand(AgentGet, ['--agent-id', 'nope']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toBe('Error: Validation failed: agentId: agentId must be a UUID; limit: must be 1 to 500\n');
+  });
+
+  it('pricebook set: a version published with other contents is a 409 that says nothing was published and what to do', async () => {
+    const file = join(dataDir, 'pricebook.json');
+    writeFileSync(file, JSON.stringify({ version: 'v1' }));
+    answer = { status: 409, body: { error: 'conflict', message: 'pricebook version v1 was already published with a different document; publish prices under a new version', request_id: 'r' } };
+    const run = await runCliCommand(PricebookSet, ['--file', file]);
+    expect(run.exitCode).toBe(1);
+    expect(onlyRequest()).toMatchObject({ method: 'PUT', url: '/v1/pricebook', body: { version: 'v1' } });
+    expect(run.stderr).toBe(
+      'Error: pricebook version v1 was already published with a different document; publish prices under a new version\n' +
+        `  Nothing was published. Put the new prices under a new "version" in ${file}.\n` +
+        '  See the version in force with `caracal pricebook list`.\n',
+    );
+  });
+
   it('a 400 prints the message and each field, exits 1, no stack', async () => {
     answer = {
       status: 400,

@@ -33,6 +33,22 @@ describe('resolveConnectionSettings', () => {
     });
   });
 
+  it.each([
+    ['--token', { token: 'tok\nen' }, {}, '--token'],
+    ['CARACAL_TOKEN', {}, { CARACAL_TOKEN: 'tök' }, 'CARACAL_TOKEN'],
+    ['a space', { token: 'Bearer x' }, {}, '--token'],
+  ])('refuses a token no Authorization header can carry (%s), naming where it came from', (_case, flags, env, source) => {
+    let error: unknown;
+    try {
+      resolveConnectionSettings(flags, env, cwd);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(EXIT_USAGE);
+    expect((error as CliError).message).toContain(`the admin token from ${source}`);
+  });
+
   it('prefers environment variables over the data dir', () => {
     writeDataDir(join(cwd, '.caracal'), { token: 'file-token\n', gatewayJson: '{"url":"http://127.0.0.1:9000"}' });
     const env = { CARACAL_URL: 'https://env.example.com', CARACAL_TOKEN: 'env-token' };

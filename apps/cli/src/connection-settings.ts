@@ -51,17 +51,28 @@ function resolveUrl(flags: ConnectionFlags, env: NodeJS.ProcessEnv, dataDir: str
 
 function resolveToken(flags: ConnectionFlags, env: NodeJS.ProcessEnv, dataDir: string): Pick<ConnectionSettings, 'token' | 'tokenSource'> {
   const fromFlag = nonEmpty(flags.token);
-  if (fromFlag) return { token: fromFlag, tokenSource: '--token' };
+  if (fromFlag) return checkedToken(fromFlag, '--token');
   const fromEnv = nonEmpty(env.CARACAL_TOKEN);
-  if (fromEnv) return { token: fromEnv, tokenSource: 'CARACAL_TOKEN' };
+  if (fromEnv) return checkedToken(fromEnv, 'CARACAL_TOKEN');
   const tokenPath = join(dataDir, ADMIN_TOKEN_FILE);
   const fromFile = nonEmpty(readOptionalFile(tokenPath)?.trim());
-  if (fromFile) return { token: fromFile, tokenSource: tokenPath };
+  if (fromFile) return checkedToken(fromFile, tokenPath);
   throw new CliError('no admin token found.', EXIT_USAGE, [
     `Looked in: --token, CARACAL_TOKEN, ${tokenPath}.`,
     'Set CARACAL_TOKEN or pass --token, or start the embedded gateway (`npm start`), which writes that file.',
     'If the embedded gateway runs from another directory, point at its data dir with --data-dir or CARACAL_DATA_DIR.',
   ]);
+}
+
+/**
+ * The token travels in the Authorization header: a bearer token is visible ASCII (RFC 6750), and a
+ * control character or a non-ASCII one would make Node refuse to send the request at all.
+ */
+function checkedToken(token: string, source: string): Pick<ConnectionSettings, 'token' | 'tokenSource'> {
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new CliError(`the admin token from ${source} holds a character a bearer token cannot: only visible ASCII, no spaces or control characters.`, EXIT_USAGE);
+  }
+  return { token, tokenSource: source };
 }
 
 function urlFromGatewayInfo(text: string, path: string): string {

@@ -44,7 +44,8 @@ export interface HistoryEntry {
   version: number;
   type: string;
   data: unknown;
-  actor: string;
+  /** Null for events recorded without an actor. */
+  actor: string | null;
   recordedAt: string;
 }
 
@@ -93,10 +94,22 @@ export interface AllowlistEntry {
   removedAt: string | null;
 }
 
+export interface AddressVerdict {
+  address: string;
+  allowed: boolean;
+  block: string | null;
+  blockName: string | null;
+  embedded: AddressVerdict[];
+}
+
 export interface AllowlistTestResult {
   allowed: boolean;
   normalizedUrl: string;
   matchedEntry: AllowlistEntry | null;
+  /** Absent from gateways older than these fields. */
+  refusedBy?: string | null;
+  error?: string | null;
+  addressCheck?: { method: string; addresses: AddressVerdict[] } | null;
   message: string;
 }
 
@@ -107,6 +120,51 @@ export interface Page<T> {
 
 export interface ItemList<T> {
   items: T[];
+}
+
+// Pricebook (docs/api.md "Pricebook"). The gateway answers with the document as it was published
+// (pricebook/pricebook.json's format, docs/pricing.md): fields the format leaves optional are absent
+// when the publisher left them out.
+
+export interface PricebookModel {
+  provider: string;
+  model: string;
+  /** Absent means `chat`. */
+  kind?: string;
+  aliases?: string[];
+  inputPerMillion: string;
+  /** Absent for embedding models: they produce no output tokens. */
+  outputPerMillion?: string;
+  /** Absent means the input price. */
+  cachedInputPerMillion?: string;
+  cacheWritePerMillion?: string;
+  cacheWrite1hPerMillion?: string;
+  maxOutputTokens: number;
+  contextWindow: number;
+  maxTokensPerImage?: number;
+}
+
+export interface PricebookResource {
+  pattern: string;
+  perRequest: string;
+  description?: string;
+}
+
+export interface PricebookDocument {
+  version: string;
+  effectiveFrom: string;
+  currency: string;
+  source: string;
+  /** Null for the pricebook shipped with the gateway. */
+  publishedAt: string | null;
+  models: PricebookModel[];
+  resources?: PricebookResource[];
+}
+
+/** GET /v1/pricebook/models/{model}: the model's entry, the name it was asked by and the version. */
+export interface PricedModel extends PricebookModel {
+  matchedFrom: string;
+  pricebookVersion: string;
 }
 
 // Ledger (docs/api.md "Ledger").
@@ -123,6 +181,10 @@ export interface LedgerEntry {
   model: string | null;
   usage: Record<string, number | null> | null;
   amount: string;
+  /** The hold taken before forwarding. Absent from older gateways. */
+  held?: string;
+  /** What the charge went past the hold ("0.00" when it did not). Absent from older gateways. */
+  overage?: string;
   currency: string;
   pricebookVersion: string | null;
   kind: 'settled' | 'expired';
@@ -229,6 +291,8 @@ export interface ResetResult {
   checkpoints: number;
   leases: number;
   dlqEntries: number;
+  /** Processors the reset leaves alone (the merkle sealer: batches, signed heads, keys). Absent from older gateways. */
+  kept?: string[];
 }
 
 /** The body of every error answer. */
@@ -310,4 +374,33 @@ export interface MerkleKey {
   publicKeyPem: string;
   createdAt: string;
   retiredAt: string | null;
+}
+
+/** A read-model snapshot (`/v1/snapshots`); bigints are decimal strings. */
+export interface Snapshot {
+  snapshotId: string;
+  createdAt: string;
+  tag: string | null;
+  manifest: {
+    processors: { name: string; version: number; transactionId: string; globalPosition: string; eventsProcessed: string }[];
+    tables: { table: string; rows: number }[];
+    anchor: { globalPosition: string; eventId: string } | null;
+    merkleHead: { batchId: string; treeSize: number; headHash: string } | null;
+    eventsCovered: string;
+  };
+  compressedBytes: string;
+  uncompressedBytes: string;
+  sha256: string;
+}
+
+export interface SnapshotList {
+  items: Snapshot[];
+  /** How many the gateway keeps (CARACAL_SNAPSHOT_KEEP; 0: all). */
+  keep: number;
+}
+
+export interface SnapshotRestore {
+  snapshot: Snapshot;
+  tables: { table: string; rows: number }[];
+  checkpoints: Snapshot['manifest']['processors'];
 }

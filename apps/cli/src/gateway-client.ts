@@ -265,7 +265,12 @@ export class GatewayClient {
     if (!body) {
       return new GatewayError(status, undefined, `the gateway answered ${status} ${response.statusMessage ?? ''}`.trim(), []);
     }
-    const detailLines = (body.details ?? []).map((detail) => `${detail.field}: ${detail.message}`);
+    // The gateway's validation message already lists each field ("Validation failed: url: ..."):
+    // a detail line repeats only what the message does not say yet.
+    const details = Array.isArray(body.details) ? body.details.filter((detail) => typeof detail?.message === 'string') : [];
+    const detailLines = details
+      .filter((detail) => !body.message.includes(detail.message))
+      .map((detail) => `${detail.field}: ${detail.message}`);
     if (status === 401) {
       detailLines.push(`The admin token came from ${this.settings.tokenSource}; check that it is the gateway's.`);
     }

@@ -3,6 +3,7 @@ import {
 } from '../../../libs/merkle/src/index.js';
 import type { StoredHead } from '../../../libs/sealing/src/index.js';
 import type { MerkleConsistencyProof, MerkleInclusionProof } from './gateway-api.js';
+import { count } from './output/plural.js';
 
 /** One thing a proof check found wrong: a reason code and what differs. */
 export interface ProofFailure {
@@ -56,7 +57,7 @@ export function checkInclusionProof(
     const proof = document.proof.map((hash, i) => hashFromHex(hash, `proof[${i}]`));
     const check = checkInclusion(recomputed, document.merkleIndex, head.treeSize, proof, hashFromHex(head.rootHash, 'rootHash'));
     if (!check.ok) {
-      failures.push({ reason: `inclusion_${check.reason}`, detail: `the audit path (${proof.length} hashes) does not lead from the leaf to root ${head.rootHash} of tree size ${head.treeSize}` });
+      failures.push({ reason: `inclusion_${check.reason}`, detail: `the audit path (${count(proof.length, 'hash', 'hashes')}) does not lead from the leaf to root ${head.rootHash} of tree size ${head.treeSize}` });
     }
   } catch (error) {
     failures.push({ reason: 'inclusion_malformed_hash', detail: (error as Error).message });
@@ -84,7 +85,7 @@ export function checkConsistencyProof(
     if (!check.ok) {
       failures.push({
         reason: `consistency_${check.reason}`,
-        detail: `the proof (${proof.length} hashes) does not show tree ${from.treeSize} (root ${from.rootHash}) is a prefix of tree ${to.treeSize} (root ${to.rootHash})`,
+        detail: `the proof (${count(proof.length, 'hash', 'hashes')}) does not show tree ${from.treeSize} (root ${from.rootHash}) is a prefix of tree ${to.treeSize} (root ${to.rootHash})`,
       });
     }
   } catch (error) {

@@ -315,7 +315,7 @@ describe('caracal merkle key', () => {
     const out = join(dataDir, 'public.pem');
     const run = await runCliCommand(MerkleKeyExportPublic, ['--out', out]);
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toBe(`Wrote 2 public key(s) to ${out}: ${key.keyId}, ${otherKey.keyId}\n`);
+    expect(run.stdout).toBe(`Wrote 2 public keys to ${out}: ${key.keyId}, ${otherKey.keyId}\n`);
     const text = readFileSync(out, 'utf8');
     expect(text).toContain(`# key id ${key.keyId} (retired 2024-02-01T00:00:00.000000Z)`);
     expect(text).not.toMatch(/PRIVATE/);

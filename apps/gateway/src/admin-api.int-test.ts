@@ -233,7 +233,16 @@ describe.each(backends)('admin API on %s', (backend) => {
     expect(published.body.version).toBe('test-2');
     expect(published.body.publishedAt).toEqual(expect.any(String));
     expect((await api.call('GET', '/v1/pricebook/models/gpt-4o-mini')).body).toMatchObject({ outputPerMillion: '0.70', pricebookVersion: 'test-2' });
-    expect((await api.call('PUT', '/v1/pricebook', next)).status).toBe(409);
+    // A retry of the same publish (its answer lost) succeeds and records nothing; other prices under that version are refused.
+    const eventsBefore = await eventCount();
+    const retried = await api.call('PUT', '/v1/pricebook', next);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toEqual(published.body);
+    expect(await eventCount()).toBe(eventsBefore);
+    const changed = { ...next, currency: 'EUR' };
+    const conflict = await api.call('PUT', '/v1/pricebook', changed);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.message).toBe('pricebook version test-2 was already published with a different document; publish prices under a new version');
     const bad = await api.call('PUT', '/v1/pricebook', { ...next, version: 'test-3', models: [{ ...next.models[0], inputPerMillion: 2.5 }] });
     expect(bad.status).toBe(400);
     expect(bad.body.details[0].field).toMatch(/models\[0\]\.inputPerMillion/);

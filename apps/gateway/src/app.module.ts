@@ -15,6 +15,7 @@ import { MerkleExportController } from './merkle/merkle-export.controller.js';
 import { MerkleProofsController } from './merkle/merkle-proofs.controller.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { ProcessingStatus } from './operations/processing-status.js';
+import { SnapshotsController } from './operations/snapshots.controller.js';
 import type { PricebookRevision } from './pricebook/pricebook-revision.js';
 import { PricebookController } from './pricebook/pricebook.controller.js';
 import { PricebookProvider } from './pricebook/pricebook.provider.js';
@@ -25,6 +26,7 @@ import { AgentKeyAuthenticator } from './proxy/agent-key.authenticator.js';
 import { AllowlistGuard } from './proxy/allowlist-guard.js';
 import { DenialRecorder } from './proxy/denial-recorder.js';
 import { ProxyService } from './proxy/proxy.service.js';
+import { TargetPolicy } from './proxy/target-policy.js';
 import type { UpstreamDispatchers } from './proxy/upstream-dispatchers.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { AGENT_COMMAND_HANDLERS } from './agents/agent-command-handlers.js';
@@ -33,7 +35,7 @@ import { ALLOWLIST_COMMAND_HANDLERS } from './allowlists/allowlist-command-handl
 import { AggregateRepository } from './event-sourcing/aggregate-repository.js';
 import { HealthController } from './health/health.controller.js';
 import { AdminTokenGuard } from './http/admin-token.guard.js';
-import { ADMIN_TOKEN, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROCESSOR_REGISTRY, PROXY_CONFIG, REDIS, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
+import { ADMIN_TOKEN, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROCESSOR_REGISTRY, PROXY_CONFIG, REDIS, SNAPSHOT_KEEP, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { POLICY_COMMAND_HANDLERS } from './policies/policy-command-handlers.js';
 import { AgentsReadModel } from './read-models/agents.read-model.js';
@@ -52,6 +54,8 @@ export interface GatewayDependencies {
   redis: Redis | null;
   /** merkle-sealer-group when this process has a signing key (registered in `registry`). */
   sealer: MerkleSealer | null;
+  /** Read-model snapshots kept after each `snapshot create` (0: all); default 10. */
+  snapshotKeep?: number;
 }
 
 /** The store and token are opened before Nest starts, so tests and main wire the same module. */
@@ -61,7 +65,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, SnapshotsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },
@@ -72,9 +76,11 @@ export class AppModule {
         { provide: UPSTREAM_DISPATCHERS, useValue: deps.dispatchers },
         { provide: PROCESSOR_REGISTRY, useValue: deps.registry },
         { provide: REDIS, useValue: deps.redis },
+        { provide: SNAPSHOT_KEEP, useValue: deps.snapshotKeep ?? 10 },
         AgentKeyAuthenticator,
         AgentAccessReader,
         AllowlistGuard,
+        TargetPolicy,
         DenialRecorder,
         BudgetGate,
         PricebookProvider,

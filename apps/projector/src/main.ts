@@ -26,8 +26,9 @@ const { registry, redis, sealer } = projectionRuntime(
   config.redisUrl, storage.client, signer ? { signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null,
 );
 const owner = `projector-${hostname()}-${process.pid}`;
-// rebuildTogether: when every processor starts from the same checkpoint (a new database, or
-// after `db reset` and a restart) they catch up on one shared read of the log (docs/processing.md).
+// rebuildTogether: the processors that start from the same earliest checkpoint (a new database,
+// or after `db reset` and a restart, which keeps the sealer where it was) catch up on one shared
+// read of the log (docs/processing.md).
 const host = new ProcessorHost({
   client: storage.client, store: storage.store, registry, names: config.processors, owner, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true,
 });

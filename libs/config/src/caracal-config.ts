@@ -69,6 +69,8 @@ export interface CaracalConfig {
   processorLingerMs: number;
   /** null: the pricebook shipped in the repository (pricebook/pricebook.json). */
   pricebookPath: string | null;
+  /** CARACAL_SNAPSHOT_KEEP: read-model snapshots kept, newest first, after each `snapshot create` (0: all). */
+  snapshotKeep: number;
   proxy: ProxyConfig;
   /** The merkle-sealer's signing key and batch sizes (docs/sealing.md). */
   merkle: MerkleConfig;
@@ -124,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     processors: list(env.CARACAL_PROCESSORS, 'CARACAL_PROCESSORS'),
     processorLeaseMs: integer(env.CARACAL_PROCESSOR_LEASE_MS, 'CARACAL_PROCESSOR_LEASE_MS', 15_000, 1000, 600_000),
     processorLingerMs: integer(env.CARACAL_PROCESSOR_LINGER_MS, 'CARACAL_PROCESSOR_LINGER_MS', 50, 0, 10_000),
+    snapshotKeep: integer(env.CARACAL_SNAPSHOT_KEEP, 'CARACAL_SNAPSHOT_KEEP', 10, 0, 10_000),
     proxy: {
       upstreams: {
         openai: {

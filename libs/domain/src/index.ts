@@ -30,7 +30,7 @@ export type * from './budget/reservation.events.js';
 export { DENIAL_REASONS } from './budget/reservation.events.js';
 export { spendKey, type OpenReservation } from './budget/budget.state.js';
 export { decideBudgetBatch, evolveBudgetAll } from './budget/budget.evolve.js';
-export { decideReservation, MAX_RESERVATION_TTL_MS, MIN_RESERVATION_TTL_MS } from './budget/reservation.decide.js';
+export { decideReservation, MAX_RESERVATION_TTL_MS, MIN_RESERVATION_TTL_MS, RESOURCE_MAX_LENGTH } from './budget/reservation.decide.js';
 export { recordDenials } from './budget/spend-denied.js';
 export { BudgetExceededError, type BudgetExceededDetails } from './budget/budget-exceeded.error.js';
 export { AgentSuspendedError } from './budget/agent-suspended.error.js';

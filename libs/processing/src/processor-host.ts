@@ -21,9 +21,10 @@ export interface ProcessorHostOptions {
   tuning?: Pick<ProcessorRunnerOptions, 'batchSize' | 'pollMs' | 'lingerMs' | 'leaseMs' | 'retry'>;
   /**
    * Catch up by reading the log once for all processors (docs/processing.md, "Rebuilding
-   * together"): when every processor's checkpoint is the same at start (after `db reset`, on a
-   * fresh database), each batch is read once and applied to every processor in one transaction
-   * with each one's checkpoint compare-and-set and lease fence, until the head; then (or at the
+   * together"): for the processors at the earliest checkpoint at start, when at least two
+   * (after `db reset`, on a fresh database; the others' runners start at once), each batch is
+   * read once and applied to every one of them in one transaction with each one's checkpoint
+   * compare-and-set and lease fence, until the head; then (or at the
    * first failure) the usual runners take over. Off by default. `batchSize` of that phase:
    * default 5,000.
    */
@@ -68,8 +69,12 @@ export class ProcessorHost {
       leaseMs: this.options.tuning?.leaseMs ?? DEFAULT_LEASE_MS,
       logger: this.options.logger ?? consoleProcessorLogger,
       stopping: () => this.stopping,
+      leftOut: (processor) => {
+        if (!this.stopping) this.runners.find((runner) => runner.processor === processor)?.start();
+      },
     }).then((result) => {
       this.together = result;
+      // A runner already started (left out of the phase) ignores a second start.
       if (!this.stopping) for (const runner of this.runners) runner.start();
     });
   }

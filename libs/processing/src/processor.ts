@@ -27,8 +27,14 @@ export interface Processor {
   apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
   /** Side effects that must not run before the batch is durable (wake caches, metrics). */
   afterCommit?(events: readonly RecordedEvent[]): Promise<void>;
-  /** Tables owned by this processor (this version): what `db reset` truncates. */
+  /** Tables owned by this processor (this version): what `db reset` truncates, unless keptOnReset. */
   readonly readModelTables: readonly string[];
+  /**
+   * true: `db reset` leaves this processor alone: its tables, checkpoint, lease and DLQ entries.
+   * For output that is not a read model to derive again but a record given to third parties: the
+   * sealer's signed tree heads, which a re-seal would renumber under the auditors who kept them.
+   */
+  readonly keptOnReset?: boolean;
 }
 
 /** The checkpoint, lease and DLQ key of a processor. */

@@ -17,6 +17,12 @@ export interface RebuildTogetherOptions {
   logger: ProcessorLogger;
   /** Polled between batches: true ends the phase (host stopping). */
   stopping: () => boolean;
+  /**
+   * Called at once for each member ahead of the others (e.g. the merkle sealer, which `db reset`
+   * keeps): it does not take part, so its runner can start now. It keeps the lease the phase took
+   * under its runner's owner.
+   */
+  leftOut?: (processor: Processor) => void;
 }
 
 export interface RebuildTogetherResult {
@@ -27,17 +33,19 @@ export interface RebuildTogetherResult {
 }
 
 /**
- * The shared-read catch-up of ProcessorHost's `rebuildTogether`: while every member's checkpoint
- * is the same (a `db reset`, a fresh database), read each batch of the log ONCE (reading the next
- * one ahead) and hand it to every member, each committing it in its own transaction exactly as its
- * runner would (checkpoint compare-and-set, apply, lease fence), the members in parallel. Any
+ * The shared-read catch-up of ProcessorHost's `rebuildTogether`: for the members at the earliest
+ * checkpoint, when there are at least two (a `db reset`, a fresh database; a member ahead, such
+ * as the sealer a reset keeps, is left out and handed to its runner at once), read each batch of
+ * the log ONCE (reading the next one ahead) and hand it to every member, each committing it in
+ * its own transaction exactly as its runner would (checkpoint compare-and-set, apply, lease
+ * fence), the members in parallel. Any
  * failure (an apply error, a conflict, a lost lease, the database) ends the phase: that member's
  * batch rolled back, and the runners carry on from each member's committed checkpoint with their
  * usual retries, one-by-one isolation and DLQ. Ends at the head; the runners take over the tail.
  */
 export async function rebuildTogether(options: RebuildTogetherOptions): Promise<RebuildTogetherResult> {
   const { client, store, logger } = options;
-  const members = options.members.map(({ processor, owner }) => ({
+  let members = options.members.map(({ processor, owner }) => ({
     processor,
     key: processorKey(processor),
     lease: new ProcessorLease(client, processorKey(processor), owner, options.leaseMs),
@@ -48,7 +56,7 @@ export async function rebuildTogether(options: RebuildTogetherOptions): Promise<
     }
   };
   let events = 0;
-  const held: ProcessorLease[] = [];
+  let held: ProcessorLease[] = [];
   let renewTimer: NodeJS.Timeout | null = null;
   try {
     for (const member of members) {
@@ -60,11 +68,17 @@ export async function rebuildTogether(options: RebuildTogetherOptions): Promise<
     }, Math.max(1, Math.floor(options.leaseMs / 3)));
     renewTimer.unref();
 
+    // The members at the earliest checkpoint rebuild together (after `db reset`: every reset
+    // processor); one ahead of them (the sealer, which a reset keeps) goes its own way at once.
     const checkpoints = await Promise.all(members.map(async (member) => (await ensureCheckpoint(client, member.key)).checkpoint));
-    let checkpoint: GlobalCheckpoint = checkpoints[0];
-    if (!checkpoints.every((c) => c.transactionId === checkpoint.transactionId && c.globalPosition === checkpoint.globalPosition)) {
-      return { events, reason: 'not-aligned' };
+    let checkpoint: GlobalCheckpoint = checkpoints.reduce((earliest, c) => (compareCheckpoints(c, earliest) < 0 ? c : earliest));
+    const aligned = members.filter((_, i) => compareCheckpoints(checkpoints[i], checkpoint) === 0);
+    if (aligned.length < 2) return { events, reason: 'not-aligned' };
+    for (const member of members.filter((m) => !aligned.includes(m))) {
+      held = held.filter((lease) => lease !== member.lease);
+      options.leftOut?.(member.processor);
     }
+    members = aligned;
     report('info', 'reading the log once for all members');
     // Read-ahead: the next page is read while the members apply this one. Only the event types
     // some member acts on are read (each member ignores the others').
@@ -131,4 +145,10 @@ async function afterCommit(
   } catch (error) {
     report('warn', `afterCommit of ${processor.name} failed (the batch is committed)`, error);
   }
+}
+
+/** Log order of the gap-free reader: transaction id, then position. */
+function compareCheckpoints(a: GlobalCheckpoint, b: GlobalCheckpoint): number {
+  if (a.transactionId !== b.transactionId) return a.transactionId < b.transactionId ? -1 : 1;
+  return a.globalPosition === b.globalPosition ? 0 : a.globalPosition < b.globalPosition ? -1 : 1;
 }

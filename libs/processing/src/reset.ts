@@ -8,6 +8,8 @@ export interface ResetResult {
   checkpoints: number;
   leases: number;
   dlqEntries: number;
+  /** Processors left untouched (keptOnReset: the merkle sealer), by name: they go on from where they were. */
+  kept: string[];
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -15,16 +17,20 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * `db reset`: empties the processors' read models and removes their checkpoints, leases and DLQ
  * entries in one transaction, so the processors rebuild everything from the log. Never touches
- * `events` (the database refuses that anyway: events are append-only). Stop the runners first:
- * a running one loses its lease and checkpoint, stands by, and restarts from the beginning.
+ * `events` (the database refuses that anyway: events are append-only), nor a processor marked
+ * keptOnReset (the sealer: its signed heads were handed to auditors and must keep their numbers).
+ * Stop the runners first: a running one loses its lease and checkpoint, stands by, and restarts
+ * from the beginning.
  */
 export async function resetProcessors(client: SqlClient, processors: readonly Processor[]): Promise<ResetResult> {
-  const tables = [...new Set(processors.flatMap((processor) => processor.readModelTables))];
+  const reset = processors.filter((processor) => !processor.keptOnReset);
+  const kept = [...new Set(processors.filter((processor) => processor.keptOnReset).map((processor) => processor.name))];
+  const tables = [...new Set(reset.flatMap((processor) => processor.readModelTables))];
   const quoted = tables.map(quoteTableName);
   return client.transaction(async (tx) => {
     if (quoted.length > 0) await tx.query(`TRUNCATE TABLE ${quoted.join(', ')}`);
-    const result: ResetResult = { tables, checkpoints: 0, leases: 0, dlqEntries: 0 };
-    for (const processor of processors) {
+    const result: ResetResult = { tables, checkpoints: 0, leases: 0, dlqEntries: 0, kept };
+    for (const processor of reset) {
       const key = [processor.name, processor.version];
       result.checkpoints += (await tx.query('DELETE FROM processor_checkpoints WHERE processor = $1 AND version = $2', key)).rowCount;
       result.leases += (await tx.query('DELETE FROM processor_leases WHERE processor = $1 AND version = $2', key)).rowCount;
@@ -35,7 +41,7 @@ export async function resetProcessors(client: SqlClient, processors: readonly Pr
 }
 
 /** Table names come from code, but TRUNCATE takes no parameters: accept plain identifiers only. */
-function quoteTableName(table: string): string {
+export function quoteTableName(table: string): string {
   const parts = table.split('.');
   if (parts.length > 2 || parts.some((part) => !IDENTIFIER.test(part)) || table.toLowerCase() === 'events') {
     throw new InvalidTableNameError(table);

@@ -8,8 +8,8 @@ export const LEDGER_WRITER = 'ledger-writer-group';
 export const LEDGER_TABLES = ['ledger_entries', 'ledger_denials'];
 
 /**
- * ledger-writer-group: one ledger entry per charge (SpendSettled, ReservationExpired) and one
- * row per denial. A charge carries its hold's agent path, resource, model, currency and window
+ * ledger-writer-group: one ledger entry per charge (SpendSettled, ReservationExpired), with its
+ * hold and its overage (the charge above the hold), and one row per denial. A charge carries its hold's agent path, resource, model, currency and window
  * time, so an entry is written from the charge alone. Set-based: a batch costs one statement
  * whatever its size, which is what makes a full replay fast (bench/replay, docs/benchmarks.md).
  *
@@ -39,14 +39,17 @@ async function applyLedger(tx: SqlExecutor, events: readonly RecordedEvent[]): P
   const { rows: notInserted } = await tx.query<{ event_id: string; reservation_id: string }>(
     `WITH x AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::text[],
-                            $9::jsonb[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::timestamptz[])
+                            $9::jsonb[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::timestamptz[],
+                            $25::bigint[], $26::bigint[])
               AS x(entry_id, event_id, global_position, agent_id, agent_path, reservation_id, resource, model,
-                   usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at)
+                   usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at, held_nanos, overage_nanos)
      ), inserted AS (
        INSERT INTO ledger_entries (entry_id, event_id, global_position, agent_id, agent_path, reservation_id, resource,
-                                   model, usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at)
+                                   model, usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at,
+                                   held_nanos, overage_nanos)
        SELECT entry_id, event_id, global_position, agent_id, agent_path, reservation_id, resource,
-              model, usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at FROM x
+              model, usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at,
+              held_nanos, overage_nanos FROM x
        ON CONFLICT (reservation_id) DO NOTHING
        RETURNING reservation_id
      ), denied AS (
@@ -84,6 +87,10 @@ async function applyLedger(tx: SqlExecutor, events: readonly RecordedEvent[]): P
       denied(({ data }) => data.resource),
       denied(({ data }) => data.occurredAt),
       denied(({ event }) => event.recordedAt.toISOString()),
+      // What was held, and what the charge went past it (the upstream reported more than max_tokens):
+      // as the settlement recorded them. An expired hold is charged at the held amount.
+      charges.map((charge) => (charge.kind === 'settled' ? charge.data.heldNanos : charge.data.amountNanos)),
+      charges.map((charge) => (charge.kind === 'settled' ? charge.data.overageNanos : '0')),
     ],
   );
   await refuseDuplicateCharges(tx, LEDGER_WRITER, 'ledger_entries', charges, notInserted);

@@ -17,7 +17,12 @@ export interface LedgerEntry {
   resource: string;
   model: string | null;
   usage: Record<string, number | null> | null;
+  /** What was charged: the upstream's reported usage, in full, even above the hold. */
   amountNanos: bigint;
+  /** The hold taken before forwarding (an expired hold is charged at it). */
+  heldNanos: bigint;
+  /** amount − held when the charge went past the hold (more usage than max_tokens allowed), else 0. */
+  overageNanos: bigint;
   currency: string;
   pricebookVersion: string | null;
   kind: 'settled' | 'expired';
@@ -73,6 +78,8 @@ interface EntryRow extends Record<string, unknown> {
   model: string | null;
   usage: Record<string, number | null> | null;
   amount_nanos: string;
+  held_nanos: string;
+  overage_nanos: string;
   currency: string;
   pricebook_version: string | null;
   kind: 'settled' | 'expired';
@@ -103,7 +110,7 @@ export async function listLedgerEntries(sql: SqlExecutor, query: LedgerQuery): P
 
   const { rows } = await sql.query<EntryRow>(
     `SELECT entry_id::text, event_id::text, global_position::text, agent_id, agent_path, reservation_id, resource, model,
-            usage, amount_nanos::text, currency, pricebook_version, kind,
+            usage, amount_nanos::text, held_nanos::text, overage_nanos::text, currency, pricebook_version, kind,
             ${ISO_SQL('occurred_at')} AS occurred_at, ${ISO_SQL('recorded_at')} AS recorded_at
        FROM ledger_entries
       WHERE ${range}
@@ -178,6 +185,8 @@ function entryFromRow(row: EntryRow): LedgerEntry {
     model: row.model,
     usage: row.usage,
     amountNanos: BigInt(row.amount_nanos),
+    heldNanos: BigInt(row.held_nanos),
+    overageNanos: BigInt(row.overage_nanos),
     currency: row.currency,
     pricebookVersion: row.pricebook_version,
     kind: row.kind,

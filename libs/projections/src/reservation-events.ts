@@ -34,6 +34,12 @@ export const CHARGE_AND_DENIAL_EVENT_TYPES = [...CHARGE_EVENT_TYPES, 'SpendDenie
 
 const KNOWN_VERSION = 1;
 const HOLD_FACTS = ['agentPath', 'resource', 'model', 'currency', 'reservedAt'] as const;
+/** Nano amounts as decimal strings: what was charged and, for a settlement, the hold and the overage above it. */
+const AMOUNTS: Record<ChargeKind, readonly string[]> = {
+  settled: ['amountNanos', 'heldNanos', 'overageNanos'],
+  expired: ['amountNanos'],
+};
+const NANOS = /^(0|[1-9][0-9]*)$/;
 
 export function chargesAndDenials(events: readonly RecordedEvent[]): ChargesAndDenials {
   const batch: ChargesAndDenials = { charges: [], denials: [] };
@@ -51,6 +57,11 @@ export function chargesAndDenials(events: readonly RecordedEvent[]): ChargesAndD
     if (missing.length > 0 || !Array.isArray(event.data.agentPath) || event.data.agentPath.length === 0) {
       throw new MalformedChargeError(event.eventId, event.type, missing.length > 0 ? missing : ['agentPath']);
     }
+    const badAmounts = AMOUNTS[kind].filter((field) => {
+      const value = event.data[field];
+      return typeof value !== 'string' || !NANOS.test(value);
+    });
+    if (badAmounts.length > 0) throw new MalformedChargeError(event.eventId, event.type, badAmounts);
     batch.charges.push({ event, kind, data: event.data as never });
   }
   return batch;
@@ -78,14 +89,14 @@ export function duplicateChargesInBatch(charges: readonly Charge[]): { eventId: 
   return duplicates;
 }
 
-/** A charge event without the hold facts the projections place it with (a pre-release log). */
+/** A charge event without the hold facts the projections place it with (a pre-release log), or without its amounts. */
 export class MalformedChargeError extends Error {
   constructor(
     readonly eventId: string,
     readonly eventType: string,
     readonly missingFields: readonly string[],
   ) {
-    super(`${eventType} event ${eventId} lacks its hold's ${missingFields.join(', ')}: it cannot be placed in the ledger or spending windows`);
+    super(`${eventType} event ${eventId} lacks ${missingFields.join(', ')}: it cannot be placed in the ledger or spending windows`);
     this.name = 'MalformedChargeError';
   }
 }

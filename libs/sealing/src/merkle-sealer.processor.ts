@@ -8,7 +8,7 @@ import { loadLatestHead, recordedAtTextSql } from './merkle-heads.read.js';
 import type { MerkleSigner } from './signing-key.js';
 
 export const MERKLE_SEALER = 'merkle-sealer-group';
-/** The sealer's read model: what `db reset` empties. merkle_keys is kept on purpose (old heads must stay verifiable). */
+/** The sealer's tables (merkle_keys aside). Not read models: `db reset` keeps them, see keptOnReset below. */
 export const MERKLE_SEALER_TABLES = ['merkle_leaves', 'merkle_heads', 'merkle_state'];
 export const DEFAULT_BATCH_LEAVES = 1000;
 export const DEFAULT_MAX_BATCH_AGE_MS = 5000;
@@ -220,6 +220,8 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
     name: MERKLE_SEALER,
     version: 1,
     readModelTables: [...MERKLE_SEALER_TABLES],
+    // Signed heads are promises to third parties: a reset of read models must not renumber them.
+    keptOnReset: true,
     apply,
     sealDue: (tx, now = clock()) => sealOpenIf(tx, now, true),
     sealOpen: (tx, now = clock()) => sealOpenIf(tx, now, false),

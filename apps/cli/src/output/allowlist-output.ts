@@ -1,4 +1,4 @@
-import type { AllowlistEntry, AllowlistTestResult } from '../gateway-api.js';
+import type { AddressVerdict, AllowlistEntry, AllowlistTestResult } from '../gateway-api.js';
 import { formatFields } from './fields.js';
 import { formatList, type Column } from './table.js';
 import { orDash, yesNo } from './values.js';
@@ -29,12 +29,21 @@ export function formatAllowlist(entries: readonly AllowlistEntry[], nextCursor: 
 
 export function formatAllowlistTest(result: AllowlistTestResult): string {
   const matched = result.matchedEntry;
+  const check = result.addressCheck;
   return [
     formatFields([
       ['Allowed', yesNo(result.allowed)],
+      ['Refused by', orDash(result.refusedBy)],
       ['Normalized URL', result.normalizedUrl],
       ['Matched entry', matched ? `${matched.entryId} (${matched.patternType} ${matched.pattern})` : '-'],
+      ['Address check', check ? [check.method, ...check.addresses.map(formatAddress)].join(': ') : '-'],
     ]),
     result.message,
   ].join('\n');
+}
+
+/** `::ffff:7f00:1 (::ffff:0:0/96 IPv4-mapped Address; 127.0.0.1 (127.0.0.0/8 Loopback))`. */
+function formatAddress(verdict: AddressVerdict): string {
+  const block = verdict.block === null ? 'public' : `${verdict.block} ${orDash(verdict.blockName)}`;
+  return `${verdict.address} (${[block, ...verdict.embedded.map(formatAddress)].join('; ')})`;
 }

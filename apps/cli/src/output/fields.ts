@@ -11,8 +11,15 @@ export function formatFields(fields: readonly Field[]): string {
   return fields.map(([label, value]) => `${`${label}:`.padEnd(width)}  ${singleLine(value)}`).join('\n');
 }
 
-/** Server text (names, reasons, patterns) must not break the layout or send terminal control codes. */
+/**
+ * Server text (names, reasons, patterns) must not break the layout or send terminal control codes.
+ * The CLI does not validate the gateway's answers (gateway-api.ts), so a value the types call a
+ * string may still be missing from a gateway of another version: it prints as `-`, never a crash.
+ */
 export function singleLine(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  if (typeof text === 'string') return text.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  const value: unknown = text;
+  if (value === null || value === undefined) return '-';
+  return singleLine(typeof value === 'object' ? JSON.stringify(value) : String(value));
 }

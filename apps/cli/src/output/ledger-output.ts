@@ -3,9 +3,17 @@ import { formatFields } from './fields.js';
 import { formatTable, type Column } from './table.js';
 import { orDash } from './values.js';
 
+const ZERO = /^0(\.0*)?$/;
+
+/** The overage, or undefined when the charge stayed within its hold (or the gateway predates the field). */
+function overageOf(entry: LedgerEntry): string | undefined {
+  return entry.overage === undefined || ZERO.test(entry.overage) ? undefined : entry.overage;
+}
+
 const entryColumns: Column<LedgerEntry>[] = [
   { header: 'TIME', value: (entry) => entry.occurredAt },
   { header: 'AMOUNT', value: (entry) => entry.amount, alignRight: true },
+  { header: 'OVERAGE', value: (entry) => orDash(overageOf(entry)), alignRight: true },
   { header: 'CURRENCY', value: (entry) => entry.currency },
   { header: 'RESOURCE', value: (entry) => orDash(entry.resource) },
   { header: 'MODEL', value: (entry) => orDash(entry.model) },
@@ -24,6 +32,9 @@ const totalColumns: Column<CurrencyTotal>[] = [
  */
 export function formatLedgerPage(page: LedgerPage, range: { startTime: string; endTime: string }): string {
   const lines = [page.items.length === 0 ? 'No ledger entries found.' : formatTable(page.items, entryColumns)];
+  if (page.items.some((entry) => overageOf(entry) !== undefined)) {
+    lines.push('OVERAGE: charged above the hold, because the upstream reported more usage than the request allowed (max_tokens).');
+  }
   if (page.totals.length > 0) {
     lines.push('', `Totals from ${range.startTime} to ${range.endTime} (all pages):`, formatTable(page.totals, totalColumns));
   }

@@ -1,5 +1,6 @@
 import type { BundleManifest, ExportVerification } from '../../../../libs/sealing/src/index.js';
 import { formatMerkleFailure } from './merkle-output.js';
+import { count } from './plural.js';
 
 export function formatExportSummary(manifest: BundleManifest, dir: string): string {
   const c = manifest.counts;
@@ -7,7 +8,7 @@ export function formatExportSummary(manifest: BundleManifest, dir: string): stri
   return [
     `Exported ${manifest.range.start} .. ${manifest.range.end} to ${dir}`,
     `Batches: ${c.batches} (${batches}${manifest.anchorBatchId === null ? '' : `, anchor head ${manifest.anchorBatchId}`})`,
-    `Events:  ${c.events} sealed events exported; ${c.eventsInRange} in the range, ${c.unsealedEvents} not sealed yet`,
+    `Events:  ${count(c.events, 'sealed event', 'sealed events')} exported; ${c.eventsInRange} in the range, ${c.unsealedEvents} not sealed yet`,
     `Public keys: ${c.publicKeys}`,
     `Verify it offline with: caracal merkle verify-export ${dir}`,
   ].join('\n');
@@ -18,7 +19,7 @@ export function formatExportVerification(result: ExportVerification): string {
   const lines = [`Bundle ${result.dir} (${result.range.start} .. ${result.range.end}): ${result.ok ? 'OK' : 'FAILED'}`, `Signatures checked with ${keys}.`, ''];
   for (const batch of result.batches) {
     lines.push(batch.ok
-      ? `Batch ${batch.batchId}: OK (${batch.leavesChecked} leaves)`
+      ? `Batch ${batch.batchId}: OK (${count(batch.leavesChecked, 'leaf', 'leaves')})`
       : `Batch ${batch.batchId}: FAILED (${[...new Set(batch.failures.map((failure) => failure.reason))].join(', ')})`);
     for (const failure of batch.failures) lines.push(`  - ${formatMerkleFailure(failure)}`);
   }

@@ -1,4 +1,5 @@
 import type { MerkleBatchVerification, MerkleFailure, MerkleRangeVerification } from '../gateway-api.js';
+import { count } from './plural.js';
 
 /** One finding: the reason, then batch, merkle index, event and what differs, where known. */
 export function formatMerkleFailure(failure: MerkleFailure): string {
@@ -15,7 +16,7 @@ export function formatMerkleFailure(failure: MerkleFailure): string {
 
 function batchLines(batch: MerkleBatchVerification): string[] {
   const head = batch.ok
-    ? `Batch ${batch.batchId}: OK (${batch.leavesChecked} leaves)`
+    ? `Batch ${batch.batchId}: OK (${count(batch.leavesChecked, 'leaf', 'leaves')})`
     : `Batch ${batch.batchId}: FAILED (${[...new Set(batch.failures.map((failure) => failure.reason))].join(', ')})`;
   return [head, ...batch.failures.map((failure) => `  - ${formatMerkleFailure(failure)}`)];
 }
@@ -34,7 +35,7 @@ export function formatRangeVerification(result: MerkleRangeVerification): string
   }
   const t = result.totals;
   const listed = result.failures.filter((failure) => failure.reason === 'uncovered_event').length;
-  if (listed < result.uncoveredEvents) lines.push(`  ... ${result.uncoveredEvents - listed} more uncovered events (the first ${listed} are listed)`);
+  if (listed < result.uncoveredEvents) lines.push(`  ... ${count(result.uncoveredEvents - listed, 'more uncovered event', 'more uncovered events')} (the first ${listed} ${listed === 1 ? 'is' : 'are'} listed)`);
   lines.push(
     '',
     `Batches: ${t.batches} (${t.batchesOk} ok, ${t.batchesFailed} failed, ${t.missingBatches} missing)`,
@@ -49,5 +50,5 @@ const BAR_WIDTH = 30;
 /** `[#########---------------------] 412/1000 batches`, for a terminal line redrawn in place. */
 export function formatVerificationProgress(done: number, total: number): string {
   const filled = total === 0 ? BAR_WIDTH : Math.min(BAR_WIDTH, Math.floor((done / total) * BAR_WIDTH));
-  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${total} batches`;
+  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${count(total, 'batch', 'batches')}`;
 }

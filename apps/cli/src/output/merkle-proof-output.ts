@@ -1,5 +1,6 @@
 import type { MerkleBatchHead, MerkleConsistencyProof, MerkleInclusionProof, MerkleKey } from '../gateway-api.js';
 import type { ProofVerification } from '../merkle-proof-check.js';
+import { count } from './plural.js';
 import { formatList } from './table.js';
 
 function verdict(title: string, verification: ProofVerification): string[] {
@@ -17,7 +18,7 @@ export function formatInclusionVerification(eventId: string, document: MerkleInc
     `  head          batch ${head.batchId}, tree size ${head.treeSize}`,
     `  root          ${head.rootHash}`,
     `  key id        ${head.keyId} (trusted keys from ${keySource})`,
-    `  proof         ${document.proof.length} hashes`,
+    `  proof         ${count(document.proof.length, 'hash', 'hashes')}`,
   ].join('\n');
 }
 
@@ -28,7 +29,7 @@ export function formatConsistencyVerification(document: MerkleConsistencyProof, 
     ...verdict(`Consistency of batch ${from.batchId} → batch ${to.batchId}`, verification),
     `  from          batch ${from.batchId}, tree size ${from.treeSize}, root ${from.rootHash}, key id ${from.keyId}`,
     `  to            batch ${to.batchId}, tree size ${to.treeSize}, root ${to.rootHash}, key id ${to.keyId}`,
-    `  proof         ${document.proof.length} hashes (trusted keys from ${keySource})`,
+    `  proof         ${count(document.proof.length, 'hash', 'hashes')} (trusted keys from ${keySource})`,
   ].join('\n');
 }
 

@@ -1,6 +1,7 @@
 import type { ConsumerLag, DlqDiscarded, DlqEntry, DlqList, DlqRetryOutcome, HealthCheck, HealthReport, ResetResult } from '../gateway-api.js';
 import { formatFields } from './fields.js';
 import { formatList, formatTable, type Column } from './table.js';
+import { count } from './plural.js';
 import { orDash, yesNo } from './values.js';
 
 // The error goes last: it is the one column of unbounded width.
@@ -11,7 +12,7 @@ const dlqColumns: Column<DlqEntry>[] = [
   { header: 'ATTEMPTS', value: (entry) => String(entry.attempts), alignRight: true },
   { header: 'LAST FAILED', value: (entry) => entry.lastFailedAt },
   { header: 'STATUS', value: (entry) => entry.status },
-  { header: 'ERROR', value: (entry) => entry.error },
+  { header: 'ERROR', value: (entry) => orDash(entry.error) },
 ];
 
 export function formatDlqList(list: DlqList): string {
@@ -29,7 +30,7 @@ export function formatDlqEntry(entry: DlqEntry): string {
     ['Attempts', String(entry.attempts)],
     ['First failed', entry.firstFailedAt],
     ['Last failed', entry.lastFailedAt],
-    ['Error', entry.error],
+    ['Error', orDash(entry.error)],
   ]);
 }
 
@@ -48,15 +49,15 @@ export function formatDlqRetry(outcomes: readonly DlqRetryOutcome[]): string {
   if (outcomes.length === 0) return 'No parked DLQ entries to retry.';
   const failed = outcomes.filter((outcome) => outcome.outcome === 'failed').length;
   const summary = failed === 0
-    ? `Retried ${outcomes.length} DLQ ${plural(outcomes.length, 'entry', 'entries')}: all projected.`
-    : `Retried ${outcomes.length} DLQ ${plural(outcomes.length, 'entry', 'entries')}: ${failed} failed again and stay parked.`;
+    ? `Retried ${count(outcomes.length, 'DLQ entry', 'DLQ entries')}: all projected.`
+    : `Retried ${count(outcomes.length, 'DLQ entry', 'DLQ entries')}: ${failed} failed again and ${failed === 1 ? 'stays' : 'stay'} parked.`;
   return [summary, formatTable(outcomes, retryColumns)].join('\n');
 }
 
 export function formatDlqDiscard(result: DlqDiscarded, eventId: string): string {
   return result.discarded === 0
     ? `Nothing discarded: event ${eventId} has no parked DLQ entry.`
-    : `Discarded ${result.discarded} DLQ ${plural(result.discarded, 'entry', 'entries')} of event ${eventId}; the event will not be projected.`;
+    : `Discarded ${count(result.discarded, 'DLQ entry', 'DLQ entries')} of event ${eventId}; the event will not be projected.`;
 }
 
 /** `45s`, `12m 5s`, `3h 20m`, `2d 4h`: the raw seconds are in --json. */
@@ -103,6 +104,7 @@ function checkRows(report: HealthReport): CheckRow[] {
 
 function detailValue(value: unknown): string {
   if (value === null || value === undefined) return '-';
+  if (Array.isArray(value) && value.length === 0) return '-';
   if (Array.isArray(value)) return value.every((item) => typeof item !== 'object' || item === null) ? value.join(',') : JSON.stringify(value);
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
@@ -127,20 +129,21 @@ export function formatHealthReport(report: HealthReport): string {
 }
 
 export const RESET_SCOPE =
-  "every read model (ledger entries, spending totals and the other processors' tables), the processors' checkpoints and leases, and the dead-letter queue";
+  "every read model (ledger entries, spending totals and the other projections' tables), their checkpoints, leases and dead-letter entries";
+
+/** What a reset never touches: said before and after, since auditors rely on it. */
+export const RESET_KEEPS =
+  'the event log, and the Merkle batches, signed tree heads and signing keys (the sealer goes on from where it was)';
 
 export function formatReset(result: ResetResult): string {
   return [
-    'Database reset. The event log was not touched: the processors rebuild the read models from it.',
+    `Database reset. Untouched: ${RESET_KEEPS}. The processors rebuild the read models from the log.`,
     formatFields([
       ['Tables emptied', result.tables.length === 0 ? '-' : result.tables.join(', ')],
       ['Checkpoints removed', String(result.checkpoints)],
       ['Leases removed', String(result.leases)],
       ['DLQ entries removed', String(result.dlqEntries)],
+      ['Processors kept', result.kept === undefined || result.kept.length === 0 ? '-' : result.kept.join(', ')],
     ]),
   ].join('\n');
-}
-
-function plural(count: number, one: string, many: string): string {
-  return count === 1 ? one : many;
 }

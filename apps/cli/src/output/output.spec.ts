@@ -124,9 +124,39 @@ describe('allowlist output', () => {
     expect(text).toBe(
       [
         'Allowed:         yes',
+        'Refused by:      -',
         'Normalized URL:  https://api.anthropic.com/v1/messages',
         'Matched entry:   e1 (glob https://api.anthropic.com/*)',
+        'Address check:   -',
         'allowed by e1',
+      ].join('\n'),
+    );
+  });
+
+  it('names the rule that refused and the address blocks that decided', () => {
+    const text = formatAllowlistTest({
+      allowed: false,
+      refusedBy: 'address_policy',
+      error: 'resource_not_allowed',
+      normalizedUrl: 'http://[::ffff:7f00:1]/',
+      matchedEntry: null,
+      addressCheck: {
+        method: 'literal',
+        addresses: [{
+          address: '::ffff:7f00:1', allowed: false, block: '::ffff:0:0/96', blockName: 'IPv4-mapped Address',
+          embedded: [{ address: '127.0.0.1', allowed: false, block: '127.0.0.0/8', blockName: 'Loopback', embedded: [] }],
+        }],
+      },
+      message: 'refused (resource_not_allowed): ...',
+    });
+    expect(text).toBe(
+      [
+        'Allowed:         no',
+        'Refused by:      address_policy',
+        'Normalized URL:  http://[::ffff:7f00:1]/',
+        'Matched entry:   -',
+        'Address check:   literal: ::ffff:7f00:1 (::ffff:0:0/96 IPv4-mapped Address; 127.0.0.1 (127.0.0.0/8 Loopback))',
+        'refused (resource_not_allowed): ...',
       ].join('\n'),
     );
   });

@@ -1,54 +1,149 @@
 import { Injectable } from '@nestjs/common';
-import {
-  agentStreamId,
-  allowlistStreamId,
-  compileAllowlist,
-  InvalidUrlError,
-  NotFoundError,
-  ValidationError,
-} from '../../../../libs/domain/src/index.js';
+import type { LookupAddress } from 'node:dns';
+import { agentStreamId, NotFoundError, ValidationError } from '../../../../libs/domain/src/index.js';
 import { agentAggregate } from '../agents/agent.aggregate.js';
 import { AggregateRepository } from '../event-sourcing/aggregate-repository.js';
+import { describeAddress, judgeAddress, type AddressVerdict } from '../proxy/address-policy.js';
+import { AgentAccessReader } from '../proxy/agent-access.reader.js';
+import { nonPublicAddressError, publicOnlyLookup } from '../proxy/guarded-lookup.js';
+import { ProxyDenial } from '../proxy/proxy-denial.js';
+import { targetFromUrl, type ProxyTarget } from '../proxy/proxy-target.js';
+import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from '../proxy/target-policy.js';
+import { TargetRefusal, type RefusedBy } from '../proxy/target-refusal.js';
 import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
-import { allowlistAggregate } from './allowlist.aggregate.js';
+
+export interface AddressVerdictView {
+  address: string;
+  allowed: boolean;
+  /** The most specific special-purpose block holding the address (null: ordinary public IPv4). */
+  block: string | null;
+  blockName: string | null;
+  /** IPv4 addresses the address carries (mapped, NAT64, 6to4, Teredo), which decide for it. */
+  embedded: AddressVerdictView[];
+}
+
+/**
+ * How the address policy applied: `literal` (the host is an IP address), `resolved` (the host's
+ * DNS answers now; the proxy judges the answers it gets when it connects), `exempt` (an entry
+ * names the host explicitly: no address policy), `unresolved` (no DNS answer: the proxy would
+ * answer 502 upstream_unreachable).
+ */
+export interface AddressCheckView {
+  method: 'literal' | 'resolved' | 'exempt' | 'unresolved';
+  addresses: AddressVerdictView[];
+}
 
 export interface AllowlistTestResult {
   allowed: boolean;
   normalizedUrl: string;
   matchedEntry: AllowlistEntryView | null;
+  /** The rule that refused the URL, and the proxy's error code for it; null when allowed. */
+  refusedBy: RefusedBy | null;
+  error: string | null;
+  /** null when a rule before the address policy refused the URL. */
+  addressCheck: AddressCheckView | null;
   message: string;
 }
 
-/** Answers "would the gateway let this agent call this URL?" with the same matcher it uses. */
+/**
+ * Answers "would the gateway let this agent call this URL?" (sent with X-Caracal-Target-URL) with
+ * the proxy's own checks, in its order: URL length, allowlist, address policy (DNS answers
+ * included). The agent's status, prices and budget are not part of the answer.
+ */
 @Injectable()
 export class AllowlistTester {
   constructor(
     private readonly repository: AggregateRepository,
     private readonly entries: AllowlistsReadModel,
+    private readonly access: AgentAccessReader,
+    private readonly policy: TargetPolicy,
   ) {}
 
   async test(agentId: string, url: string): Promise<AllowlistTestResult> {
     const id = agentId.toLowerCase();
     const { state: agent } = await this.repository.load(agentStreamId(id), agentAggregate);
     if (agent.status === 'unregistered') throw new NotFoundError('agent', id);
-    const { state } = await this.repository.load(allowlistStreamId(id), allowlistAggregate(id));
-    let match;
+    let target: ProxyTarget;
+    let verdict: TargetVerdict;
     try {
-      match = compileAllowlist(state.entries.values()).match(url);
+      target = targetFromUrl(url, 'url');
+      verdict = this.policy.judge(id, await this.access.entriesOf(id), target);
     } catch (error) {
-      if (error instanceof InvalidUrlError) throw new ValidationError([{ field: 'url', message: error.message }]);
+      if (error instanceof TargetRefusal) return this.refused(error, 'literal');
+      if (error instanceof ProxyDenial) throw new ValidationError([{ field: 'url', message: error.message }]);
       throw error;
     }
-    const matchedEntry = match.matchedEntryId === null ? null : await this.entries.get(match.matchedEntryId);
+    const host = new URL(target.resourceUrl).hostname;
+    let addressCheck: AddressCheckView;
+    let note: string;
+    const { address } = verdict;
+    if (address.method === 'exempt') {
+      addressCheck = { method: 'exempt', addresses: [] };
+      note = `the entry names ${host} explicitly, so the address policy does not apply`;
+    } else if (address.method === 'literal') {
+      addressCheck = { method: 'literal', addresses: [view(address.verdict)] };
+      note = `${describeAddress(address.verdict)} is globally reachable`;
+    } else {
+      let answers: AddressVerdict[] | null;
+      try {
+        answers = await resolve(target, verdict.entryId, address.hostname);
+      } catch (error) {
+        if (error instanceof TargetRefusal) return this.refused(error, 'resolved');
+        throw error;
+      }
+      addressCheck = answers === null ? { method: 'unresolved', addresses: [] } : { method: 'resolved', addresses: answers.map(view) };
+      note = answers === null
+        ? `${host} does not resolve now; the gateway would answer 502 upstream_unreachable`
+        : `${host} resolves to ${answers.map(describeAddress).join(', ')} now, all globally reachable; the gateway judges the answers again when it connects`;
+    }
+    const matchedEntry = await this.entries.get(verdict.entryId);
     return {
-      allowed: match.allowed,
-      normalizedUrl: match.normalizedUrl,
+      allowed: true,
+      normalizedUrl: target.resourceUrl,
       matchedEntry,
-      message: match.allowed
-        ? `allowed by ${matchedEntry?.patternType ?? 'entry'} ${matchedEntry?.pattern ?? match.matchedEntryId}`
-        : state.entries.size === 0
-          ? `denied: agent ${id} has no allowlist entries; add one with: caracal allowlist create --agent-id ${id} --pattern <pattern> --pattern-type glob`
-          : `denied: no allowlist entry of agent ${id} matches ${match.normalizedUrl}`,
+      refusedBy: null,
+      error: null,
+      addressCheck,
+      message: `allowed by ${matchedEntry?.patternType ?? 'entry'} ${matchedEntry?.pattern ?? verdict.entryId}; ${note}`,
     };
   }
+
+  private async refused(refusal: TargetRefusal, method: 'literal' | 'resolved'): Promise<AllowlistTestResult> {
+    return {
+      allowed: false,
+      normalizedUrl: refusal.resourceUrl,
+      matchedEntry: refusal.entryId === null ? null : await this.entries.get(refusal.entryId),
+      refusedBy: refusal.refusedBy,
+      error: refusal.code,
+      addressCheck: refusal.address === null ? null : { method, addresses: [view(refusal.address)] },
+      message: `refused (${refusal.code}): ${refusal.message}`,
+    };
+  }
+}
+
+/**
+ * The host's DNS answers, through the public-only pool's own lookup so they are judged as when
+ * the proxy connects; null when the name does not resolve. Throws TargetRefusal.
+ */
+async function resolve(target: ProxyTarget, entryId: string, hostname: string): Promise<AddressVerdict[] | null> {
+  try {
+    const answers = await new Promise<LookupAddress[]>((done, fail) =>
+      publicOnlyLookup(hostname, { all: true }, (error, addresses) => (error ? fail(error) : done(addresses as LookupAddress[]))),
+    );
+    return answers.map((answer) => judgeAddress(answer.address));
+  } catch (error) {
+    const refusal = nonPublicAddressError(error);
+    if (refusal === null) return null;
+    throw resolvedAddressRefusal(target, entryId, refusal);
+  }
+}
+
+function view(verdict: AddressVerdict): AddressVerdictView {
+  return {
+    address: verdict.address,
+    allowed: verdict.allowed,
+    block: verdict.block?.block ?? null,
+    blockName: verdict.block?.name ?? null,
+    embedded: verdict.embedded.map(view),
+  };
 }

@@ -5,6 +5,7 @@ import {
   ConflictError,
   NotFoundError,
   remainingFor,
+  type BudgetEvent,
   type BudgetPolicyCommand,
   type ChainAgent,
   type ReservationCommand,
@@ -131,11 +132,21 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
       try {
         const outcome = await this.submit(hold.rootAgentId, command());
         if (!outcome.ok) await this.reportUnresolvable(hold, outcome.error);
+        else this.countOverages(outcome.events);
         return;
       } catch (error) {
         if (attempt >= RESOLVE_RETRY_DELAYS_MS.length) throw error;
         await new Promise((resolve) => setTimeout(resolve, RESOLVE_RETRY_DELAYS_MS[attempt]).unref());
       }
+    }
+  }
+
+  /** Charged in full, but counted: an upstream that reports more than the hold allowed is worth an alert. */
+  private countOverages(events: readonly BudgetEvent[]): void {
+    for (const event of events) {
+      if (event.type !== 'SpendSettled') continue;
+      const overage = BigInt(event.data.overageNanos);
+      if (overage > 0n) this.metrics.countOverage(event.data.currency, overage);
     }
   }
 

@@ -10,8 +10,12 @@ import { LedgerEntriesQuery } from './dto/ledger-entries.query.js';
 import { LedgerUsageQuery } from './dto/ledger-usage.query.js';
 import { PolicyUsageReader, type PolicyUsageView } from './policy-usage.reader.js';
 
-interface LedgerEntryView extends Omit<LedgerEntry, 'amountNanos' | 'globalPosition'> {
+interface LedgerEntryView extends Omit<LedgerEntry, 'amountNanos' | 'heldNanos' | 'overageNanos' | 'globalPosition'> {
   amount: string;
+  /** The hold taken before forwarding. */
+  held: string;
+  /** What the charge went past the hold ("0.00" when it did not): the upstream reported more than max_tokens allowed. */
+  overage: string;
   globalPosition: string;
 }
 
@@ -38,7 +42,13 @@ export class LedgerController {
       throw error;
     }
     return {
-      items: page.entries.map(({ amountNanos, globalPosition, ...entry }) => ({ ...entry, amount: formatAmount(amountNanos), globalPosition: globalPosition.toString() })),
+      items: page.entries.map(({ amountNanos, heldNanos, overageNanos, globalPosition, ...entry }) => ({
+        ...entry,
+        amount: formatAmount(amountNanos),
+        held: formatAmount(heldNanos),
+        overage: formatAmount(overageNanos),
+        globalPosition: globalPosition.toString(),
+      })),
       nextCursor: page.nextCursor,
       totals: page.totalsByCurrency.map((total) => ({ currency: total.currency, amount: formatAmount(total.amountNanos), entries: total.entries })),
     };

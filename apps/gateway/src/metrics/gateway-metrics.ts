@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { NANOS_PER_UNIT } from '../../../../libs/money/src/index.js';
 
 /**
  * The gateway's Prometheus metrics, in a registry of their own (one per app, so tests can run
@@ -83,6 +84,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly settlementOverages = new Counter({
+    name: 'caracal_gateway_settlement_overages_total',
+    help: 'Settlements charged above their hold: the upstream reported more usage than the request allowed (max_tokens). Charged in full.',
+    labelNames: ['currency'] as const,
+    registers: [this.registry],
+  });
+
+  readonly settlementOverageAmount = new Counter({
+    name: 'caracal_gateway_settlement_overage_amount_total',
+    help: 'Sum charged above the holds, in currency units (the exact nano amounts are on the ledger entries).',
+    labelNames: ['currency'] as const,
+    registers: [this.registry],
+  });
+
   readonly merkleVerificationFailures = new Counter({
     name: 'caracal_merkle_verification_failures_total',
     help: 'Merkle verification findings (verify-batch / verify-range through the admin API), by reason.',
@@ -92,6 +107,13 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'caracal_' });
+  }
+
+  /** A committed settlement went past its hold by overageNanos (> 0). */
+  countOverage(currency: string, overageNanos: bigint): void {
+    this.settlementOverages.inc({ currency });
+    // A float is fine for a dashboard: whole units and nanos apart keep it exact up to 2^53 units.
+    this.settlementOverageAmount.inc({ currency }, Number(overageNanos / NANOS_PER_UNIT) + Number(overageNanos % NANOS_PER_UNIT) / 1e9);
   }
 
   countOpenReservationsWith(count: () => Promise<number>): void {

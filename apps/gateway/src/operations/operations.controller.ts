@@ -96,13 +96,16 @@ export class OperationsController {
     await reply.status(report.status === 'unavailable' ? 503 : 200).send(report);
   }
 
-  /** Empties read models, checkpoints and the DLQ; never events. The processors then rebuild. */
+  /**
+   * Empties read models, their checkpoints and DLQ entries; never events, nor the merkle sealer's
+   * batches, heads and keys (`kept`: signed heads were handed to auditors). The processors then rebuild.
+   */
   @Post('ops/reset')
   @HttpCode(200)
-  async reset(@Body() _body: ResetDto): Promise<{ tables: string[]; checkpoints: number; leases: number; dlqEntries: number; redisKeys: number }> {
+  async reset(@Body() _body: ResetDto): Promise<{ tables: string[]; checkpoints: number; leases: number; dlqEntries: number; redisKeys: number; kept: string[] }> {
     const result = await resetProcessors(this.sql, this.status.registry.all());
     const redisKeys = this.redis ? await new RedisSpendingCounters(this.redis).clear() : 0;
-    return { tables: [...result.tables], checkpoints: result.checkpoints, leases: result.leases, dlqEntries: result.dlqEntries, redisKeys };
+    return { tables: [...result.tables], checkpoints: result.checkpoints, leases: result.leases, dlqEntries: result.dlqEntries, redisKeys, kept: [...result.kept] };
   }
 }
 

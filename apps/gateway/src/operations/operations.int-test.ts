@@ -112,8 +112,8 @@ describe.each(backends)('ledger and operations API on %s', (backend) => {
     const bogus = randomUUID();
     await api.client.query(
       `INSERT INTO ledger_entries (entry_id, event_id, global_position, agent_id, agent_path, reservation_id, resource, model,
-                                   usage, amount_nanos, currency, pricebook_version, kind, occurred_at, recorded_at)
-       VALUES ($1, $1, 0, $2, $3, $4, 'https://api.example.com/x', NULL, NULL, 1, 'USD', NULL, 'expired', now(), now())`,
+                                   usage, amount_nanos, held_nanos, overage_nanos, currency, pricebook_version, kind, occurred_at, recorded_at)
+       VALUES ($1, $1, 0, $2, $3, $4, 'https://api.example.com/x', NULL, NULL, 1, 1, 0, 'USD', NULL, 'expired', now(), now())`,
       [bogus, agentId, JSON.stringify([agentId]), reservationId],
     );
     const poison = randomUUID();

@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { SqlClient } from '../../../../libs/event-store/src/index.js';
 import { SQL_CLIENT } from '../injection-tokens.js';
 
-export interface AllowlistEntryRow {
+export type AllowlistEntryRow = {
   entry_id: string;
   pattern: string;
   pattern_type: string;
-}
+};
 
 /** Everything the proxy checks before pricing, as the database holds it now. */
 export interface AgentAccess {
@@ -34,6 +34,9 @@ type AccessRow = {
   entries: AllowlistEntryRow[] | null;
 };
 
+// The order entries are matched in (the first match decides); `allowlist test` reads them in it too.
+const ENTRY_ORDER = 'e.created_at, e.entry_id';
+
 // One statement, one round trip, one snapshot: for each key, the key, the statuses along the
 // agent's path and its allowlist entries. Read for every request (no cache), so a revoked key, a
 // suspension or a removed entry applies to the very next request. `= ANY(array)` keeps the
@@ -43,7 +46,7 @@ SELECT k.key_id, k.agent_id, k.key_hash, k.status AS key_status, me.root_agent_i
   (SELECT json_agg(json_build_object('agent_id', a.agent_id, 'status', a.status))
      FROM agents a
     WHERE a.agent_id = ANY (ARRAY(SELECT jsonb_array_elements_text(me.ancestor_ids)::uuid) || me.agent_id)) AS chain,
-  (SELECT json_agg(json_build_object('entry_id', e.entry_id, 'pattern', e.pattern, 'pattern_type', e.pattern_type) ORDER BY e.created_at, e.entry_id)
+  (SELECT json_agg(json_build_object('entry_id', e.entry_id, 'pattern', e.pattern, 'pattern_type', e.pattern_type) ORDER BY ${ENTRY_ORDER})
      FROM allowlist_entries e
     WHERE e.agent_id = k.agent_id AND e.removed_at IS NULL) AS entries
 FROM agent_keys k
@@ -72,6 +75,15 @@ export class AgentAccessReader {
   private reading = false;
 
   constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
+
+  /** The agent's current allowlist entries, as `read` returns them with a key. */
+  async entriesOf(agentId: string): Promise<AllowlistEntryRow[]> {
+    const { rows } = await this.sql.query<AllowlistEntryRow>(
+      `SELECT e.entry_id, e.pattern, e.pattern_type FROM allowlist_entries e WHERE e.agent_id = $1 AND e.removed_at IS NULL ORDER BY ${ENTRY_ORDER}`,
+      [agentId],
+    );
+    return rows;
+  }
 
   /** null when no key has this id. */
   read(keyId: string): Promise<AgentAccess | null> {

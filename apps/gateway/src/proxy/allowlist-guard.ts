@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { compileAllowlist, type AllowlistMatcher, type PatternType } from '../../../../libs/domain/src/index.js';
 import type { AllowlistEntryRow as EntryRow } from './agent-access.reader.js';
-import { ProxyDenial } from './proxy-denial.js';
+import { TargetRefusal } from './target-refusal.js';
 
 export interface AllowlistVerdict {
   entryId: string;
@@ -22,11 +22,11 @@ export class AllowlistGuard {
 
   check(agentId: string, rows: readonly EntryRow[], resourceUrl: string): AllowlistVerdict {
     if (rows.length === 0) {
-      throw new ProxyDenial(403, 'resource_not_allowed', `agent ${agentId} has no allowlist entries, so every resource is denied; add one with: caracal allowlist create --agent-id ${agentId} --pattern "<url pattern>" --pattern-type glob`, { resource: resourceUrl });
+      throw new TargetRefusal('allowlist', resourceUrl, 403, 'resource_not_allowed', `agent ${agentId} has no allowlist entries, so every resource is denied; add one with: caracal allowlist create --agent-id ${agentId} --pattern "<url pattern>" --pattern-type glob`, { resource: resourceUrl });
     }
     const match = this.matcher(rows).match(resourceUrl);
     if (!match.allowed || match.matchedEntryId === null) {
-      throw new ProxyDenial(403, 'resource_not_allowed', `no allowlist entry of agent ${agentId} matches ${match.normalizedUrl}; add one with: caracal allowlist create --agent-id ${agentId} --pattern "<url pattern>" --pattern-type glob`, { resource: match.normalizedUrl });
+      throw new TargetRefusal('allowlist', match.normalizedUrl, 403, 'resource_not_allowed', `no allowlist entry of agent ${agentId} matches ${match.normalizedUrl}; add one with: caracal allowlist create --agent-id ${agentId} --pattern "<url pattern>" --pattern-type glob`, { resource: match.normalizedUrl });
     }
     const entry = rows.find((row) => row.entry_id === match.matchedEntryId) as EntryRow;
     return { entryId: match.matchedEntryId, namesHostExplicitly: entry.pattern_type === 'glob' && namesHost(entry.pattern, resourceUrl) };

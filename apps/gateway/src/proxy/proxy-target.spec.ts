@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { UpstreamConfig } from '../../../../libs/config/src/index.js';
 import { resolveProxyTarget } from './proxy-target.js';
+import { TargetRefusal } from './target-refusal.js';
 
 const upstreams: Record<string, UpstreamConfig> = {
   openai: { name: 'openai', provider: 'openai', baseUrl: 'http://127.0.0.1:9999/mock', identityUrl: 'https://api.openai.com', credential: null },
@@ -33,5 +34,23 @@ describe('proxy target', () => {
     expect(() => resolveProxyTarget('/proxy', undefined, upstreams)).toThrow(/X-Caracal-Target-URL is required/);
     expect(() => resolveProxyTarget('/proxy', 'https://user:pw@example.com/', upstreams)).toThrow(/X-Caracal-Target-URL/);
     expect(() => resolveProxyTarget('/proxy', 'ftp://example.com/', upstreams)).toThrow(/X-Caracal-Target-URL/);
+  });
+
+  it('refuses URLs longer than 4096 characters once normalised, on both routes, with 414 url_too_long', () => {
+    const longest = `https://example.com/${'a'.repeat(4096 - 'https://example.com/'.length)}`;
+    expect(resolveProxyTarget('/proxy', longest, upstreams).resourceUrl).toHaveLength(4096);
+    // Dot segments go before the length is measured.
+    expect(resolveProxyTarget('/proxy', `${longest}/../b`, upstreams).resourceUrl.length).toBeLessThan(4096);
+    for (const refused of [
+      () => resolveProxyTarget('/proxy', `${longest}b`, upstreams),
+      () => resolveProxyTarget(`/proxy/openai/${'a'.repeat(4096)}`, undefined, upstreams),
+    ]) {
+      expect(refused).toThrow(TargetRefusal);
+      try {
+        refused();
+      } catch (error) {
+        expect(error).toMatchObject({ status: 414, code: 'url_too_long', refusedBy: 'url_length', details: { refused_by: 'url_length', limit: 4096 } });
+      }
+    }
   });
 });

@@ -178,7 +178,7 @@ describe.each(backends)('proxy on %s', (backend) => {
     const wildcard = await agentWith({ limit: '10.00', allow: [`http://*:${new URL(mock.url).port}/*`] });
     const refused = await resourceCall(wildcard.key);
     expect(refused.status).toBe(403);
-    expect(((await refused.json()) as any).message).toMatch(/private, loopback or link-local/);
+    expect(await refused.json()).toMatchObject({ error: 'resource_not_allowed', refused_by: 'address_policy', address: '127.0.0.1', address_block: '127.0.0.0/8', address_block_name: 'Loopback' });
     const localhost = await fetch(`${api.baseUrl}/proxy`, { headers: { 'x-caracal-key': wildcard.key, 'x-caracal-target-url': `${mock.url.replace('127.0.0.1', 'localhost')}/work` } });
     expect(localhost.status).toBe(403);
 

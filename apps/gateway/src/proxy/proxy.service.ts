@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { request as upstreamRequest, type Dispatcher } from 'undici';
 import type { ProxyConfig } from '../../../../libs/config/src/index.js';
@@ -27,18 +26,17 @@ import { BudgetContentionError } from '../budget/budget-stream.writer.js';
 import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';
 import { PricebookProvider } from '../pricebook/pricebook.provider.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { isPublicAddress } from './address-policy.js';
 import { agentPath, type AgentPath } from './agent-path.js';
 import { AgentKeyAuthenticator } from './agent-key.authenticator.js';
-import { AllowlistGuard, type AllowlistVerdict } from './allowlist-guard.js';
 import { CLIENT_CLOSED_REQUEST, ClientConnection, ClientDisconnectedError } from './client-connection.js';
 import { DenialRecorder } from './denial-recorder.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarded-headers.js';
-import { NonPublicAddressError } from './guarded-lookup.js';
+import { nonPublicAddressError } from './guarded-lookup.js';
 import type { PricedRequest } from './priced-request.js';
 import { ProxyDenial } from './proxy-denial.js';
 import { relayResponse } from './response-relay.js';
 import { resolveProxyTarget, TARGET_URL_HEADER, type ProxyTarget } from './proxy-target.js';
+import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from './target-policy.js';
 import { parseJsonBody, readBoundedBody } from './request-body.js';
 import { upstreamCredentialHeaders } from './upstream-credentials.js';
 import type { UpstreamDispatchers } from './upstream-dispatchers.js';
@@ -58,7 +56,7 @@ export class ProxyService {
 
   constructor(
     private readonly authenticator: AgentKeyAuthenticator,
-    private readonly allowlist: AllowlistGuard,
+    private readonly targets: TargetPolicy,
     private readonly gate: BudgetGate,
     private readonly denials: DenialRecorder,
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
@@ -86,8 +84,7 @@ export class ProxyService {
       const agent = await this.authenticator.authenticate(request.headers);
       agentId = agent.agentId;
       const path = agentPath(agent.access);
-      const verdict = this.allowlist.check(agent.agentId, agent.access.entries, target.resourceUrl);
-      const dispatcher = this.dispatcherFor(target, verdict);
+      const verdict = this.targets.judge(agent.agentId, agent.access.entries, target);
       const priced = target.upstream ? await this.priceLlmCall(target, path, request) : this.priceResource(target, request);
       if (client.gone) throw new ClientDisconnectedError('before the hold was taken');
       const hold = await this.gate.reserve({
@@ -109,7 +106,7 @@ export class ProxyService {
         throw new ClientDisconnectedError('while the hold was taken');
       }
       this.metrics.decisions.inc({ outcome: 'forwarded' });
-      const status = await this.forward(request, reply, target, priced, hold, dispatcher, requestId, remaining, client);
+      const status = await this.forward(request, reply, target, priced, hold, verdict, requestId, remaining, client);
       if (client.gone) {
         this.metrics.requests.inc({ route, status: String(CLIENT_CLOSED_REQUEST) });
         this.logger.debug(`request ${requestId}: the client disconnected after the request was forwarded; the hold is charged`);
@@ -140,14 +137,9 @@ export class ProxyService {
     }
   }
 
-  /** Agent-chosen URLs go through the public-only pool unless an entry names the host. */
-  private dispatcherFor(target: ProxyTarget, verdict: AllowlistVerdict): Dispatcher {
-    if (target.upstream || verdict.namesHostExplicitly) return this.dispatchers.trusted;
-    const hostname = new URL(target.forwardUrl).hostname.replace(/^\[|\]$/g, '');
-    if (isIP(hostname) !== 0 && !isPublicAddress(hostname)) {
-      throw new ProxyDenial(403, 'resource_not_allowed', `${hostname} is a private, loopback or link-local address; only an allowlist entry naming this host explicitly (a glob like "http://${hostname}/*") permits it`, { resource: target.resourceUrl });
-    }
-    return this.dispatchers.publicOnly;
+  /** Agent-chosen URLs go through the public-only pool (its DNS lookup judges the answers) unless exempt. */
+  private dispatcherFor(verdict: TargetVerdict): Dispatcher {
+    return verdict.address.method === 'exempt' ? this.dispatchers.trusted : this.dispatchers.publicOnly;
   }
 
   private async priceLlmCall(target: ProxyTarget, path: AgentPath, request: FastifyRequest): Promise<PricedRequest> {
@@ -197,7 +189,7 @@ export class ProxyService {
   /** Sends the request and streams the answer back; settles (or releases) when it ends. Returns the status. */
   private async forward(
     request: FastifyRequest, reply: FastifyReply, target: ProxyTarget, priced: PricedRequest, hold: Hold,
-    dispatcher: Dispatcher, requestId: string, remaining: bigint | null, client: ClientConnection,
+    verdict: TargetVerdict, requestId: string, remaining: bigint | null, client: ClientConnection,
   ): Promise<number> {
     const headers = upstreamRequestHeaders(request.headers, upstreamCredentialHeaders(target.upstream));
     if (Buffer.isBuffer(priced.body)) headers['content-type'] = 'application/json';
@@ -207,7 +199,7 @@ export class ProxyService {
         method: request.method as Dispatcher.HttpMethod,
         headers,
         body: priced.body,
-        dispatcher,
+        dispatcher: this.dispatcherFor(verdict),
         headersTimeout: this.config.upstreamTimeoutMs,
         bodyTimeout: this.config.upstreamTimeoutMs,
         signal: client.signal,
@@ -215,11 +207,12 @@ export class ProxyService {
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       const causeCode = ((error as { cause?: { code?: string } }).cause?.code) ?? '';
-      if (CONNECT_FAILURES.has(code) || CONNECT_FAILURES.has(causeCode) || error instanceof NonPublicAddressError) {
+      const refused = nonPublicAddressError(error);
+      if (CONNECT_FAILURES.has(code) || CONNECT_FAILURES.has(causeCode) || refused) {
         // Nothing reached the upstream: nothing can have been spent.
         void this.resolve(() => this.gate.release(hold, 'upstream_unreachable'), 'released');
-        if (error instanceof NonPublicAddressError || code === 'ECARACAL_NON_PUBLIC' || causeCode === 'ECARACAL_NON_PUBLIC') {
-          throw new ProxyDenial(403, 'resource_not_allowed', `${new URL(target.forwardUrl).hostname} resolves to a non-public address; only an allowlist entry naming this host explicitly permits it`, { resource: target.resourceUrl });
+        if (refused) {
+          throw resolvedAddressRefusal(target, verdict.entryId, refused);
         }
         throw new ProxyDenial(502, 'upstream_unreachable', `could not connect to ${new URL(target.forwardUrl).host}: ${(error as Error).message}`);
       }

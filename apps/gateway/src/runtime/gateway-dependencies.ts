@@ -39,6 +39,7 @@ export async function gatewayDependencies(
     store: storage.store,
     adminToken,
     proxy: config.proxy,
+    snapshotKeep: config.snapshotKeep,
     pricebook,
     metrics,
     dispatchers: createUpstreamDispatchers(config.proxy.upstreamTimeoutMs),

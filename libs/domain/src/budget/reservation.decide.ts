@@ -14,7 +14,8 @@ import type { ChargedHold, ReservationEvent, ReservationExpired, SpendUsage } fr
 export const MIN_RESERVATION_TTL_MS = 1_000;
 export const MAX_RESERVATION_TTL_MS = 24 * 60 * 60 * 1000;
 const ID_MAX_LENGTH = 200;
-const RESOURCE_MAX_LENGTH = 4096;
+/** The longest resource (normalised URL) a hold can name; the proxy refuses longer URLs up front (414). */
+export const RESOURCE_MAX_LENGTH = 4096;
 const USAGE_KEY = /^[a-z][A-Za-z0-9]{0,63}$/;
 const USAGE_MAX_KEYS = 32;
 

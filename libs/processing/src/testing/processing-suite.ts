@@ -304,6 +304,40 @@ export function describeProcessingSuite(label: string, harness: ProcessingHarnes
       await expectEachOnce(fourth, fourthEvents);
     });
 
+    it('rebuildTogether after a reset: the members at the earliest checkpoint share the read, one ahead (the kept sealer) runs on its own at once', async () => {
+      const ahead = await projection();
+      const aheadEvents = await append(ahead, 3);
+      const first = runner(ahead);
+      first.start();
+      await waitFor(() => projectedAll(ahead, aheadEvents), 'the one ahead caught up');
+      await first.stop();
+      const aheadCheckpoint = await loadCheckpoint(client, ahead);
+      const left = await projection();
+      const right = await projection();
+      const leftEvents = await append(left, 4);
+      const rightEvents = await append(right, 2);
+      const host = new ProcessorHost({
+        client,
+        store,
+        registry: new ProcessorRegistry([ahead, left, right]),
+        names: [ahead.name, left.name, right.name],
+        logger: quiet,
+        tuning: { pollMs: 100, leaseMs: 3_000 },
+        rebuildTogether: { batchSize: 3 },
+      });
+      host.start();
+      await waitFor(() => host.status().every((status) => status.state === 'active'), 'the runners to take over');
+      expect(host.rebuildTogetherResult()).toMatchObject({ reason: 'caught-up' });
+      const moreAhead = await append(ahead, 2);
+      await waitFor(() => projectedAll(ahead, [...aheadEvents, ...moreAhead]), 'the one ahead goes on');
+      await host.stop();
+      await expectEachOnce(ahead, [...aheadEvents, ...moreAhead]);
+      await expectEachOnce(left, leftEvents);
+      await expectEachOnce(right, rightEvents);
+      // The one ahead was not rewound to the others' checkpoint.
+      expect((await loadCheckpoint(client, ahead))!.eventsProcessed).toBeGreaterThan(aheadCheckpoint!.eventsProcessed);
+    });
+
     it('reads only its event types: the others are passed (checkpoint at the head, counted), never applied; a poison one is parked', async () => {
       const processor = await projection();
       processor.eventTypes = ['Wanted'];
@@ -404,20 +438,37 @@ export function describeProcessingSuite(label: string, harness: ProcessingHarnes
       expect((await loadCheckpoint(client, v1))?.checkpoint).toEqual((await loadCheckpoint(client, v2))?.checkpoint);
     });
 
-    it('reset empties read models, checkpoints, leases and the DLQ, leaves events untouched, and the rebuild is identical', async () => {
+    it('reset empties read models, checkpoints, leases and the DLQ, leaves events and keptOnReset processors untouched, and the rebuild is identical', async () => {
       const processor = await projection();
-      const dlq = new DlqStore(client, store, new ProcessorRegistry([processor]));
+      // A processor whose output is a record made to third parties (the merkle sealer's heads).
+      const record = await projection();
+      record.keptOnReset = true;
+      const dlq = new DlqStore(client, store, new ProcessorRegistry([processor, record]));
       const events = await append(processor, 6, (i) => ({ poison: i === 2 }));
+      await append(record, 3, (i) => ({ poison: i === 1 }));
       const active = runner(processor);
+      const recording = runner(record);
       active.start();
+      recording.start();
       await waitFor(async () => (await dlq.size({ processor: processor.name })) === 1, 'one parked');
+      await waitFor(async () => (await dlq.size({ processor: record.name })) === 1, 'one parked by the kept processor');
       await waitFor(() => projectedAll(processor, events.filter((_, i) => i !== 2)), 'the rest projected');
       await active.stop({ releaseLease: false });
+      await recording.stop({ releaseLease: false });
       const before = await client.query(`SELECT event_id, global_position FROM ${processor.table} ORDER BY id`);
+      const recordBefore = await client.query(`SELECT * FROM ${record.table} ORDER BY id`);
+      const recordCheckpoint = await loadCheckpoint(client, record);
+      const recordLease = (await consumerLag(client, store, record)).owner;
       const logBefore = await store.readAll({ after: START_OF_LOG, maxCount: 100_000 });
 
-      const result = await resetProcessors(client, [processor]);
-      expect(result).toEqual({ tables: [processor.table], checkpoints: 1, leases: 1, dlqEntries: 1 });
+      const result = await resetProcessors(client, [processor, record]);
+      expect(result).toEqual({ tables: [processor.table], checkpoints: 1, leases: 1, dlqEntries: 1, kept: [record.name] });
+      expect((await client.query(`SELECT * FROM ${record.table} ORDER BY id`)).rows).toEqual(recordBefore.rows);
+      expect(recordBefore.rows).toHaveLength(2);
+      expect(await loadCheckpoint(client, record)).toEqual(recordCheckpoint);
+      expect((await consumerLag(client, store, record)).owner).toBe(recordLease);
+      expect(recordLease).not.toBeNull();
+      expect(await dlq.size({ processor: record.name })).toBe(1);
       expect((await processor.counts(client)).size).toBe(0);
       expect(await loadCheckpoint(client, processor)).toBeNull();
       expect(await dlq.list({ processor: processor.name, status: 'all' })).toEqual([]);

@@ -21,6 +21,8 @@ export class TestProjection implements Processor {
   eventTypes?: readonly string[];
   /** The type of every event apply was given. */
   readonly offeredTypes = new Set<string>();
+  /** Processor.keptOnReset: `db reset` leaves this one alone (like the merkle sealer). */
+  keptOnReset?: boolean;
 
   constructor(
     readonly name: string,

@@ -60,6 +60,9 @@ function expectedEntries(events: readonly RecordedEvent[]): LedgerEntry[] {
     const data = event.data as unknown as Partial<SpendSettled['data']> & ReservationExpired['data'];
     const hold = holds.get(data.reservationId)!;
     const settled = event.type === 'SpendSettled';
+    // From the hold itself, not from the settlement's own heldNanos/overageNanos.
+    const amount = BigInt(data.amountNanos);
+    const held = BigInt(hold.amountNanos);
     entries.push({
       entryId: ledgerEntryId(event.eventId),
       eventId: event.eventId,
@@ -70,7 +73,9 @@ function expectedEntries(events: readonly RecordedEvent[]): LedgerEntry[] {
       resource: hold.resource,
       model: hold.model,
       usage: settled ? (data.usage ?? null) : null,
-      amountNanos: BigInt(data.amountNanos),
+      amountNanos: amount,
+      heldNanos: held,
+      overageNanos: amount > held ? amount - held : 0n,
       currency: hold.currency,
       pricebookVersion: settled ? (data.pricebookVersion ?? null) : null,
       kind: settled ? 'settled' : 'expired',
@@ -139,6 +144,9 @@ export function describeProjections(name: string, setup: ProjectionSuiteSetup): 
       const expected = expectedEntries(events);
       expect(expected.length).toBeGreaterThan(50);
       expect(expected.some((e) => e.kind === 'expired')).toBe(true);
+      // Upstreams that reported more than the hold allowed: charged in full, the overage on the entry.
+      expect(expected.filter((e) => e.overageNanos > 0n).length).toBeGreaterThan(0);
+      expect(expected.every((e) => e.amountNanos === e.heldNanos + e.overageNanos || (e.overageNanos === 0n && e.amountNanos <= e.heldNanos))).toBe(true);
       const ids = Object.values(scenario.agents);
       const listed: LedgerEntry[] = [];
       for (const agentId of ids) listed.push(...(await allPages(client, { agentId, limit: 1000 })).entries);
@@ -235,6 +243,12 @@ export function describeProjections(name: string, setup: ProjectionSuiteSetup): 
       }
       const dump = await dumpReadModels(client);
       expect(Object.values(dump).flat()).toEqual([]);
+      // A settlement without the hold amount it was charged against cannot show its overage.
+      const { heldNanos: _held, ...withoutHeld } = settled.data as Record<string, unknown>;
+      const noHeld = toRecordedEvents(scenario.streamId, [{ type: 'SpendSettled', schemaVersion: 1, data: { ...withoutHeld, overageNanos: -1 } } as never], 1_000_003n);
+      for (const processor of createProjections()) {
+        await expect(client.transaction((tx) => processor.apply(tx, noHeld))).rejects.toMatchObject({ eventId: noHeld[0].eventId, missingFields: ['heldNanos', 'overageNanos'] });
+      }
     });
 
     it('refuses a second charge of a reservation by another event, in the same batch or a later one', async () => {

@@ -2,12 +2,12 @@ import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
 import type { ResetResult } from '../../gateway-api.js';
-import { formatReset, RESET_SCOPE } from '../../output/ops-output.js';
+import { formatReset, RESET_KEEPS, RESET_SCOPE } from '../../output/ops-output.js';
 
 export default class DbReset extends GatewayCommand {
   static override summary = 'Empty the read models so the processors rebuild them from the event log (needs --confirm).';
   static override description =
-    `Empties ${RESET_SCOPE}, in one transaction. Events are never touched. ` +
+    `Empties ${RESET_SCOPE}, in one transaction. Never touched: ${RESET_KEEPS}. ` +
     'Stop the processors first (a running one loses its lease and checkpoint and restarts from the beginning of the log).';
 
   static override examples = [{ description: 'Before an event replay (runbook).', command: 'caracal db reset --confirm' }];
@@ -20,7 +20,7 @@ export default class DbReset extends GatewayCommand {
     const { flags } = await this.parse(DbReset);
     if (!flags.confirm) {
       throw new CliError(`db reset would empty ${RESET_SCOPE}. Nothing was changed.`, EXIT_USAGE, [
-        'The event log is never touched; the processors rebuild everything from it. Stop them first, then rerun with --confirm.',
+        `Never touched: ${RESET_KEEPS}; the processors rebuild the read models from the log. Stop them first, then rerun with --confirm.`,
       ]);
     }
     const result = await this.gateway(flags).post<ResetResult>('/v1/ops/reset', { confirm: true });

@@ -11,6 +11,7 @@ export default class LedgerQuery extends GatewayCommand {
   static override summary = "An agent's spending: ledger entries in a time range, or current spending per policy window.";
   static override description =
     'With --start-time and --end-time: the ledger entries in that range, one page at a time, then the totals per currency over the whole range. ' +
+    'OVERAGE is what an entry was charged above its hold, when the upstream reported more usage than the request allowed (max_tokens); --json also gives the hold. ' +
     '--end-time accepts now. Times are ISO 8601 with a UTC offset (2024-01-31T23:59:59Z), sent as written.\n' +
     "With --time-window: for every active policy of that window on the agent's path (its own and its ancestors'), " +
     'the current window, limit, spent, held and remaining amounts.';

@@ -43,6 +43,9 @@ export default class MerkleExport extends GatewayCommand {
       this.show(flags, manifest, (answer) => formatExportSummary(answer, out));
     } catch (error) {
       if (error instanceof ExportBundleError) throw new CliError(`the export into ${out} is incomplete: ${error.message}`, EXIT_GATEWAY_FAILURE);
+      // The directory cannot be made or written (a bad name, no permission, a full disk).
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== undefined) throw new CliError(`--out ${out}: cannot write the bundle: ${code}`, EXIT_USAGE);
       throw error;
     }
   }

@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { apiPath } from '../../gateway-client.js';
-import { formatModelPrice, type PricebookModel } from '../../output/pricebook-output.js';
+import type { PricedModel } from '../../gateway-api.js';
+import { formatModelPrice } from '../../output/pricebook-output.js';
 
 export default class PricebookGet extends GatewayCommand {
   static override summary = 'Show the price the gateway uses for one model (dated snapshots resolve to their family).';
@@ -17,7 +18,7 @@ export default class PricebookGet extends GatewayCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(PricebookGet);
-    const price = await this.gateway(flags).get<PricebookModel>(apiPath('pricebook', 'models', flags.model), { provider: flags.provider });
+    const price = await this.gateway(flags).get<PricedModel>(apiPath('pricebook', 'models', flags.model), { provider: flags.provider });
     this.show(flags, price, formatModelPrice);
   }
 }

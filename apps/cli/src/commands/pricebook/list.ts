@@ -1,5 +1,6 @@
 import { GatewayCommand } from '../../base-command.js';
-import { formatPricebook, type PricebookDocument } from '../../output/pricebook-output.js';
+import type { PricebookDocument } from '../../gateway-api.js';
+import { formatPricebook } from '../../output/pricebook-output.js';
 
 export default class PricebookList extends GatewayCommand {
   static override summary = 'Show the pricebook in force: its version and every model and resource price.';

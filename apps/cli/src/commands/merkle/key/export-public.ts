@@ -5,6 +5,7 @@ import { GatewayCommand } from '../../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../../cli-error.js';
 import type { MerkleKey } from '../../../gateway-api.js';
 import { formatPublicKeys } from '../../../output/merkle-proof-output.js';
+import { count } from '../../../output/plural.js';
 
 export default class MerkleKeyExportPublic extends GatewayCommand {
   static override summary = "Print or write Merkle public keys (PEM, with key ids): of a private key file, or every key the gateway lists.";
@@ -40,9 +41,13 @@ export default class MerkleKeyExportPublic extends GatewayCommand {
     const pem = `${formatPublicKeys(keys)}\n`;
     if (flags.out !== undefined) {
       if (keys.length === 0) throw new CliError('no public key to write: the gateway lists none yet (it registers its key with its first sealed batch).', EXIT_USAGE);
-      await writeFile(flags.out, pem);
+      try {
+        await writeFile(flags.out, pem);
+      } catch (error) {
+        throw new CliError(`--out ${flags.out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, EXIT_USAGE);
+      }
     }
     if (flags.json) this.log(JSON.stringify({ items: keys }, null, 2));
-    else this.log(flags.out === undefined ? pem.trimEnd() : `Wrote ${keys.length} public key(s) to ${flags.out}: ${keys.map((key) => key.keyId).join(', ')}`);
+    else this.log(flags.out === undefined ? pem.trimEnd() : `Wrote ${count(keys.length, 'public key', 'public keys')} to ${flags.out}: ${keys.map((key) => key.keyId).join(', ')}`);
   }
 }

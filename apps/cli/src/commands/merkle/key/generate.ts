@@ -24,8 +24,8 @@ export default class MerkleKeyGenerate extends GatewayCommand {
       await writeSigningKeyFile(flags.out, pair.privateKeyPem);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new CliError(`${flags.out} already exists; a signing key is never overwritten.`, EXIT_USAGE);
-      throw new CliError(`cannot write ${flags.out}: ${code ?? (error as Error).message}`, EXIT_USAGE);
+      if (code === 'EEXIST') throw new CliError(`--out ${flags.out} already exists; a signing key is never overwritten.`, EXIT_USAGE);
+      throw new CliError(`--out ${flags.out}: cannot write the key: ${code ?? (error as Error).message}`, EXIT_USAGE);
     }
     const key = { keyId: pair.keyId, publicKeyPem: pair.publicKeyPem, retiredAt: null };
     this.log(flags.json

@@ -1,0 +1,62 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { SqlClient } from '../../../../libs/event-store/src/index.js';
+import type { Processor, ProcessorRegistry } from '../../../../libs/processing/src/index.js';
+import {
+  createSnapshot,
+  deleteSnapshot,
+  listSnapshots,
+  readSnapshotSummary,
+  restoreSnapshot,
+  type RestoreResult,
+  type SnapshotSummary,
+} from '../../../../libs/recovery/src/index.js';
+import { UuidParam } from '../http/uuid-param.pipe.js';
+import { PROCESSOR_REGISTRY, SNAPSHOT_KEEP, SQL_CLIENT } from '../injection-tokens.js';
+import { CreateSnapshotDto } from './dto/create-snapshot.dto.js';
+
+const snapshotIdParam = new UuidParam('snapshotId');
+
+/**
+ * The runbook's `snapshot create|list|restore`: read-model snapshots (docs/recovery.md). They
+ * cover the processors that `db reset` empties; the Merkle sealer's batches are never reset, so
+ * they are not in a snapshot either.
+ */
+@ApiTags('operations')
+@ApiBearerAuth()
+@Controller('v1/snapshots')
+export class SnapshotsController {
+  constructor(
+    @Inject(SQL_CLIENT) private readonly sql: SqlClient,
+    @Inject(PROCESSOR_REGISTRY) private readonly registry: ProcessorRegistry,
+    @Inject(SNAPSHOT_KEEP) private readonly keep: number,
+  ) {}
+
+  @Post()
+  async create(@Body() body: CreateSnapshotDto): Promise<SnapshotSummary> {
+    return createSnapshot(this.sql, this.readModelProcessors(), { tag: body.tag ?? null, keep: this.keep });
+  }
+
+  @Get()
+  async list(): Promise<{ items: SnapshotSummary[]; keep: number }> {
+    return { items: await listSnapshots(this.sql), keep: this.keep };
+  }
+
+  /** Answers the deleted snapshot, as allowlist and key deletions answer what they removed. */
+  @Delete(':snapshotId')
+  async delete(@Param('snapshotId', snapshotIdParam) snapshotId: string): Promise<SnapshotSummary> {
+    const snapshot = await readSnapshotSummary(this.sql, snapshotId);
+    await deleteSnapshot(this.sql, snapshotId);
+    return snapshot;
+  }
+
+  @Post(':snapshotId/restore')
+  @HttpCode(200)
+  async restore(@Param('snapshotId', snapshotIdParam) snapshotId: string): Promise<RestoreResult> {
+    return restoreSnapshot(this.sql, this.readModelProcessors(), snapshotId);
+  }
+
+  private readModelProcessors(): Processor[] {
+    return this.registry.all().filter((processor) => !processor.keptOnReset);
+  }
+}

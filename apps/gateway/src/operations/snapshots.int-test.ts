@@ -1,0 +1,143 @@
+// The runbook's "Create Ledger Snapshot" and the restore step of "Event Replay Recovery", through
+// the admin API on both profiles: snapshot, more traffic, stop the processors, reset, restore,
+// start them; the read models equal what they were before the reset, row for row.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generateKeyPairSync } from 'node:crypto';
+import { ProcessorHost } from '../../../../libs/processing/src/index.js';
+import { SqlEventStore } from '../../../../libs/event-store/src/index.js';
+import { startSealTimer } from '../../../../libs/runtime/src/index.js';
+import { startAdminApi, type AdminApiHarness } from '../../../../test/support/admin-api-harness.js';
+import { startMockUpstream, type MockUpstream } from '../../../../test/support/mock-upstream.js';
+import { postgresAvailable } from '../../../../test/support/postgres-test-database.js';
+import { pricebookWithResource } from '../../../../test/support/test-pricebook.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
+
+const backends: ('pglite' | 'postgres')[] = ['pglite'];
+if (process.env.CI === 'true' || (await postgresAvailable())) backends.push('postgres');
+
+describe.each(backends)('read-model snapshots through the admin API on %s', (backend) => {
+  let api: AdminApiHarness;
+  let mock: MockUpstream;
+  let host: ProcessorHost | null = null;
+  let sealTimer: { stop(): Promise<void> } | null = null;
+  let key = '';
+
+  const count = async (sql: string): Promise<number> => Number((await api.client.query<{ n: string }>(sql)).rows[0].n);
+  const start = (): void => {
+    const started = new ProcessorHost({
+      client: api.client, store: new SqlEventStore(api.client), registry: api.deps.registry, names: null,
+      tuning: { pollMs: 100, leaseMs: 3000 }, rebuildTogether: true,
+    });
+    started.start();
+    host = started;
+    sealTimer = startSealTimer({ client: api.client, sealer: api.deps.sealer!, status: () => started.status(), intervalMs: 100 });
+  };
+  const stop = async (): Promise<void> => {
+    await sealTimer?.stop();
+    await host?.stop();
+    sealTimer = null;
+    host = null;
+  };
+  const caughtUp = () => waitFor(async () => {
+    const lag = await api.call('GET', '/v1/consumer-lag');
+    return lag.body.items.every((group: { eventsBehind: number }) => group.eventsBehind === 0)
+      && (await count('SELECT count(*)::text AS n FROM events')) === (await count('SELECT count(*)::text AS n FROM merkle_leaves WHERE batch_id IS NOT NULL'));
+  }, 'processors caught up and every event sealed', 30_000, 50);
+  const proxied = async (n: number, from: number): Promise<void> => {
+    for (let i = from; i < from + n; i++) {
+      const response = await fetch(`${api.baseUrl}/proxy`, { method: 'POST', headers: { 'x-caracal-key': key, 'x-caracal-target-url': `${mock.url}/r/${i}` }, body: '{}' });
+      expect(response.status).toBe(200);
+    }
+  };
+  const readModels = async () => ({
+    ledger: (await api.client.query('SELECT * FROM ledger_entries ORDER BY entry_id')).rows,
+    denials: (await api.client.query('SELECT * FROM ledger_denials ORDER BY event_id')).rows,
+    charges: (await api.client.query('SELECT * FROM spending_charges ORDER BY reservation_id')).rows,
+    spending: (await api.client.query('SELECT * FROM spending_buckets ORDER BY agent_id, currency, bucket_start')).rows,
+  });
+
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+    api = await startAdminApi(backend, {
+      CARACAL_PRICEBOOK: pricebookWithResource(`${mock.url}/*`, '0.01'),
+      CARACAL_MERKLE_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      CARACAL_MERKLE_BATCH_LEAVES: '4',
+      CARACAL_MERKLE_MAX_BATCH_AGE_MS: '200',
+    });
+    start();
+    const created = await api.call('POST', '/v1/agents', { name: 'snapshot-agent', owner: 'ops@example.com' });
+    const agentId = created.body.agent.agentId;
+    key = created.body.apiKey.key;
+    await api.call('POST', '/v1/policies', { agentId, limit: '1.00', currency: 'USD', timeWindow: 'daily', windowType: 'calendar', changeReason: 'test' });
+    await api.call('POST', '/v1/allowlists', { agentId, pattern: `${mock.url}/*`, patternType: 'glob' });
+  });
+  afterAll(async () => {
+    await stop();
+    await api?.close();
+    await mock?.close();
+  });
+
+  it('create, list, reset, restore, catch up: the read models equal the ones before the reset; a second restore is refused', async () => {
+    await proxied(4, 0);
+    await caughtUp();
+    const created = await api.call('POST', '/v1/snapshots', { tag: 'before-upgrade' });
+    expect(created.status).toBe(201);
+    const snapshot = created.body;
+    expect(snapshot.tag).toBe('before-upgrade');
+    expect(snapshot.manifest.tables).toEqual(expect.arrayContaining([{ table: 'ledger_entries', rows: 4 }]));
+    expect(snapshot.manifest.tables.map((t: { table: string }) => t.table).filter((t: string) => t.startsWith('merkle'))).toEqual([]);
+    expect(snapshot.manifest.merkleHead).not.toBeNull();
+    expect(Number(snapshot.manifest.eventsCovered)).toBe(await count('SELECT count(*)::text AS n FROM events'));
+
+    const listed = await api.call('GET', '/v1/snapshots');
+    expect(listed.body.items.map((s: { snapshotId: string }) => s.snapshotId)).toEqual([snapshot.snapshotId]);
+    expect(listed.body.keep).toBe(10);
+
+    await proxied(3, 4); // after the snapshot: the processors replay these from the log
+    await caughtUp();
+    const before = await readModels();
+    expect(before.ledger).toHaveLength(7);
+
+    await stop();
+    expect((await api.call('POST', '/v1/ops/reset', { confirm: true })).status).toBe(200);
+    const restored = await api.call('POST', `/v1/snapshots/${snapshot.snapshotId}/restore`, {});
+    expect(restored.status).toBe(200);
+    expect(restored.body.tables).toEqual(expect.arrayContaining([{ table: 'ledger_entries', rows: 4 }]));
+    expect(await count('SELECT count(*)::text AS n FROM ledger_entries')).toBe(4);
+
+    const again = await api.call('POST', `/v1/snapshots/${snapshot.snapshotId}/restore`, {});
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('read_models_not_empty');
+    expect(again.body.message).toContain('db reset --confirm');
+
+    start();
+    await caughtUp();
+    await waitFor(async () => (await count('SELECT count(*)::text AS n FROM ledger_entries')) === 7, 'the ledger to catch up');
+    expect(await readModels()).toEqual(before);
+  });
+
+  it('answers 404 for an unknown snapshot, 400 for an id that is not a UUID or a tag with control characters, 422 for altered bytes, 409 while processors run', async () => {
+    expect((await api.call('POST', '/v1/snapshots/7d1e0c4b-8a2f-4e3d-b6c1-9f0a1b2c3d4e/restore', {})).status).toBe(404);
+    const notUuid = await api.call('POST', '/v1/snapshots/latest/restore', {});
+    expect(notUuid.status).toBe(400);
+    expect(notUuid.body.details).toEqual([expect.objectContaining({ field: 'snapshotId' })]);
+    const badTag = await api.call('POST', '/v1/snapshots', { tag: 'a\u0007b' });
+    expect(badTag.status).toBe(400);
+    expect(badTag.body.details).toEqual([expect.objectContaining({ field: 'tag' })]);
+
+    const snapshot = (await api.call('POST', '/v1/snapshots', {})).body;
+    const running = await api.call('POST', `/v1/snapshots/${snapshot.snapshotId}/restore`, {});
+    expect(running.status).toBe(409);
+    expect(running.body.error).toBe('processors_running');
+
+    await api.client.query(`UPDATE read_model_snapshot_chunks SET data = overlay(data placing '\\x00'::bytea from 30 for 1) WHERE snapshot_id = $1`, [snapshot.snapshotId]);
+    const corrupt = await api.call('POST', `/v1/snapshots/${snapshot.snapshotId}/restore`, {});
+    expect(corrupt.status).toBe(422);
+    expect(corrupt.body.error).toBe('snapshot_corrupt');
+
+    const deleted = await api.call('DELETE', `/v1/snapshots/${snapshot.snapshotId}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body.snapshotId).toBe(snapshot.snapshotId);
+    expect((await api.call('DELETE', `/v1/snapshots/${snapshot.snapshotId}`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,68 @@
+import { DomainError } from '../../domain/src/index.js';
+import { describeProcessor, type ProcessorKey } from '../../processing/src/index.js';
+
+export class SnapshotNotFoundError extends DomainError {
+  readonly code = 'not_found';
+
+  constructor(readonly snapshotId: string) {
+    super(`no snapshot ${snapshotId}; list them with: caracal snapshot list`);
+  }
+}
+
+/** The stored bytes do not hash to the checksum recorded when the snapshot was written. */
+export class SnapshotChecksumError extends DomainError {
+  readonly code = 'snapshot_corrupt';
+
+  constructor(
+    readonly snapshotId: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`snapshot ${snapshotId} is corrupt: its bytes hash to ${actual}, recorded ${expected}; restore refused, nothing was written`);
+  }
+}
+
+/** The stored bytes hash correctly but do not hold what the manifest says (written by a bug or by hand). */
+export class SnapshotContentError extends DomainError {
+  readonly code = 'snapshot_corrupt';
+
+  constructor(
+    readonly snapshotId: string,
+    detail: string,
+  ) {
+    super(`snapshot ${snapshotId} does not match its manifest: ${detail}; restore refused, nothing was written`);
+  }
+}
+
+/** The snapshot was taken from another event log (or this log lost events since). */
+export class SnapshotFromAnotherLogError extends DomainError {
+  readonly code = 'snapshot_from_another_log';
+
+  constructor(
+    readonly snapshotId: string,
+    detail: string,
+  ) {
+    super(`snapshot ${snapshotId} does not belong to this event log: ${detail}; restore refused, nothing was written`);
+  }
+}
+
+/** Restoring under a running processor would mix its writes with the snapshot's rows. */
+export class ProcessorsRunningError extends DomainError {
+  readonly code = 'processors_running';
+
+  constructor(readonly running: readonly (ProcessorKey & { owner: string })[]) {
+    super(
+      `processors are running: ${running.map((p) => `${describeProcessor(p)} (instance ${p.owner})`).join(', ')}; ` +
+        'stop them (runbook: scale the consumers to 0) and retry; nothing was written',
+    );
+  }
+}
+
+/** Restore loads into empty read models only, as after `db reset --confirm`. */
+export class ReadModelsNotEmptyError extends DomainError {
+  readonly code = 'read_models_not_empty';
+
+  constructor(readonly nonEmpty: readonly string[]) {
+    super(`the read models are not empty (${nonEmpty.join(', ')}); run caracal db reset --confirm first; nothing was written`);
+  }
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { isDeepStrictEqual } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import type { SqlClient, SqlExecutor } from '../../event-store/src/index.js';
+import { quoteTableName, type Processor } from '../../processing/src/index.js';
+import {
+  ProcessorsRunningError,
+  ReadModelsNotEmptyError,
+  SnapshotChecksumError,
+  SnapshotContentError,
+  SnapshotFromAnotherLogError,
+} from './recovery.errors.js';
+import type { SnapshotManifest, SnapshotSummary } from './snapshot-manifest.js';
+import { readSnapshotChunks, readSnapshotSummary } from './snapshot.store.js';
+
+/** Rows per INSERT ... json_populate_recordset statement. */
+const INSERT_ROWS = 1000;
+
+export interface RestoreResult {
+  snapshot: SnapshotSummary;
+  tables: { table: string; rows: number }[];
+  checkpoints: SnapshotManifest['processors'];
+}
+
+/**
+ * `snapshot restore`: loads a snapshot into empty read models (after `db reset --confirm`) and
+ * puts each processor's checkpoint where the snapshot was taken, in one transaction; the
+ * processors (or a replay) then continue from there. Refused, with nothing written, when the
+ * bytes fail their checksum, when the snapshot belongs to another log, when a processor is
+ * running, or when the read models are not empty.
+ */
+export async function restoreSnapshot(client: SqlClient, processors: readonly Processor[], snapshotId: string): Promise<RestoreResult> {
+  const snapshot = await readSnapshotSummary(client, snapshotId);
+  const { manifest } = snapshot;
+  const actual = await hashChunks(client, snapshotId);
+  if (actual !== snapshot.sha256) throw new SnapshotChecksumError(snapshotId, snapshot.sha256, actual);
+  await checkSameLog(client, snapshot);
+  const known = new Set(processors.flatMap((processor) => processor.readModelTables));
+  const foreign = manifest.tables.filter(({ table }) => !known.has(table)).map(({ table }) => table);
+  if (foreign.length > 0) throw new SnapshotContentError(snapshotId, `tables ${foreign.join(', ')} are not read models of these processors`);
+
+  return client.transaction(async (tx) => {
+    await refuseRunningProcessors(tx, manifest);
+    await refuseNonEmptyReadModels(tx, manifest);
+    const tables = await loadRows(tx, snapshot);
+    for (const expected of manifest.tables) {
+      const loaded = tables.find(({ table }) => table === expected.table)?.rows ?? 0;
+      if (loaded !== expected.rows) {
+        throw new SnapshotContentError(snapshotId, `${expected.table} has ${loaded} rows, the manifest says ${expected.rows}`);
+      }
+      await advanceSequences(tx, expected.table);
+    }
+    for (const checkpoint of manifest.processors) {
+      await tx.query(
+        `INSERT INTO processor_checkpoints (processor, version, transaction_id, global_position, events_processed)
+         VALUES ($1, $2, $3::xid8, $4::bigint, $5::bigint)
+         ON CONFLICT (processor, version) DO UPDATE
+           SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
+               events_processed = EXCLUDED.events_processed, updated_at = clock_timestamp()`,
+        [checkpoint.name, checkpoint.version, checkpoint.transactionId, checkpoint.globalPosition, checkpoint.eventsProcessed],
+      );
+    }
+    return { snapshot, tables, checkpoints: manifest.processors };
+  });
+}
+
+async function hashChunks(executor: SqlExecutor, snapshotId: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of readSnapshotChunks(executor, snapshotId)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** The anchor event and the newest Merkle head of the snapshot must be this log's. */
+async function checkSameLog(executor: SqlExecutor, snapshot: SnapshotSummary): Promise<void> {
+  const { anchor, merkleHead } = snapshot.manifest;
+  if (anchor !== null) {
+    const { rows } = await executor.query<{ event_id: string }>('SELECT event_id FROM events WHERE global_position = $1::bigint', [
+      anchor.globalPosition,
+    ]);
+    if (rows[0]?.event_id !== anchor.eventId) {
+      const found = rows.length === 0 ? 'no event' : `event ${rows[0].event_id}`;
+      throw new SnapshotFromAnotherLogError(snapshot.snapshotId, `it covers event ${anchor.eventId} at position ${anchor.globalPosition}; this log has ${found} there`);
+    }
+  }
+  if (merkleHead !== null) {
+    const { rows } = await executor.query<{ head_hash: string }>('SELECT head_hash FROM merkle_heads WHERE batch_id = $1::bigint', [merkleHead.batchId]);
+    if (rows[0]?.head_hash !== merkleHead.headHash) {
+      const found = rows.length === 0 ? 'no such batch' : `head ${rows[0].head_hash}`;
+      throw new SnapshotFromAnotherLogError(
+        snapshot.snapshotId,
+        `it was taken at signed Merkle head ${merkleHead.headHash} (batch ${merkleHead.batchId}); this log has ${found}`,
+      );
+    }
+  }
+}
+
+async function refuseRunningProcessors(tx: SqlExecutor, manifest: SnapshotManifest): Promise<void> {
+  const running: { name: string; version: number; owner: string }[] = [];
+  for (const { name, version } of manifest.processors) {
+    const { rows } = await tx.query<{ owner: string }>(
+      'SELECT owner FROM processor_leases WHERE processor = $1 AND version = $2 AND expires_at > clock_timestamp()',
+      [name, version],
+    );
+    if (rows.length > 0) running.push({ name, version, owner: rows[0].owner });
+  }
+  if (running.length > 0) throw new ProcessorsRunningError(running);
+}
+
+async function refuseNonEmptyReadModels(tx: SqlExecutor, manifest: SnapshotManifest): Promise<void> {
+  const nonEmpty: string[] = [];
+  for (const { table } of manifest.tables) {
+    const { rows } = await tx.query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${quoteTableName(table)}) AS present`);
+    if (rows[0].present) nonEmpty.push(table);
+  }
+  for (const { name, version } of manifest.processors) {
+    const { rows } = await tx.query('SELECT 1 FROM processor_checkpoints WHERE processor = $1 AND version = $2 AND global_position > 0', [name, version]);
+    if (rows.length > 0) nonEmpty.push(`checkpoint of ${name}@v${version}`);
+  }
+  if (nonEmpty.length > 0) throw new ReadModelsNotEmptyError(nonEmpty);
+}
+
+/** Decompresses and inserts the rows table by table, hashing the bytes again as they are read. */
+async function loadRows(tx: SqlExecutor, snapshot: SnapshotSummary): Promise<{ table: string; rows: number }[]> {
+  const hash = createHash('sha256');
+  const gunzip = createGunzip();
+  const feed = (async () => {
+    for await (const chunk of readSnapshotChunks(tx, snapshot.snapshotId)) {
+      hash.update(chunk);
+      if (!gunzip.write(chunk)) await once(gunzip, 'drain');
+    }
+    gunzip.end();
+  })();
+
+  const tables: { table: string; rows: number }[] = [];
+  let current: { table: string; rows: number } | null = null;
+  let pending: string[] = [];
+  const flush = async () => {
+    if (current === null || pending.length === 0) return;
+    const quoted = quoteTableName(current.table);
+    await tx.query(`INSERT INTO ${quoted} SELECT * FROM json_populate_recordset(NULL::${quoted}, $1::json)`, [`[${pending.join(',')}]`]);
+    current.rows += pending.length;
+    pending = [];
+  };
+  let manifestChecked = false;
+  let rest = '';
+  try {
+    for await (const data of gunzip) {
+      const lines = (rest + (data as Buffer).toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('#manifest ')) {
+          await flush();
+          current = null;
+          if (!isDeepStrictEqual(JSON.parse(line.slice('#manifest '.length)), snapshot.manifest)) {
+            throw new SnapshotContentError(snapshot.snapshotId, 'its listed manifest differs from the one written with its rows');
+          }
+          manifestChecked = true;
+        } else if (line.startsWith('#table ')) {
+          await flush();
+          current = { table: line.slice('#table '.length), rows: 0 };
+          if (!snapshot.manifest.tables.some(({ table }) => table === current?.table)) {
+            throw new SnapshotContentError(snapshot.snapshotId, `it holds rows of ${current.table}, which its manifest does not list`);
+          }
+          tables.push(current);
+        } else if (line !== '') {
+          if (current === null) throw new SnapshotContentError(snapshot.snapshotId, 'rows before the first table');
+          pending.push(line);
+          if (pending.length === INSERT_ROWS) await flush();
+        }
+      }
+    }
+    await flush();
+    await feed;
+  } catch (error) {
+    gunzip.destroy(error as Error); // wakes the feed if it waits for 'drain'
+    await feed.catch(() => undefined);
+    throw error;
+  }
+  const actual = hash.digest('hex');
+  if (actual !== snapshot.sha256) throw new SnapshotChecksumError(snapshot.snapshotId, snapshot.sha256, actual);
+  if (rest !== '' || !manifestChecked) throw new SnapshotContentError(snapshot.snapshotId, 'it ends early');
+  return tables;
+}
+
+/** Rows came with their serial ids: move each owned sequence past them, so new rows do not collide. */
+async function advanceSequences(tx: SqlExecutor, table: string): Promise<void> {
+  const quoted = quoteTableName(table);
+  const { rows } = await tx.query<{ column_name: string; sequence: string | null }>(
+    `SELECT attname AS column_name, pg_get_serial_sequence($1, attname) AS sequence
+       FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+    [quoted],
+  );
+  for (const { column_name: column, sequence } of rows) {
+    if (sequence === null) continue;
+    await tx.query(`SELECT setval($1, COALESCE((SELECT max("${column}") FROM ${quoted}), 1), (SELECT max("${column}") FROM ${quoted}) IS NOT NULL)`, [
+      sequence,
+    ]);
+  }
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '../../../../test/support/wait-for.js';
+import type { RecordedEvent, SqlClient, SqlEventStore } from '../../../event-store/src/index.js';
+import { loadCheckpoint, ProcessorRunner, resetProcessors } from '../../../processing/src/index.js';
+import { TestProjection } from '../../../processing/src/testing/test-projection.js';
+import {
+  ProcessorsRunningError,
+  ReadModelsNotEmptyError,
+  SnapshotChecksumError,
+  SnapshotContentError,
+  SnapshotFromAnotherLogError,
+  SnapshotNotFoundError,
+} from '../recovery.errors.js';
+import { createSnapshot } from '../snapshot.create.js';
+import { restoreSnapshot } from '../snapshot.restore.js';
+import { deleteSnapshot, listSnapshots } from '../snapshot.store.js';
+
+export interface SnapshotHarness {
+  open(): Promise<{ client: SqlClient; store: SqlEventStore }>;
+  close(): Promise<void>;
+}
+
+const quiet = () => undefined;
+
+/** Read-model snapshots, run against PGlite and PostgreSQL alike; `other` is a second, unrelated log. */
+export function describeSnapshotSuite(label: string, harness: SnapshotHarness, other: SnapshotHarness): void {
+  describe(`read-model snapshots (${label})`, () => {
+    let client: SqlClient;
+    let store: SqlEventStore;
+    let seq = 0;
+
+    beforeAll(async () => {
+      ({ client, store } = await harness.open());
+    });
+    afterAll(async () => {
+      await harness.close();
+      await other.close();
+    });
+
+    async function projection(): Promise<TestProjection> {
+      seq += 1;
+      const id = `${Date.now().toString(36)}_${seq}`;
+      const processor = new TestProjection(`snap-${id}`, 1, `snap_${id}`, `snap-${id}-`);
+      await processor.createTable(client);
+      return processor;
+    }
+
+    async function append(processor: TestProjection, count: number): Promise<RecordedEvent[]> {
+      const recorded: RecordedEvent[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const streamId = `${processor.streamPrefix}${i % 3}`;
+        await store.append(streamId, [{ eventId: randomUUID(), type: 'Tested', schemaVersion: 1, data: {}, metadata: {} }], { expected: 'any' });
+        recorded.push((await store.readStream(streamId, { direction: 'backward', maxCount: 1 }))[0]);
+      }
+      return recorded;
+    }
+
+    /** Runs the projection until it has every event, then stops it (releasing its lease). */
+    async function catchUp(processor: TestProjection, events: readonly RecordedEvent[], batchSize = 7): Promise<void> {
+      const runner = new ProcessorRunner({ client, store, processor, pollMs: 50, batchSize, logger: quiet });
+      runner.start();
+      await waitFor(async () => (await processor.counts(client)).size === events.length, 'the projection to catch up');
+      await runner.stop();
+    }
+
+    async function rows(processor: TestProjection): Promise<unknown[]> {
+      return (await client.query(`SELECT id::text, event_id, global_position::text FROM ${processor.table} ORDER BY id`)).rows;
+    }
+
+    it('restores every row and the checkpoint after a reset, and the processor continues from there exactly once', async () => {
+      const processor = await projection();
+      const before = await append(processor, 40);
+      await catchUp(processor, before);
+      const expectedRows = await rows(processor);
+      const expectedCheckpoint = await loadCheckpoint(client, processor);
+
+      const snapshot = await createSnapshot(client, [processor], { tag: 'before-reset' });
+      expect(snapshot.tag).toBe('before-reset');
+      expect(snapshot.manifest.tables).toEqual([{ table: processor.table, rows: 40 }]);
+      expect(snapshot.manifest.anchor).toEqual({ globalPosition: before[39].globalPosition.toString(), eventId: before[39].eventId });
+      expect(snapshot.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect((await listSnapshots(client)).map((s) => s.snapshotId)).toContain(snapshot.snapshotId);
+
+      const after = await append(processor, 9); // written after the snapshot: the processor must replay these
+      await resetProcessors(client, [processor]);
+      expect(await rows(processor)).toEqual([]);
+      // as in a database created afresh: the table's serial starts again at 1
+      await client.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), 1, false)`, [processor.table]);
+
+      const restored = await restoreSnapshot(client, [processor], snapshot.snapshotId);
+      expect(restored.tables).toEqual([{ table: processor.table, rows: 40 }]);
+      expect(await rows(processor)).toEqual(expectedRows);
+      expect(await loadCheckpoint(client, processor)).toMatchObject({
+        checkpoint: expectedCheckpoint?.checkpoint,
+        eventsProcessed: expectedCheckpoint?.eventsProcessed,
+      });
+
+      await catchUp(processor, [...before, ...after]);
+      const counts = await processor.counts(client);
+      expect([...before, ...after].map((event) => counts.get(event.eventId) ?? 0)).toEqual([...before, ...after].map(() => 1));
+      // serial ids continue past the restored rows instead of colliding with them
+      expect((await rows(processor)).length).toBe(49);
+    });
+
+    it('refuses a restore into read models that are not empty, and while the processor runs; nothing is written', async () => {
+      const processor = await projection();
+      const events = await append(processor, 5);
+      await catchUp(processor, events);
+      const snapshot = await createSnapshot(client, [processor]);
+      await expect(restoreSnapshot(client, [processor], snapshot.snapshotId)).rejects.toBeInstanceOf(ReadModelsNotEmptyError);
+      expect((await rows(processor)).length).toBe(5);
+
+      await resetProcessors(client, [processor]);
+      const runner = new ProcessorRunner({ client, store, processor, pollMs: 50, logger: quiet });
+      runner.start();
+      await waitFor(() => runner.status().state === 'active', 'the processor to hold its lease');
+      await runner.stop({ releaseLease: false }); // a live lease, as a running instance elsewhere holds it
+      await resetProcessors(client, [processor]); // empties what the runner wrote; removes the lease as well
+      await client.query(
+        `INSERT INTO processor_leases (processor, version, owner, expires_at) VALUES ($1, $2, 'other-host', clock_timestamp() + interval '1 minute')`,
+        [processor.name, processor.version],
+      );
+      const running = restoreSnapshot(client, [processor], snapshot.snapshotId);
+      await expect(running).rejects.toBeInstanceOf(ProcessorsRunningError);
+      await expect(running).rejects.toThrow(/other-host/);
+      expect(await rows(processor)).toEqual([]);
+      expect(await loadCheckpoint(client, processor)).toBeNull();
+    });
+
+    it('refuses a snapshot whose stored bytes or listed manifest were altered; nothing is written', async () => {
+      const processor = await projection();
+      const events = await append(processor, 12);
+      await catchUp(processor, events);
+      const snapshot = await createSnapshot(client, [processor]);
+      await resetProcessors(client, [processor]);
+
+      await client.query(
+        `UPDATE read_model_snapshot_chunks SET data = overlay(data placing '\\xff'::bytea from 20 for 1) WHERE snapshot_id = $1 AND chunk_no = 0`,
+        [snapshot.snapshotId],
+      );
+      await expect(restoreSnapshot(client, [processor], snapshot.snapshotId)).rejects.toBeInstanceOf(SnapshotChecksumError);
+      expect(await rows(processor)).toEqual([]);
+
+      const second = await createSnapshot(client, [processor]);
+      await client.query(
+        `UPDATE read_model_snapshots SET manifest = jsonb_set(manifest, '{processors,0,globalPosition}', '"1"') WHERE snapshot_id = $1`,
+        [second.snapshotId],
+      );
+      await expect(restoreSnapshot(client, [processor], second.snapshotId)).rejects.toBeInstanceOf(SnapshotContentError);
+      expect(await loadCheckpoint(client, processor)).toBeNull();
+    });
+
+    it('refuses a snapshot taken from another event log', async () => {
+      const processor = await projection();
+      const events = await append(processor, 6);
+      await catchUp(processor, events);
+      const snapshot = await createSnapshot(client, [processor]);
+
+      // An operator copies the snapshot's rows into another deployment's database.
+      const elsewhere = await other.open();
+      await processor.createTable(elsewhere.client);
+      for (let i = 0; i < 6; i += 1) {
+        await elsewhere.store.append(`other-${i}`, [{ eventId: randomUUID(), type: 'Tested', schemaVersion: 1, data: {}, metadata: {} }], { expected: 'any' });
+      }
+      const [meta] = (await client.query('SELECT tag, manifest::text AS manifest, compressed_bytes, uncompressed_bytes, sha256 FROM read_model_snapshots WHERE snapshot_id = $1', [snapshot.snapshotId])).rows;
+      await elsewhere.client.query(
+        'INSERT INTO read_model_snapshots (snapshot_id, tag, manifest, compressed_bytes, uncompressed_bytes, sha256) VALUES ($1, $2, $3::jsonb, $4, $5, $6)',
+        [snapshot.snapshotId, meta.tag, meta.manifest, meta.compressed_bytes, meta.uncompressed_bytes, meta.sha256],
+      );
+      for (const chunk of (await client.query('SELECT chunk_no, data FROM read_model_snapshot_chunks WHERE snapshot_id = $1', [snapshot.snapshotId])).rows) {
+        await elsewhere.client.query('INSERT INTO read_model_snapshot_chunks (snapshot_id, chunk_no, data) VALUES ($1, $2, $3)', [snapshot.snapshotId, chunk.chunk_no, chunk.data]);
+      }
+      const refused = restoreSnapshot(elsewhere.client, [processor], snapshot.snapshotId);
+      await expect(refused).rejects.toBeInstanceOf(SnapshotFromAnotherLogError);
+      await expect(refused).rejects.toThrow(snapshot.manifest.anchor?.eventId ?? 'anchor');
+      expect((await elsewhere.client.query(`SELECT count(*)::int AS n FROM ${processor.table}`)).rows[0].n).toBe(0);
+    });
+
+    it('lists newest first, deletes, and keeps only the newest N when asked', async () => {
+      const processor = await projection();
+      const first = await createSnapshot(client, [processor], { tag: 'one' });
+      const second = await createSnapshot(client, [processor], { tag: 'two' });
+      const listed = (await listSnapshots(client)).map((s) => s.snapshotId);
+      expect(listed.indexOf(second.snapshotId)).toBeLessThan(listed.indexOf(first.snapshotId));
+
+      await deleteSnapshot(client, first.snapshotId);
+      expect((await listSnapshots(client)).map((s) => s.snapshotId)).not.toContain(first.snapshotId);
+      await expect(deleteSnapshot(client, first.snapshotId)).rejects.toBeInstanceOf(SnapshotNotFoundError);
+
+      const third = await createSnapshot(client, [processor], { keep: 2 });
+      expect((await listSnapshots(client)).map((s) => s.snapshotId)).toEqual([third.snapshotId, second.snapshotId]);
+      const chunks = await client.query('SELECT DISTINCT snapshot_id FROM read_model_snapshot_chunks');
+      expect(chunks.rows.map((row) => row.snapshot_id).sort()).toEqual([second.snapshotId, third.snapshotId].sort());
+    });
+  });
+}
