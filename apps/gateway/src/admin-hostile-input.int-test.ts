@@ -80,6 +80,10 @@ const ROUTES: Record<string, (f: Fixture) => Template> = {
   'GET /v1/ops/health': () => ({}),
   // Valid only with confirm: true, which no hostile value is: the run never resets.
   'POST /v1/ops/reset': () => ({ body: { confirm: true } }),
+  'POST /v1/snapshots': () => ({ body: { tag: 'hostile-input' } }),
+  'GET /v1/snapshots': () => ({}),
+  'DELETE /v1/snapshots/{snapshotId}': () => ({ params: { snapshotId: NO_ID } }),
+  'POST /v1/snapshots/{snapshotId}/restore': () => ({ params: { snapshotId: NO_ID }, body: {} }),
   'GET /v1/merkle/batches': () => ({ query: { fromBatchId: '1', limit: '10' } }),
   'GET /v1/merkle/batches/{batchId}/verify': () => ({ params: { batchId: '1' } }),
   'GET /v1/merkle/verify-range': () => ({ query: { startTime: '2024-01-01T00:00:00Z', endTime: 'now', progress: 'false' } }),
