@@ -11,7 +11,7 @@ import { inMemoryLog, type InMemoryLog } from '../../libs/sealing/src/testing/in
 import type {
   Agent, AllowlistEntry, AllowlistTestResult, ApiKeyInfo, ConsumerLag, DlqEntry, HealthReport, HistoryEntry, LedgerEntry, MerkleBatchHead,
   MerkleBatchVerification, MerkleConsistencyProof, MerkleInclusionProof, MerkleKey, MerkleRangeVerification, Policy, PolicyUsage,
-  PolicyVersion, PricebookDocument, PricedModel, Snapshot,
+  PolicyVersion, PricebookDocument, PricedModel, ReplayJob, Snapshot,
 } from '../../apps/cli/src/gateway-api.js';
 import type { CannedAnswer } from './canned-gateway.js';
 
@@ -216,6 +216,34 @@ const snapshot: Record<Variant, Snapshot> = {
   },
 };
 const SNAPSHOT_ID = snapshot.full.snapshotId;
+
+const replayJob: Record<Variant | 'failed' | 'waiting', ReplayJob> = {
+  full: {
+    jobId: '0c1d2e3f-0000-4000-8000-00000000000c', createdAt: T1, fromSnapshotId: SNAPSHOT_ID,
+    processors: [
+      { name: 'ledger-writer-group', version: 1, fromTransactionId: '811', fromPosition: '4200', fromEventsProcessed: '4100', eventsTotal: '1000' },
+      { name: 'metrics-aggregator-group', version: 2, fromTransactionId: '811', fromPosition: '4198', fromEventsProcessed: '4098', eventsTotal: '1002' },
+    ],
+    target: { transactionId: '950', globalPosition: '5200' }, eventsTotal: '2002', eventsProcessed: '900', eventsPerSecond: 1234.5, etaSeconds: 1,
+    state: 'running', error: null, owner: 'projector-host-1', startedAt: T1, updatedAt: T1, completedAt: null, secondsSinceUpdate: 1,
+  },
+  minimal: {
+    jobId: '0c1d2e3f-0000-4000-8000-00000000000d', createdAt: T0, fromSnapshotId: null, processors: [],
+    target: { transactionId: '0', globalPosition: '0' }, eventsTotal: '0', eventsProcessed: '0', eventsPerSecond: null, etaSeconds: null,
+    state: 'completed', error: null, owner: null, startedAt: null, updatedAt: T0, completedAt: T0, secondsSinceUpdate: 0,
+  },
+  failed: {
+    jobId: '0c1d2e3f-0000-4000-8000-00000000000e', createdAt: T0, fromSnapshotId: null, processors: [],
+    target: { transactionId: '900', globalPosition: '5000' }, eventsTotal: '5000', eventsProcessed: '2500', eventsPerSecond: 0, etaSeconds: null,
+    state: 'failed', error: 'ledger-writer-group@v1 failed to apply 1 event(s): unknown currency XYZ', owner: 'projector-host-2',
+    startedAt: T0, updatedAt: T0, completedAt: null, secondsSinceUpdate: 75,
+  },
+  waiting: {
+    jobId: '0c1d2e3f-0000-4000-8000-00000000000f', createdAt: T0, fromSnapshotId: SNAPSHOT_ID, processors: [],
+    target: { transactionId: '900', globalPosition: '5000' }, eventsTotal: '800', eventsProcessed: '0', eventsPerSecond: null, etaSeconds: null,
+    state: 'waiting', error: null, owner: null, startedAt: null, updatedAt: T0, completedAt: null, secondsSinceUpdate: 4000,
+  },
+};
 
 // Merkle: a real sealed log (signed heads, proofs that verify), built once.
 
@@ -485,6 +513,21 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
         ? { snapshot: snapshot.full, tables: snapshot.full.manifest.tables, checkpoints: snapshot.full.manifest.processors }
         : { snapshot: snapshot.minimal, tables: [], checkpoints: [] }),
     }),
+  },
+
+  'replay start': {
+    runs: (v) => one(v === 'full' ? ['--from-snapshot', SNAPSHOT_ID, '--processor', 'ledger-writer-group'] : ['--from-start'], {
+      'POST /v1/replays': ok(v === 'full' ? replayJob.waiting : replayJob.minimal, 201),
+    }),
+  },
+  'replay status': {
+    runs: (v) => v === 'full'
+      ? [
+          one([], { 'GET /v1/replays': ok({ items: [replayJob.full, replayJob.failed, replayJob.waiting, replayJob.minimal] }) })[0],
+          one(['--job-id', replayJob.failed.jobId], { [`GET /v1/replays/${replayJob.failed.jobId}`]: ok(replayJob.failed) })[0],
+          one(['--watch'], { 'GET /v1/replays': ok({ items: [replayJob.minimal] }), [`GET /v1/replays/${replayJob.minimal.jobId}`]: ok(replayJob.minimal) })[0],
+        ]
+      : one([], { 'GET /v1/replays': ok({ items: [] }) }),
   },
 
   'pricebook get': {

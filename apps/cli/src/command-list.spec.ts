@@ -22,6 +22,7 @@ describe('command list', () => {
       'merkle list-batches', 'merkle prove', 'merkle verify-batch', 'merkle verify-export', 'merkle verify-range',
       'policy create', 'policy deactivate', 'policy get', 'policy history', 'policy list', 'policy update',
       'pricebook get', 'pricebook list', 'pricebook set',
+      'replay start', 'replay status',
       'snapshot create', 'snapshot delete', 'snapshot list', 'snapshot restore',
     ]);
   });

@@ -15,6 +15,7 @@ import { MerkleExportController } from './merkle/merkle-export.controller.js';
 import { MerkleProofsController } from './merkle/merkle-proofs.controller.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { ProcessingStatus } from './operations/processing-status.js';
+import { ReplaysController } from './operations/replays.controller.js';
 import { SnapshotsController } from './operations/snapshots.controller.js';
 import type { PricebookRevision } from './pricebook/pricebook-revision.js';
 import { PricebookController } from './pricebook/pricebook.controller.js';
@@ -65,7 +66,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, SnapshotsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, SnapshotsController, ReplaysController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },

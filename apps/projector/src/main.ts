@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { loadConfig, type CaracalConfig } from '../../../libs/config/src/index.js';
 import { ProcessorHost } from '../../../libs/processing/src/index.js';
+import { ReplayJobTracker } from '../../../libs/recovery/src/index.js';
 import { openStorage, projectionRuntime, resolveMerkleSigner, startSealTimer, type Storage } from '../../../libs/runtime/src/index.js';
 import type { MerkleSigner } from '../../../libs/sealing/src/index.js';
 import { projectorMetrics } from './projector-metrics.js';
@@ -33,7 +34,9 @@ const host = new ProcessorHost({
   client: storage.client, store: storage.store, registry, names: config.processors, owner, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true,
 });
 const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host);
+const replayTracker = new ReplayJobTracker({ client: storage.client, owner, status: () => host.status() });
 host.start();
+replayTracker.start();
 const sealTimer = sealer ? startSealTimer({ client: storage.client, sealer, status: () => host.status() }) : null;
 console.log(`Caracal projector ${owner} running ${host.status().map((s) => s.processor).join(', ')} on ${storage.location}; metrics on :${metrics.port}/metrics`);
 
@@ -45,6 +48,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     console.log(`${signal} received: finishing the batches in hand`);
     void (async () => {
       await sealTimer?.stop();
+      await replayTracker.stop();
       await host.stop();
       await metrics.close();
       redis?.disconnect();

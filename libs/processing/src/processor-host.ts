@@ -3,7 +3,7 @@ import type { LogReader } from './log-page.js';
 import { UnknownProcessorError } from './processing.errors.js';
 import { consoleProcessorLogger, type ProcessorLogger } from './processor-logger.js';
 import type { ProcessorRegistry } from './processor-registry.js';
-import { ProcessorRunner, type ProcessorRunnerOptions, type ProcessorRunnerStatus } from './processor-runner.js';
+import { ProcessorRunner, type ProcessorRunnerOptions, type ProcessorRunnerStatus, type StopOptions } from './processor-runner.js';
 import { rebuildTogether, type RebuildTogetherResult } from './rebuild-together.js';
 
 const DEFAULT_LEASE_MS = 15_000;
@@ -80,11 +80,11 @@ export class ProcessorHost {
   }
 
   /** Finishes the batch in hand of each runner, then releases its lease for a standby. */
-  async stop(): Promise<void> {
+  async stop(options: StopOptions = {}): Promise<void> {
     this.stopping = true;
     await this.starting;
     this.starting = null;
-    await Promise.all(this.runners.map((runner) => runner.stop()));
+    await Promise.all(this.runners.map((runner) => runner.stop(options)));
   }
 
   status(): ProcessorRunnerStatus[] {

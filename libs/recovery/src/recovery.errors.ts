@@ -66,3 +66,29 @@ export class ReadModelsNotEmptyError extends DomainError {
     super(`the read models are not empty (${nonEmpty.join(', ')}); run caracal db reset --confirm first; nothing was written`);
   }
 }
+
+export class ReplayJobNotFoundError extends DomainError {
+  readonly code = 'not_found';
+
+  constructor(readonly jobId: string) {
+    super(`no replay job ${jobId}; list them with: caracal replay status`);
+  }
+}
+
+/** One replay at a time: two would race for the same checkpoints. */
+export class ReplayJobActiveError extends DomainError {
+  readonly code = 'replay_job_active';
+
+  constructor(readonly jobId: string) {
+    super(`replay job ${jobId} has not completed yet; follow it with: caracal replay status --watch`);
+  }
+}
+
+/** The read models are not where the replay would start from (restore or reset first). */
+export class ReplayNotReadyError extends DomainError {
+  readonly code = 'replay_not_ready';
+
+  constructor(detail: string) {
+    super(`cannot start the replay: ${detail}; nothing was started`);
+  }
+}

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import { ProcessorHost } from '../../../../libs/processing/src/index.js';
 import { SqlEventStore } from '../../../../libs/event-store/src/index.js';
+import { ReplayJobTracker } from '../../../../libs/recovery/src/index.js';
 import { startSealTimer } from '../../../../libs/runtime/src/index.js';
 import { startAdminApi, type AdminApiHarness } from '../../../../test/support/admin-api-harness.js';
 import { startMockUpstream, type MockUpstream } from '../../../../test/support/mock-upstream.js';
@@ -20,21 +21,26 @@ describe.each(backends)('read-model snapshots through the admin API on %s', (bac
   let mock: MockUpstream;
   let host: ProcessorHost | null = null;
   let sealTimer: { stop(): Promise<void> } | null = null;
+  let tracker: ReplayJobTracker | null = null;
   let key = '';
 
   const count = async (sql: string): Promise<number> => Number((await api.client.query<{ n: string }>(sql)).rows[0].n);
   const start = (): void => {
     const started = new ProcessorHost({
-      client: api.client, store: new SqlEventStore(api.client), registry: api.deps.registry, names: null,
+      client: api.client, store: new SqlEventStore(api.client), registry: api.deps.registry, names: null, owner: 'test-host',
       tuning: { pollMs: 100, leaseMs: 3000 }, rebuildTogether: true,
     });
     started.start();
     host = started;
+    tracker = new ReplayJobTracker({ client: api.client, owner: 'test-host', status: () => started.status(), intervalMs: 50 });
+    tracker.start();
     sealTimer = startSealTimer({ client: api.client, sealer: api.deps.sealer!, status: () => started.status(), intervalMs: 100 });
   };
   const stop = async (): Promise<void> => {
     await sealTimer?.stop();
+    await tracker?.stop();
     await host?.stop();
+    tracker = null;
     sealTimer = null;
     host = null;
   };
@@ -110,9 +116,25 @@ describe.each(backends)('read-model snapshots through the admin API on %s', (bac
     expect(again.body.error).toBe('read_models_not_empty');
     expect(again.body.message).toContain('db reset --confirm');
 
+    // caracal replay start --from-snapshot <id>: recorded now, run by the processor host once it starts.
+    const both = await api.call('POST', '/v1/replays', { fromSnapshotId: snapshot.snapshotId, fromStart: true });
+    expect(both.status).toBe(400);
+    expect(both.body.details).toEqual([expect.objectContaining({ field: 'fromSnapshotId' })]);
+    expect((await api.call('POST', '/v1/replays', { fromSnapshotId: snapshot.snapshotId, processor: 'no-such-group' })).status).toBe(404);
+    const fromStart = await api.call('POST', '/v1/replays', { fromStart: true });
+    expect(fromStart.status).toBe(409);
+    expect(fromStart.body.error).toBe('replay_not_ready');
+    const replay = await api.call('POST', '/v1/replays', { fromSnapshotId: snapshot.snapshotId });
+    expect(replay.status).toBe(201);
+    expect(replay.body).toMatchObject({ state: 'waiting', fromSnapshotId: snapshot.snapshotId, eventsProcessed: '0' });
+    expect(Number(replay.body.eventsTotal)).toBeGreaterThan(0);
+    expect((await api.call('POST', '/v1/replays', { fromSnapshotId: snapshot.snapshotId })).body.error).toBe('replay_job_active');
+
     start();
+    await waitFor(async () => (await api.call('GET', `/v1/replays/${replay.body.jobId}`)).body.state === 'completed', 'the replay job to complete');
+    const done = (await api.call('GET', '/v1/replays')).body.items[0];
+    expect(done).toMatchObject({ jobId: replay.body.jobId, state: 'completed', owner: 'test-host', eventsProcessed: replay.body.eventsTotal });
     await caughtUp();
-    await waitFor(async () => (await count('SELECT count(*)::text AS n FROM ledger_entries')) === 7, 'the ledger to catch up');
     expect(await readModels()).toEqual(before);
   });
 

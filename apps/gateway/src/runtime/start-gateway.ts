@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ProcessorHost } from '../../../../libs/processing/src/index.js';
+import { ReplayJobTracker } from '../../../../libs/recovery/src/index.js';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LogLevel } from '@nestjs/common';
@@ -35,8 +36,13 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
     throw error;
   }
   // The embedded profile is one process: it runs the processors itself.
+  const processorOwner = `gateway-${hostname()}-${process.pid}`;
   const processors = config.runProcessors
-    ? new ProcessorHost({ client: storage.client, store: storage.store, registry: deps.registry, names: config.processors, owner: `gateway-${hostname()}-${process.pid}`, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true })
+    ? new ProcessorHost({ client: storage.client, store: storage.store, registry: deps.registry, names: config.processors, owner: processorOwner, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true })
+    : null;
+  // It runs the processors, so it reports the progress of a replay job they do (docs/recovery.md).
+  const replayTracker = processors
+    ? new ReplayJobTracker({ client: storage.client, owner: processorOwner, status: () => processors.status() })
     : null;
   let sealTimer: ReturnType<typeof startSealTimer> | null = null;
   let app: NestFastifyApplication;
@@ -46,9 +52,11 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
     await app.listen({ port: config.port, host: config.host });
     metricsServer = await startMetricsServer(deps.metrics.registry, config.metricsPort, config.host);
     processors?.start();
+    replayTracker?.start();
     if (processors && deps.sealer) sealTimer = startSealTimer({ client: storage.client, sealer: deps.sealer, status: () => processors.status() });
   } catch (error) {
     await sealTimer?.stop();
+    await replayTracker?.stop();
     await processors?.stop();
     await deps.dispatchers.close();
     deps.redis?.disconnect();
@@ -69,6 +77,7 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
     metricsUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${metricsServer.port}/metrics`,
     async close() {
       await sealTimer?.stop();
+      await replayTracker?.stop();
       await processors?.stop();
       await app.close();
       await new Promise<void>((resolve) => metricsServer.server.close(() => resolve()));

@@ -2,16 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../../../../test/support/wait-for.js';
 import type { RecordedEvent, SqlClient, SqlEventStore } from '../../../event-store/src/index.js';
-import { loadCheckpoint, ProcessorRunner, resetProcessors } from '../../../processing/src/index.js';
+import { loadCheckpoint, ProcessorHost, ProcessorRegistry, ProcessorRunner, resetProcessors, type StopOptions } from '../../../processing/src/index.js';
 import { TestProjection } from '../../../processing/src/testing/test-projection.js';
 import {
   ProcessorsRunningError,
   ReadModelsNotEmptyError,
+  ReplayJobActiveError,
+  ReplayNotReadyError,
   SnapshotChecksumError,
   SnapshotContentError,
   SnapshotFromAnotherLogError,
   SnapshotNotFoundError,
 } from '../recovery.errors.js';
+import { startReplayJob } from '../replay-job.start.js';
+import { ReplayJobTracker } from '../replay-job.tracker.js';
+import { readReplayJob } from '../replay-jobs.store.js';
 import { createSnapshot } from '../snapshot.create.js';
 import { restoreSnapshot } from '../snapshot.restore.js';
 import { deleteSnapshot, listSnapshots } from '../snapshot.store.js';
@@ -46,11 +51,11 @@ export function describeSnapshotSuite(label: string, harness: SnapshotHarness, o
       return processor;
     }
 
-    async function append(processor: TestProjection, count: number): Promise<RecordedEvent[]> {
+    async function append(processor: TestProjection, count: number, data: (i: number) => Record<string, unknown> = () => ({})): Promise<RecordedEvent[]> {
       const recorded: RecordedEvent[] = [];
       for (let i = 0; i < count; i += 1) {
         const streamId = `${processor.streamPrefix}${i % 3}`;
-        await store.append(streamId, [{ eventId: randomUUID(), type: 'Tested', schemaVersion: 1, data: {}, metadata: {} }], { expected: 'any' });
+        await store.append(streamId, [{ eventId: randomUUID(), type: 'Tested', schemaVersion: 1, data: data(i), metadata: {} }], { expected: 'any' });
         recorded.push((await store.readStream(streamId, { direction: 'backward', maxCount: 1 }))[0]);
       }
       return recorded;
@@ -192,6 +197,79 @@ export function describeSnapshotSuite(label: string, harness: SnapshotHarness, o
       expect((await listSnapshots(client)).map((s) => s.snapshotId)).toEqual([third.snapshotId, second.snapshotId]);
       const chunks = await client.query('SELECT DISTINCT snapshot_id FROM read_model_snapshot_chunks');
       expect(chunks.rows.map((row) => row.snapshot_id).sort()).toEqual([second.snapshotId, third.snapshotId].sort());
+    });
+
+    /** A processor host with its replay tracker, as the projector (or the embedded gateway) runs them. */
+    function processorHost(processor: TestProjection, owner: string, leaseMs = 3_000, failAfterMs?: number) {
+      const host = new ProcessorHost({
+        client, store, registry: new ProcessorRegistry([processor]), names: null, owner, logger: quiet,
+        // retries without end: a failing event holds the runner (no DLQ), as a bug or an outage would
+        tuning: { pollMs: 50, leaseMs, batchSize: 4, retry: { maxAttempts: 1_000_000, initialDelayMs: 10, maxDelayMs: 20 } },
+      });
+      const tracker = new ReplayJobTracker({ client, owner, status: () => host.status(), intervalMs: 30, failAfterMs });
+      host.start();
+      tracker.start();
+      return { host, tracker, stop: async (options?: StopOptions) => {
+        await tracker.stop();
+        await host.stop(options);
+      } };
+    }
+
+    it('replays from a restored snapshot to the head the log had at the start, reporting progress, then goes on live; refuses a second job and a replay that does not start where the read models are', async () => {
+      const processor = await projection();
+      const before = await append(processor, 20);
+      await catchUp(processor, before);
+      const snapshot = await createSnapshot(client, [processor]);
+      const after = await append(processor, 30);
+      await resetProcessors(client, [processor]);
+
+      const notRestored = startReplayJob(client, store, [processor], { snapshotId: snapshot.snapshotId });
+      await expect(notRestored).rejects.toBeInstanceOf(ReplayNotReadyError);
+      await expect(notRestored).rejects.toThrow(`snapshot restore --snapshot-id ${snapshot.snapshotId}`);
+      await restoreSnapshot(client, [processor], snapshot.snapshotId);
+      await expect(startReplayJob(client, store, [processor], 'start')).rejects.toBeInstanceOf(ReplayNotReadyError);
+
+      const job = await startReplayJob(client, store, [processor], { snapshotId: snapshot.snapshotId });
+      expect(job).toMatchObject({ state: 'waiting', eventsTotal: '30', eventsProcessed: '0', fromSnapshotId: snapshot.snapshotId });
+      await expect(startReplayJob(client, store, [processor], { snapshotId: snapshot.snapshotId })).rejects.toBeInstanceOf(ReplayJobActiveError);
+
+      const running = processorHost(processor, 'host-a');
+      await waitFor(async () => (await readReplayJob(client, job.jobId)).state === 'completed', 'the replay to complete');
+      const done = await readReplayJob(client, job.jobId);
+      expect(done).toMatchObject({ eventsProcessed: '30', owner: 'host-a', error: null, etaSeconds: 0 });
+      expect(done.completedAt).not.toBeNull();
+
+      const live = await append(processor, 5); // after the handover: the same runners project new events
+      await waitFor(async () => (await processor.counts(client)).size === 55, 'live events projected');
+      await running.stop();
+      const counts = await processor.counts(client);
+      expect([...before, ...after, ...live].map((event) => counts.get(event.eventId) ?? 0)).toEqual([...before, ...after, ...live].map(() => 1));
+    });
+
+    it('a replay that fails says why; its host dies mid-way (lease not released) and the next host resumes from the committed checkpoints: no event missing or doubled', async () => {
+      const processor = await projection();
+      const events = await append(processor, 60, (i) => (i === 30 ? { poison: true } : {}));
+      const job = await startReplayJob(client, store, [processor], 'start');
+      expect(job.eventsTotal).toBe(String((await client.query<{ n: string }>('SELECT count(*)::text AS n FROM events')).rows[0].n));
+
+      const doomed = processorHost(processor, 'host-doomed', 1_000, 200);
+      await waitFor(async () => (await readReplayJob(client, job.jobId)).state === 'failed', 'the job to fail on the poison event');
+      const failed = await readReplayJob(client, job.jobId);
+      expect(failed.error).toContain('poison event');
+      expect(failed.owner).toBe('host-doomed');
+      expect(BigInt(failed.eventsProcessed)).toBeLessThan(BigInt(failed.eventsTotal));
+      await doomed.stop({ releaseLease: false }); // the "kill -9": no lease release, no more progress
+
+      processor.fixed = true; // the fix is deployed; the next host resumes the job
+      const next = processorHost(processor, 'host-next', 1_000);
+      await waitFor(async () => (await readReplayJob(client, job.jobId)).state === 'completed', 'the next host to finish the replay', 30_000);
+      await next.stop();
+      const done = await readReplayJob(client, job.jobId);
+      expect(done).toMatchObject({ owner: 'host-next', error: null });
+      expect(done.eventsProcessed).toBe(done.eventsTotal);
+      const counts = await processor.counts(client);
+      expect(events.map((event) => counts.get(event.eventId) ?? 0)).toEqual(events.map(() => 1));
+      expect(counts.size).toBe(60);
     });
   });
 }
