@@ -84,6 +84,10 @@ const ROUTES: Record<string, (f: Fixture) => Template> = {
   'GET /v1/snapshots': () => ({}),
   'DELETE /v1/snapshots/{snapshotId}': () => ({ params: { snapshotId: NO_ID } }),
   'POST /v1/snapshots/{snapshotId}/restore': () => ({ params: { snapshotId: NO_ID }, body: {} }),
+  // A snapshot that does not exist: no replay ever starts (fromStart: true would need a second change).
+  'POST /v1/replays': () => ({ body: { fromSnapshotId: NO_ID, processor: 'ledger-writer-group' } }),
+  'GET /v1/replays': () => ({}),
+  'GET /v1/replays/{jobId}': () => ({ params: { jobId: NO_ID } }),
   'GET /v1/merkle/batches': () => ({ query: { fromBatchId: '1', limit: '10' } }),
   'GET /v1/merkle/batches/{batchId}/verify': () => ({ params: { batchId: '1' } }),
   'GET /v1/merkle/verify-range': () => ({ query: { startTime: '2024-01-01T00:00:00Z', endTime: 'now', progress: 'false' } }),
