@@ -1,13 +1,10 @@
 // Issue 10, item 7: `db reset` empties read models only. A signed tree head or a batch id an
 // auditor kept before the reset must still match, verify and extend to the newest head after it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateKeyPairSync } from 'node:crypto';
-import { ProcessorHost } from '../../../../libs/processing/src/index.js';
-import { SqlEventStore } from '../../../../libs/event-store/src/index.js';
 import { checkConsistency, hashFromHex } from '../../../../libs/merkle/src/index.js';
-import { startSealTimer } from '../../../../libs/runtime/src/index.js';
 import { checkConsistencyProof } from '../../../cli/src/merkle-proof-check.js';
 import { startAdminApi, type AdminApiHarness } from '../../../../test/support/admin-api-harness.js';
+import { InProcessProcessors, sealingTestEnv } from '../../../../test/support/in-process-processors.js';
 import { startMockUpstream, type MockUpstream } from '../../../../test/support/mock-upstream.js';
 import { postgresAvailable } from '../../../../test/support/postgres-test-database.js';
 import { pricebookWithResource } from '../../../../test/support/test-pricebook.js';
@@ -21,50 +18,26 @@ interface HeadView { batchId: string; treeSize: string; rootHash: string }
 describe.each(backends)('db reset keeps the Merkle log on %s', (backend) => {
   let api: AdminApiHarness;
   let mock: MockUpstream;
-  let host: ProcessorHost | null = null;
-  let sealTimer: { stop(): Promise<void> } | null = null;
+  let processors: InProcessProcessors;
   let agents = 0;
 
   const count = async (sql: string): Promise<number> => Number((await api.client.query<{ n: string }>(sql)).rows[0].n);
-  const start = (): void => {
-    const started = new ProcessorHost({
-      client: api.client, store: new SqlEventStore(api.client), registry: api.deps.registry, names: null,
-      tuning: { pollMs: 100, leaseMs: 3000 }, rebuildTogether: true,
-    });
-    started.start();
-    host = started;
-    sealTimer = startSealTimer({ client: api.client, sealer: api.deps.sealer!, status: () => started.status(), intervalMs: 100 });
-  };
-  const stop = async (): Promise<void> => {
-    await sealTimer?.stop();
-    await host?.stop();
-    sealTimer = null;
-    host = null;
-  };
+  const start = (): void => processors.start();
+  const stop = (): Promise<void> => processors.stop();
   const createAgent = async (): Promise<{ agentId: string; key: string }> => {
     const created = await api.call('POST', '/v1/agents', { name: `auditor-${agents++}`, owner: 'ops@example.com' });
     expect(created.status).toBe(201);
     return { agentId: created.body.agent.agentId, key: created.body.apiKey.key };
   };
-  /** Every processor at the head and every event in a sealed batch. */
-  const settled = () => waitFor(async () => {
-    const lag = await api.call('GET', '/v1/consumer-lag');
-    const behind = lag.body.items.reduce((sum: number, group: { eventsBehind: number }) => sum + group.eventsBehind, 0);
-    return behind === 0
-      && (await count('SELECT count(*)::text AS n FROM events')) === (await count('SELECT count(*)::text AS n FROM merkle_leaves WHERE batch_id IS NOT NULL'));
-  }, 'processors caught up and every event sealed', 30_000, 50);
+  const settled = (): Promise<void> => processors.caughtUp();
   const heads = async (): Promise<HeadView[]> => (await api.call('GET', '/v1/merkle/batches?limit=1000')).body.items;
   const ledgerRows = async () => (await api.client.query('SELECT * FROM ledger_entries ORDER BY entry_id')).rows;
   const spendingRows = async () => (await api.client.query('SELECT * FROM spending_buckets ORDER BY agent_id, currency, bucket_start')).rows;
 
   beforeAll(async () => {
     mock = await startMockUpstream();
-    api = await startAdminApi(backend, {
-      CARACAL_PRICEBOOK: pricebookWithResource(`${mock.url}/*`, '0.01'),
-      CARACAL_MERKLE_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      CARACAL_MERKLE_BATCH_LEAVES: '4',
-      CARACAL_MERKLE_MAX_BATCH_AGE_MS: '200',
-    });
+    api = await startAdminApi(backend, { CARACAL_PRICEBOOK: pricebookWithResource(`${mock.url}/*`, '0.01'), ...sealingTestEnv() });
+    processors = new InProcessProcessors(api);
     start();
     const { agentId, key } = await createAgent();
     await api.call('POST', '/v1/policies', { agentId, limit: '1.00', currency: 'USD', timeWindow: 'daily', windowType: 'calendar', changeReason: 'test' });

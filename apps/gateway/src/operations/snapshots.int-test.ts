@@ -2,12 +2,8 @@
 // the admin API on both profiles: snapshot, more traffic, stop the processors, reset, restore,
 // start them; the read models equal what they were before the reset, row for row.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateKeyPairSync } from 'node:crypto';
-import { ProcessorHost } from '../../../../libs/processing/src/index.js';
-import { SqlEventStore } from '../../../../libs/event-store/src/index.js';
-import { ReplayJobTracker } from '../../../../libs/recovery/src/index.js';
-import { startSealTimer } from '../../../../libs/runtime/src/index.js';
 import { startAdminApi, type AdminApiHarness } from '../../../../test/support/admin-api-harness.js';
+import { InProcessProcessors, sealingTestEnv } from '../../../../test/support/in-process-processors.js';
 import { startMockUpstream, type MockUpstream } from '../../../../test/support/mock-upstream.js';
 import { postgresAvailable } from '../../../../test/support/postgres-test-database.js';
 import { pricebookWithResource } from '../../../../test/support/test-pricebook.js';
@@ -19,36 +15,13 @@ if (process.env.CI === 'true' || (await postgresAvailable())) backends.push('pos
 describe.each(backends)('read-model snapshots through the admin API on %s', (backend) => {
   let api: AdminApiHarness;
   let mock: MockUpstream;
-  let host: ProcessorHost | null = null;
-  let sealTimer: { stop(): Promise<void> } | null = null;
-  let tracker: ReplayJobTracker | null = null;
+  let processors: InProcessProcessors;
   let key = '';
 
   const count = async (sql: string): Promise<number> => Number((await api.client.query<{ n: string }>(sql)).rows[0].n);
-  const start = (): void => {
-    const started = new ProcessorHost({
-      client: api.client, store: new SqlEventStore(api.client), registry: api.deps.registry, names: null, owner: 'test-host',
-      tuning: { pollMs: 100, leaseMs: 3000 }, rebuildTogether: true,
-    });
-    started.start();
-    host = started;
-    tracker = new ReplayJobTracker({ client: api.client, owner: 'test-host', status: () => started.status(), intervalMs: 50 });
-    tracker.start();
-    sealTimer = startSealTimer({ client: api.client, sealer: api.deps.sealer!, status: () => started.status(), intervalMs: 100 });
-  };
-  const stop = async (): Promise<void> => {
-    await sealTimer?.stop();
-    await tracker?.stop();
-    await host?.stop();
-    tracker = null;
-    sealTimer = null;
-    host = null;
-  };
-  const caughtUp = () => waitFor(async () => {
-    const lag = await api.call('GET', '/v1/consumer-lag');
-    return lag.body.items.every((group: { eventsBehind: number }) => group.eventsBehind === 0)
-      && (await count('SELECT count(*)::text AS n FROM events')) === (await count('SELECT count(*)::text AS n FROM merkle_leaves WHERE batch_id IS NOT NULL'));
-  }, 'processors caught up and every event sealed', 30_000, 50);
+  const start = (): void => processors.start();
+  const stop = (): Promise<void> => processors.stop();
+  const caughtUp = (): Promise<void> => processors.caughtUp();
   const proxied = async (n: number, from: number): Promise<void> => {
     for (let i = from; i < from + n; i++) {
       const response = await fetch(`${api.baseUrl}/proxy`, { method: 'POST', headers: { 'x-caracal-key': key, 'x-caracal-target-url': `${mock.url}/r/${i}` }, body: '{}' });
@@ -64,12 +37,8 @@ describe.each(backends)('read-model snapshots through the admin API on %s', (bac
 
   beforeAll(async () => {
     mock = await startMockUpstream();
-    api = await startAdminApi(backend, {
-      CARACAL_PRICEBOOK: pricebookWithResource(`${mock.url}/*`, '0.01'),
-      CARACAL_MERKLE_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      CARACAL_MERKLE_BATCH_LEAVES: '4',
-      CARACAL_MERKLE_MAX_BATCH_AGE_MS: '200',
-    });
+    api = await startAdminApi(backend, { CARACAL_PRICEBOOK: pricebookWithResource(`${mock.url}/*`, '0.01'), ...sealingTestEnv() });
+    processors = new InProcessProcessors(api);
     start();
     const created = await api.call('POST', '/v1/agents', { name: 'snapshot-agent', owner: 'ops@example.com' });
     const agentId = created.body.agent.agentId;
