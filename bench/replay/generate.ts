@@ -87,19 +87,54 @@ const RESOURCES = ['openai/gpt-4o-mini', 'openai/gpt-4o', 'anthropic/claude-sonn
 const TTL_MS = 60_000;
 
 export async function generateLog(client: SqlClient, options: GenerateOptions): Promise<GeneratedLog> {
-  const random = prng(options.seed ?? 7);
-  const rootCount = options.roots ?? 200;
-  const chunk = options.chunk ?? 5_000;
-  const target = options.events;
-  const counts: Record<string, number> = {};
-  const versions = new Map<string, number>();
-  let buffer: Row[] = [];
-  let written = 0;
+  return new LogGenerator(client, options).writeUpTo(options.events);
+}
 
-  const flush = async (): Promise<void> => {
-    if (buffer.length === 0) return;
-    const rows = buffer;
-    buffer = [];
+/**
+ * The same log, written in parts: `writeUpTo(n)` goes on where the last call stopped (open holds
+ * stay open in between) until the log holds n events. The recovery benchmark snapshots the read
+ * models between two parts, then replays the events written after.
+ */
+export class LogGenerator {
+  private readonly random: () => number;
+  private readonly counts: Record<string, number> = {};
+  private readonly versions = new Map<string, number>();
+  private readonly roots: Root[] = [];
+  private buffer: Row[] = [];
+  private written = 0;
+  private target = 0;
+  private agentCount = 0;
+  private turn = 0;
+
+  constructor(
+    private readonly client: SqlClient,
+    private readonly options: Omit<GenerateOptions, 'events'>,
+  ) {
+    this.random = prng(options.seed ?? 7);
+  }
+
+  async writeUpTo(events: number): Promise<GeneratedLog> {
+    this.target = events;
+    if (this.roots.length === 0) await this.setUpRoots();
+    await this.requests();
+    await this.flush();
+    // The streams table as appends would have left it.
+    await this.client.query(
+      `INSERT INTO streams (stream_id, version) SELECT stream_id, max(stream_position) FROM events GROUP BY stream_id
+       ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version`,
+    );
+    await this.client.query('VACUUM ANALYZE events');
+    return { events: this.written, counts: { ...this.counts }, roots: this.roots.length, agents: this.agentCount, streams: this.versions.size };
+  }
+
+  private full(): boolean {
+    return this.written + this.buffer.length >= this.target;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const rows = this.buffer;
+    this.buffer = [];
     const streamIds: string[] = [];
     const positions: string[] = [];
     const ids: string[] = [];
@@ -107,8 +142,8 @@ export async function generateLog(client: SqlClient, options: GenerateOptions): 
     const datas: string[] = [];
     const recorded: string[] = [];
     for (const row of rows) {
-      const position = (versions.get(row.streamId) ?? 0) + 1;
-      versions.set(row.streamId, position);
+      const position = (this.versions.get(row.streamId) ?? 0) + 1;
+      this.versions.set(row.streamId, position);
       streamIds.push(row.streamId);
       positions.push(String(position));
       ids.push(randomUUID());
@@ -116,7 +151,7 @@ export async function generateLog(client: SqlClient, options: GenerateOptions): 
       datas.push(JSON.stringify(row.data));
       recorded.push(new Date(row.recordedAtMs).toISOString());
     }
-    await client.query(
+    await this.client.query(
       `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data, metadata, recorded_at)
        SELECT s, p, i, t, 1, d::jsonb, '{"actor":"bench"}'::jsonb, r
          FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
@@ -124,176 +159,172 @@ export async function generateLog(client: SqlClient, options: GenerateOptions): 
         ORDER BY ord`,
       [streamIds, positions, ids, types, datas, recorded],
     );
-    written += rows.length;
-    options.onProgress?.(written);
-  };
-
-  const emit = async (streamId: string, events: readonly DomainEvent[], atMs: number): Promise<void> => {
-    for (const event of events) {
-      if (written + buffer.length >= target) return;
-      counts[event.type] = (counts[event.type] ?? 0) + 1;
-      buffer.push({ streamId, type: event.type, data: event.data, recordedAtMs: atMs + 5 });
-    }
-    if (buffer.length >= chunk) await flush();
-  };
-  const full = () => written + buffer.length >= target;
-
-  // Agents and policies, through the domain.
-  const roots: Root[] = [];
-  let agentCount = 0;
-  for (let r = 0; r < rootCount && !full(); r++) {
-    const ids = { root: randomUUID(), a: randomUUID(), a1: randomUUID(), a2: randomUUID(), b: randomUUID() };
-    const parents: [keyof typeof ids, keyof typeof ids | null][] = [
-      ['root', null],
-      ['a', 'root'],
-      ['a1', 'a'],
-      ['a2', 'a'],
-      ['b', 'root'],
-    ];
-    const agents = new Map<string, AgentState>();
-    for (const [name, parentName] of parents) {
-      const parent = parentName === null ? null : (agents.get(ids[parentName]) as AgentState);
-      const decided = decideAgent(initialAgentState, {
-        type: 'RegisterAgent',
-        agentId: ids[name],
-        name: `bench-${name}-${r}`,
-        description: 'replay benchmark',
-        owner: 'bench@example.com',
-        parentAgentId: parentName === null ? null : ids[parentName],
-        parent,
-        metadata: {},
-        initialKey: { keyId: `key-${ids[name].slice(0, 8)}`, keyHash: 'ab'.repeat(32) },
-        actor: 'bench@example.com',
-      });
-      const events = ok(decided);
-      agents.set(ids[name], events.reduce(evolveAgent, initialAgentState));
-      await emit(agentStreamId(ids[name]), events, START_MS);
-      agentCount += 1;
-    }
-    const root: Root = {
-      rootId: ids.root,
-      streamId: budgetStreamId(ids.root),
-      state: initialBudgetState(ids.root),
-      chains: [
-        [ids.root],
-        [ids.root, ids.a],
-        [ids.root, ids.a, ids.a1],
-        [ids.root, ids.a, ids.a2],
-        [ids.root, ids.b],
-      ].map((path) => path.map((agentId) => ({ agentId, status: 'active' as const }))),
-      clockMs: START_MS + Math.floor(random() * 60_000),
-      pending: [],
-      requests: 0,
-    };
-    const policies: [string, string, string][] = [
-      [ids.root, '100000.00', 'daily'],
-      [ids.a, '50000.00', 'daily'],
-      // Small: b's requests run into it near the end of each hour (budget_exceeded denials).
-      [ids.b, '0.60', 'hourly'],
-    ];
-    for (const [agentId, limit, timeWindow] of policies) {
-      const decided = decideBudgetPolicy(root.state, {
-        type: 'CreatePolicy',
-        policyId: randomUUID(),
-        agentId,
-        agent: agents.get(agentId) as AgentState,
-        limit,
-        currency: 'USD',
-        timeWindow,
-        windowType: 'calendar',
-        timezone: 'UTC',
-        changeReason: 'replay benchmark',
-        actor: 'bench@example.com',
-      });
-      const events = ok(decided);
-      root.state = evolveBudgetAll(root.state, events);
-      await emit(root.streamId, events, START_MS);
-    }
-    roots.push(root);
+    this.written += rows.length;
+    this.options.onProgress?.(this.written);
   }
 
-  // Requests, round robin over the roots (the global log interleaves the budget streams).
-  const decide = async (root: Root, command: ReservationCommand, atMs: number): Promise<Decision<DomainEvent>> => {
+  private async emit(streamId: string, events: readonly DomainEvent[], atMs: number): Promise<void> {
+    for (const event of events) {
+      if (this.full()) return;
+      this.counts[event.type] = (this.counts[event.type] ?? 0) + 1;
+      this.buffer.push({ streamId, type: event.type, data: event.data, recordedAtMs: atMs + 5 });
+    }
+    if (this.buffer.length >= (this.options.chunk ?? 5_000)) await this.flush();
+  }
+
+  /** Agents and policies, through the domain. */
+  private async setUpRoots(): Promise<void> {
+    const rootCount = this.options.roots ?? 200;
+    for (let r = 0; r < rootCount && !this.full(); r++) {
+      const ids = { root: randomUUID(), a: randomUUID(), a1: randomUUID(), a2: randomUUID(), b: randomUUID() };
+      const parents: [keyof typeof ids, keyof typeof ids | null][] = [
+        ['root', null],
+        ['a', 'root'],
+        ['a1', 'a'],
+        ['a2', 'a'],
+        ['b', 'root'],
+      ];
+      const agents = new Map<string, AgentState>();
+      for (const [name, parentName] of parents) {
+        const parent = parentName === null ? null : (agents.get(ids[parentName]) as AgentState);
+        const decided = decideAgent(initialAgentState, {
+          type: 'RegisterAgent',
+          agentId: ids[name],
+          name: `bench-${name}-${r}`,
+          description: 'replay benchmark',
+          owner: 'bench@example.com',
+          parentAgentId: parentName === null ? null : ids[parentName],
+          parent,
+          metadata: {},
+          initialKey: { keyId: `key-${ids[name].slice(0, 8)}`, keyHash: 'ab'.repeat(32) },
+          actor: 'bench@example.com',
+        });
+        const events = ok(decided);
+        agents.set(ids[name], events.reduce(evolveAgent, initialAgentState));
+        await this.emit(agentStreamId(ids[name]), events, START_MS);
+        this.agentCount += 1;
+      }
+      const root: Root = {
+        rootId: ids.root,
+        streamId: budgetStreamId(ids.root),
+        state: initialBudgetState(ids.root),
+        chains: [
+          [ids.root],
+          [ids.root, ids.a],
+          [ids.root, ids.a, ids.a1],
+          [ids.root, ids.a, ids.a2],
+          [ids.root, ids.b],
+        ].map((path) => path.map((agentId) => ({ agentId, status: 'active' as const }))),
+        clockMs: START_MS + Math.floor(this.random() * 60_000),
+        pending: [],
+        requests: 0,
+      };
+      const policies: [string, string, string][] = [
+        [ids.root, '100000.00', 'daily'],
+        [ids.a, '50000.00', 'daily'],
+        // Small: b's requests run into it near the end of each hour (budget_exceeded denials).
+        [ids.b, '0.60', 'hourly'],
+      ];
+      for (const [agentId, limit, timeWindow] of policies) {
+        const decided = decideBudgetPolicy(root.state, {
+          type: 'CreatePolicy',
+          policyId: randomUUID(),
+          agentId,
+          agent: agents.get(agentId) as AgentState,
+          limit,
+          currency: 'USD',
+          timeWindow,
+          windowType: 'calendar',
+          timezone: 'UTC',
+          changeReason: 'replay benchmark',
+          actor: 'bench@example.com',
+        });
+        const events = ok(decided);
+        root.state = evolveBudgetAll(root.state, events);
+        await this.emit(root.streamId, events, START_MS);
+      }
+      this.roots.push(root);
+    }
+  }
+
+  private async decide(root: Root, command: ReservationCommand, atMs: number): Promise<Decision<DomainEvent>> {
     const decision = decideReservation(root.state, command);
     if (Array.isArray(decision)) {
       root.state = evolveBudgetAll(root.state, decision);
-      await emit(root.streamId, decision, atMs);
+      await this.emit(root.streamId, decision, atMs);
     }
     return decision;
-  };
-  for (let turn = 0; !full(); turn++) {
-    const root = roots[turn % roots.length];
-    root.clockMs += 1_000 + Math.floor(random() * 19_000);
-    const now = root.clockMs;
-    // Resolve what is due first, in time order (settles, releases, expiries).
-    root.pending.sort((x, y) => x.atMs - y.atMs);
-    while (root.pending.length > 0 && root.pending[0].atMs <= now && !full()) {
-      const { atMs, command } = root.pending.shift() as Pending;
-      await decide(root, command, atMs);
-    }
-    if (full()) break;
+  }
 
-    const chain = root.chains[Math.floor(random() * root.chains.length)];
-    const agentId = chain[chain.length - 1].agentId;
-    const requestId = `req-${root.rootId.slice(0, 8)}-${root.requests++}`;
-    const resource = RESOURCES[Math.floor(random() * RESOURCES.length)];
-    if (random() < 0.01) {
-      // Refused before any budget check (allowlist): audit only.
-      await emit(
-        root.streamId,
-        recordDenials([{ requestId, agentId, reason: 'resource_not_allowed', policyId: null, resource: 'https://evil.example.com/', now: new Date(now) }]),
-        now,
-      );
-      continue;
-    }
-    const reservationId = randomUUID();
-    const held = BigInt(Math.floor(random() * 20_000_000)) + 1n; // up to 0.02
-    const reserve: ReservationCommand = {
-      type: 'ReserveSpend',
-      reservationId,
-      requestId,
-      agentId,
-      agentChain: chain,
-      resource,
-      model: resource.startsWith('https://') ? null : resource.split('/')[1],
-      amountNanos: held,
-      currency: 'USD',
-      now: new Date(now),
-      ttlMs: TTL_MS,
-    };
-    const decision = await decide(root, reserve, now);
-    if (decision instanceof BudgetExceededError) {
-      await emit(
-        root.streamId,
-        recordDenials([{ requestId, agentId, reason: 'budget_exceeded', policyId: decision.details.policyId, resource, now: new Date(now) }]),
-        now,
-      );
-      continue;
-    }
-    ok(decision);
-    const fate = random();
-    if (fate < 0.8) {
-      const atMs = now + 500 + Math.floor(random() * 30_000);
-      const actual = fate < 0.08 ? held + BigInt(Math.floor(random() * 1_000_000)) + 7n : (held * BigInt(Math.floor(random() * 100))) / 100n;
-      const usage = { inputTokens: Math.floor(random() * 4000), outputTokens: Math.floor(random() * 1000), cachedInputTokens: null };
-      root.pending.push({ atMs, command: { type: 'SettleSpend', reservationId, amountNanos: actual, usage, pricebookVersion: 'pb-2026-03-01', now: new Date(atMs) } });
-    } else if (fate < 0.9) {
-      const atMs = now + 2_000;
-      root.pending.push({ atMs, command: { type: 'ReleaseReservation', reservationId, reason: 'upstream_error', now: new Date(atMs) } });
-    } else {
-      // Never settled: the sweeper's ExpireReservations charges the hold.
-      const atMs = now + TTL_MS + 1_000;
-      root.pending.push({ atMs, command: { type: 'ExpireReservations', now: new Date(atMs) } });
+  /** Requests, round robin over the roots (the global log interleaves the budget streams). */
+  private async requests(): Promise<void> {
+    const random = this.random;
+    for (; !this.full(); this.turn++) {
+      const root = this.roots[this.turn % this.roots.length];
+      root.clockMs += 1_000 + Math.floor(random() * 19_000);
+      const now = root.clockMs;
+      // Resolve what is due first, in time order (settles, releases, expiries).
+      root.pending.sort((x, y) => x.atMs - y.atMs);
+      while (root.pending.length > 0 && root.pending[0].atMs <= now && !this.full()) {
+        const { atMs, command } = root.pending.shift() as Pending;
+        await this.decide(root, command, atMs);
+      }
+      if (this.full()) break;
+
+      const chain = root.chains[Math.floor(random() * root.chains.length)];
+      const agentId = chain[chain.length - 1].agentId;
+      const requestId = `req-${root.rootId.slice(0, 8)}-${root.requests++}`;
+      const resource = RESOURCES[Math.floor(random() * RESOURCES.length)];
+      if (random() < 0.01) {
+        // Refused before any budget check (allowlist): audit only.
+        await this.emit(
+          root.streamId,
+          recordDenials([{ requestId, agentId, reason: 'resource_not_allowed', policyId: null, resource: 'https://evil.example.com/', now: new Date(now) }]),
+          now,
+        );
+        continue;
+      }
+      const reservationId = randomUUID();
+      const held = BigInt(Math.floor(random() * 20_000_000)) + 1n; // up to 0.02
+      const reserve: ReservationCommand = {
+        type: 'ReserveSpend',
+        reservationId,
+        requestId,
+        agentId,
+        agentChain: chain,
+        resource,
+        model: resource.startsWith('https://') ? null : resource.split('/')[1],
+        amountNanos: held,
+        currency: 'USD',
+        now: new Date(now),
+        ttlMs: TTL_MS,
+      };
+      const decision = await this.decide(root, reserve, now);
+      if (decision instanceof BudgetExceededError) {
+        await this.emit(
+          root.streamId,
+          recordDenials([{ requestId, agentId, reason: 'budget_exceeded', policyId: decision.details.policyId, resource, now: new Date(now) }]),
+          now,
+        );
+        continue;
+      }
+      ok(decision);
+      const fate = random();
+      if (fate < 0.8) {
+        const atMs = now + 500 + Math.floor(random() * 30_000);
+        const actual = fate < 0.08 ? held + BigInt(Math.floor(random() * 1_000_000)) + 7n : (held * BigInt(Math.floor(random() * 100))) / 100n;
+        const usage = { inputTokens: Math.floor(random() * 4000), outputTokens: Math.floor(random() * 1000), cachedInputTokens: null };
+        root.pending.push({ atMs, command: { type: 'SettleSpend', reservationId, amountNanos: actual, usage, pricebookVersion: 'pb-2026-03-01', now: new Date(atMs) } });
+      } else if (fate < 0.9) {
+        const atMs = now + 2_000;
+        root.pending.push({ atMs, command: { type: 'ReleaseReservation', reservationId, reason: 'upstream_error', now: new Date(atMs) } });
+      } else {
+        // Never settled: the sweeper's ExpireReservations charges the hold.
+        const atMs = now + TTL_MS + 1_000;
+        root.pending.push({ atMs, command: { type: 'ExpireReservations', now: new Date(atMs) } });
+      }
     }
   }
-  await flush();
-  // The streams table as appends would have left it.
-  await client.query(
-    `INSERT INTO streams (stream_id, version) SELECT stream_id, max(stream_position) FROM events GROUP BY stream_id
-     ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version`,
-  );
-  await client.query('VACUUM ANALYZE events');
-  return { events: written, counts, roots: roots.length, agents: agentCount, streams: versions.size };
 }
 
 function ok<E>(decision: Decision<E>): E[] {
