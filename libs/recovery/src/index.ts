@@ -7,3 +7,4 @@ export * from './replay-job.js';
 export { startReplayJob, type ReplayFrom } from './replay-job.start.js';
 export { ReplayJobTracker, type ReplayJobTrackerOptions } from './replay-job.tracker.js';
 export { activeReplayJob, listReplayJobs, readReplayJob } from './replay-jobs.store.js';
+export { rebaseRestoredTransactionIds, type TransactionIdRebase } from './transaction-id-rebase.js';
