@@ -15,3 +15,4 @@ export {
   type MigrationResult,
 } from './migrations.js';
 export { isConnectionFailure } from './connection-failure.js';
+export { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
