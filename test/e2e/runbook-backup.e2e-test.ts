@@ -180,3 +180,65 @@ const runPostgres = process.env.CI === 'true' || (await postgresAvailable());
     expect(range.totals.events).toBeGreaterThan(Number(backup.logHead.events));
   });
 });
+
+describe('backup create, verify --trial-restore and backup restore on the embedded profile (PGlite)', () => {
+  const binDir = caracalBinDir();
+  const workDir = mkdtempSync(join(tmpdir(), 'caracal-backup-embedded-e2e-'));
+  let mock: MockUpstream;
+  let pricebook: string;
+  let gateway: GatewayProcess | null = null;
+  // The CLI finds the embedded gateway and its token through ./.caracal (the working directory).
+  const run = (commandLine: string) => sh(commandLine, { cwd: workDir, env: {}, binDir });
+  const json = async (commandLine: string) => {
+    const result = await run(`${commandLine} --json`);
+    expect(result).toMatchObject({ code: 0 });
+    return JSON.parse(result.stdout);
+  };
+  const start = async () => {
+    gateway = await startGatewayProcess({ CARACAL_DATA_DIR: join(workDir, '.caracal'), CARACAL_PRICEBOOK: pricebook, ...MERKLE }, workDir);
+  };
+
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+    pricebook = pricebookWithResource(`${mock.url}/*`, '0.01');
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await mock?.close();
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(binDir, { recursive: true, force: true });
+  });
+
+  it('restores the data directory as it was at the backup, and the gateway carries on from there', async () => {
+    await start();
+    const { agentId, key } = await setUpAgent(run, mock.url);
+    const ledger = async () => (await json(`caracal ledger query --agent-id ${agentId} --start-time "2024-01-01T00:00:00Z" --end-time now`)).items as unknown[];
+    await admit(gateway!.url, key, mock.url, 3, 0);
+    await waitFor(async () => (await ledger()).length === 3, 'three entries projected', 30_000, 100);
+    const atBackup = await ledger();
+
+    const backup = await json(runbookCommand('caracal backup create --type postgresql'));
+    expect(backup).toMatchObject({ encoding: 'pglite-data-dir-tgz', logHead: { events: expect.any(String) } });
+    const verified = await run(`caracal backup verify --backup-id ${backup.backupId} --trial-restore`);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/Trial restore: into PGlite in memory/);
+
+    await admit(gateway!.url, key, mock.url, 2, 3); // after the backup: not in it
+    await waitFor(async () => (await ledger()).length === 5, 'five entries projected', 30_000, 100);
+    const refused = await run(`caracal backup restore --backup-id ${backup.backupId}`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/in use by process/);
+
+    await gateway!.stop();
+    gateway = null;
+    const restored = await run(`caracal backup restore --backup-id ${backup.backupId}`);
+    expect(restored).toMatchObject({ code: 0 });
+    expect(restored.stdout).toMatch(/^Restored backup .* \(checksum verified\)/);
+    await start();
+    expect(await ledger()).toEqual(atBackup);
+    expect((await run(VERIFY_RANGE)).code).toBe(0);
+
+    await admit(gateway!.url, key, mock.url, 1, 5);
+    await waitFor(async () => (await ledger()).length === 4, 'the new entry projected', 30_000, 100);
+  });
+});
