@@ -6,7 +6,7 @@
 // embedded profile: backup create, verify --trial-restore, backup restore.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -42,6 +42,15 @@ async function admit(gatewayUrl: string, key: string, mockUrl: string, calls: nu
     expect(response.status).toBe(200);
   }
 }
+
+/** A GET of the admin API: the polls of the tests (the runbook's lines go through the CLI). */
+async function apiGet<T>(gatewayUrl: string, token: string, path: string): Promise<T> {
+  const response = await fetch(`${gatewayUrl}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
+const ledgerPath = (agentId: string) => `/v1/ledger/entries?agentId=${agentId}&startTime=2024-01-01T00:00:00Z&endTime=now&limit=100`;
 
 /** Every table's rows, in a stable order, without what a restore may renumber or a start refresh. */
 async function databaseState(url: string): Promise<Record<string, string[]>> {
@@ -131,7 +140,8 @@ const runPostgres = process.env.CI === 'true' || (await postgresAvailable());
     expect(result).toMatchObject({ code: 0 });
     return JSON.parse(result.stdout);
   };
-  const lagZero = async () => ((await json('caracal kafka consumer-lag')).items as { eventsBehind: string | number }[]).every((item) => String(item.eventsBehind) === '0');
+  const lagZero = async () =>
+    (await apiGet<{ items: { eventsBehind: string | number }[] }>(gateway!.url, token, '/v1/consumer-lag')).items.every((item) => String(item.eventsBehind) === '0');
 
   beforeAll(async () => {
     mock = await startMockUpstream();
@@ -153,7 +163,7 @@ const runPostgres = process.env.CI === 'true' || (await postgresAvailable());
     await start(source.url);
     const { agentId, key } = await setUpAgent(run, mock.url);
     await admit(gateway!.url, key, mock.url, 6, 0);
-    const ledger = () => json(`caracal ledger query --agent-id ${agentId} --start-time "2024-01-01T00:00:00Z" --end-time now`);
+    const ledger = () => apiGet<{ items: unknown[] }>(gateway!.url, token, ledgerPath(agentId));
     await waitFor(async () => (await ledger()).items.length === 6 && (await lagZero()), 'six entries projected and every processor at the head', 30_000, 100);
 
     // Runbook: PostgreSQL Backup, and the evidence line of "Data Corruption Detected".
@@ -194,7 +204,10 @@ const runPostgres = process.env.CI === 'true' || (await postgresAvailable());
     // New admissions and projections on the restored database.
     await admit(gateway!.url, key, mock.url, 3, 6);
     await waitFor(async () => (await ledger()).items.length === 9 && (await lagZero()), 'nine entries projected and every processor at the head', 30_000, 100);
-    await waitFor(async () => (await json(VERIFY_RANGE)).totals.unsealedEvents === 0, 'every event sealed', 30_000, 200);
+    await waitFor(
+      async () => (await apiGet<{ totals: { unsealedEvents: number } }>(gateway!.url, token, '/v1/merkle/verify-range?startTime=2024-01-01T00:00:00Z&endTime=now')).totals.unsealedEvents === 0,
+      'every event sealed', 30_000, 200,
+    );
     const range = await json(VERIFY_RANGE);
     expect(range).toMatchObject({ ok: true, totals: { failures: 0 } });
     expect(range.totals.events).toBeGreaterThan(Number(backup.logHead.events));
@@ -232,7 +245,8 @@ describe('backup create, verify --trial-restore and backup restore on the embedd
   it('restores the data directory as it was at the backup, and the gateway carries on from there', async () => {
     await start();
     const { agentId, key } = await setUpAgent(run, mock.url);
-    const ledger = async () => (await json(`caracal ledger query --agent-id ${agentId} --start-time "2024-01-01T00:00:00Z" --end-time now`)).items as unknown[];
+    const token = readFileSync(join(workDir, '.caracal', 'admin-token'), 'utf8').trim();
+    const ledger = async () => (await apiGet<{ items: unknown[] }>(gateway!.url, token, ledgerPath(agentId))).items;
     await admit(gateway!.url, key, mock.url, 3, 0);
     await waitFor(async () => (await ledger()).length === 3, 'three entries projected', 30_000, 100);
     const atBackup = await ledger();

@@ -3,14 +3,16 @@ import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { createPostgresClient, openPgliteClient, runMigrations, SqlEventStore, type SqlClient } from '../../event-store/src/index.js';
+import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '../../event-store/src/index.js';
 import { createTestDatabase, shouldRunPostgresTests, type TestDatabase } from '../../../test/support/postgres-test-database.js';
 import { BackupDirectory } from './backup-directory.js';
 import { createBackup } from './backup.create.js';
 import { verifyBackup } from './backup.verify.js';
-import { restorePgliteBackup } from './pglite-backup.restore.js';
 
-jest.setTimeout(120_000);
+jest.setTimeout(60_000);
+
+// PGlite backups (dumpDataDir, trial restore in memory, backup restore) are tested end to end in
+// test/e2e/runbook-backup.e2e-test.ts: a PGlite instance costs ~10 s to create, once is enough.
 
 async function appendEvents(client: SqlClient, count: number): Promise<void> {
   const store = new SqlEventStore(client);
@@ -53,38 +55,5 @@ const runPostgres = await shouldRunPostgresTests('PostgreSQL backup tests');
     await appendFile(directory.filePath(backup.file), Buffer.from([0]));
     const altered = await verifyBackup(client, directory, backup.backupId, { trialRestore: true, databaseUrl: database.url });
     expect(altered).toMatchObject({ ok: false, checksumOk: false, trialRestore: null });
-  });
-});
-
-describe('backups on PGlite', () => {
-  it('dumps the data directory, verifies it by a trial restore, and backup restore loads it as the data directory', async () => {
-    const dataDir = join(scratch, 'embedded');
-    const client = await openPgliteClient({ dataDir: join(dataDir, 'pgdata') });
-    const directory = new BackupDirectory(join(dataDir, 'backups'));
-    let backupId: string;
-    try {
-      await runMigrations(client);
-      await appendEvents(client, 3);
-      const backup = await createBackup(client, directory, { databaseUrl: null });
-      expect(backup).toMatchObject({ encoding: 'pglite-data-dir-tgz', tag: null, logHead: { events: '3' } });
-      backupId = backup.backupId;
-      const verified = await verifyBackup(client, directory, backupId, { trialRestore: true, databaseUrl: null });
-      expect(verified).toMatchObject({ ok: true, trialRestore: { matchesManifest: true, restoredEvents: '3' } });
-      await appendEvents(client, 2); // after the backup: gone after the restore
-      await expect(restorePgliteBackup(directory, backupId, dataDir)).rejects.toThrow(/in use by process/);
-    } finally {
-      await client.close();
-    }
-
-    const restored = await restorePgliteBackup(directory, backupId, dataDir);
-    expect(restored.logHead.events).toBe('3');
-    expect(restored.previousMovedTo).toMatch(/pgdata\.before-restore-/);
-    const reopened = await openPgliteClient({ dataDir: join(dataDir, 'pgdata') });
-    try {
-      const { rows } = await reopened.query<{ n: string }>('SELECT count(*)::text AS n FROM events');
-      expect(rows[0].n).toBe('3');
-    } finally {
-      await reopened.close();
-    }
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { START_OF_LOG, type GlobalCheckpoint, type SqlClient, type SqlEventStore } from '../../event-store/src/index.js';
 import { postgresStoreFixture } from '../../../test/support/postgres-store-fixture.js';
 import { shouldRunPostgresTests } from '../../../test/support/postgres-test-database.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { rebaseRestoredTransactionIds } from './transaction-id-rebase.js';
 
 jest.setTimeout(60_000);
@@ -53,6 +54,8 @@ const runPostgres = await shouldRunPostgresTests('PostgreSQL transaction id reba
     expect(await rebaseRestoredTransactionIds(client)).toBeNull(); // done once
 
     await store.append('after-restore', [{ eventId: randomUUID(), type: 'Appended', schemaVersion: 1, data: {}, metadata: {} }], { expected: 'no_stream' });
+    // Visible once every transaction older than the append has ended (other tests share the server).
+    await waitFor(async () => (await readPositions(START_OF_LOG)).length === 7, 'the appended event visible to the reader', 20_000);
     expect(await readPositions(START_OF_LOG)).toEqual([2n, 1n, 3n, 6n, 4n, 5n, 7n]);
     const checkpoint = await client.query<{ transaction_id: string; global_position: string }>(
       "SELECT transaction_id::text, global_position::text FROM processor_checkpoints WHERE processor = 'restored-reader'",
