@@ -59,7 +59,13 @@ async function trialRestorePostgres(client: SqlClient, directory: BackupDirector
   const scratch = `caracal_trial_${randomBytes(6).toString('hex')}`;
   const scratchUrl = new URL(databaseUrl);
   scratchUrl.pathname = `/${scratch}`;
-  await client.query(`CREATE DATABASE ${scratch}`);
+  try {
+    await client.query(`CREATE DATABASE ${scratch}`);
+  } catch (error) {
+    throw new BackupUnavailableError(
+      `the trial restore could not create its scratch database (${(error as Error).message}); it needs the CREATEDB privilege for the gateway's database role`,
+    );
+  }
   try {
     await loadWithPsql(psql.path, scratchUrl.toString(), directory.filePath(backup.file));
     const restored = createPostgresClient({ connectionString: scratchUrl.toString(), max: 2 });
