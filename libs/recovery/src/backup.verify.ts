@@ -30,7 +30,10 @@ const WHOLE_LOG = { start: '1970-01-01T00:00:00Z', end: 'now' } as const;
  */
 export async function verifyBackup(client: SqlClient, directory: BackupDirectory, backupId: string, options: VerifyBackupOptions): Promise<BackupVerification> {
   const backup = await directory.read(backupId);
-  const actualSha256 = await directory.hashFile(backup);
+  const actualSha256 = await directory.hashFile(backup).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return `(no file ${backup.file})`;
+    throw error;
+  });
   const checksumOk = actualSha256 === backup.sha256;
   let trialRestore: TrialRestoreReport | null = null;
   if (options.trialRestore && checksumOk) {

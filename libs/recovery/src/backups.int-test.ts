@@ -55,5 +55,10 @@ const runPostgres = await shouldRunPostgresTests('PostgreSQL backup tests');
     await appendFile(directory.filePath(backup.file), Buffer.from([0]));
     const altered = await verifyBackup(client, directory, backup.backupId, { trialRestore: true, databaseUrl: database.url });
     expect(altered).toMatchObject({ ok: false, checksumOk: false, trialRestore: null });
+
+    await rm(directory.filePath(backup.file));
+    expect(await verifyBackup(client, directory, backup.backupId, { trialRestore: false, databaseUrl: database.url })).toMatchObject({
+      ok: false, checksumOk: false, actualSha256: `(no file ${backup.file})`,
+    });
   });
 });
