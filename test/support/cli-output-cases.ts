@@ -3,13 +3,13 @@
 // shaped as docs/api.md says. The human-output snapshot test runs each; the hostile-flags property
 // test reuses the argv and answers. A new command needs a case here (the tests enumerate the
 // command files and fail on a command without one).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { consistencyProof, generateSigningKeyPair, inclusionProof, toHex } from '../../libs/merkle/src/index.js';
 import { writeExportBundle, writeSigningKeyFile, type ExportRecord } from '../../libs/sealing/src/index.js';
 import { inMemoryLog, type InMemoryLog } from '../../libs/sealing/src/testing/in-memory-log.js';
 import type {
-  Agent, AllowlistEntry, AllowlistTestResult, ApiKeyInfo, ConsumerLag, DlqEntry, HealthReport, HistoryEntry, LedgerEntry, MerkleBatchHead,
+  Agent, AllowlistEntry, AllowlistTestResult, ApiKeyInfo, Backup, BackupVerification, ConsumerLag, DlqEntry, HealthReport, HistoryEntry, LedgerEntry, MerkleBatchHead,
   MerkleBatchVerification, MerkleConsistencyProof, MerkleInclusionProof, MerkleKey, MerkleRangeVerification, Policy, PolicyUsage,
   PolicyVersion, PricebookDocument, PricedModel, ReplayJob, Snapshot,
 } from '../../apps/cli/src/gateway-api.js';
@@ -216,6 +216,39 @@ const snapshot: Record<Variant, Snapshot> = {
   },
 };
 const SNAPSHOT_ID = snapshot.full.snapshotId;
+
+const backup: Record<Variant, Backup> = {
+  full: {
+    format: 1, backupId: '0c1d2e3f-0000-4000-8000-00000000000d', type: 'postgresql', encoding: 'plain-sql-gzip',
+    file: '0c1d2e3f-0000-4000-8000-00000000000d.sql.gz', path: '/var/lib/caracal/backups/0c1d2e3f-0000-4000-8000-00000000000d.sql.gz', tag: 'corruption-evidence', createdAt: T1, sizeBytes: '73400320', sha256: 'cd'.repeat(32),
+    serverVersion: 'PostgreSQL 15.20', tool: 'pg_dump (PostgreSQL) 15.20', logHead: { globalPosition: '5200', events: '5150' },
+    merkleHead: { batchId: '5', treeSize: 5000, headHash: 'ab'.repeat(32) },
+  },
+  minimal: {
+    format: 1, backupId: '0c1d2e3f-0000-4000-8000-00000000000d', type: 'postgresql', encoding: 'pglite-data-dir-tgz',
+    file: '0c1d2e3f-0000-4000-8000-00000000000d.tar.gz', tag: null, createdAt: T0, sizeBytes: '0', sha256: 'ef'.repeat(32),
+    serverVersion: 'PostgreSQL 18.0 (PGlite)', tool: 'PGlite dumpDataDir', logHead: { globalPosition: '0', events: '0' }, merkleHead: null,
+  },
+};
+const BACKUP_ID = backup.full.backupId;
+
+const backupVerification: Record<Variant | 'failed', BackupVerification> = {
+  full: {
+    backup: backup.full, checksumOk: true, actualSha256: backup.full.sha256, ok: true,
+    trialRestore: {
+      scratch: 'database caracal_trial_0a1b2c3d4e5f (dropped)', restoredEvents: '5150', restoredHead: '5200', matchesManifest: true,
+      verifyRange: { ok: true, batches: 5, batchesOk: 5, events: 5150, sealedEvents: 5000, unsealedEvents: 150, failures: 0 }, durationMs: 4200,
+    },
+  },
+  minimal: { backup: backup.minimal, checksumOk: true, actualSha256: backup.minimal.sha256, ok: true, trialRestore: null },
+  failed: {
+    backup: backup.full, checksumOk: true, actualSha256: backup.full.sha256, ok: false,
+    trialRestore: {
+      scratch: 'PGlite in memory', restoredEvents: '5149', restoredHead: '5200', matchesManifest: false,
+      verifyRange: { ok: false, batches: 5, batchesOk: 4, events: 5149, sealedEvents: 5000, unsealedEvents: 149, failures: 1 }, durationMs: 900,
+    },
+  },
+};
 
 const replayJob: Record<Variant | 'failed' | 'waiting', ReplayJob> = {
   full: {
@@ -498,6 +531,44 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
   },
   'policy update': {
     runs: (v) => one(['--policy-id', POLICY_ID, '--limit', '250.00', '--change-reason', 'Launch week'], { [`PATCH /v1/policies/${POLICY_ID}`]: ok(policy[v]) }),
+  },
+
+  'backup create': {
+    runs: (v) => v === 'full'
+      ? [
+          one(['--type', 'postgresql', '--tag', 'corruption-evidence'], { 'POST /v1/backups': ok(backup.full, 201) })[0],
+          one(['--type', 'kafka'], {
+            'POST /v1/backups': {
+              status: 422,
+              body: {
+                error: 'backup_type_not_available', request_id: 'r',
+                message: 'backup type kafka is not available: the Kafka event bus is not built yet (issue 13); the events are in PostgreSQL, so caracal backup create --type postgresql preserves them',
+              },
+            },
+          })[0],
+        ]
+      : one(['--type', 'postgresql'], { 'POST /v1/backups': ok(backup.minimal, 201) }),
+  },
+  'backup list': {
+    runs: (v) => one([], { 'GET /v1/backups': ok(v === 'full' ? { items: [backup.full, backup.minimal], directory: '/var/lib/caracal/backups' } : { items: [], directory: '.caracal/backups' }) }),
+  },
+  'backup verify': {
+    runs: (v) => v === 'full'
+      ? [
+          one(['--backup-id', BACKUP_ID, '--trial-restore'], { [`POST /v1/backups/${BACKUP_ID}/verify`]: ok(backupVerification.full) })[0],
+          one(['--backup-id', BACKUP_ID, '--trial-restore'], { [`POST /v1/backups/${BACKUP_ID}/verify`]: ok(backupVerification.failed) })[0],
+        ]
+      : one(['--backup-id', BACKUP_ID], { [`POST /v1/backups/${BACKUP_ID}/verify`]: ok(backupVerification.minimal) }),
+  },
+  'backup restore': {
+    local: true,
+    // A PostgreSQL dump is refused with the runbook's psql line; a PGlite restore is in the e2e test.
+    runs: (_v, dir) => {
+      const backups = join(dir, '.caracal', 'backups');
+      mkdirSync(backups, { recursive: true });
+      writeFileSync(join(backups, `${BACKUP_ID}.json`), JSON.stringify(backup.full));
+      return [...one(['--backup-id', BACKUP_ID], {}), ...one(['--backup-id', '0c1d2e3f-0000-4000-8000-0000000000ff'], {})];
+    },
   },
 
   'snapshot create': {

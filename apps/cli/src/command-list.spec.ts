@@ -13,6 +13,7 @@ describe('command list', () => {
       'agent keys create', 'agent keys list', 'agent keys revoke', 'agent keys rotate',
       'agent list', 'agent reactivate', 'agent suspend', 'agent update',
       'allowlist create', 'allowlist delete', 'allowlist list', 'allowlist test',
+      'backup create', 'backup list', 'backup restore', 'backup verify',
       'db health-check', 'db reset',
       'dlq discard', 'dlq get', 'dlq list', 'dlq retry',
       'kafka consumer-lag',

@@ -38,6 +38,11 @@ export function resolveConnectionSettings(
   return { url: resolveUrl(flags, env, dataDir), ...resolveToken(flags, env, dataDir) };
 }
 
+/** The embedded gateway's data directory: --data-dir, CARACAL_DATA_DIR, then ./.caracal. */
+export function resolveDataDir(flagValue: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  return resolve(cwd, nonEmpty(flagValue) ?? nonEmpty(env.CARACAL_DATA_DIR) ?? DEFAULT_DATA_DIR);
+}
+
 function resolveUrl(flags: ConnectionFlags, env: NodeJS.ProcessEnv, dataDir: string): string {
   const fromFlag = nonEmpty(flags.url);
   if (fromFlag) return checkedUrl(fromFlag, '--url');

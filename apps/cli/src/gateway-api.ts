@@ -405,6 +405,46 @@ export interface SnapshotRestore {
   checkpoints: Snapshot['manifest']['processors'];
 }
 
+/** A backup's manifest (`/v1/backups`); bigints are decimal strings. */
+export interface Backup {
+  format: number;
+  backupId: string;
+  type: 'postgresql';
+  encoding: 'plain-sql-gzip' | 'pglite-data-dir-tgz';
+  file: string;
+  /** The file on the gateway's host (create and get answer it; list gives the directory). */
+  path?: string;
+  tag: string | null;
+  createdAt: string;
+  sizeBytes: string;
+  sha256: string;
+  serverVersion: string;
+  tool: string;
+  logHead: { globalPosition: string; events: string };
+  merkleHead: { batchId: string; treeSize: number; headHash: string } | null;
+}
+
+export interface BackupList {
+  items: Backup[];
+  /** The gateway's backup directory (CARACAL_BACKUP_DIR). */
+  directory: string;
+}
+
+export interface BackupVerification {
+  backup: Backup;
+  checksumOk: boolean;
+  actualSha256: string;
+  trialRestore: {
+    scratch: string;
+    restoredEvents: string;
+    restoredHead: string;
+    matchesManifest: boolean;
+    verifyRange: { ok: boolean; batches: number; batchesOk: number; events: number; sealedEvents: number; unsealedEvents: number; failures: number };
+    durationMs: number;
+  } | null;
+  ok: boolean;
+}
+
 /** A replay job (`/v1/replays`); bigints are decimal strings. */
 export interface ReplayJob {
   jobId: string;

@@ -15,6 +15,7 @@ import { MerkleExportController } from './merkle/merkle-export.controller.js';
 import { MerkleProofsController } from './merkle/merkle-proofs.controller.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { ProcessingStatus } from './operations/processing-status.js';
+import { BackupsController, type BackupSettings } from './operations/backups.controller.js';
 import { ReplaysController } from './operations/replays.controller.js';
 import { SnapshotsController } from './operations/snapshots.controller.js';
 import type { PricebookRevision } from './pricebook/pricebook-revision.js';
@@ -36,7 +37,7 @@ import { ALLOWLIST_COMMAND_HANDLERS } from './allowlists/allowlist-command-handl
 import { AggregateRepository } from './event-sourcing/aggregate-repository.js';
 import { HealthController } from './health/health.controller.js';
 import { AdminTokenGuard } from './http/admin-token.guard.js';
-import { ADMIN_TOKEN, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROCESSOR_REGISTRY, PROXY_CONFIG, REDIS, SNAPSHOT_KEEP, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
+import { ADMIN_TOKEN, BACKUP_SETTINGS, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROCESSOR_REGISTRY, PROXY_CONFIG, REDIS, SNAPSHOT_KEEP, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { POLICY_COMMAND_HANDLERS } from './policies/policy-command-handlers.js';
 import { AgentsReadModel } from './read-models/agents.read-model.js';
@@ -57,6 +58,8 @@ export interface GatewayDependencies {
   sealer: MerkleSealer | null;
   /** Read-model snapshots kept after each `snapshot create` (0: all); default 10. */
   snapshotKeep?: number;
+  /** `backup create|list|verify`: the backup directory and, on PostgreSQL, the URL pg_dump connects to. */
+  backups?: BackupSettings;
 }
 
 /** The store and token are opened before Nest starts, so tests and main wire the same module. */
@@ -66,7 +69,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, SnapshotsController, ReplaysController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, SnapshotsController, ReplaysController, BackupsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },
@@ -78,6 +81,7 @@ export class AppModule {
         { provide: PROCESSOR_REGISTRY, useValue: deps.registry },
         { provide: REDIS, useValue: deps.redis },
         { provide: SNAPSHOT_KEEP, useValue: deps.snapshotKeep ?? 10 },
+        { provide: BACKUP_SETTINGS, useValue: deps.backups ?? null },
         AgentKeyAuthenticator,
         AgentAccessReader,
         AllowlistGuard,

@@ -9,3 +9,4 @@ export const UPSTREAM_DISPATCHERS = Symbol('UPSTREAM_DISPATCHERS');
 export const PROCESSOR_REGISTRY = Symbol('PROCESSOR_REGISTRY');
 export const REDIS = Symbol('REDIS');
 export const SNAPSHOT_KEEP = Symbol('SNAPSHOT_KEEP');
+export const BACKUP_SETTINGS = Symbol('BACKUP_SETTINGS');

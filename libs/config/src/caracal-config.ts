@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config.error.js';
 
@@ -71,6 +71,8 @@ export interface CaracalConfig {
   pricebookPath: string | null;
   /** CARACAL_SNAPSHOT_KEEP: read-model snapshots kept, newest first, after each `snapshot create` (0: all). */
   snapshotKeep: number;
+  /** CARACAL_BACKUP_DIR: where `backup create` writes (default `<data dir>/backups`; docs/recovery.md, "Backups"). */
+  backupDir: string;
   proxy: ProxyConfig;
   /** The merkle-sealer's signing key and batch sizes (docs/sealing.md). */
   merkle: MerkleConfig;
@@ -81,6 +83,7 @@ interface YamlConfig {
   host?: unknown;
   port?: unknown;
   data_dir?: unknown;
+  backup_dir?: unknown;
   admin_token?: unknown;
   database?: {
     url?: unknown;
@@ -106,11 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     throw new ConfigError('DATABASE_URL', 'the production profile needs DATABASE_URL (or database.url in CARACAL_CONFIG)');
   }
 
+  const dataDir = resolve(text(env.CARACAL_DATA_DIR, 'CARACAL_DATA_DIR') ?? text(file.data_dir, 'data_dir') ?? '.caracal');
   return {
     profile,
     host: text(env.CARACAL_HOST, 'CARACAL_HOST') ?? text(file.host, 'host') ?? (profile === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
     port: integer(env.CARACAL_PORT ?? file.port, 'CARACAL_PORT', 8443, 0, 65535),
-    dataDir: resolve(text(env.CARACAL_DATA_DIR, 'CARACAL_DATA_DIR') ?? text(file.data_dir, 'data_dir') ?? '.caracal'),
+    dataDir,
     database: {
       url: databaseUrl,
       poolSize: integer(env.CARACAL_DATABASE_POOL_SIZE ?? db.pool_size, 'database.pool_size', 10, 1, 1000),
@@ -127,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     processorLeaseMs: integer(env.CARACAL_PROCESSOR_LEASE_MS, 'CARACAL_PROCESSOR_LEASE_MS', 15_000, 1000, 600_000),
     processorLingerMs: integer(env.CARACAL_PROCESSOR_LINGER_MS, 'CARACAL_PROCESSOR_LINGER_MS', 50, 0, 10_000),
     snapshotKeep: integer(env.CARACAL_SNAPSHOT_KEEP, 'CARACAL_SNAPSHOT_KEEP', 10, 0, 10_000),
+    backupDir: resolve(text(env.CARACAL_BACKUP_DIR, 'CARACAL_BACKUP_DIR') ?? text(file.backup_dir, 'backup_dir') ?? join(dataDir, 'backups')),
     proxy: {
       upstreams: {
         openai: {

@@ -16,3 +16,4 @@ export {
 } from './migrations.js';
 export { isConnectionFailure } from './connection-failure.js';
 export { findUnstorableText, textProblem } from './storable-text.js';
+export { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';

@@ -30,6 +30,8 @@ await db.close();
 export interface PgliteClientOptions {
   /** Directory of the embedded database; omitted → in memory, gone on close. */
   dataDir?: string;
+  /** A data directory dumped by dumpDataDir (gzip'd tarball) to start from; dataDir must not hold a database yet. */
+  loadDataDir?: Uint8Array;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
   const lock: DataDirLock | null = dataDir === undefined ? null : acquireDataDirLock(dataDir);
   let db: PGlite;
   try {
-    db = await openPglite(dataDir);
+    db = await openPglite(dataDir, options.loadDataDir);
   } catch (error) {
     lock?.release();
     throw error;
@@ -65,6 +67,12 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
           if (!db.closed) await unlisten();
         };
       }),
+    // In process (tests, the CLI): its callers run nothing else on the instance meanwhile.
+    dumpDataDir: (read) =>
+      guarded(async () => {
+        const result = await read({ query: (sql, params) => runQuery(db, sql, params) });
+        return { read: result, tarball: new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer()) };
+      }),
     async close() {
       try {
         if (!db.closed) await db.close();
@@ -79,10 +87,11 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
  * PGlite on `dataDir` (created first when new), or in memory. The caller holds the data
  * directory's lock. Also what the worker of openPgliteWorkerClient opens.
  */
-export async function openPglite(dataDir: string | undefined): Promise<PGlite> {
-  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await createDataDir(dataDir);
+export async function openPglite(dataDir: string | undefined, loadDataDir?: Uint8Array): Promise<PGlite> {
+  if (loadDataDir === undefined && dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await createDataDir(dataDir);
   return PGlite.create({
     dataDir,
+    loadDataDir: loadDataDir === undefined ? undefined : new Blob([loadDataDir]),
     startParams: START_PARAMS,
     // int8 as text, like pg: callers convert with BigInt() explicitly on both backends.
     parsers: { [types.INT8]: (value: string) => value },

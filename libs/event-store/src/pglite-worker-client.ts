@@ -100,6 +100,11 @@ export async function openPgliteWorkerClient(options: PgliteClientOptions = {}):
         if (!gone) await exclusive(() => send({ op: 'unlisten', channel }));
       };
     },
+    dumpDataDir: (read) =>
+      exclusive(async () => {
+        const result = await read(executor);
+        return { read: result, tarball: await send<Uint8Array>({ op: 'dumpDataDir' }) };
+      }),
     async close() {
       try {
         if (!gone) {

@@ -4,6 +4,7 @@ export type WorkerRequest =
   | { id: number; op: 'query'; sql: string; params?: readonly unknown[] }
   | { id: number; op: 'listen'; channel: string }
   | { id: number; op: 'unlisten'; channel: string }
+  | { id: number; op: 'dumpDataDir' }
   | { id: number; op: 'close' };
 
 export type WorkerReply =

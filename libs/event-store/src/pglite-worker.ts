@@ -40,6 +40,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       if (unlisten && !db.closed) await unlisten();
       return null;
     }
+    case 'dumpDataDir':
+      return new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer());
     case 'close':
       if (!db.closed) await db.close();
       return null;

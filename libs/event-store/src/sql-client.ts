@@ -24,4 +24,9 @@ export interface SqlClient extends SqlExecutor {
   /** LISTEN on a channel; returns an unlisten function. Postgres uses a dedicated client. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /**
+   * PGlite only: runs `read`, then dumps the data directory as a gzip'd tarball, with nothing run
+   * in between, so what `read` saw is what the tarball holds (`backup create`).
+   */
+  dumpDataDir?<T>(read: (executor: SqlExecutor) => Promise<T>): Promise<{ read: T; tarball: Uint8Array }>;
 }

@@ -68,7 +68,7 @@ async function checkAtSnapshot(tx: SqlExecutor, processor: Processor, snapshotId
   if (taken === undefined) throw new ReplayNotReadyError(`snapshot ${snapshotId} has no checkpoint of ${describeProcessor(processor)}`);
   const stored = await loadCheckpoint(tx, processor);
   const at = stored?.checkpoint.globalPosition ?? 0n;
-  if (stored === null || stored.checkpoint.transactionId !== BigInt(taken.transactionId) || at !== BigInt(taken.globalPosition)) {
+  if (stored === null || at !== BigInt(taken.globalPosition)) {
     throw new ReplayNotReadyError(
       `${describeProcessor(processor)} is at position ${at}, the snapshot at ${taken.globalPosition}; ` +
         `restore it first: caracal db reset --confirm, then caracal snapshot restore --snapshot-id ${snapshotId}`,

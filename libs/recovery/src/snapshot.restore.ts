@@ -51,14 +51,16 @@ export async function restoreSnapshot(client: SqlClient, processors: readonly Pr
       }
       await advanceSequences(tx, expected.table);
     }
+    // The transaction id is the event's as stored now, found by position: a log restored into
+    // another cluster has renumbered them (transaction-id-rebase.ts), positions never change.
     for (const checkpoint of manifest.processors) {
       await tx.query(
         `INSERT INTO processor_checkpoints (processor, version, transaction_id, global_position, events_processed)
-         VALUES ($1, $2, $3::xid8, $4::bigint, $5::bigint)
+         VALUES ($1, $2, coalesce((SELECT transaction_id FROM events WHERE global_position = $3::bigint), '0'::xid8), $3::bigint, $4::bigint)
          ON CONFLICT (processor, version) DO UPDATE
            SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
                events_processed = EXCLUDED.events_processed, updated_at = clock_timestamp()`,
-        [checkpoint.name, checkpoint.version, checkpoint.transactionId, checkpoint.globalPosition, checkpoint.eventsProcessed],
+        [checkpoint.name, checkpoint.version, checkpoint.globalPosition, checkpoint.eventsProcessed],
       );
     }
     return { snapshot, tables, checkpoints: manifest.processors };

@@ -7,12 +7,15 @@ import {
   SqlEventStore,
   type SqlClient,
 } from '../../event-store/src/index.js';
+import { rebaseRestoredTransactionIds, type TransactionIdRebase } from '../../recovery/src/index.js';
 
 export interface Storage {
   client: SqlClient;
   store: SqlEventStore;
   /** Where the data lives, for the startup banner (never includes credentials). */
   location: string;
+  /** Set when this start found a log restored from another cluster and renumbered its transaction ids. */
+  transactionIdRebase: TransactionIdRebase | null;
 }
 
 /** Opens the profile's database, applies pending migrations, and wraps it in the event store. */
@@ -34,13 +37,22 @@ export async function openStorage(config: CaracalConfig): Promise<Storage> {
     });
     location = `PostgreSQL at ${redactUrl(url)}`;
   }
+  let transactionIdRebase: TransactionIdRebase | null;
   try {
     await runMigrations(client);
+    transactionIdRebase = await rebaseRestoredTransactionIds(client);
   } catch (error) {
     await client.close();
     throw error;
   }
-  return { client, store: new SqlEventStore(client), location };
+  if (transactionIdRebase !== null) {
+    const r = transactionIdRebase;
+    console.log(
+      `The event log was restored from another PostgreSQL cluster (transaction ids up to ${r.restoredMaxXid}, this cluster at ${r.clusterNextXid}): ` +
+        `renumbered the transaction ids of ${r.events} events in their order (docs/recovery.md, "Backups")`,
+    );
+  }
+  return { client, store: new SqlEventStore(client), location, transactionIdRebase };
 }
 
 function redactUrl(url: string): string {

@@ -11,7 +11,10 @@ interface ErrorBody {
   details?: { field: string; message: string }[];
 }
 
-const DOMAIN_STATUS: Record<string, number> = { validation_failed: 400, not_found: 404, conflict: 409, snapshot_corrupt: 422 };
+const DOMAIN_STATUS: Record<string, number> = {
+  validation_failed: 400, not_found: 404, conflict: 409, snapshot_corrupt: 422,
+  backup_corrupt: 422, backup_type_not_available: 422, backup_unavailable: 503, backup_failed: 500,
+};
 const HTTP_CODES: Record<number, string> = {
   400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
   409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests',

@@ -40,6 +40,7 @@ export async function gatewayDependencies(
     adminToken,
     proxy: config.proxy,
     snapshotKeep: config.snapshotKeep,
+    backups: { directory: config.backupDir, databaseUrl: config.profile === 'production' ? config.database.url : null },
     pricebook,
     metrics,
     dispatchers: createUpstreamDispatchers(config.proxy.upstreamTimeoutMs),

@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { SqlClient } from '../../../../libs/event-store/src/index.js';
+import {
+  BackupDirectory,
+  BackupTypeNotAvailableError,
+  BackupUnavailableError,
+  createBackup,
+  verifyBackup,
+  type BackupList,
+  type BackupManifest,
+  type BackupVerification,
+} from '../../../../libs/recovery/src/index.js';
+import { UuidParam } from '../http/uuid-param.pipe.js';
+import { BACKUP_SETTINGS, SQL_CLIENT } from '../injection-tokens.js';
+import { CreateBackupDto } from './dto/create-backup.dto.js';
+import { VerifyBackupDto } from './dto/verify-backup.dto.js';
+
+const backupIdParam = new UuidParam('backupId');
+
+export interface BackupSettings {
+  /** CARACAL_BACKUP_DIR. */
+  directory: string;
+  /** DATABASE_URL on the production profile (pg_dump connects with it); null on the embedded one. */
+  databaseUrl: string | null;
+}
+
+/**
+ * The runbook's `backup create --type postgresql [--tag]` (docs/recovery.md, "Backups"): this
+ * process makes the dump (pg_dump of the server's version, or PGlite's data directory) into the
+ * backup directory, with a manifest beside it.
+ */
+@ApiTags('operations')
+@ApiBearerAuth()
+@Controller('v1/backups')
+export class BackupsController {
+  constructor(
+    @Inject(SQL_CLIENT) private readonly sql: SqlClient,
+    @Inject(BACKUP_SETTINGS) private readonly settings: BackupSettings | null,
+  ) {}
+
+  /** Answers the manifest and the file's path on this host (what `gunzip -c` reads). */
+  @Post()
+  async create(@Body() body: CreateBackupDto): Promise<BackupManifest & { path: string }> {
+    if (body.type === 'kafka') throw new BackupTypeNotAvailableError('kafka');
+    const directory = this.directory();
+    const backup = await createBackup(this.sql, directory, { tag: body.tag ?? null, databaseUrl: this.settings?.databaseUrl ?? null });
+    return { ...backup, path: directory.filePath(backup.file) };
+  }
+
+  @Get()
+  async list(): Promise<BackupList> {
+    const directory = this.directory();
+    return { items: await directory.list(), directory: directory.path };
+  }
+
+  @Get(':backupId')
+  async get(@Param('backupId', backupIdParam) backupId: string): Promise<BackupManifest & { path: string }> {
+    const directory = this.directory();
+    const backup = await directory.read(backupId);
+    return { ...backup, path: directory.filePath(backup.file) };
+  }
+
+  @Post(':backupId/verify')
+  @HttpCode(200)
+  async verify(@Param('backupId', backupIdParam) backupId: string, @Body() body: VerifyBackupDto): Promise<BackupVerification> {
+    return verifyBackup(this.sql, this.directory(), backupId, { trialRestore: body.trialRestore === true, databaseUrl: this.settings?.databaseUrl ?? null });
+  }
+
+  private directory(): BackupDirectory {
+    if (this.settings === null) throw new BackupUnavailableError('this gateway has no backup directory (CARACAL_BACKUP_DIR)');
+    return new BackupDirectory(this.settings.directory);
+  }
+}

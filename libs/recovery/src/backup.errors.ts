@@ -1,0 +1,52 @@
+import { DomainError } from '../../domain/src/index.js';
+
+export class BackupNotFoundError extends DomainError {
+  readonly code = 'not_found';
+
+  constructor(readonly backupId: string) {
+    super(`no backup ${backupId} in the backup directory; list them with: caracal backup list`);
+  }
+}
+
+/** `backup create --type kafka`: the Kafka bus is issue 13, not built yet. */
+export class BackupTypeNotAvailableError extends DomainError {
+  readonly code = 'backup_type_not_available';
+
+  constructor(readonly type: string) {
+    super(
+      `backup type ${type} is not available: the Kafka event bus is not built yet (issue 13); the events are in ` +
+        'PostgreSQL, so caracal backup create --type postgresql preserves them',
+    );
+  }
+}
+
+/** The gateway cannot make or load a backup: no pg_dump/psql of the server's version, no directory. */
+export class BackupUnavailableError extends DomainError {
+  readonly code = 'backup_unavailable';
+
+  constructor(detail: string) {
+    super(detail);
+  }
+}
+
+/** pg_dump, psql or PGlite failed while making or trial-restoring a backup. */
+export class BackupFailedError extends DomainError {
+  readonly code = 'backup_failed';
+
+  constructor(detail: string) {
+    super(detail);
+  }
+}
+
+/** The file does not hash to the manifest's SHA-256. */
+export class BackupChecksumError extends DomainError {
+  readonly code = 'backup_corrupt';
+
+  constructor(
+    readonly backupId: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`backup ${backupId} is corrupt: its file hashes to ${actual}, the manifest says ${expected}; nothing was restored`);
+  }
+}
