@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +8,7 @@ import type { SqlClient, SqlExecutor } from '../../event-store/src/index.js';
 import type { BackupDirectory } from './backup-directory.js';
 import type { BackupManifest } from './backup-manifest.js';
 import { BackupFailedError, BackupUnavailableError } from './backup.errors.js';
-import { findPostgresTool, libpqConnection, serverVersion } from './postgres-tools.js';
+import { findPostgresTool, serverVersion, spawnPostgresTool } from './postgres-tools.js';
 
 export interface CreateBackupOptions {
   tag?: string | null;
@@ -67,21 +66,9 @@ async function dumpPostgres(client: SqlClient, directory: BackupDirectory, backu
 
 /** pg_dump --snapshot … | gzip > file, hashing the gzip'd bytes on the way. */
 async function runPgDump(pgDump: string, databaseUrl: string, snapshot: string, path: string): Promise<{ bytes: number; sha256: string }> {
-  const connection = libpqConnection(databaseUrl);
   // --no-owner/--no-privileges: the dump loads as whoever restores it, into a cluster that may
   // not have this one's roles (the runbook restores with `psql -U caracal`).
-  const child = spawn(pgDump, ['--format=plain', '--no-owner', '--no-privileges', `--snapshot=${snapshot}`, '--dbname', connection.dbname], {
-    env: { ...process.env, ...connection.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (data: Buffer) => {
-    if (stderr.length < 4000) stderr += data.toString();
-  });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
+  const dump = spawnPostgresTool(pgDump, ['--format=plain', '--no-owner', '--no-privileges', `--snapshot=${snapshot}`], databaseUrl, ['ignore', 'pipe', 'pipe']);
   const hash = createHash('sha256');
   let bytes = 0;
   const tap = new Transform({
@@ -91,9 +78,9 @@ async function runPgDump(pgDump: string, databaseUrl: string, snapshot: string, 
       callback(null, chunk);
     },
   });
-  await pipeline(child.stdout, createGzip(), tap, createWriteStream(path, { mode: 0o600 }));
-  const code = await exited;
-  if (code !== 0) throw new BackupFailedError(`pg_dump exited with ${code}: ${stderr.trim() || 'no message'}`);
+  await pipeline(dump.child.stdout!, createGzip(), tap, createWriteStream(path, { mode: 0o600 }));
+  const code = await dump.exited;
+  if (code !== 0) throw new BackupFailedError(`pg_dump exited with ${code}: ${dump.stderr()}`);
   return { bytes, sha256: hash.digest('hex') };
 }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,7 +9,7 @@ import type { BackupDirectory } from './backup-directory.js';
 import type { BackupManifest, BackupVerification, TrialRestoreReport } from './backup-manifest.js';
 import { readLogState } from './backup.create.js';
 import { BackupFailedError, BackupUnavailableError } from './backup.errors.js';
-import { findPostgresTool, libpqConnection, serverVersion } from './postgres-tools.js';
+import { findPostgresTool, serverVersion, spawnPostgresTool } from './postgres-tools.js';
 
 export interface VerifyBackupOptions {
   /** Also restore it into a scratch database and verify the restored log's Merkle batches. */
@@ -84,22 +83,10 @@ async function trialRestorePostgres(client: SqlClient, directory: BackupDirector
 
 /** `gunzip -c file | psql -v ON_ERROR_STOP=1`: the runbook's restore, stopping at the first error. */
 async function loadWithPsql(psql: string, url: string, path: string): Promise<void> {
-  const connection = libpqConnection(url);
-  const child = spawn(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--dbname', connection.dbname], {
-    env: { ...process.env, ...connection.env },
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (data: Buffer) => {
-    if (stderr.length < 4000) stderr += data.toString();
-  });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  await pipeline(createReadStream(path), createGunzip(), child.stdin);
-  const code = await exited;
-  if (code !== 0) throw new BackupFailedError(`the trial restore failed: psql exited with ${code}: ${stderr.trim() || 'no message'}`);
+  const load = spawnPostgresTool(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1'], url, ['pipe', 'ignore', 'pipe']);
+  await pipeline(createReadStream(path), createGunzip(), load.child.stdin!);
+  const code = await load.exited;
+  if (code !== 0) throw new BackupFailedError(`the trial restore failed: psql exited with ${code}: ${load.stderr()}`);
 }
 
 async function checkRestored(restored: SqlClient, backup: BackupManifest, scratch: string, started: number): Promise<TrialRestoreReport> {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SqlExecutor } from '../../event-store/src/index.js';
@@ -52,4 +52,27 @@ export function libpqConnection(url: string): { dbname: string; env: Record<stri
   if (parsed.password !== '') env.PGPASSWORD = decodeURIComponent(parsed.password);
   parsed.password = '';
   return { dbname: parsed.toString(), env };
+}
+
+export interface RunningTool {
+  child: ChildProcess;
+  /** Resolves with the exit code; rejects when the tool cannot be started. */
+  exited: Promise<number | null>;
+  /** The first 4,000 characters the tool wrote to stderr: the message for an error. */
+  stderr(): string;
+}
+
+/** Starts pg_dump or psql against a database URL (its password in the environment, never in argv). */
+export function spawnPostgresTool(path: string, args: readonly string[], url: string, stdio: StdioOptions): RunningTool {
+  const connection = libpqConnection(url);
+  const child = spawn(path, [...args, '--dbname', connection.dbname], { env: { ...process.env, ...connection.env }, stdio });
+  let stderr = '';
+  child.stderr?.on('data', (data: Buffer) => {
+    if (stderr.length < 4000) stderr += data.toString();
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  return { child, exited, stderr: () => stderr.trim() || 'no message' };
 }
