@@ -38,6 +38,11 @@ export class ProcessorRegistry {
     return [...this.processors.values()];
   }
 
+  /** The processors whose output is a read model to derive again: what reset, snapshots and replay cover (not keptOnReset). */
+  readModelProcessors(): Processor[] {
+    return this.all().filter((processor) => !processor.keptOnReset);
+  }
+
   names(): string[] {
     return [...new Set(this.all().map((processor) => processor.name))];
   }

@@ -44,7 +44,7 @@ export class ReplaysController {
 
   /** The processors `db reset` empties (all, or the one named); the Merkle sealer never replays. */
   private processors(name: string | undefined): Processor[] {
-    const all = this.registry.all().filter((processor) => !processor.keptOnReset);
+    const all = this.registry.readModelProcessors();
     if (name === undefined) return all;
     const named = all.filter((processor) => processor.name === name);
     if (named.length === 0) throw new NotFoundError('processor', `${name} (replayable: ${[...new Set(all.map((p) => p.name))].join(', ')})`);

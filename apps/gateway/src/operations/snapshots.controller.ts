@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import type { Processor, ProcessorRegistry } from '../../../../libs/processing/src/index.js';
+import type { ProcessorRegistry } from '../../../../libs/processing/src/index.js';
 import {
   createSnapshot,
   deleteSnapshot,
@@ -34,7 +34,7 @@ export class SnapshotsController {
 
   @Post()
   async create(@Body() body: CreateSnapshotDto): Promise<SnapshotSummary> {
-    return createSnapshot(this.sql, this.readModelProcessors(), { tag: body.tag ?? null, keep: this.keep });
+    return createSnapshot(this.sql, this.registry.readModelProcessors(), { tag: body.tag ?? null, keep: this.keep });
   }
 
   @Get()
@@ -53,10 +53,6 @@ export class SnapshotsController {
   @Post(':snapshotId/restore')
   @HttpCode(200)
   async restore(@Param('snapshotId', snapshotIdParam) snapshotId: string): Promise<RestoreResult> {
-    return restoreSnapshot(this.sql, this.readModelProcessors(), snapshotId);
-  }
-
-  private readModelProcessors(): Processor[] {
-    return this.registry.all().filter((processor) => !processor.keptOnReset);
+    return restoreSnapshot(this.sql, this.registry.readModelProcessors(), snapshotId);
   }
 }
