@@ -164,7 +164,10 @@ const runPostgres = process.env.CI === 'true' || (await postgresAvailable());
     const { agentId, key } = await setUpAgent(run, mock.url);
     await admit(gateway!.url, key, mock.url, 6, 0);
     const ledger = () => apiGet<{ items: unknown[] }>(gateway!.url, token, ledgerPath(agentId));
-    await waitFor(async () => (await ledger()).items.length === 6 && (await lagZero()), 'six entries projected and every processor at the head', 30_000, 100);
+    // Every event also in a sealed batch: a batch sealed by age after the dump would be in the
+    // source but not in the backup.
+    const allSealed = async () => (await json(VERIFY_RANGE)).totals.unsealedEvents === 0;
+    await waitFor(async () => (await ledger()).items.length === 6 && (await lagZero()) && (await allSealed()), 'six entries projected, every processor at the head and every event sealed', 30_000, 100);
 
     // Runbook: PostgreSQL Backup, and the evidence line of "Data Corruption Detected".
     const backup = await json(runbookCommand('caracal backup create --type postgresql'));
