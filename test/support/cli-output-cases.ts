@@ -208,11 +208,13 @@ const snapshot: Record<Variant, Snapshot> = {
       eventsCovered: '4200',
     },
     compressedBytes: '1536', uncompressedBytes: '1073741824', sha256: 'cd'.repeat(32),
+    checksumState: 'failed', checksumCheckedAt: T1,
   },
   minimal: {
     snapshotId: '0c1d2e3f-0000-4000-8000-00000000000b', createdAt: T0, tag: null,
     manifest: { processors: [], tables: [], anchor: null, merkleHead: null, eventsCovered: '0' },
     compressedBytes: '0', uncompressedBytes: '0', sha256: 'ef'.repeat(32),
+    checksumState: null, checksumCheckedAt: null,
   },
 };
 const SNAPSHOT_ID = snapshot.full.snapshotId;
@@ -577,6 +579,13 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
   'snapshot delete': { runs: (v) => one(['--snapshot-id', SNAPSHOT_ID], { [`DELETE /v1/snapshots/${SNAPSHOT_ID}`]: ok(snapshot[v]) }) },
   'snapshot list': {
     runs: (v) => one([], { 'GET /v1/snapshots': ok(v === 'full' ? { items: [snapshot.full, snapshot.minimal], keep: 5 } : { items: [snapshot.minimal], keep: 0 }) }),
+  },
+  'snapshot verify': {
+    runs: (v) => one(['--snapshot-id', SNAPSHOT_ID], {
+      [`POST /v1/snapshots/${SNAPSHOT_ID}/verify`]: ok(v === 'full'
+        ? { snapshot: snapshot.full, ok: false, actual: '01'.repeat(32) }
+        : { snapshot: { ...snapshot.minimal, checksumState: 'verified', checksumCheckedAt: T1 }, ok: true, actual: snapshot.minimal.sha256 }),
+    }),
   },
   'snapshot restore': {
     runs: (v) => one(['--snapshot-id', SNAPSHOT_ID], {

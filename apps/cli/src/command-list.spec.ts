@@ -24,7 +24,7 @@ describe('command list', () => {
       'policy create', 'policy deactivate', 'policy get', 'policy history', 'policy list', 'policy update',
       'pricebook get', 'pricebook list', 'pricebook set',
       'replay start', 'replay status',
-      'snapshot create', 'snapshot delete', 'snapshot list', 'snapshot restore',
+      'snapshot create', 'snapshot delete', 'snapshot list', 'snapshot restore', 'snapshot verify',
     ]);
   });
 

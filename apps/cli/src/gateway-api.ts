@@ -391,6 +391,15 @@ export interface Snapshot {
   compressedBytes: string;
   uncompressedBytes: string;
   sha256: string;
+  /** The last time the stored bytes were hashed against the checksum: at creation, verify or restore. */
+  checksumState: 'verified' | 'failed' | null;
+  checksumCheckedAt: string | null;
+}
+
+export interface SnapshotVerification {
+  snapshot: Snapshot;
+  ok: boolean;
+  actual: string;
 }
 
 export interface SnapshotList {

@@ -84,6 +84,7 @@ const ROUTES: Record<string, (f: Fixture) => Template> = {
   'GET /v1/snapshots': () => ({}),
   'DELETE /v1/snapshots/{snapshotId}': () => ({ params: { snapshotId: NO_ID } }),
   'POST /v1/snapshots/{snapshotId}/restore': () => ({ params: { snapshotId: NO_ID }, body: {} }),
+  'POST /v1/snapshots/{snapshotId}/verify': () => ({ params: { snapshotId: NO_ID }, body: {} }),
   // A snapshot that does not exist: no replay ever starts (fromStart: true would need a second change).
   'POST /v1/replays': () => ({ body: { fromSnapshotId: NO_ID, processor: 'ledger-writer-group' } }),
   'GET /v1/replays': () => ({}),

@@ -34,6 +34,21 @@ export class SnapshotContentError extends DomainError {
   }
 }
 
+/** A snapshot written by an earlier version in a layout this one does not load. */
+export class SnapshotFormatError extends DomainError {
+  readonly code = 'snapshot_format_unsupported';
+
+  constructor(
+    readonly snapshotId: string,
+    readonly format: number,
+  ) {
+    super(
+      `snapshot ${snapshotId} is in format ${format}, written by an earlier version; this version restores format 2 only. ` +
+        'Take a new snapshot (caracal snapshot create), or restore this one with the version that wrote it; nothing was written',
+    );
+  }
+}
+
 /** The snapshot was taken from another event log (or this log lost events since). */
 export class SnapshotFromAnotherLogError extends DomainError {
   readonly code = 'snapshot_from_another_log';

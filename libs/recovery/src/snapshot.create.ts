@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createGzip } from 'node:zlib';
 import type { SqlClient, SqlExecutor } from '../../event-store/src/index.js';
 import { loadCheckpoint, quoteTableName, type Processor } from '../../processing/src/index.js';
-import { SnapshotChunks } from './snapshot-chunks.js';
-import type { SnapshotCheckpoint, SnapshotManifest, SnapshotSummary } from './snapshot-manifest.js';
+import { snapshotChecksum, type ChunkDigest } from './snapshot-checksum.js';
+import { SNAPSHOT_FORMAT, type SnapshotCheckpoint, type SnapshotManifest, type SnapshotSummary } from './snapshot-manifest.js';
 import { pruneSnapshots, readSnapshotSummary } from './snapshot.store.js';
 
-/** Rows fetched from a table's cursor per round trip. */
-const FETCH_ROWS = 2000;
+/** Table pages per chunk: 512 KiB of heap, about 1 MB of JSON lines for the ledger's rows. */
+const CHUNK_BLOCKS = 64;
 
 export interface CreateSnapshotOptions {
   tag?: string | null;
@@ -18,62 +16,54 @@ export interface CreateSnapshotOptions {
 
 /**
  * `snapshot create`: every given processor's read-model tables and checkpoint, read in one
- * REPEATABLE READ, READ ONLY transaction, so each table is exactly its processor's state at that
+ * REPEATABLE READ transaction, so each table is exactly its processor's state at that
  * processor's checkpoint. The read takes no lock that a writer waits for: admissions and the
- * processors carry on meanwhile. The rows are written afterwards, in a second transaction.
+ * processors carry on meanwhile.
  *
- * Stored format (gzip): one line `#table <name>` per table, followed by its rows as
- * `row_to_json` lines, which `json_populate_recordset` turns back into the same row; last, one
- * line `#manifest <json>`.
+ * PostgreSQL does the work (format 2, docs/recovery.md): for each range of CHUNK_BLOCKS pages
+ * of a table, one `INSERT … SELECT string_agg(row_to_json(t)::text, E'\n')` stores the rows as
+ * JSON lines in a chunk, which the database compresses, and answers the chunk's SHA-256. The
+ * rows never reach this process, which on the embedded profile and through the admin API is
+ * the gateway: its thread stays free for admissions.
  */
 export async function createSnapshot(
   client: SqlClient,
   processors: readonly Processor[],
   options: CreateSnapshotOptions = {},
 ): Promise<SnapshotSummary> {
-  const gzip = createGzip();
-  const chunks = new SnapshotChunks();
-  gzip.on('data', (data: Buffer) => chunks.add(data));
-  const gzipped = once(gzip, 'end');
-  let uncompressedBytes = 0;
-  const write = async (text: string): Promise<void> => {
-    uncompressedBytes += Buffer.byteLength(text);
-    if (!gzip.write(text)) await once(gzip, 'drain');
-  };
-
-  const manifest = await client.transaction(async (tx) => {
-    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+  const snapshotId = randomUUID();
+  await client.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    // The first statement takes the transaction's snapshot: checkpoints and rows are of one instant.
     const checkpoints = await readCheckpoints(tx, processors);
+    await tx.query(
+      `INSERT INTO read_model_snapshots (snapshot_id, tag, manifest, compressed_bytes, uncompressed_bytes, sha256)
+       VALUES ($1, $2, '{}'::jsonb, 0, 0, '')`,
+      [snapshotId, options.tag ?? null],
+    );
+    const chunks: ChunkDigest[] = [];
     const tables: SnapshotManifest['tables'] = [];
     for (const table of [...new Set(processors.flatMap((processor) => processor.readModelTables))]) {
-      tables.push({ table, rows: await writeTable(tx, table, write) });
+      tables.push({ table, rows: await writeTable(tx, snapshotId, table, chunks) });
     }
     const anchorPosition = checkpoints.reduce((max, c) => (BigInt(c.globalPosition) > max ? BigInt(c.globalPosition) : max), 0n);
-    return {
-      format: 1,
+    const manifest: SnapshotManifest = {
+      format: SNAPSHOT_FORMAT,
       processors: checkpoints,
       tables,
       anchor: await readAnchor(tx, anchorPosition),
       merkleHead: await readNewestHead(tx),
       eventsCovered: await countEventsUpTo(tx, anchorPosition),
-    } satisfies SnapshotManifest;
-  });
-  // The manifest goes into the checksummed bytes too: editing the listed row is then detected.
-  await write(`#manifest ${JSON.stringify(manifest)}\n`);
-  gzip.end();
-  await gzipped;
-  const sha256 = chunks.finish();
-
-  const snapshotId = randomUUID();
-  await client.transaction(async (tx) => {
+    };
     await tx.query(
-      `INSERT INTO read_model_snapshots (snapshot_id, tag, manifest, compressed_bytes, uncompressed_bytes, sha256)
-       VALUES ($1, $2, $3::jsonb, $4::bigint, $5::bigint, $6)`,
-      [snapshotId, options.tag ?? null, JSON.stringify(manifest), chunks.totalBytes, uncompressedBytes, sha256],
+      `UPDATE read_model_snapshots s
+          SET manifest = $2::jsonb, sha256 = $3, checksum_state = 'verified', checksum_checked_at = clock_timestamp(),
+              compressed_bytes = c.stored, uncompressed_bytes = c.plain
+         FROM (SELECT coalesce(sum(pg_column_size(data)), 0) AS stored, coalesce(sum(octet_length(data)), 0) AS plain
+                 FROM read_model_snapshot_chunks WHERE snapshot_id = $1) c
+        WHERE s.snapshot_id = $1`,
+      [snapshotId, JSON.stringify(manifest), snapshotChecksum(manifest, chunks)],
     );
-    for (const [chunkNo, data] of chunks.chunks.entries()) {
-      await tx.query('INSERT INTO read_model_snapshot_chunks (snapshot_id, chunk_no, data) VALUES ($1, $2, $3)', [snapshotId, chunkNo, data]);
-    }
   });
   if (options.keep !== undefined && options.keep > 0) await pruneSnapshots(client, options.keep);
   return readSnapshotSummary(client, snapshotId);
@@ -94,18 +84,33 @@ async function readCheckpoints(tx: SqlExecutor, processors: readonly Processor[]
   return checkpoints;
 }
 
-/** Streams one table through a cursor (memory stays at one page); returns its row count. */
-async function writeTable(tx: SqlExecutor, table: string, write: (text: string) => Promise<void>): Promise<number> {
-  await write(`#table ${table}\n`);
-  await tx.query(`DECLARE snapshot_rows NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS row FROM ${quoteTableName(table)} t`);
+/**
+ * Writes one table's rows as chunks, a range of pages at a time (a TID range scan reads only
+ * those pages); returns its row count. Every row this transaction sees was committed before it
+ * began, so it lies within the pages the table had by then: the size read now covers them all.
+ */
+async function writeTable(tx: SqlExecutor, snapshotId: string, table: string, chunks: ChunkDigest[]): Promise<number> {
+  const quoted = quoteTableName(table);
+  const { rows: size } = await tx.query<{ blocks: string }>(
+    `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::bigint)::text AS blocks`,
+    [quoted],
+  );
+  const blocks = Number(size[0].blocks);
   let count = 0;
-  for (;;) {
-    const { rows } = await tx.query<{ row: string }>(`FETCH ${FETCH_ROWS} FROM snapshot_rows`);
-    if (rows.length === 0) break;
-    count += rows.length;
-    await write(`${rows.map((r) => r.row).join('\n')}\n`);
+  for (let first = 0; first < blocks; first += CHUNK_BLOCKS) {
+    const chunkNo = chunks.length;
+    const { rows } = await tx.query<{ row_count: number; sha256: string }>(
+      `INSERT INTO read_model_snapshot_chunks (snapshot_id, chunk_no, table_name, row_count, data)
+       SELECT $1, $2, $3, count(*), convert_to(string_agg(row_to_json(t)::text, E'\\n'), 'UTF8')
+         FROM ${quoted} t WHERE t.ctid >= $4::tid AND t.ctid < $5::tid
+       HAVING count(*) > 0
+       RETURNING row_count, encode(sha256(data), 'hex') AS sha256`,
+      [snapshotId, chunkNo, table, `(${first},0)`, `(${first + CHUNK_BLOCKS},0)`],
+    );
+    if (rows.length === 0) continue; // no visible row in these pages
+    chunks.push({ chunkNo, table, rows: rows[0].row_count, sha256: rows[0].sha256 });
+    count += rows[0].row_count;
   }
-  await tx.query('CLOSE snapshot_rows');
   return count;
 }
 

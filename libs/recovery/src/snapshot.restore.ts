@@ -1,7 +1,3 @@
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { isDeepStrictEqual } from 'node:util';
-import { createGunzip } from 'node:zlib';
 import type { SqlClient, SqlExecutor } from '../../event-store/src/index.js';
 import { quoteTableName, type Processor } from '../../processing/src/index.js';
 import {
@@ -9,13 +5,12 @@ import {
   ReadModelsNotEmptyError,
   SnapshotChecksumError,
   SnapshotContentError,
+  SnapshotFormatError,
   SnapshotFromAnotherLogError,
 } from './recovery.errors.js';
-import type { SnapshotManifest, SnapshotSummary } from './snapshot-manifest.js';
-import { readSnapshotChunks, readSnapshotSummary } from './snapshot.store.js';
-
-/** Rows per INSERT ... json_populate_recordset statement. */
-const INSERT_ROWS = 1000;
+import { snapshotChecksum, type ChunkDigest } from './snapshot-checksum.js';
+import { SNAPSHOT_FORMAT, type SnapshotManifest, type SnapshotSummary } from './snapshot-manifest.js';
+import { readChunkDigests, readSnapshotSummary, recordChecksumCheck } from './snapshot.store.js';
 
 export interface RestoreResult {
   snapshot: SnapshotSummary;
@@ -33,44 +28,47 @@ export interface RestoreResult {
 export async function restoreSnapshot(client: SqlClient, processors: readonly Processor[], snapshotId: string): Promise<RestoreResult> {
   const snapshot = await readSnapshotSummary(client, snapshotId);
   const { manifest } = snapshot;
-  const actual = await hashChunks(client, snapshotId);
-  if (actual !== snapshot.sha256) throw new SnapshotChecksumError(snapshotId, snapshot.sha256, actual);
-  await checkSameLog(client, snapshot);
+  if (manifest.format !== SNAPSHOT_FORMAT) throw new SnapshotFormatError(snapshotId, manifest.format);
   const known = new Set(processors.flatMap((processor) => processor.readModelTables));
   const foreign = manifest.tables.filter(({ table }) => !known.has(table)).map(({ table }) => table);
   if (foreign.length > 0) throw new SnapshotContentError(snapshotId, `tables ${foreign.join(', ')} are not read models of these processors`);
 
-  return client.transaction(async (tx) => {
-    await refuseRunningProcessors(tx, manifest);
-    await refuseNonEmptyReadModels(tx, manifest);
-    const tables = await loadRows(tx, snapshot);
-    for (const expected of manifest.tables) {
-      const loaded = tables.find(({ table }) => table === expected.table)?.rows ?? 0;
-      if (loaded !== expected.rows) {
-        throw new SnapshotContentError(snapshotId, `${expected.table} has ${loaded} rows, the manifest says ${expected.rows}`);
+  try {
+    return await client.transaction(async (tx) => {
+      // Locked until commit: the bytes checked are the bytes loaded.
+      const chunks = await readChunkDigests(tx, snapshotId, true);
+      const actual = snapshotChecksum(manifest, chunks);
+      if (actual !== snapshot.sha256) throw new SnapshotChecksumError(snapshotId, snapshot.sha256, actual);
+      await checkSameLog(tx, snapshot);
+      await refuseRunningProcessors(tx, manifest);
+      await refuseNonEmptyReadModels(tx, manifest);
+      const tables = await loadRows(tx, snapshot, chunks);
+      for (const expected of manifest.tables) {
+        const loaded = tables.find(({ table }) => table === expected.table)?.rows ?? 0;
+        if (loaded !== expected.rows) {
+          throw new SnapshotContentError(snapshotId, `${expected.table} has ${loaded} rows, the manifest says ${expected.rows}`);
+        }
+        await advanceSequences(tx, expected.table);
       }
-      await advanceSequences(tx, expected.table);
-    }
-    // The transaction id is the event's as stored now, found by position: a log restored into
-    // another cluster has renumbered them (transaction-id-rebase.ts), positions never change.
-    for (const checkpoint of manifest.processors) {
-      await tx.query(
-        `INSERT INTO processor_checkpoints (processor, version, transaction_id, global_position, events_processed)
-         VALUES ($1, $2, coalesce((SELECT transaction_id FROM events WHERE global_position = $3::bigint), '0'::xid8), $3::bigint, $4::bigint)
-         ON CONFLICT (processor, version) DO UPDATE
-           SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
-               events_processed = EXCLUDED.events_processed, updated_at = clock_timestamp()`,
-        [checkpoint.name, checkpoint.version, checkpoint.globalPosition, checkpoint.eventsProcessed],
-      );
-    }
-    return { snapshot, tables, checkpoints: manifest.processors };
-  });
-}
-
-async function hashChunks(executor: SqlExecutor, snapshotId: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of readSnapshotChunks(executor, snapshotId)) hash.update(chunk);
-  return hash.digest('hex');
+      // The transaction id is the event's as stored now, found by position: a log restored into
+      // another cluster has renumbered them (transaction-id-rebase.ts), positions never change.
+      for (const checkpoint of manifest.processors) {
+        await tx.query(
+          `INSERT INTO processor_checkpoints (processor, version, transaction_id, global_position, events_processed)
+           VALUES ($1, $2, coalesce((SELECT transaction_id FROM events WHERE global_position = $3::bigint), '0'::xid8), $3::bigint, $4::bigint)
+           ON CONFLICT (processor, version) DO UPDATE
+             SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
+                 events_processed = EXCLUDED.events_processed, updated_at = clock_timestamp()`,
+          [checkpoint.name, checkpoint.version, checkpoint.globalPosition, checkpoint.eventsProcessed],
+        );
+      }
+      await recordChecksumCheck(tx, snapshotId, 'verified');
+      return { snapshot, tables, checkpoints: manifest.processors };
+    });
+  } catch (error) {
+    if (error instanceof SnapshotChecksumError) await recordChecksumCheck(client, snapshotId, 'failed');
+    throw error;
+  }
 }
 
 /** The anchor event and the newest Merkle head of the snapshot must be this log's. */
@@ -122,66 +120,37 @@ async function refuseNonEmptyReadModels(tx: SqlExecutor, manifest: SnapshotManif
   if (nonEmpty.length > 0) throw new ReadModelsNotEmptyError(nonEmpty);
 }
 
-/** Decompresses and inserts the rows table by table, hashing the bytes again as they are read. */
-async function loadRows(tx: SqlExecutor, snapshot: SnapshotSummary): Promise<{ table: string; rows: number }[]> {
-  const hash = createHash('sha256');
-  const gunzip = createGunzip();
-  const feed = (async () => {
-    for await (const chunk of readSnapshotChunks(tx, snapshot.snapshotId)) {
-      hash.update(chunk);
-      if (!gunzip.write(chunk)) await once(gunzip, 'drain');
+/**
+ * PostgreSQL turns each table's chunks back into rows (`json_populate_recordset` over the chunk's
+ * lines, which `row_to_json` wrote without raw newlines), one statement per table: the rows do
+ * not pass through this process.
+ */
+async function loadRows(tx: SqlExecutor, snapshot: SnapshotSummary, chunks: readonly ChunkDigest[]): Promise<{ table: string; rows: number }[]> {
+  const expected = new Map(snapshot.manifest.tables.map(({ table }) => [table, 0]));
+  for (const chunk of chunks) {
+    const sum = expected.get(chunk.table);
+    if (sum === undefined) {
+      throw new SnapshotContentError(snapshot.snapshotId, `chunk ${chunk.chunkNo} holds rows of ${chunk.table || 'no table'}, which its manifest does not list`);
     }
-    gunzip.end();
-  })();
-
-  const tables: { table: string; rows: number }[] = [];
-  let current: { table: string; rows: number } | null = null;
-  let pending: string[] = [];
-  const flush = async () => {
-    if (current === null || pending.length === 0) return;
-    const quoted = quoteTableName(current.table);
-    await tx.query(`INSERT INTO ${quoted} SELECT * FROM json_populate_recordset(NULL::${quoted}, $1::json)`, [`[${pending.join(',')}]`]);
-    current.rows += pending.length;
-    pending = [];
-  };
-  let manifestChecked = false;
-  let rest = '';
-  try {
-    for await (const data of gunzip) {
-      const lines = (rest + (data as Buffer).toString('utf8')).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.startsWith('#manifest ')) {
-          await flush();
-          current = null;
-          if (!isDeepStrictEqual(JSON.parse(line.slice('#manifest '.length)), snapshot.manifest)) {
-            throw new SnapshotContentError(snapshot.snapshotId, 'its listed manifest differs from the one written with its rows');
-          }
-          manifestChecked = true;
-        } else if (line.startsWith('#table ')) {
-          await flush();
-          current = { table: line.slice('#table '.length), rows: 0 };
-          if (!snapshot.manifest.tables.some(({ table }) => table === current?.table)) {
-            throw new SnapshotContentError(snapshot.snapshotId, `it holds rows of ${current.table}, which its manifest does not list`);
-          }
-          tables.push(current);
-        } else if (line !== '') {
-          if (current === null) throw new SnapshotContentError(snapshot.snapshotId, 'rows before the first table');
-          pending.push(line);
-          if (pending.length === INSERT_ROWS) await flush();
-        }
-      }
-    }
-    await flush();
-    await feed;
-  } catch (error) {
-    gunzip.destroy(error as Error); // wakes the feed if it waits for 'drain'
-    await feed.catch(() => undefined);
-    throw error;
+    expected.set(chunk.table, sum + chunk.rows);
   }
-  const actual = hash.digest('hex');
-  if (actual !== snapshot.sha256) throw new SnapshotChecksumError(snapshot.snapshotId, snapshot.sha256, actual);
-  if (rest !== '' || !manifestChecked) throw new SnapshotContentError(snapshot.snapshotId, 'it ends early');
+  const tables: { table: string; rows: number }[] = [];
+  for (const [table, rows] of expected) {
+    if (rows === 0) {
+      tables.push({ table, rows: 0 });
+      continue;
+    }
+    const quoted = quoteTableName(table);
+    const { rowCount } = await tx.query(
+      `INSERT INTO ${quoted}
+       SELECT r.* FROM read_model_snapshot_chunks c
+       CROSS JOIN LATERAL json_populate_recordset(NULL::${quoted}, ('[' || replace(convert_from(c.data, 'UTF8'), E'\n', ',') || ']')::json) r
+       WHERE c.snapshot_id = $1 AND c.table_name = $2`,
+      [snapshot.snapshotId, table],
+    );
+    if (rowCount !== rows) throw new SnapshotContentError(snapshot.snapshotId, `${table}'s chunks hold ${rowCount} rows, they say ${rows}`);
+    tables.push({ table, rows });
+  }
   return tables;
 }
 

@@ -1,6 +1,7 @@
 import type { SqlExecutor } from '../../event-store/src/index.js';
 import { SnapshotNotFoundError } from './recovery.errors.js';
-import type { SnapshotManifest, SnapshotSummary } from './snapshot-manifest.js';
+import type { ChunkDigest } from './snapshot-checksum.js';
+import type { ChecksumState, SnapshotManifest, SnapshotSummary } from './snapshot-manifest.js';
 
 interface SnapshotRow extends Record<string, unknown> {
   snapshot_id: string;
@@ -10,10 +11,14 @@ interface SnapshotRow extends Record<string, unknown> {
   compressed_bytes: string;
   uncompressed_bytes: string;
   sha256: string;
+  checksum_state: ChecksumState | null;
+  checksum_checked_at: string | null;
 }
 
-const SUMMARY_COLUMNS = `snapshot_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, tag,
-  manifest::text AS manifest, compressed_bytes::text AS compressed_bytes, uncompressed_bytes::text AS uncompressed_bytes, sha256`;
+const UTC_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+const SUMMARY_COLUMNS = `snapshot_id, to_char(created_at AT TIME ZONE 'UTC', ${UTC_MS}) AS created_at, tag,
+  manifest::text AS manifest, compressed_bytes::text AS compressed_bytes, uncompressed_bytes::text AS uncompressed_bytes, sha256,
+  checksum_state, to_char(checksum_checked_at AT TIME ZONE 'UTC', ${UTC_MS}) AS checksum_checked_at`;
 
 function summaryFromRow(row: SnapshotRow): SnapshotSummary {
   return {
@@ -24,6 +29,8 @@ function summaryFromRow(row: SnapshotRow): SnapshotSummary {
     compressedBytes: row.compressed_bytes,
     uncompressedBytes: row.uncompressed_bytes,
     sha256: row.sha256,
+    checksumState: row.checksum_state,
+    checksumCheckedAt: row.checksum_checked_at,
   };
 }
 
@@ -57,18 +64,22 @@ export async function pruneSnapshots(executor: SqlExecutor, keep: number): Promi
   return rows.map((row) => row.snapshot_id);
 }
 
-/** The stored chunks of a snapshot, in order. */
-export async function* readSnapshotChunks(executor: SqlExecutor, snapshotId: string): AsyncGenerator<Uint8Array> {
-  const { rows } = await executor.query<{ n: string }>('SELECT count(*)::text AS n FROM read_model_snapshot_chunks WHERE snapshot_id = $1', [
+/**
+ * The digest of every stored chunk, in order, hashed where the bytes are. `lock` keeps the chunks
+ * from changing until the caller's transaction ends (restore checks, then loads, the same bytes).
+ */
+export async function readChunkDigests(executor: SqlExecutor, snapshotId: string, lock = false): Promise<ChunkDigest[]> {
+  const { rows } = await executor.query<{ chunk_no: number; table_name: string | null; row_count: number | null; sha256: string }>(
+    `SELECT chunk_no, table_name, row_count, encode(sha256(data), 'hex') AS sha256
+       FROM read_model_snapshot_chunks WHERE snapshot_id = $1 ORDER BY chunk_no${lock ? ' FOR SHARE' : ''}`,
+    [snapshotId],
+  );
+  return rows.map((row) => ({ chunkNo: row.chunk_no, table: row.table_name ?? '', rows: row.row_count ?? 0, sha256: row.sha256 }));
+}
+
+export async function recordChecksumCheck(executor: SqlExecutor, snapshotId: string, state: ChecksumState): Promise<void> {
+  await executor.query('UPDATE read_model_snapshots SET checksum_state = $2, checksum_checked_at = clock_timestamp() WHERE snapshot_id = $1', [
     snapshotId,
+    state,
   ]);
-  const count = Number(rows[0].n);
-  for (let chunkNo = 0; chunkNo < count; chunkNo += 1) {
-    const chunk = await executor.query<{ data: Uint8Array }>(
-      'SELECT data FROM read_model_snapshot_chunks WHERE snapshot_id = $1 AND chunk_no = $2',
-      [snapshotId, chunkNo],
-    );
-    if (chunk.rows.length === 0) return; // a missing chunk: the checksum will not match
-    yield chunk.rows[0].data;
-  }
 }

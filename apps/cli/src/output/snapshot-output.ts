@@ -1,4 +1,4 @@
-import type { Snapshot, SnapshotList, SnapshotRestore } from '../gateway-api.js';
+import type { Snapshot, SnapshotList, SnapshotRestore, SnapshotVerification } from '../gateway-api.js';
 import { formatFields } from './fields.js';
 import { formatList, type Column } from './table.js';
 import { orDash } from './values.js';
@@ -25,6 +25,12 @@ export function formatBytes(bytes: string): string {
   return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** "verified 2026-12-04T18:50:00.000Z": the outcome and time of the last check of the stored bytes. */
+function checksumState(snapshot: Snapshot): string {
+  if (snapshot.checksumState === null) return 'unchecked';
+  return `${snapshot.checksumState === 'failed' ? 'FAILED' : 'verified'} ${snapshot.checksumCheckedAt ?? ''}`.trimEnd();
+}
+
 export function formatSnapshot(snapshot: Snapshot): string {
   const fields = formatFields([
     ['Snapshot ID', snapshot.snapshotId],
@@ -35,6 +41,7 @@ export function formatSnapshot(snapshot: Snapshot): string {
     ['Merkle head', snapshot.manifest.merkleHead === null ? '-' : `batch ${snapshot.manifest.merkleHead.batchId}, tree size ${snapshot.manifest.merkleHead.treeSize}`],
     ['Size', `${formatBytes(snapshot.compressedBytes)} compressed (${formatBytes(snapshot.uncompressedBytes)} of rows)`],
     ['SHA-256', snapshot.sha256],
+    ['Checksum', checksumState(snapshot)],
   ]);
   const tables = formatList(snapshot.manifest.tables, [
     { header: 'READ MODEL', value: (table) => table.table },
@@ -56,11 +63,12 @@ const listColumns: Column<Snapshot>[] = [
   { header: 'ROWS', value: (s) => String(rows(s)), alignRight: true },
   { header: 'SIZE', value: (s) => formatBytes(s.compressedBytes), alignRight: true },
   { header: 'SHA-256', value: (s) => `${s.sha256.slice(0, 16)}…` },
+  { header: 'CHECKSUM', value: checksumState },
 ];
 
 export function formatSnapshotList(list: SnapshotList): string {
   const retention = list.keep === 0 ? 'all snapshots are kept' : `the newest ${list.keep} snapshots are kept (CARACAL_SNAPSHOT_KEEP)`;
-  return [formatList(list.items, listColumns, 'snapshots'), '', `Retention: ${retention}. The checksum is checked by snapshot restore.`].join('\n');
+  return [formatList(list.items, listColumns, 'snapshots'), '', `Retention: ${retention}. Checksum: the last check of the stored bytes (at creation, snapshot verify, snapshot restore).`].join('\n');
 }
 
 export function formatSnapshotRestore(result: SnapshotRestore): string {
@@ -70,5 +78,13 @@ export function formatSnapshotRestore(result: SnapshotRestore): string {
     `Restored snapshot ${result.snapshot.snapshotId} (checksum verified): ${loaded === '' ? 'no rows' : loaded}.`,
     `Checkpoints: ${checkpoints === '' ? '-' : checkpoints}.`,
     'Start the processors (or run caracal replay start) to catch up from there to the head of the log.',
+  ].join('\n');
+}
+
+export function formatSnapshotVerification(result: SnapshotVerification): string {
+  if (result.ok) return `Snapshot ${result.snapshot.snapshotId}: checksum verified (${result.snapshot.sha256}).`;
+  return [
+    `Snapshot ${result.snapshot.snapshotId}: checksum FAILED. Its stored bytes hash to ${result.actual}, recorded ${result.snapshot.sha256}.`,
+    'Restore will refuse it; take a new snapshot (caracal snapshot create) and delete this one.',
   ].join('\n');
 }

@@ -12,7 +12,7 @@ interface ErrorBody {
 }
 
 const DOMAIN_STATUS: Record<string, number> = {
-  validation_failed: 400, not_found: 404, conflict: 409, snapshot_corrupt: 422,
+  validation_failed: 400, not_found: 404, conflict: 409, snapshot_corrupt: 422, snapshot_format_unsupported: 422,
   backup_corrupt: 422, backup_type_not_available: 422, backup_unavailable: 503, backup_failed: 500,
 };
 const HTTP_CODES: Record<number, string> = {

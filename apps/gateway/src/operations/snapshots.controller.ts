@@ -10,6 +10,8 @@ import {
   restoreSnapshot,
   type RestoreResult,
   type SnapshotSummary,
+  type SnapshotVerification,
+  verifySnapshot,
 } from '../../../../libs/recovery/src/index.js';
 import { UuidParam } from '../http/uuid-param.pipe.js';
 import { PROCESSOR_REGISTRY, SNAPSHOT_KEEP, SQL_CLIENT } from '../injection-tokens.js';
@@ -48,6 +50,12 @@ export class SnapshotsController {
     const snapshot = await readSnapshotSummary(this.sql, snapshotId);
     await deleteSnapshot(this.sql, snapshotId);
     return snapshot;
+  }
+
+  @Post(':snapshotId/verify')
+  @HttpCode(200)
+  async verify(@Param('snapshotId', snapshotIdParam) snapshotId: string): Promise<SnapshotVerification> {
+    return verifySnapshot(this.sql, snapshotId);
   }
 
   @Post(':snapshotId/restore')

@@ -107,7 +107,7 @@ describe.each(backends)('read-model snapshots through the admin API on %s', (bac
     expect(await readModels()).toEqual(before);
   });
 
-  it('answers 404 for an unknown snapshot, 400 for an id that is not a UUID or a tag with control characters, 422 for altered bytes, 409 while processors run', async () => {
+  it('answers 404 for an unknown snapshot, 400 for an id that is not a UUID or a tag with control characters, 422 for altered bytes (and verify reports them), 409 while processors run', async () => {
     expect((await api.call('POST', '/v1/snapshots/7d1e0c4b-8a2f-4e3d-b6c1-9f0a1b2c3d4e/restore', {})).status).toBe(404);
     const notUuid = await api.call('POST', '/v1/snapshots/latest/restore', {});
     expect(notUuid.status).toBe(400);
@@ -117,6 +117,7 @@ describe.each(backends)('read-model snapshots through the admin API on %s', (bac
     expect(badTag.body.details).toEqual([expect.objectContaining({ field: 'tag' })]);
 
     const snapshot = (await api.call('POST', '/v1/snapshots', {})).body;
+    expect(snapshot.checksumState).toBe('verified');
     const running = await api.call('POST', `/v1/snapshots/${snapshot.snapshotId}/restore`, {});
     expect(running.status).toBe(409);
     expect(running.body.error).toBe('processors_running');
@@ -125,6 +126,11 @@ describe.each(backends)('read-model snapshots through the admin API on %s', (bac
     const corrupt = await api.call('POST', `/v1/snapshots/${snapshot.snapshotId}/restore`, {});
     expect(corrupt.status).toBe(422);
     expect(corrupt.body.error).toBe('snapshot_corrupt');
+    const verified = await api.call('POST', `/v1/snapshots/${snapshot.snapshotId}/verify`, {});
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ ok: false, snapshot: { snapshotId: snapshot.snapshotId, checksumState: 'failed' } });
+    const listed = (await api.call('GET', '/v1/snapshots')).body.items.find((s: { snapshotId: string }) => s.snapshotId === snapshot.snapshotId);
+    expect(listed.checksumState).toBe('failed');
 
     const deleted = await api.call('DELETE', `/v1/snapshots/${snapshot.snapshotId}`);
     expect(deleted.status).toBe(200);

@@ -10,7 +10,7 @@ import {
   ReplayJobActiveError,
   ReplayNotReadyError,
   SnapshotChecksumError,
-  SnapshotContentError,
+  SnapshotFormatError,
   SnapshotFromAnotherLogError,
   SnapshotNotFoundError,
 } from '../recovery.errors.js';
@@ -20,6 +20,7 @@ import { readReplayJob } from '../replay-jobs.store.js';
 import { createSnapshot } from '../snapshot.create.js';
 import { restoreSnapshot } from '../snapshot.restore.js';
 import { deleteSnapshot, listSnapshots } from '../snapshot.store.js';
+import { verifySnapshot } from '../snapshot.verify.js';
 
 export interface SnapshotHarness {
   open(): Promise<{ client: SqlClient; store: SqlEventStore }>;
@@ -108,6 +109,25 @@ export function describeSnapshotSuite(label: string, harness: SnapshotHarness, o
       expect((await rows(processor)).length).toBe(49);
     });
 
+    it('a table of many pages is written in several chunks and restored row for row, dead rows left out', async () => {
+      const processor = await projection();
+      await client.query(
+        `INSERT INTO ${processor.table} (event_id, global_position) SELECT gen_random_uuid(), g FROM generate_series(1, 20000) g`,
+      );
+      await client.query(`DELETE FROM ${processor.table} WHERE global_position % 7 = 0`);
+      const fingerprint = async () =>
+        (await client.query(`SELECT count(*)::int AS n, md5(string_agg(t::text, ',' ORDER BY id)) AS md5 FROM ${processor.table} t`)).rows[0];
+      const before = await fingerprint();
+
+      const snapshot = await createSnapshot(client, [processor]);
+      const chunks = await client.query('SELECT count(*)::int AS n FROM read_model_snapshot_chunks WHERE snapshot_id = $1', [snapshot.snapshotId]);
+      expect(chunks.rows[0].n).toBeGreaterThan(1);
+      expect(snapshot.manifest.tables).toEqual([{ table: processor.table, rows: before.n }]);
+      await resetProcessors(client, [processor]);
+      await restoreSnapshot(client, [processor], snapshot.snapshotId);
+      expect(await fingerprint()).toEqual(before);
+    });
+
     it('refuses a restore into read models that are not empty, and while the processor runs; nothing is written', async () => {
       const processor = await projection();
       const events = await append(processor, 5);
@@ -133,27 +153,46 @@ export function describeSnapshotSuite(label: string, harness: SnapshotHarness, o
       expect(await loadCheckpoint(client, processor)).toBeNull();
     });
 
-    it('refuses a snapshot whose stored bytes or listed manifest were altered; nothing is written', async () => {
+    it('refuses a snapshot whose stored bytes, chunk labels or listed manifest were altered, and verify reports it; nothing is written', async () => {
       const processor = await projection();
       const events = await append(processor, 12);
       await catchUp(processor, events);
       const snapshot = await createSnapshot(client, [processor]);
+      const relabelled = await createSnapshot(client, [processor]);
+      const second = await createSnapshot(client, [processor]);
+      expect(snapshot.checksumState).toBe('verified');
       await resetProcessors(client, [processor]);
 
       await client.query(
-        `UPDATE read_model_snapshot_chunks SET data = overlay(data placing '\\xff'::bytea from 20 for 1) WHERE snapshot_id = $1 AND chunk_no = 0`,
+        `UPDATE read_model_snapshot_chunks SET data = overlay(data placing '\\x20'::bytea from 20 for 1) WHERE snapshot_id = $1 AND chunk_no = 0`,
         [snapshot.snapshotId],
       );
       await expect(restoreSnapshot(client, [processor], snapshot.snapshotId)).rejects.toBeInstanceOf(SnapshotChecksumError);
       expect(await rows(processor)).toEqual([]);
+      expect((await listSnapshots(client)).find((s) => s.snapshotId === snapshot.snapshotId)?.checksumState).toBe('failed');
+      const verification = await verifySnapshot(client, snapshot.snapshotId);
+      expect(verification.ok).toBe(false);
+      expect(verification.actual).not.toBe(snapshot.sha256);
 
-      const second = await createSnapshot(client, [processor]);
+      expect((await verifySnapshot(client, relabelled.snapshotId)).ok).toBe(true);
+      await client.query('UPDATE read_model_snapshot_chunks SET row_count = row_count - 1 WHERE snapshot_id = $1 AND chunk_no = 0', [relabelled.snapshotId]);
+      await expect(restoreSnapshot(client, [processor], relabelled.snapshotId)).rejects.toBeInstanceOf(SnapshotChecksumError);
+
       await client.query(
         `UPDATE read_model_snapshots SET manifest = jsonb_set(manifest, '{processors,0,globalPosition}', '"1"') WHERE snapshot_id = $1`,
         [second.snapshotId],
       );
-      await expect(restoreSnapshot(client, [processor], second.snapshotId)).rejects.toBeInstanceOf(SnapshotContentError);
+      await expect(restoreSnapshot(client, [processor], second.snapshotId)).rejects.toBeInstanceOf(SnapshotChecksumError);
       expect(await loadCheckpoint(client, processor)).toBeNull();
+    });
+
+    it('refuses a snapshot of format 1 (written by an earlier version) with a message that says what to do', async () => {
+      const processor = await projection();
+      const snapshot = await createSnapshot(client, [processor]);
+      await client.query(`UPDATE read_model_snapshots SET manifest = jsonb_set(manifest, '{format}', '1') WHERE snapshot_id = $1`, [snapshot.snapshotId]);
+      const refused = restoreSnapshot(client, [processor], snapshot.snapshotId);
+      await expect(refused).rejects.toBeInstanceOf(SnapshotFormatError);
+      await expect(refused).rejects.toThrow(/caracal snapshot create/);
     });
 
     it('refuses a snapshot taken from another event log', async () => {
@@ -169,12 +208,15 @@ export function describeSnapshotSuite(label: string, harness: SnapshotHarness, o
         await elsewhere.store.append(`other-${i}`, [{ eventId: randomUUID(), type: 'Tested', schemaVersion: 1, data: {}, metadata: {} }], { expected: 'any' });
       }
       const [meta] = (await client.query('SELECT tag, manifest::text AS manifest, compressed_bytes, uncompressed_bytes, sha256 FROM read_model_snapshots WHERE snapshot_id = $1', [snapshot.snapshotId])).rows;
+      expect(snapshot.manifest.tables[0].rows).toBe(6);
       await elsewhere.client.query(
         'INSERT INTO read_model_snapshots (snapshot_id, tag, manifest, compressed_bytes, uncompressed_bytes, sha256) VALUES ($1, $2, $3::jsonb, $4, $5, $6)',
         [snapshot.snapshotId, meta.tag, meta.manifest, meta.compressed_bytes, meta.uncompressed_bytes, meta.sha256],
       );
-      for (const chunk of (await client.query('SELECT chunk_no, data FROM read_model_snapshot_chunks WHERE snapshot_id = $1', [snapshot.snapshotId])).rows) {
-        await elsewhere.client.query('INSERT INTO read_model_snapshot_chunks (snapshot_id, chunk_no, data) VALUES ($1, $2, $3)', [snapshot.snapshotId, chunk.chunk_no, chunk.data]);
+      for (const chunk of (await client.query('SELECT chunk_no, table_name, row_count, data FROM read_model_snapshot_chunks WHERE snapshot_id = $1', [snapshot.snapshotId])).rows) {
+        await elsewhere.client.query('INSERT INTO read_model_snapshot_chunks (snapshot_id, chunk_no, table_name, row_count, data) VALUES ($1, $2, $3, $4, $5)', [
+          snapshot.snapshotId, chunk.chunk_no, chunk.table_name, chunk.row_count, chunk.data,
+        ]);
       }
       const refused = restoreSnapshot(elsewhere.client, [processor], snapshot.snapshotId);
       await expect(refused).rejects.toBeInstanceOf(SnapshotFromAnotherLogError);
@@ -184,6 +226,7 @@ export function describeSnapshotSuite(label: string, harness: SnapshotHarness, o
 
     it('lists newest first, deletes, and keeps only the newest N when asked', async () => {
       const processor = await projection();
+      await client.query(`INSERT INTO ${processor.table} (event_id, global_position) VALUES (gen_random_uuid(), 1)`);
       const first = await createSnapshot(client, [processor], { tag: 'one' });
       const second = await createSnapshot(client, [processor], { tag: 'two' });
       const listed = (await listSnapshots(client)).map((s) => s.snapshotId);
