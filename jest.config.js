@@ -15,8 +15,14 @@ const swc = [
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
-  // Sources import './x.js' (nodenext); map back to the .ts file for Jest.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Sources import './x.js' (nodenext); map back to the .ts file for Jest. The workspace
+  // packages (@caracal/*) resolve to their TypeScript entries, as tsc resolves their "types".
+  moduleNameMapper: {
+    '^@caracal/test-support/(.*)\\.js$': '<rootDir>/test/support/$1',
+    '^@caracal/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    '^@caracal/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   testEnvironment: 'node',
 };
 
@@ -28,18 +34,20 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
       setupFilesAfterEnv: ['<rootDir>/test/support/reset-exit-code.ts'],
     },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/libs/**/*.int-test.ts', '<rootDir>/apps/**/*.int-test.ts'],
+      // test/integration: tests that span apps (the gateway and the CLI's output of its answers)
+      testMatch: ['<rootDir>/libs/**/*.int.spec.ts', '<rootDir>/apps/**/*.int.spec.ts', '<rootDir>/test/integration/**/*.int.spec.ts'],
     },
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/e2e/**/*.e2e-test.ts'],
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'],
     },
   ],
 };

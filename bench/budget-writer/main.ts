@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BudgetStreamWriter } from '../../apps/gateway/src/budget/budget-stream.writer.js';
 import { budgetTransactionHook } from '../../apps/gateway/src/budget/budget-transaction.hook.js';
-import { initialAgentState, type ReserveSpend } from '../../libs/domain/src/index.js';
-import { createPostgresClient, runMigrations, SqlEventStore } from '../../libs/event-store/src/index.js';
+import { initialAgentState, type ReserveSpend } from '@caracal/domain';
+import { createPostgresClient, runMigrations, SqlEventStore } from '@caracal/event-store';
 import { createBenchDatabase } from '../support/bench-database.js';
 import { describeSpread, median } from '../support/spread.js';
 

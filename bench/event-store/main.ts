@@ -22,7 +22,7 @@ import {
   type GlobalCheckpoint,
   type NewEvent,
   type SqlClient,
-} from '../../libs/event-store/src/index.js';
+} from '@caracal/event-store';
 import { describeSpread, median } from '../support/spread.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { GlobalCheckpoint, SqlClient, SqlEventStore } from '../../libs/event-store/src/index.js';
-import { ProcessorHost, ProcessorRegistry, type Processor, type ProcessorLogger } from '../../libs/processing/src/index.js';
-import { readReplayJob, ReplayJobTracker, type ReplayJobView } from '../../libs/recovery/src/index.js';
+import type { GlobalCheckpoint, SqlClient, SqlEventStore } from '@caracal/event-store';
+import { ProcessorHost, ProcessorRegistry, type Processor, type ProcessorLogger } from '@caracal/processing';
+import { readReplayJob, ReplayJobTracker, type ReplayJobView } from '@caracal/recovery';
 
 const OWNER = 'bench-recovery-host';
 

@@ -1,5 +1,5 @@
-import type { SqlExecutor } from '../../libs/event-store/src/index.js';
-import { quoteTableName } from '../../libs/processing/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
+import { quoteTableName } from '@caracal/processing';
 
 /**
  * Rows and an order-independent digest of every row of each table: two read models with the same

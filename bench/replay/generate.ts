@@ -26,8 +26,8 @@ import {
   type Decision,
   type DomainEvent,
   type ReservationCommand,
-} from '../../libs/domain/src/index.js';
-import type { SqlClient } from '../../libs/event-store/src/index.js';
+} from '@caracal/domain';
+import type { SqlClient } from '@caracal/event-store';
 
 export interface GeneratedLog {
   events: number;

@@ -23,7 +23,7 @@ import {
   START_OF_LOG,
   type GlobalCheckpoint,
   type SqlClient,
-} from '../../libs/event-store/src/index.js';
+} from '@caracal/event-store';
 import {
   loadCheckpoint,
   ProcessorHost,
@@ -32,8 +32,8 @@ import {
   resetProcessors,
   type ProcessorLogger,
   type ProcessorRunnerStatus,
-} from '../../libs/processing/src/index.js';
-import { createLedgerWriter, createSpendingAggregator, PROJECTION_READ_MODEL_TABLES } from '../../libs/projections/src/index.js';
+} from '@caracal/processing';
+import { createLedgerWriter, createSpendingAggregator, PROJECTION_READ_MODEL_TABLES } from '@caracal/projections';
 import { generateLog, type GeneratedLog } from './generate.js';
 import { describeSpread, formatCount, median } from '../support/spread.js';
 import { createBenchDatabase } from '../support/bench-database.js';

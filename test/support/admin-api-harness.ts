@@ -5,11 +5,11 @@ import {
   runMigrations,
   SqlEventStore,
   type SqlClient,
-} from '../../libs/event-store/src/index.js';
+} from '@caracal/event-store';
 import { createGatewayApp } from '../../apps/gateway/src/runtime/create-gateway-app.js';
 import { gatewayDependencies } from '../../apps/gateway/src/runtime/gateway-dependencies.js';
 import type { GatewayDependencies } from '../../apps/gateway/src/app.module.js';
-import { loadConfig } from '../../libs/config/src/index.js';
+import { loadConfig } from '@caracal/config';
 import { createTestDatabase } from './postgres-test-database.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token';

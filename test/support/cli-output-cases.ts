@@ -5,9 +5,9 @@
 // command files and fail on a command without one).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { consistencyProof, generateSigningKeyPair, inclusionProof, toHex } from '../../libs/merkle/src/index.js';
-import { writeExportBundle, writeSigningKeyFile, type ExportRecord } from '../../libs/sealing/src/index.js';
-import { inMemoryLog, type InMemoryLog } from '../../libs/sealing/src/testing/in-memory-log.js';
+import { consistencyProof, generateSigningKeyPair, inclusionProof, toHex } from '@caracal/merkle';
+import { writeExportBundle, writeSigningKeyFile, type ExportRecord } from '@caracal/sealing';
+import { inMemoryLog, type InMemoryLog } from '@caracal/sealing/testing';
 import type {
   Agent, AllowlistEntry, AllowlistTestResult, ApiKeyInfo, Backup, BackupVerification, ConsumerLag, DlqEntry, HealthReport, HistoryEntry, LedgerEntry, MerkleBatchHead,
   MerkleBatchVerification, MerkleConsistencyProof, MerkleInclusionProof, MerkleKey, MerkleRangeVerification, Policy, PolicyUsage,

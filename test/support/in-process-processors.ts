@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { SqlEventStore } from '../../libs/event-store/src/index.js';
-import { ProcessorHost } from '../../libs/processing/src/index.js';
-import { ReplayJobTracker } from '../../libs/recovery/src/index.js';
-import { startSealTimer } from '../../libs/runtime/src/index.js';
+import { SqlEventStore } from '@caracal/event-store';
+import { ProcessorHost } from '@caracal/processing';
+import { ReplayJobTracker } from '@caracal/recovery';
+import { startSealTimer } from '@caracal/runtime';
 import type { AdminApiHarness } from './admin-api-harness.js';
 import { waitFor } from './wait-for.js';
 

@@ -1,4 +1,4 @@
-import { openPgliteClient, runMigrations, SqlEventStore, type SqlClient } from '../../libs/event-store/src/index.js';
+import { openPgliteClient, runMigrations, SqlEventStore, type SqlClient } from '@caracal/event-store';
 
 /** open/close for a shared test suite on PGlite: a migrated in-memory database of the suite's own. */
 export function pgliteStoreFixture(): { open(): Promise<{ client: SqlClient; store: SqlEventStore }>; close(): Promise<void> } {

@@ -1,4 +1,4 @@
-import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '../../libs/event-store/src/index.js';
+import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '@caracal/event-store';
 import { createTestDatabase, type TestDatabase } from './postgres-test-database.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { SqlClient, SqlExecutor } from '../../libs/event-store/src/index.js';
+import type { SqlClient, SqlExecutor } from '@caracal/event-store';
 
 export interface HeldWrite {
   /** Resolves once a write (a transaction, or an INSERT INTO events) has been asked for and is held. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultPricebookPath } from '../../libs/pricing/src/index.js';
+import { defaultPricebookPath } from '@caracal/pricing';
 
 /**
  * The shipped pricebook plus a per-request price for a test resource (the mock upstream), so a

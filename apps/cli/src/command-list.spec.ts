@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '@oclif/core';
-import { cliCommandIds } from '../../../test/support/cli-command-ids.js';
+import { cliCommandIds } from '@caracal/test-support/cli-command-ids.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 

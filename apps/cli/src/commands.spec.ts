@@ -29,7 +29,7 @@ import PolicyList from './commands/policy/list.js';
 import PolicyUpdate from './commands/policy/update.js';
 import PricebookSet from './commands/pricebook/set.js';
 import type { Agent, AllowlistEntry, ConsumerLag, DlqEntry, HealthReport, LedgerEntry, Policy, PolicyUsage } from './gateway-api.js';
-import { runCliCommand } from '../../../test/support/run-cli-command.js';
+import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 const ADMIN_TOKEN = 'cat_test-admin-token-do-not-print';
 const AGENT_ID = '3f2c5a9e-1b7d-4c1e-9a55-0d6f1e2a3b4c';

@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR, GATEWAY_INFO_FILE } from '@caracal/api-contract';
 import { CliError, EXIT_USAGE } from './cli-error.js';
 
 export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8443';
-export const DEFAULT_DATA_DIR = './.caracal';
-/** Written by the embedded gateway on first start (mode 0600). */
-const ADMIN_TOKEN_FILE = 'admin-token';
-/** Written by the embedded gateway: `{"url": "http://127.0.0.1:8443"}`. */
-const GATEWAY_INFO_FILE = 'gateway.json';
+export { DEFAULT_DATA_DIR };
 
 /** What the operator passed on the command line; unset flags are undefined. */
 export interface ConnectionFlags {

@@ -1,7 +1,7 @@
 // The admin API's response shapes, as docs/api.md defines them. The CLI only reads these to
 // print them; it does not validate them (the gateway owns the contract, --json shows it raw).
 
-import type { EventLeafFields, StoredHead } from '../../../libs/sealing/src/index.js';
+import type { EventLeafFields, StoredHead } from '@caracal/sealing';
 
 export interface Agent {
   agentId: string;

@@ -10,10 +10,10 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CannedGateway, NOT_FOUND, type Answerer, type CannedAnswer } from '../../../test/support/canned-gateway.js';
-import { cliCommandIds, loadCliCommand } from '../../../test/support/cli-command-ids.js';
-import { OUTPUT_CASES } from '../../../test/support/cli-output-cases.js';
-import { runCliCommand } from '../../../test/support/run-cli-command.js';
+import { CannedGateway, NOT_FOUND, type Answerer, type CannedAnswer } from '@caracal/test-support/canned-gateway.js';
+import { cliCommandIds, loadCliCommand } from '@caracal/test-support/cli-command-ids.js';
+import { OUTPUT_CASES } from '@caracal/test-support/cli-output-cases.js';
+import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 /** Runs per command; all commands together stay within a few seconds. */
 const RUNS_PER_COMMAND = 40;

@@ -6,10 +6,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CannedGateway } from '../../../test/support/canned-gateway.js';
-import { cliCommandIds, loadCliCommand } from '../../../test/support/cli-command-ids.js';
-import { merkleLog, OUTPUT_CASES, VARIANTS, type Variant } from '../../../test/support/cli-output-cases.js';
-import { runCliCommand } from '../../../test/support/run-cli-command.js';
+import { CannedGateway } from '@caracal/test-support/canned-gateway.js';
+import { cliCommandIds, loadCliCommand } from '@caracal/test-support/cli-command-ids.js';
+import { merkleLog, OUTPUT_CASES, VARIANTS, type Variant } from '@caracal/test-support/cli-output-cases.js';
+import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 let gateway: CannedGateway;
 let dir: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import MerkleVerifyBatch from './commands/merkle/verify-batch.js';
 import MerkleVerifyRange from './commands/merkle/verify-range.js';
 import type { MerkleBatchVerification, MerkleRangeVerification } from './gateway-api.js';
-import { runCliCommand } from '../../../test/support/run-cli-command.js';
+import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 let server: Server;
 let requests: { method: string; url: string; authorization?: string }[];

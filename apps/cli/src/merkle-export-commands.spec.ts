@@ -6,11 +6,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKeyPair } from '../../../libs/merkle/src/index.js';
-import { inMemoryLog } from '../../../libs/sealing/src/testing/in-memory-log.js';
+import { generateSigningKeyPair } from '@caracal/merkle';
+import { inMemoryLog } from '@caracal/sealing/testing';
 import MerkleExport from './commands/merkle/export.js';
 import MerkleVerifyExport from './commands/merkle/verify-export.js';
-import { runCliCommand } from '../../../test/support/run-cli-command.js';
+import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 const log = inMemoryLog(12, 5); // batches 1..3
 let server: Server;

@@ -1,7 +1,7 @@
 import {
   checkConsistency, checkInclusion, eventLeafHash, hashFromHex, toHex, verifyTreeHeadSignature,
-} from '../../../libs/merkle/src/index.js';
-import type { StoredHead } from '../../../libs/sealing/src/index.js';
+} from '@caracal/merkle';
+import type { StoredHead } from '@caracal/sealing';
 import type { MerkleConsistencyProof, MerkleInclusionProof } from './gateway-api.js';
 import { count } from './output/plural.js';
 

@@ -10,17 +10,17 @@ import { basename, join } from 'node:path';
 import {
   CompactRange, consistencyProof, eventLeafHash, generateSigningKeyPair, headHash, inclusionProof, MerkleTree, signTreeHead,
   toHex, type SigningKeyPair, type TreeHead,
-} from '../../../libs/merkle/src/index.js';
-import { loadSigningKeyFile, writeSigningKeyFile } from '../../../libs/sealing/src/index.js';
+} from '@caracal/merkle';
+import { loadSigningKeyFile, writeSigningKeyFile } from '@caracal/sealing';
 import MerkleConsistency from './commands/merkle/consistency.js';
 import MerkleKeyExportPublic from './commands/merkle/key/export-public.js';
 import MerkleKeyGenerate from './commands/merkle/key/generate.js';
 import MerkleKeyRotate from './commands/merkle/key/rotate.js';
 import MerkleListBatches from './commands/merkle/list-batches.js';
 import MerkleProve from './commands/merkle/prove.js';
-import type { EventLeafFields, StoredHead } from '../../../libs/sealing/src/index.js';
+import type { EventLeafFields, StoredHead } from '@caracal/sealing';
 import type { MerkleConsistencyProof, MerkleInclusionProof, MerkleKey } from './gateway-api.js';
-import { runCliCommand } from '../../../test/support/run-cli-command.js';
+import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 let server: Server;
 let requests: string[];

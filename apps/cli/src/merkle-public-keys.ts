@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { keyIdOf } from '../../../libs/merkle/src/index.js';
+import { keyIdOf } from '@caracal/merkle';
 import { CliError, EXIT_USAGE } from './cli-error.js';
 import type { MerkleKey } from './gateway-api.js';
 import type { GatewayClient } from './gateway-client.js';

@@ -2,9 +2,9 @@
 // do not exist yet. These tests keep that promise true in both directions.
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
-import { cliCommandIds } from '../../../test/support/cli-command-ids.js';
-import { REPO_ROOT } from '../../../test/support/gateway-process.js';
-import { RUNBOOK_PATH, runbookCommands } from '../../../test/support/runbook.js';
+import { cliCommandIds } from '@caracal/test-support/cli-command-ids.js';
+import { REPO_ROOT } from '@caracal/test-support/gateway-process.js';
+import { RUNBOOK_PATH, runbookCommands } from '@caracal/test-support/runbook.js';
 
 const SHARED_RUNBOOK = `${REPO_ROOT}../shared/operational-runbook.txt`;
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '../../../libs/config/src/index.js';
+import { loadConfig } from '@caracal/config';
 import { startGateway, type RunningGateway } from './runtime/start-gateway.js';
 
 let config: ReturnType<typeof loadConfig>;

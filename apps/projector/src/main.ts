@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { loadConfig, type CaracalConfig } from '../../../libs/config/src/index.js';
-import { ProcessorHost } from '../../../libs/processing/src/index.js';
-import { ReplayJobTracker } from '../../../libs/recovery/src/index.js';
-import { openStorage, projectionRuntime, resolveMerkleSigner, startSealTimer, type Storage } from '../../../libs/runtime/src/index.js';
-import type { MerkleSigner } from '../../../libs/sealing/src/index.js';
+import { loadConfig, type CaracalConfig } from '@caracal/config';
+import { ProcessorHost } from '@caracal/processing';
+import { ReplayJobTracker } from '@caracal/recovery';
+import { openStorage, projectionRuntime, resolveMerkleSigner, startSealTimer, type Storage } from '@caracal/runtime';
+import type { MerkleSigner } from '@caracal/sealing';
 import { projectorMetrics } from './projector-metrics.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { consumerLag, DlqStore, type ProcessorHost, type ProcessorRegistry } from '../../../libs/processing/src/index.js';
-import { startMetricsServer, type Storage } from '../../../libs/runtime/src/index.js';
+import { consumerLag, DlqStore, type ProcessorHost, type ProcessorRegistry } from '@caracal/processing';
+import { startMetricsServer, type Storage } from '@caracal/runtime';
 
 
 /** The projector's /metrics: consumer lag per group, DLQ size, which processors this replica runs. */

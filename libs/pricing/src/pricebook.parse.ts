@@ -1,4 +1,4 @@
-import { parseAmount } from '../../money/src/index.js';
+import { parseAmount } from '@caracal/money';
 import { Pricebook, type PricebookData } from './pricebook.js';
 import { PricebookValidationError } from './pricing.errors.js';
 import { isProvider } from './provider.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { parseAmount } from '../../money/src/index.js';
+import { parseAmount } from '@caracal/money';
 import { loadPricebook } from './pricebook.load.js';
 import { parsePricebook } from './pricebook.parse.js';
 import { PricebookValidationError } from './pricing.errors.js';

@@ -1,4 +1,4 @@
-import { START_OF_LOG, type EventStore, type GlobalCheckpoint, type SqlExecutor } from '../../event-store/src/index.js';
+import { START_OF_LOG, type EventStore, type GlobalCheckpoint, type SqlExecutor } from '@caracal/event-store';
 import { loadCheckpoint } from './checkpoint-store.js';
 import type { ProcessorKey } from './processor.js';
 

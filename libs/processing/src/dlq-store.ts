@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent, SqlClient } from '../../event-store/src/index.js';
+import type { EventStore, RecordedEvent, SqlClient } from '@caracal/event-store';
 import { DlqEntryNotFoundError, DlqEventMissingError, errorMessage } from './processing.errors.js';
 import type { ProcessorRegistry } from './processor-registry.js';
 

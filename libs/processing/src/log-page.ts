@@ -1,4 +1,4 @@
-import type { EventPage, EventStore, GlobalCheckpoint } from '../../event-store/src/index.js';
+import type { EventPage, EventStore, GlobalCheckpoint } from '@caracal/event-store';
 import { checkpointOf } from './checkpoint-store.js';
 import type { Processor } from './processor.js';
 

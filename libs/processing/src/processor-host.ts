@@ -1,4 +1,4 @@
-import type { SqlClient } from '../../event-store/src/index.js';
+import type { SqlClient } from '@caracal/event-store';
 import type { LogReader } from './log-page.js';
 import { UnknownProcessorError } from './processing.errors.js';
 import { consoleProcessorLogger, type ProcessorLogger } from './processor-logger.js';

@@ -1,4 +1,4 @@
-import type { SqlClient, SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlClient, SqlExecutor } from '@caracal/event-store';
 import { LeaseLostError } from './processing.errors.js';
 import type { ProcessorKey } from './processor.js';
 

@@ -8,7 +8,7 @@ import {
   type RecordedEvent,
   type SqlClient,
   type SqlExecutor,
-} from '../../event-store/src/index.js';
+} from '@caracal/event-store';
 import { advanceCheckpoint, checkpointOf, ensureCheckpoint } from './checkpoint-store.js';
 import { parkEvent } from './dlq-park.js';
 import { readLogPage, type LogReader } from './log-page.js';

@@ -1,4 +1,4 @@
-import type { RecordedEvent, SqlExecutor } from '../../event-store/src/index.js';
+import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
 
 /**
  * A checkpointed consumer of the global log (a projection, a relay). The runner reads the log

@@ -1,5 +1,5 @@
-import type { GlobalCheckpoint, RecordedEvent, SqlClient } from '../../event-store/src/index.js';
-import { isConnectionFailure } from '../../event-store/src/index.js';
+import type { GlobalCheckpoint, RecordedEvent, SqlClient } from '@caracal/event-store';
+import { isConnectionFailure } from '@caracal/event-store';
 import { advanceCheckpoint, ensureCheckpoint } from './checkpoint-store.js';
 import { eventTypesOf, readLogPage, type LogReader } from './log-page.js';
 import { ProcessorApplyError, errorMessage } from './processing.errors.js';

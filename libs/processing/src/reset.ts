@@ -1,4 +1,4 @@
-import type { SqlClient } from '../../event-store/src/index.js';
+import type { SqlClient } from '@caracal/event-store';
 import { InvalidTableNameError } from './processing.errors.js';
 import type { Processor } from './processor.js';
 

@@ -1,4 +1,4 @@
-import type { RecordedEvent, SqlExecutor } from '../../event-store/src/index.js';
+import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
 import { refuseDuplicateCharges } from './charge-conflicts.js';
 import { ledgerEntryId } from './ledger-entry-id.js';
 import type { Processor } from './processor.js';

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
 import { isBucketAligned } from './spending-bucket.js';
 
 // Queries of the ledger and spending read models (HTTP query API and CLI `caracal ledger query`).

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
 import { allSpendingBuckets } from './spending-buckets.read.js';
 import { BUCKET_MS, bucketStartMs, type SpendingBucket } from './spending-bucket.js';
 

@@ -1,5 +1,5 @@
-import type { ReservationExpired, SpendDenied, SpendSettled } from '../../domain/src/index.js';
-import type { RecordedEvent } from '../../event-store/src/index.js';
+import type { ReservationExpired, SpendDenied, SpendSettled } from '@caracal/domain';
+import type { RecordedEvent } from '@caracal/event-store';
 
 /**
  * Narrowing of recorded events to what the projections read: charges (SpendSettled,

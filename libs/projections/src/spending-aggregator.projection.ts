@@ -1,4 +1,4 @@
-import type { RecordedEvent, SqlExecutor } from '../../event-store/src/index.js';
+import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
 import type { Processor } from './processor.js';
 import type { RedisSpendingCounters } from './redis-spending-counters.js';
 import { refuseDuplicateCharges } from './charge-conflicts.js';

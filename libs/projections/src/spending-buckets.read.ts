@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
 import { BUCKET_SQL, bucketFromRow, type SpendingBucket, type SpendingBucketRow } from './spending-bucket.js';
 
 // Reads of the folded spending buckets, for the Redis counters (which SET these folds).

@@ -4,7 +4,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { SqlClient, SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlClient, SqlExecutor } from '@caracal/event-store';
 import type { BackupDirectory } from './backup-directory.js';
 import type { BackupManifest } from './backup-manifest.js';
 import { BackupFailedError, BackupUnavailableError } from './backup.errors.js';

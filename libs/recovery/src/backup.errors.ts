@@ -1,4 +1,4 @@
-import { DomainError } from '../../domain/src/index.js';
+import { DomainError } from '@caracal/domain';
 
 export class BackupNotFoundError extends DomainError {
   readonly code = 'not_found';

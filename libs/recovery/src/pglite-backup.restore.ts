@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acquireDataDirLock, openPgliteClient } from '../../event-store/src/index.js';
+import { acquireDataDirLock, openPgliteClient } from '@caracal/event-store';
 import type { BackupDirectory } from './backup-directory.js';
 import type { BackupManifest } from './backup-manifest.js';
 import { readLogState } from './backup.create.js';

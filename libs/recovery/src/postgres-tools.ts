@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
 import { BackupUnavailableError } from './backup.errors.js';
 
 export type PostgresTool = 'pg_dump' | 'psql';

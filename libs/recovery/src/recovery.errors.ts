@@ -1,5 +1,5 @@
-import { DomainError } from '../../domain/src/index.js';
-import { describeProcessor, type ProcessorKey } from '../../processing/src/index.js';
+import { DomainError } from '@caracal/domain';
+import { describeProcessor, type ProcessorKey } from '@caracal/processing';
 
 export class SnapshotNotFoundError extends DomainError {
   readonly code = 'not_found';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore, GlobalCheckpoint, SqlClient, SqlExecutor } from '../../event-store/src/index.js';
-import { describeProcessor, loadCheckpoint, type Processor } from '../../processing/src/index.js';
+import type { EventStore, GlobalCheckpoint, SqlClient, SqlExecutor } from '@caracal/event-store';
+import { describeProcessor, loadCheckpoint, type Processor } from '@caracal/processing';
 import { ReplayJobActiveError, ReplayNotReadyError } from './recovery.errors.js';
 import type { ReplayJobProcessor, ReplayJobView } from './replay-job.js';
 import { activeReplayJob, readReplayJob } from './replay-jobs.store.js';

@@ -1,5 +1,5 @@
-import type { SqlClient } from '../../event-store/src/index.js';
-import { loadCheckpoint, type ProcessorRunnerStatus } from '../../processing/src/index.js';
+import type { SqlClient } from '@caracal/event-store';
+import { loadCheckpoint, type ProcessorRunnerStatus } from '@caracal/processing';
 import type { ReplayJobView } from './replay-job.js';
 import { activeReplayJob } from './replay-jobs.store.js';
 

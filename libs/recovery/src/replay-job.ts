@@ -1,4 +1,4 @@
-import type { ProcessorKey } from '../../processing/src/index.js';
+import type { ProcessorKey } from '@caracal/processing';
 
 export type ReplayJobState = 'waiting' | 'running' | 'completed' | 'failed';
 

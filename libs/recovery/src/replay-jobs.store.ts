@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
 import { ReplayJobNotFoundError } from './recovery.errors.js';
 import type { ReplayJobProcessor, ReplayJobState, ReplayJobView } from './replay-job.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalize } from '../../merkle/src/index.js';
+import { canonicalize } from '@caracal/merkle';
 import type { SnapshotManifest } from './snapshot-manifest.js';
 
 /** One stored chunk as the checksum sees it: its place, its table and row count, the SHA-256 of its bytes. */

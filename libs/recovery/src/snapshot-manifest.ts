@@ -1,4 +1,4 @@
-import type { ProcessorKey } from '../../processing/src/index.js';
+import type { ProcessorKey } from '@caracal/processing';
 
 /** Where one processor was when the snapshot read its tables: restore puts it back there. */
 export interface SnapshotCheckpoint extends ProcessorKey {

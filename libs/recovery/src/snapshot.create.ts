@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { SqlClient, SqlExecutor } from '../../event-store/src/index.js';
-import { loadCheckpoint, quoteTableName, type Processor } from '../../processing/src/index.js';
+import type { SqlClient, SqlExecutor } from '@caracal/event-store';
+import { loadCheckpoint, quoteTableName, type Processor } from '@caracal/processing';
 import { snapshotChecksum, type ChunkDigest } from './snapshot-checksum.js';
 import { SNAPSHOT_FORMAT, type SnapshotCheckpoint, type SnapshotManifest, type SnapshotSummary } from './snapshot-manifest.js';
 import { pruneSnapshots, readSnapshotSummary } from './snapshot.store.js';

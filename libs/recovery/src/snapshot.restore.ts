@@ -1,5 +1,5 @@
-import type { SqlClient, SqlExecutor } from '../../event-store/src/index.js';
-import { quoteTableName, type Processor } from '../../processing/src/index.js';
+import type { SqlClient, SqlExecutor } from '@caracal/event-store';
+import { quoteTableName, type Processor } from '@caracal/processing';
 import {
   ProcessorsRunningError,
   ReadModelsNotEmptyError,

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
 import { SnapshotNotFoundError } from './recovery.errors.js';
 import type { ChunkDigest } from './snapshot-checksum.js';
 import type { ChecksumState, SnapshotManifest, SnapshotSummary } from './snapshot-manifest.js';

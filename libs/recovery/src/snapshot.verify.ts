@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
 import { SnapshotFormatError } from './recovery.errors.js';
 import { snapshotChecksum } from './snapshot-checksum.js';
 import { SNAPSHOT_FORMAT, type SnapshotSummary } from './snapshot-manifest.js';

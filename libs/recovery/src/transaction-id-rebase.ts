@@ -1,4 +1,4 @@
-import type { SqlClient, SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlClient, SqlExecutor } from '@caracal/event-store';
 
 /**
  * Rows that refer to an event by its (transaction id, position) sort key: after a rebase they

@@ -1,13 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import type { CaracalConfig } from '../../config/src/index.js';
-import type { SqlClient } from '../../event-store/src/index.js';
-import type { ProcessorRunnerStatus } from '../../processing/src/index.js';
+import { EMBEDDED_SIGNING_KEY_FILE } from '@caracal/api-contract';
+import type { CaracalConfig } from '@caracal/config';
+import type { SqlClient } from '@caracal/event-store';
+import type { ProcessorRunnerStatus } from '@caracal/processing';
 import {
   loadRefreshingSigningKeyFile, MERKLE_SEALER, signerFromPrivateKey, writeSigningKeyFile, type MerkleSealer, type MerkleSigner,
-} from '../../sealing/src/index.js';
+} from '@caracal/sealing';
 
-export const EMBEDDED_SIGNING_KEY_FILE = 'merkle-signing-key.pem';
 
 /**
  * The merkle-sealer's signer (docs/sealing.md "Signing keys"): CARACAL_MERKLE_SIGNING_KEY_FILE,

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import type { CaracalConfig } from '../../config/src/index.js';
+import type { CaracalConfig } from '@caracal/config';
 import {
   createPostgresClient,
   openPgliteWorkerClient,
   runMigrations,
   SqlEventStore,
   type SqlClient,
-} from '../../event-store/src/index.js';
-import { rebaseRestoredTransactionIds, type TransactionIdRebase } from '../../recovery/src/index.js';
+} from '@caracal/event-store';
+import { rebaseRestoredTransactionIds, type TransactionIdRebase } from '@caracal/recovery';
 
 export interface Storage {
   client: SqlClient;

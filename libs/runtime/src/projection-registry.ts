@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import type { SqlExecutor } from '../../event-store/src/index.js';
-import { ProcessorRegistry } from '../../processing/src/index.js';
-import { createProjections, RedisSpendingCounters } from '../../projections/src/index.js';
-import { createMerkleSealer, type MerkleSealer, type MerkleSigner } from '../../sealing/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
+import { ProcessorRegistry } from '@caracal/processing';
+import { createProjections, RedisSpendingCounters } from '@caracal/projections';
+import { createMerkleSealer, type MerkleSealer, type MerkleSigner } from '@caracal/sealing';
 
 export interface ProjectionRuntime {
   registry: ProcessorRegistry;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateSigningKeyPair, headHash, signTreeHead } from '../../merkle/src/index.js';
+import { generateSigningKeyPair, headHash, signTreeHead } from '@caracal/merkle';
 import { checkBatch, type BatchCheckInput } from './batch.check.js';
 import { inMemoryLog } from './testing/in-memory-log.js';
 

@@ -1,6 +1,6 @@
 import {
   CompactRange, eventLeafHash, headHash, toHex, verifyTreeHeadSignature, type EventLeafInput, type PublicKeyInput, type TreeHead,
-} from '../../merkle/src/index.js';
+} from '@caracal/merkle';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
 
 /** Key id → public key (SPKI PEM or KeyObject), e.g. from loadPublicKeys(). */

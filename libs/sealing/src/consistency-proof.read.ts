@@ -1,5 +1,5 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
-import { consistencyProof, toHex } from '../../merkle/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
+import { consistencyProof, toHex } from '@caracal/merkle';
 import { loadLeafHashes } from './leaf-hashes.read.js';
 import { loadHead, type StoredHead } from './merkle-heads.read.js';
 import { MerkleProofError } from './merkle-proof.errors.js';

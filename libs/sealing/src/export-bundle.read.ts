@@ -1,5 +1,5 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
-import { canonicalTimestamp, toHex } from '../../merkle/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
+import { canonicalTimestamp, toHex } from '@caracal/merkle';
 import { EXPORT_FORMAT_VERSION, type ExportedHead, type ExportedProofs, type ExportRecord } from './export-bundle.js';
 import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
 import { StreamedConsistencyProof } from './streamed-consistency-proof.js';

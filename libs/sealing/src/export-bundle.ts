@@ -1,4 +1,4 @@
-import type { TreeHead } from '../../merkle/src/index.js';
+import type { TreeHead } from '@caracal/merkle';
 import type { UnsealedEvent } from './verification-report.js';
 
 /** The bundle layout version in manifest.json; a verifier refuses a version it does not know. */

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { generateSigningKeyPair } from '../../merkle/src/index.js';
+import { generateSigningKeyPair } from '@caracal/merkle';
 import { BUNDLE_FILES, type ExportRecord } from './export-bundle.js';
 import { ExportBundleError } from './export-bundle.errors.js';
 import { verifyExportBundle } from './export-bundle.verify.js';

@@ -1,5 +1,5 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
-import { inclusionProof, toHex, type EventLeafInput } from '../../merkle/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
+import { inclusionProof, toHex, type EventLeafInput } from '@caracal/merkle';
 import { loadLeafHashes } from './leaf-hashes.read.js';
 import { loadHead, loadLatestHead, type StoredHead } from './merkle-heads.read.js';
 import { MerkleProofError } from './merkle-proof.errors.js';

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
 import { MerkleSealerStateError } from './merkle-sealer.processor.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
-import type { SignedTreeHead, TreeHead } from '../../merkle/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
+import type { SignedTreeHead, TreeHead } from '@caracal/merkle';
 
 /**
  * The one way to read an event's recorded_at for a leaf: as text, in UTC, with microseconds.

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
 import { recordedAtTextSql } from './merkle-heads.read.js';
 
 /** A registered signing key's public half (merkle_keys); private keys are never stored. */

@@ -1,9 +1,9 @@
-import type { RecordedEvent, SqlExecutor } from '../../event-store/src/index.js';
+import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
 import {
   CompactRange, canonicalTimestamp, canonicalTreeHeadBytes, eventLeafHash, hashFromHex, headHash, toHex, validateTreeHead,
   verifyTreeHeadSignature, type SignedTreeHead, type TreeHead,
-} from '../../merkle/src/index.js';
-import type { Processor } from '../../processing/src/index.js';
+} from '@caracal/merkle';
+import type { Processor } from '@caracal/processing';
 import { loadLatestHead, recordedAtTextSql } from './merkle-heads.read.js';
 import type { MerkleSigner } from './signing-key.js';
 

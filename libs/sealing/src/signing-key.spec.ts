@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateSigningKeyPair, keyIdOf } from '../../merkle/src/index.js';
+import { generateSigningKeyPair, keyIdOf } from '@caracal/merkle';
 import { verify } from 'node:crypto';
 import { loadSigningKey, loadSigningKeyEnv, loadSigningKeyFile, SigningKeyLoadError, writeSigningKeyFile } from './signing-key.js';
 

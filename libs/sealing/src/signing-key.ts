@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { generateSigningKeyPair, keyIdOf } from '../../merkle/src/index.js';
+import { generateSigningKeyPair, keyIdOf } from '@caracal/merkle';
 
 /**
  * Signs tree heads. The sealer only sees this interface, so the private key stays with whoever

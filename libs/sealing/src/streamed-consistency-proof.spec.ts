@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { consistencyProof, leafHash, MerkleRangeError, toHex } from '../../merkle/src/index.js';
+import { consistencyProof, leafHash, MerkleRangeError, toHex } from '@caracal/merkle';
 import { consistencyProofRanges, StreamedConsistencyProof } from './streamed-consistency-proof.js';
 
 const leaves = Array.from({ length: 70 }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));

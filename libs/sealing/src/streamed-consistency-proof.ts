@@ -1,4 +1,4 @@
-import { CompactRange, MerkleRangeError } from '../../merkle/src/index.js';
+import { CompactRange, MerkleRangeError } from '@caracal/merkle';
 
 /**
  * The leaf ranges [start, end) whose subtree hashes form PROOF(size1, D[size2]) (RFC 6962 §2.1.2),

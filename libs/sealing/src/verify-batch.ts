@@ -1,5 +1,5 @@
-import type { SqlExecutor } from '../../event-store/src/index.js';
-import type { EventLeafInput } from '../../merkle/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
+import type { EventLeafInput } from '@caracal/merkle';
 import { checkBatch, type BatchLeaf, type PublicKeys } from './batch.check.js';
 import { loadHead, loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';

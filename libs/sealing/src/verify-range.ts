@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
-import type { SqlExecutor } from '../../event-store/src/index.js';
-import { canonicalNow, canonicalTimestamp, type PublicKeyInput } from '../../merkle/src/index.js';
+import type { SqlExecutor } from '@caracal/event-store';
+import { canonicalNow, canonicalTimestamp, type PublicKeyInput } from '@caracal/merkle';
 import { loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
 import { verifyBatch, type PublicKeys } from './verify-batch.js';
 import type { BatchVerification, RangeVerification, UnsealedEvent, VerificationFailure, RangeFailureReason } from './verification-report.js';

@@ -1,5 +1,5 @@
 import type { Backup, BackupList, BackupVerification } from '../gateway-api.js';
-import type { PgliteRestoreResult } from '../../../../libs/recovery/src/index.js';
+import type { PgliteRestoreResult } from '@caracal/recovery';
 import { formatFields } from './fields.js';
 import { count } from './plural.js';
 import { formatBytes } from './snapshot-output.js';

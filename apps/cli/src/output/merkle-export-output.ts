@@ -1,4 +1,4 @@
-import type { BundleManifest, ExportVerification } from '../../../../libs/sealing/src/index.js';
+import type { BundleManifest, ExportVerification } from '@caracal/sealing';
 import { formatMerkleFailure } from './merkle-output.js';
 import { count } from './plural.js';
 

@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { agentStreamId, decideAgent } from '../../../../libs/domain/src/index.js';
+import { agentStreamId, decideAgent } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { agentAggregate } from './agent.aggregate.js';
 import { generateApiKey } from './api-key.js';

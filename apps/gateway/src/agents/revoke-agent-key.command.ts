@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { agentStreamId, decideAgent, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { AgentsReadModel, type ApiKeyView } from '../read-models/agents.read-model.js';
 import { agentAggregate } from './agent.aggregate.js';

@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { agentStreamId, allowlistStreamId, decideAllowlist, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { agentStreamId, allowlistStreamId, decideAllowlist, NotFoundError } from '@caracal/domain';
 import { agentAggregate } from '../agents/agent.aggregate.js';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { LookupAddress } from 'node:dns';
-import { agentStreamId, NotFoundError, ValidationError } from '../../../../libs/domain/src/index.js';
+import { agentStreamId, NotFoundError, ValidationError } from '@caracal/domain';
 import { agentAggregate } from '../agents/agent.aggregate.js';
 import { AggregateRepository } from '../event-sourcing/aggregate-repository.js';
 import { describeAddress, judgeAddress, type AddressVerdict } from '../proxy/address-policy.js';

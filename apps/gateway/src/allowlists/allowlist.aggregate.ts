@@ -1,4 +1,4 @@
-import { evolveAllowlist, initialAllowlistState, type AllowlistEvent, type AllowlistState } from '../../../../libs/domain/src/index.js';
+import { evolveAllowlist, initialAllowlistState, type AllowlistEvent, type AllowlistState } from '@caracal/domain';
 import type { Aggregate } from '../event-sourcing/aggregate-repository.js';
 
 export function allowlistAggregate(agentId: string): Aggregate<AllowlistState, AllowlistEvent> {

@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { allowlistStreamId, decideAllowlist, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { allowlistStreamId, decideAllowlist, NotFoundError } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
 import { allowlistAggregate } from './allowlist.aggregate.js';

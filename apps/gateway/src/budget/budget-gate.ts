@@ -10,11 +10,11 @@ import {
   type ChainAgent,
   type ReservationCommand,
   type SpendUsage,
-} from '../../../../libs/domain/src/index.js';
-import { formatAmount } from '../../../../libs/money/src/index.js';
-import { newEventId, type EventStore, type SqlClient } from '../../../../libs/event-store/src/index.js';
+} from '@caracal/domain';
+import { formatAmount } from '@caracal/money';
+import { newEventId, type EventStore, type SqlClient } from '@caracal/event-store';
 import { EVENT_STORE, GATEWAY_METRICS, PROXY_CONFIG, SQL_CLIENT } from '../injection-tokens.js';
-import type { ProxyConfig } from '../../../../libs/config/src/index.js';
+import type { ProxyConfig } from '@caracal/config';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ProxyDenial } from '../proxy/proxy-denial.js';
 import { BudgetContentionError, BudgetStreamWriter, type CommandOrigin, type Outcome } from './budget-stream.writer.js';

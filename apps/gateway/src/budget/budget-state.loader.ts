@@ -5,8 +5,8 @@ import {
   initialBudgetState,
   type BudgetEvent,
   type BudgetState,
-} from '../../../../libs/domain/src/index.js';
-import type { EventStore, RecordedEvent } from '../../../../libs/event-store/src/index.js';
+} from '@caracal/domain';
+import type { EventStore, RecordedEvent } from '@caracal/event-store';
 
 // v2: no resolved ids, spend in days of quarter-hours (v1 snapshots are caches: no longer read).
 export const BUDGET_SNAPSHOT_TYPE = 'budget-v2';

@@ -10,7 +10,7 @@ import {
   type BudgetPolicyCommand,
   type BudgetState,
   type ReservationCommand,
-} from '../../../../libs/domain/src/index.js';
+} from '@caracal/domain';
 import {
   newEventId,
   WrongExpectedVersionError,
@@ -18,7 +18,7 @@ import {
   type NewEvent,
   type RecordedEvent,
   type SqlExecutor,
-} from '../../../../libs/event-store/src/index.js';
+} from '@caracal/event-store';
 import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState, toBudgetEvent } from './budget-state.loader.js';
 import { reservationEventId } from './reservation-event-id.js';
 

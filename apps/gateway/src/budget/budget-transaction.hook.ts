@@ -1,4 +1,4 @@
-import type { RecordedEvent, SqlExecutor } from '../../../../libs/event-store/src/index.js';
+import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
 import { projectAdminEvents } from '../read-models/admin.projection.js';
 import { RedecideError, type BudgetWriterCommand } from './budget-stream.writer.js';
 

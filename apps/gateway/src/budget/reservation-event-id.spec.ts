@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { BudgetEvent } from '../../../../libs/domain/src/index.js';
-import { newEventId } from '../../../../libs/event-store/src/index.js';
+import type { BudgetEvent } from '@caracal/domain';
+import { newEventId } from '@caracal/event-store';
 import { reservationEventId, resolutionEventId } from './reservation-event-id.js';
 
 const event = (type: string, reservationId: string) => ({ type, schemaVersion: 1, data: { reservationId } }) as unknown as BudgetEvent;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { BudgetEvent } from '../../../../libs/domain/src/index.js';
-import { uuidText } from '../../../../libs/event-store/src/index.js';
+import type { BudgetEvent } from '@caracal/domain';
+import { uuidText } from '@caracal/event-store';
 
 // Our namespace for name-based UUIDs (RFC 9562 §5.5); any fixed UUID would do.
 const NAMESPACE = Buffer.from('c2a7e5b0f1d84c6e9a3b57d0e4f1a2c3', 'hex');

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, DomainError } from '../../../../libs/domain/src/index.js';
+import { ConflictError, DomainError } from '@caracal/domain';
 import {
   newEventId,
   WrongExpectedVersionError,
   type EventStore,
   type NewEvent,
   type RecordedEvent,
-} from '../../../../libs/event-store/src/index.js';
+} from '@caracal/event-store';
 import { EVENT_STORE } from '../injection-tokens.js';
 import { projectAdminEvents } from '../read-models/admin.projection.js';
 

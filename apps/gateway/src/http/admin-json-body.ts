@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../../libs/domain/src/index.js';
+import { ValidationError } from '@caracal/domain';
 import { nestsDeeperThan } from './json-depth.js';
 
 /** Far deeper than any admin document (a pricebook nests 3 levels), far shallower than a stack. */

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ValidationError } from '../../../../libs/domain/src/index.js';
-import { StoreUnavailableError, UnstorableTextError, WrongExpectedVersionError } from '../../../../libs/event-store/src/index.js';
+import { DomainError, ValidationError } from '@caracal/domain';
+import { StoreUnavailableError, UnstorableTextError, WrongExpectedVersionError } from '@caracal/event-store';
 import { InvalidCursorError } from '../read-models/invalid-cursor.error.js';
 
 interface ErrorBody {

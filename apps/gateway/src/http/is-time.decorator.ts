@@ -1,5 +1,5 @@
 import { ValidateBy } from 'class-validator';
-import { canonicalTimestamp } from '../../../../libs/merkle/src/index.js';
+import { canonicalTimestamp } from '@caracal/merkle';
 
 /**
  * An RFC 3339 time with its offset, of a day and time that exist (Date.parse and IsISO8601

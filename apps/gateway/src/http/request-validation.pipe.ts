@@ -1,5 +1,5 @@
 import { ValidationPipe, type ValidationError as ClassValidatorError } from '@nestjs/common';
-import { ValidationError } from '../../../../libs/domain/src/index.js';
+import { ValidationError } from '@caracal/domain';
 
 /**
  * class-validator at the edge, reported in the same shape as the domain's own ValidationError:

@@ -1,6 +1,6 @@
 import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
-import { ValidationError } from '../../../../libs/domain/src/index.js';
-import { findUnstorableText } from '../../../../libs/event-store/src/index.js';
+import { ValidationError } from '@caracal/domain';
+import { findUnstorableText } from '@caracal/event-store';
 
 // Object.prototype's names ("__proto__", "constructor", "toString"...): assigned as keys they
 // change or shadow an object's prototype, and class-transformer silently drops them. Refusing

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ValidationError } from '../../../../libs/domain/src/index.js';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import { formatAmount } from '../../../../libs/money/src/index.js';
-import { LedgerQueryError, listLedgerEntries, type LedgerEntry } from '../../../../libs/projections/src/index.js';
+import { ValidationError } from '@caracal/domain';
+import type { SqlClient } from '@caracal/event-store';
+import { formatAmount } from '@caracal/money';
+import { LedgerQueryError, listLedgerEntries, type LedgerEntry } from '@caracal/projections';
 import { instantOf } from '../http/is-time.decorator.js';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { LedgerEntriesQuery } from './dto/ledger-entries.query.js';

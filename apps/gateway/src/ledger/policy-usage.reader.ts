@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { NotFoundError, policyUsage } from '../../../../libs/domain/src/index.js';
-import type { EventStore, SqlClient } from '../../../../libs/event-store/src/index.js';
-import { formatAmount } from '../../../../libs/money/src/index.js';
+import { NotFoundError, policyUsage } from '@caracal/domain';
+import type { EventStore, SqlClient } from '@caracal/event-store';
+import { formatAmount } from '@caracal/money';
 import { loadBudgetState } from '../budget/budget-state.loader.js';
 import { EVENT_STORE, SQL_CLIENT } from '../injection-tokens.js';
 

@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Inject, Logger, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ValidationError } from '../../../../libs/domain/src/index.js';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import { canonicalNow, canonicalTimestamp } from '../../../../libs/merkle/src/index.js';
-import { readExportBundle, type ExportRecord } from '../../../../libs/sealing/src/index.js';
+import { ValidationError } from '@caracal/domain';
+import type { SqlClient } from '@caracal/event-store';
+import { canonicalNow, canonicalTimestamp } from '@caracal/merkle';
+import { readExportBundle, type ExportRecord } from '@caracal/sealing';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { NDJSON } from './merkle.controller.js';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import { loadKeyRecords, type MerkleKeyRecord } from '../../../../libs/sealing/src/index.js';
+import type { SqlClient } from '@caracal/event-store';
+import { loadKeyRecords, type MerkleKeyRecord } from '@caracal/sealing';
 import { SQL_CLIENT } from '../injection-tokens.js';
 
 /**

@@ -1,4 +1,4 @@
-import { DomainError } from '../../../../libs/domain/src/index.js';
+import { DomainError } from '@caracal/domain';
 
 /**
  * A proof asked for at a state that does not have it (the event is not sealed yet, the head

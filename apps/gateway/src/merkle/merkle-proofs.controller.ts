@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { NotFoundError, ValidationError } from '../../../../libs/domain/src/index.js';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
+import { NotFoundError, ValidationError } from '@caracal/domain';
+import type { SqlClient } from '@caracal/event-store';
 import {
   loadConsistencyProof, loadInclusionProof, MerkleProofError, MerkleSealerStateError,
-} from '../../../../libs/sealing/src/index.js';
+} from '@caracal/sealing';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { MerkleProofConflictError } from './merkle-proof-conflict.error.js';
 import { jsonSafe } from './merkle.controller.js';

@@ -2,12 +2,12 @@ import { PassThrough } from 'node:stream';
 import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ValidationError } from '../../../../libs/domain/src/index.js';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import { canonicalTimestamp } from '../../../../libs/merkle/src/index.js';
+import { ValidationError } from '@caracal/domain';
+import type { SqlClient } from '@caracal/event-store';
+import { canonicalTimestamp } from '@caracal/merkle';
 import {
   loadHeads, verifyBatch, verifyRange, type BatchVerification, type RangeVerification, type StoredHead, type VerificationFailure,
-} from '../../../../libs/sealing/src/index.js';
+} from '@caracal/sealing';
 import { GATEWAY_METRICS, SQL_CLIENT } from '../injection-tokens.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 

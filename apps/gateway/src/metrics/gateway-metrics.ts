@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { NANOS_PER_UNIT } from '../../../../libs/money/src/index.js';
+import { NANOS_PER_UNIT } from '@caracal/money';
 
 /**
  * The gateway's Prometheus metrics, in a registry of their own (one per app, so tests can run

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
+import type { SqlClient } from '@caracal/event-store';
 import {
   BackupDirectory,
   BackupTypeNotAvailableError,
@@ -10,7 +10,7 @@ import {
   type BackupList,
   type BackupManifest,
   type BackupVerification,
-} from '../../../../libs/recovery/src/index.js';
+} from '@caracal/recovery';
 import { UuidParam } from '../http/uuid-param.pipe.js';
 import { BACKUP_SETTINGS, SQL_CLIENT } from '../injection-tokens.js';
 import { CreateBackupDto } from './dto/create-backup.dto.js';

@@ -2,10 +2,10 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
-import { NotFoundError } from '../../../../libs/domain/src/index.js';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import { DlqEntryNotFoundError, resetProcessors, type DlqEntry, type DlqRetryOutcome } from '../../../../libs/processing/src/index.js';
-import { RedisSpendingCounters } from '../../../../libs/projections/src/index.js';
+import { NotFoundError } from '@caracal/domain';
+import type { SqlClient } from '@caracal/event-store';
+import { DlqEntryNotFoundError, resetProcessors, type DlqEntry, type DlqRetryOutcome } from '@caracal/processing';
+import { RedisSpendingCounters } from '@caracal/projections';
 import { REDIS, SQL_CLIENT } from '../injection-tokens.js';
 import { instantOf } from '../http/is-time.decorator.js';
 import { UuidParam } from '../http/uuid-param.pipe.js';

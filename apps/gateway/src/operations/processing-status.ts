@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { pendingMigrations, type EventStore, type SqlClient } from '../../../../libs/event-store/src/index.js';
-import { consumerLag, DlqStore, type ConsumerLag, type ProcessorRegistry } from '../../../../libs/processing/src/index.js';
+import { pendingMigrations, type EventStore, type SqlClient } from '@caracal/event-store';
+import { consumerLag, DlqStore, type ConsumerLag, type ProcessorRegistry } from '@caracal/processing';
 import { EVENT_STORE, PROCESSOR_REGISTRY, REDIS, SQL_CLIENT } from '../injection-tokens.js';
 
 export type CheckStatus = 'ok' | 'degraded' | 'unavailable';

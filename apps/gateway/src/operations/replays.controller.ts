@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { NotFoundError, ValidationError } from '../../../../libs/domain/src/index.js';
-import type { EventStore, SqlClient } from '../../../../libs/event-store/src/index.js';
-import type { Processor, ProcessorRegistry } from '../../../../libs/processing/src/index.js';
-import { listReplayJobs, readReplayJob, startReplayJob, type ReplayJobView } from '../../../../libs/recovery/src/index.js';
+import { NotFoundError, ValidationError } from '@caracal/domain';
+import type { EventStore, SqlClient } from '@caracal/event-store';
+import type { Processor, ProcessorRegistry } from '@caracal/processing';
+import { listReplayJobs, readReplayJob, startReplayJob, type ReplayJobView } from '@caracal/recovery';
 import { UuidParam } from '../http/uuid-param.pipe.js';
 import { EVENT_STORE, PROCESSOR_REGISTRY, SQL_CLIENT } from '../injection-tokens.js';
 import { StartReplayDto } from './dto/start-replay.dto.js';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
-import type { ProcessorRegistry } from '../../../../libs/processing/src/index.js';
+import type { SqlClient } from '@caracal/event-store';
+import type { ProcessorRegistry } from '@caracal/processing';
 import {
   createSnapshot,
   deleteSnapshot,
@@ -12,7 +12,7 @@ import {
   type SnapshotSummary,
   type SnapshotVerification,
   verifySnapshot,
-} from '../../../../libs/recovery/src/index.js';
+} from '@caracal/recovery';
 import { UuidParam } from '../http/uuid-param.pipe.js';
 import { PROCESSOR_REGISTRY, SNAPSHOT_KEEP, SQL_CLIENT } from '../injection-tokens.js';
 import { CreateSnapshotDto } from './dto/create-snapshot.dto.js';

@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { agentStreamId, NotFoundError } from '../../../../libs/domain/src/index.js';
+import { agentStreamId, NotFoundError } from '@caracal/domain';
 import { agentAggregate } from '../agents/agent.aggregate.js';
 import { BudgetGate } from '../budget/budget-gate.js';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';

@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { NotFoundError } from '../../../../libs/domain/src/index.js';
+import { NotFoundError } from '@caracal/domain';
 import { BudgetGate } from '../budget/budget-gate.js';
 import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';

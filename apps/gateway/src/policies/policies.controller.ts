@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { NotFoundError } from '../../../../libs/domain/src/index.js';
+import { NotFoundError } from '@caracal/domain';
 import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { CommandCtx } from '../http/command-context.decorator.js';
 import { UuidParam } from '../http/uuid-param.pipe.js';

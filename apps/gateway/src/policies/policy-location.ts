@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { NotFoundError } from '../../../../libs/domain/src/index.js';
-import type { SqlClient } from '../../../../libs/event-store/src/sql-client.js';
+import { NotFoundError } from '@caracal/domain';
+import type { SqlClient } from '@caracal/event-store';
 import { SQL_CLIENT } from '../injection-tokens.js';
 
 /**

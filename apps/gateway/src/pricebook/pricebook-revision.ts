@@ -1,4 +1,4 @@
-import type { Pricebook } from '../../../../libs/pricing/src/index.js';
+import type { Pricebook } from '@caracal/pricing';
 
 /** A pricebook as the gateway uses it (parsed) and as it was published (the document). */
 export interface PricebookRevision {

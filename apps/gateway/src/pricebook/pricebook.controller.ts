@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { NotFoundError, ValidationError } from '../../../../libs/domain/src/index.js';
-import { isProvider } from '../../../../libs/pricing/src/index.js';
+import { NotFoundError, ValidationError } from '@caracal/domain';
+import { isProvider } from '@caracal/pricing';
 import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { CommandCtx } from '../http/command-context.decorator.js';
 import { PricebookProvider } from './pricebook.provider.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { PRICEBOOK_STREAM } from '../../../../libs/domain/src/index.js';
-import type { EventStore } from '../../../../libs/event-store/src/index.js';
-import { parsePricebook, type Pricebook } from '../../../../libs/pricing/src/index.js';
+import { PRICEBOOK_STREAM } from '@caracal/domain';
+import type { EventStore } from '@caracal/event-store';
+import { parsePricebook, type Pricebook } from '@caracal/pricing';
 import { EVENT_STORE, PRICEBOOK } from '../injection-tokens.js';
 import type { PricebookRevision } from './pricebook-revision.js';
 

@@ -7,8 +7,8 @@ import {
   ValidationError,
   type PricebookEvent,
   type PricebookState,
-} from '../../../../libs/domain/src/index.js';
-import { parsePricebook, PricebookValidationError } from '../../../../libs/pricing/src/index.js';
+} from '@caracal/domain';
+import { parsePricebook, PricebookValidationError } from '@caracal/pricing';
 import { AggregateRepository, type Aggregate, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import type { PricebookRevision } from './pricebook-revision.js';
 import { PricebookProvider } from './pricebook.provider.js';

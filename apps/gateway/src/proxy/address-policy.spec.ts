@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { expectedVerdict, fixtureBlocks, probeAddresses } from '../../../../test/support/special-purpose-fixture.js';
+import { expectedVerdict, fixtureBlocks, probeAddresses } from '@caracal/test-support/special-purpose-fixture.js';
 import { describeAddress, judgeAddress } from './address-policy.js';
 import { SPECIAL_PURPOSE_BLOCKS } from './special-purpose-blocks.js';
 

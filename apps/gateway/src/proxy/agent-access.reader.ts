@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SqlClient } from '../../../../libs/event-store/src/index.js';
+import type { SqlClient } from '@caracal/event-store';
 import { SQL_CLIENT } from '../injection-tokens.js';
 
 export type AllowlistEntryRow = {

@@ -1,4 +1,4 @@
-import type { ChainAgent } from '../../../../libs/domain/src/index.js';
+import type { ChainAgent } from '@caracal/domain';
 import type { AgentAccess } from './agent-access.reader.js';
 import { ProxyDenial } from './proxy-denial.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { compileAllowlist, type AllowlistMatcher, type PatternType } from '../../../../libs/domain/src/index.js';
+import { compileAllowlist, type AllowlistMatcher, type PatternType } from '@caracal/domain';
 import type { AllowlistEntryRow as EntryRow } from './agent-access.reader.js';
 import { TargetRefusal } from './target-refusal.js';
 

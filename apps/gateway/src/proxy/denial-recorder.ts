@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { recordDenials, type SpendDenial } from '../../../../libs/domain/src/index.js';
-import type { EventStore } from '../../../../libs/event-store/src/index.js';
+import { recordDenials, type SpendDenial } from '@caracal/domain';
+import type { EventStore } from '@caracal/event-store';
 import { EVENT_STORE } from '../injection-tokens.js';
 
 export const DENIALS_STREAM = 'denials';

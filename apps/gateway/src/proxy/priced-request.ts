@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Endpoint } from '../../../../libs/pricing/src/index.js';
+import type { Endpoint } from '@caracal/pricing';
 
 /** What the pricing step hands to the reservation and forwarding steps. */
 export interface PricedRequest {

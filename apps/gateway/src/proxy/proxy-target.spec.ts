@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { UpstreamConfig } from '../../../../libs/config/src/index.js';
+import type { UpstreamConfig } from '@caracal/config';
 import { resolveProxyTarget } from './proxy-target.js';
 import { TargetRefusal } from './target-refusal.js';
 

@@ -1,5 +1,5 @@
-import { InvalidUrlError, normaliseUrl, RESOURCE_MAX_LENGTH } from '../../../../libs/domain/src/index.js';
-import type { UpstreamConfig } from '../../../../libs/config/src/index.js';
+import { InvalidUrlError, normaliseUrl, RESOURCE_MAX_LENGTH } from '@caracal/domain';
+import type { UpstreamConfig } from '@caracal/config';
 import { ProxyDenial } from './proxy-denial.js';
 import { TargetRefusal } from './target-refusal.js';
 

@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { request as upstreamRequest, type Dispatcher } from 'undici';
-import type { ProxyConfig } from '../../../../libs/config/src/index.js';
-import type { DenialReason } from '../../../../libs/domain/src/index.js';
-import { StoreUnavailableError } from '../../../../libs/event-store/src/index.js';
-import { formatAmount } from '../../../../libs/money/src/index.js';
+import type { ProxyConfig } from '@caracal/config';
+import type { DenialReason } from '@caracal/domain';
+import { StoreUnavailableError } from '@caracal/event-store';
+import { formatAmount } from '@caracal/money';
 import {
   costFromUsage,
   createStreamUsageTracker,
@@ -20,7 +20,7 @@ import {
   type Pricebook,
   type Provider,
   type WorstCase,
-} from '../../../../libs/pricing/src/index.js';
+} from '@caracal/pricing';
 import { BudgetGate, type Hold } from '../budget/budget-gate.js';
 import { BudgetContentionError } from '../budget/budget-stream.writer.js';
 import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';

@@ -1,4 +1,4 @@
-import type { UpstreamConfig } from '../../../../libs/config/src/index.js';
+import type { UpstreamConfig } from '@caracal/config';
 import type { HeaderMap } from './forwarded-headers.js';
 
 /** Each provider's own auth header, filled with the gateway's credential (agents never see it). */

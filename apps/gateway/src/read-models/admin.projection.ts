@@ -1,6 +1,6 @@
-import type { RecordedEvent } from '../../../../libs/event-store/src/index.js';
-import type { SqlExecutor } from '../../../../libs/event-store/src/sql-client.js';
-import { ConflictError } from '../../../../libs/domain/src/index.js';
+import type { RecordedEvent } from '@caracal/event-store';
+import type { SqlExecutor } from '@caracal/event-store';
+import { ConflictError } from '@caracal/domain';
 
 type Data = Record<string, unknown>;
 

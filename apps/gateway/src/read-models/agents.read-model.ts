@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EventStore } from '../../../../libs/event-store/src/index.js';
-import type { SqlClient } from '../../../../libs/event-store/src/sql-client.js';
+import type { EventStore } from '@caracal/event-store';
+import type { SqlClient } from '@caracal/event-store';
 import { EVENT_STORE, SQL_CLIENT } from '../injection-tokens.js';
 import { buildListQuery } from './list-filter.js';
 import { toPage, type Page } from './page-cursor.js';

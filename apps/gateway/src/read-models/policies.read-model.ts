@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { formatAmount } from '../../../../libs/money/src/index.js';
-import type { SqlClient } from '../../../../libs/event-store/src/sql-client.js';
+import { formatAmount } from '@caracal/money';
+import type { SqlClient } from '@caracal/event-store';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { iso } from './agents.read-model.js';
 import { buildListQuery } from './list-filter.js';

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CaracalConfig } from '../../../../libs/config/src/index.js';
-import { ConfigError } from '../../../../libs/config/src/index.js';
-
-export const ADMIN_TOKEN_FILE = 'admin-token';
+import type { CaracalConfig } from '@caracal/config';
+import { ConfigError } from '@caracal/config';
+import { ADMIN_TOKEN_FILE } from '@caracal/api-contract';
 
 /**
  * The admin token comes from config. The embedded profile, started with none, generates one on

@@ -1,8 +1,8 @@
-import type { CaracalConfig } from '../../../../libs/config/src/index.js';
-import { projectionRuntime, resolveMerkleSigner, type Storage } from '../../../../libs/runtime/src/index.js';
-import type { MerkleSigner } from '../../../../libs/sealing/src/index.js';
+import type { CaracalConfig } from '@caracal/config';
+import { projectionRuntime, resolveMerkleSigner, type Storage } from '@caracal/runtime';
+import type { MerkleSigner } from '@caracal/sealing';
 import { readFile } from 'node:fs/promises';
-import { defaultPricebookPath, parsePricebook } from '../../../../libs/pricing/src/index.js';
+import { defaultPricebookPath, parsePricebook } from '@caracal/pricing';
 import type { GatewayDependencies } from '../app.module.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createUpstreamDispatchers } from '../proxy/upstream-dispatchers.js';

@@ -1,15 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ProcessorHost } from '../../../../libs/processing/src/index.js';
-import { ReplayJobTracker } from '../../../../libs/recovery/src/index.js';
+import { ProcessorHost } from '@caracal/processing';
+import { ReplayJobTracker } from '@caracal/recovery';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LogLevel } from '@nestjs/common';
-import type { CaracalConfig } from '../../../../libs/config/src/index.js';
+import { GATEWAY_INFO_FILE } from '@caracal/api-contract';
+import type { CaracalConfig } from '@caracal/config';
 import { resolveAdminToken } from './admin-token.js';
 import { createGatewayApp } from './create-gateway-app.js';
 import { gatewayDependencies } from './gateway-dependencies.js';
-import { openStorage, resolveMerkleSigner, startMetricsServer, startSealTimer } from '../../../../libs/runtime/src/index.js';
+import { openStorage, resolveMerkleSigner, startMetricsServer, startSealTimer } from '@caracal/runtime';
 
 
 export interface RunningGateway {
@@ -67,7 +68,7 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   if (config.profile === 'embedded') {
-    writeFileSync(join(config.dataDir, 'gateway.json'), `${JSON.stringify({ url, pid: process.pid }, null, 2)}\n`);
+    writeFileSync(join(config.dataDir, GATEWAY_INFO_FILE), `${JSON.stringify({ url, pid: process.pid }, null, 2)}\n`);
   }
   return {
     url,

@@ -1,4 +1,4 @@
-import { formatAmount } from '../../../money/src/index.js';
+import { formatAmount } from '@caracal/money';
 import type { Decision } from '../decision.js';
 import { ConflictError } from '../errors/conflict-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';

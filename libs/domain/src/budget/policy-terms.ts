@@ -1,4 +1,4 @@
-import { MAX_AMOUNT, formatAmount, isCurrencyCode, parseAmount, InvalidAmountError } from '../../../money/src/index.js';
+import { MAX_AMOUNT, formatAmount, isCurrencyCode, parseAmount, InvalidAmountError } from '@caracal/money';
 import type { ValidationIssue } from '../errors/validation-error.js';
 
 export const TIME_WINDOWS = ['hourly', 'daily', 'weekly', 'monthly', 'total'] as const;

@@ -1,4 +1,4 @@
-import { MAX_AMOUNT, isCurrencyCode } from '../../../money/src/index.js';
+import { MAX_AMOUNT, isCurrencyCode } from '@caracal/money';
 import type { Decision } from '../decision.js';
 import { ConflictError } from '../errors/conflict-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { waitFor } from '../../../../test/support/wait-for.js';
+import { waitFor } from '@caracal/test-support/wait-for.js';
 import {
   START_OF_LOG,
   type NewEvent,
   type RecordedEvent,
   type SqlClient,
   type SqlEventStore,
-} from '../../../event-store/src/index.js';
+} from '@caracal/event-store';
 import { loadCheckpoint } from '../checkpoint-store.js';
 import { consumerLag } from '../consumer-lag.js';
 import { DlqStore } from '../dlq-store.js';

@@ -17,8 +17,8 @@ import {
   type Decision,
   type ReservationCommand,
   type SpendDenial,
-} from '../../../domain/src/index.js';
-import type { NewEvent, RecordedEvent } from '../../../event-store/src/index.js';
+} from '@caracal/domain';
+import type { NewEvent, RecordedEvent } from '@caracal/event-store';
 
 export interface ScenarioPolicy {
   policyId: string;

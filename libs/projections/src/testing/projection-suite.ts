@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { policyUsage, type ReservationExpired, type SpendReserved, type SpendSettled } from '../../../domain/src/index.js';
-import { START_OF_LOG, type RecordedEvent, type SqlClient, type SqlEventStore } from '../../../event-store/src/index.js';
+import { policyUsage, type ReservationExpired, type SpendReserved, type SpendSettled } from '@caracal/domain';
+import { START_OF_LOG, type RecordedEvent, type SqlClient, type SqlEventStore } from '@caracal/event-store';
 import { ledgerEntryId } from '../ledger-entry-id.js';
 import { listLedgerEntries, spendingInWindow, LedgerQueryError, type LedgerEntry } from '../ledger.queries.js';
 import type { Processor } from '../processor.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { waitFor } from '../../../../test/support/wait-for.js';
-import type { RecordedEvent, SqlClient, SqlEventStore } from '../../../event-store/src/index.js';
-import { loadCheckpoint, ProcessorHost, ProcessorRegistry, ProcessorRunner, resetProcessors, type StopOptions } from '../../../processing/src/index.js';
-import { TestProjection } from '../../../processing/src/testing/test-projection.js';
+import { waitFor } from '@caracal/test-support/wait-for.js';
+import type { RecordedEvent, SqlClient, SqlEventStore } from '@caracal/event-store';
+import { loadCheckpoint, ProcessorHost, ProcessorRegistry, ProcessorRunner, resetProcessors, type StopOptions } from '@caracal/processing';
+import { TestProjection } from '@caracal/processing/testing';
 import {
   ProcessorsRunningError,
   ReadModelsNotEmptyError,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import {
   CompactRange, eventLeafHash, generateSigningKeyPair, headHash, MerkleTree, consistencyProof, signTreeHead, toHex,
   type SigningKeyPair, type TreeHead,
-} from '../../../merkle/src/index.js';
+} from '@caracal/merkle';
 import type { BatchLeaf, CheckedHead } from '../batch.check.js';
 import { EXPORT_FORMAT_VERSION, type ExportedEvent, type ExportRecord } from '../export-bundle.js';
 

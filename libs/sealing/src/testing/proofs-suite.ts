@@ -5,10 +5,10 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { RecordedEvent, SqlClient, SqlEventStore } from '../../../event-store/src/index.js';
+import type { RecordedEvent, SqlClient, SqlEventStore } from '@caracal/event-store';
 import {
   checkConsistency, checkInclusion, eventLeafHash, generateSigningKeyPair, hashFromHex, headHash, signTreeHead, toHex, verifyTreeHeadSignature,
-} from '../../../merkle/src/index.js';
+} from '@caracal/merkle';
 import { loadConsistencyProof } from '../consistency-proof.read.js';
 import { loadInclusionProof, type InclusionProofDocument } from '../inclusion-proof.read.js';
 import { loadHeads, loadPublicKeys, type StoredHead } from '../merkle-heads.read.js';

@@ -1,12 +1,12 @@
 // The merkle-sealer behaviour every backend must show (PGlite and PostgreSQL). Test code only.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { waitFor } from '../../../../test/support/wait-for.js';
-import { START_OF_LOG, type NewEvent, type RecordedEvent, type SqlClient, type SqlEventStore } from '../../../event-store/src/index.js';
+import { waitFor } from '@caracal/test-support/wait-for.js';
+import { START_OF_LOG, type NewEvent, type RecordedEvent, type SqlClient, type SqlEventStore } from '@caracal/event-store';
 import {
   eventLeafHash, generateSigningKeyPair, headHash, merkleTreeHash, toHex, validateTreeHead, verifyTreeHeadSignature,
-} from '../../../merkle/src/index.js';
-import { loadCheckpoint, ProcessorRunner } from '../../../processing/src/index.js';
+} from '@caracal/merkle';
+import { loadCheckpoint, ProcessorRunner } from '@caracal/processing';
 import { loadHeads, loadPublicKeys, RECORDED_AT_TEXT_SQL, recordedAtTextSql, type StoredHead } from '../merkle-heads.read.js';
 import { createMerkleSealer, MERKLE_SEALER_TABLES, type MerkleSealer } from '../merkle-sealer.processor.js';
 import { signerFromPrivateKey, type MerkleSigner } from '../signing-key.js';

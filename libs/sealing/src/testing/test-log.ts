@@ -1,7 +1,7 @@
 // Test code only: the logs the sealing suites seal, verify, prove and tamper with.
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '../../../../test/support/wait-for.js';
-import { START_OF_LOG, type RecordedEvent, type SqlClient, type SqlEventStore, type SqlExecutor } from '../../../event-store/src/index.js';
+import { waitFor } from '@caracal/test-support/wait-for.js';
+import { START_OF_LOG, type RecordedEvent, type SqlClient, type SqlEventStore, type SqlExecutor } from '@caracal/event-store';
 import { MERKLE_SEALER_TABLES } from '../merkle-sealer.processor.js';
 
 /** Runs statements as a superuser would to tamper: user triggers of events (append-only guard) off. */

@@ -3,8 +3,8 @@
 // disabled, as a superuser could), and checks that the verifier detects and locates it.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { SqlClient, SqlEventStore } from '../../../event-store/src/index.js';
-import { generateSigningKeyPair, headHash, signTreeHead } from '../../../merkle/src/index.js';
+import type { SqlClient, SqlEventStore } from '@caracal/event-store';
+import { generateSigningKeyPair, headHash, signTreeHead } from '@caracal/merkle';
 import { loadHead, loadPublicKeys, RECORDED_AT_TEXT_SQL, type StoredHead } from '../merkle-heads.read.js';
 import { createMerkleSealer } from '../merkle-sealer.processor.js';
 import { appendTestEvents, emptyLog, tamper } from './test-log.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import * as Flags from '@oclif/core/flags';
-import { DataDirLockedError } from '../../../../../libs/event-store/src/index.js';
-import { BackupDirectory, restorePgliteBackup } from '../../../../../libs/recovery/src/index.js';
-import { DomainError } from '../../../../../libs/domain/src/index.js';
+import { DataDirLockedError } from '@caracal/event-store';
+import { BackupDirectory, restorePgliteBackup } from '@caracal/recovery';
+import { DomainError } from '@caracal/domain';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE } from '../../cli-error.js';
 import { resolveDataDir } from '../../connection-settings.js';

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import * as Flags from '@oclif/core/flags';
-import { ExportBundleError, writeExportBundle, type ExportRecord } from '../../../../../libs/sealing/src/index.js';
+import { ExportBundleError, writeExportBundle, type ExportRecord } from '@caracal/sealing';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE } from '../../cli-error.js';
 import { formatExportSummary } from '../../output/merkle-export-output.js';

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { ExportBundleError, verifyExportBundle } from '../../../../../libs/sealing/src/index.js';
+import { ExportBundleError, verifyExportBundle } from '@caracal/sealing';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE, ReportedFailure } from '../../cli-error.js';
 import { trustedPublicKeys } from '../../merkle-public-keys.js';

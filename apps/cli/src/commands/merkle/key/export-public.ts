@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import * as Flags from '@oclif/core/flags';
-import { loadSigningKeyFile, SigningKeyLoadError } from '../../../../../../libs/sealing/src/index.js';
+import { loadSigningKeyFile, SigningKeyLoadError } from '@caracal/sealing';
 import { GatewayCommand } from '../../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../../cli-error.js';
 import type { MerkleKey } from '../../../gateway-api.js';

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
-import { generateSigningKeyPair } from '../../../../../../libs/merkle/src/index.js';
-import { writeSigningKeyFile } from '../../../../../../libs/sealing/src/index.js';
+import { generateSigningKeyPair } from '@caracal/merkle';
+import { writeSigningKeyFile } from '@caracal/sealing';
 import { GatewayCommand } from '../../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../../cli-error.js';
 import { formatPublicKeys } from '../../../output/merkle-proof-output.js';

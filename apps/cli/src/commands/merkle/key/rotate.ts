@@ -1,10 +1,9 @@
 import { join, resolve } from 'node:path';
 import * as Flags from '@oclif/core/flags';
-import { EMBEDDED_SIGNING_KEY_FILE } from '../../../../../../libs/runtime/src/merkle-signer.js';
-import { rotateSigningKeyFile, SigningKeyLoadError } from '../../../../../../libs/sealing/src/index.js';
+import { DEFAULT_DATA_DIR, EMBEDDED_SIGNING_KEY_FILE } from '@caracal/api-contract';
+import { rotateSigningKeyFile, SigningKeyLoadError } from '@caracal/sealing';
 import { GatewayCommand } from '../../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../../cli-error.js';
-import { DEFAULT_DATA_DIR } from '../../../connection-settings.js';
 
 export default class MerkleKeyRotate extends GatewayCommand {
   static override summary = 'Replace the Merkle signing key file with a new key; the running sealer signs its next head with it.';

@@ -1,0 +1,1 @@
+export { ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR, EMBEDDED_SIGNING_KEY_FILE, GATEWAY_INFO_FILE } from './embedded-data-dir.js';

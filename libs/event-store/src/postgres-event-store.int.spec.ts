@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import {
+  createTestDatabase,
+  shouldRunPostgresTests,
+  type TestDatabase,
+} from '@caracal/test-support/postgres-test-database.js';
+import { StoreUnavailableError } from './event-store.errors.js';
+import { runMigrations } from './migrations.js';
+import { createPostgresClient } from './postgres-client.js';
+import type { SqlClient } from './sql-client.js';
+import { SqlEventStore } from './sql-event-store.js';
+import { describeEventStoreConformance } from './testing/event-store-conformance.js';
+
+// jest.config.js's per-project testTimeout is not applied by Jest (a global-only option).
+jest.setTimeout(120_000);
+
+const runPostgres = await shouldRunPostgresTests('PostgreSQL event store tests');
+const describePostgres = runPostgres ? describe : describe.skip;
+
+describePostgres('PostgreSQL event store', () => {
+  let database: TestDatabase;
+  let client: SqlClient;
+
+  describeEventStoreConformance('PostgreSQL', {
+    backend: 'postgres',
+    async open() {
+      database = await createTestDatabase('event_store');
+      client = createPostgresClient({ connectionString: database.url, max: 10 });
+      await runMigrations(client);
+      return { client, store: new SqlEventStore(client) };
+    },
+    async close() {
+      await client?.close();
+      await database?.drop();
+    },
+    async openSecondStore() {
+      const second = createPostgresClient({ connectionString: database.url, max: 2 });
+      return { store: new SqlEventStore(second), close: () => second.close() };
+    },
+  });
+
+  describe('migrations on PostgreSQL', () => {
+    let fresh: TestDatabase;
+    beforeAll(async () => {
+      fresh = await createTestDatabase('event_store_migrate');
+    });
+    afterAll(async () => {
+      await fresh?.drop();
+    });
+
+    it('two processes migrating one fresh database at once: one applies, the other waits and finds nothing to do', async () => {
+      const clients = [0, 1].map(() => createPostgresClient({ connectionString: fresh.url, max: 1 }));
+      try {
+        const results = await Promise.all(clients.map((migrating) => runMigrations(migrating)));
+        const applied = results.map((result) => result.applied).sort((a, b) => b.length - a.length);
+        expect(applied[0]).toContain('001_event_store');
+        expect(applied[1]).toEqual([]);
+        expect(results[0].current).toEqual(results[1].current);
+      } finally {
+        await Promise.all(clients.map((migrating) => migrating.close()));
+      }
+    });
+  });
+
+  describe('LISTEN connection', () => {
+    it('reconnects after the server ends it, wakes listeners, and hears notifications again', async () => {
+      const database = await createTestDatabase('event_store_listen');
+      const listening = createPostgresClient({ connectionString: database.url, onBackgroundError: () => undefined });
+      const payloads: string[] = [];
+      let heard: (() => void) | null = null;
+      const next = (what: string) => withDeadline(new Promise<void>((resolve) => (heard = resolve)), what);
+      try {
+        await listening.listen('test_channel', (payload) => {
+          payloads.push(payload);
+          heard?.();
+        });
+        let arrived = next('the first notification');
+        await listening.query("SELECT pg_notify('test_channel', 'before')");
+        await arrived;
+
+        arrived = next('the wake-up after reconnecting');
+        await listening.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        );
+        await arrived;
+
+        arrived = next('a notification on the new connection');
+        await listening.query("SELECT pg_notify('test_channel', 'after')");
+        await arrived;
+        expect(payloads).toEqual(['before', '', 'after']);
+      } finally {
+        await listening.close();
+        await database.drop();
+      }
+    });
+  });
+
+  describe('an unreachable server', () => {
+    it('surfaces as StoreUnavailableError, from queries, transactions and appends', async () => {
+      const unreachable = createPostgresClient({
+        connectionString: 'postgres://postgres@127.0.0.1:1/none',
+        connectionTimeoutMillis: 1_000,
+        onBackgroundError: () => undefined,
+      });
+      try {
+        await expect(unreachable.query('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(unreachable.transaction(async () => 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+        const store = new SqlEventStore(unreachable);
+        const event = { eventId: crypto.randomUUID(), type: 'T', schemaVersion: 1, data: {}, metadata: {} };
+        await expect(store.append('s', [event], { expected: 'any' })).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(unreachable.listen('caracal_events', () => undefined)).rejects.toBeInstanceOf(StoreUnavailableError);
+      } finally {
+        await unreachable.close();
+      }
+    });
+
+    it('a dropped database surfaces as StoreUnavailableError', async () => {
+      const doomed = await createTestDatabase('event_store_doomed');
+      const doomedClient = createPostgresClient({ connectionString: doomed.url, onBackgroundError: () => undefined });
+      try {
+        await doomedClient.query('SELECT 1');
+        await doomed.drop();
+        await expect(doomedClient.query('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError);
+      } finally {
+        await doomedClient.close();
+      }
+    });
+  });
+});
+
+function withDeadline<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,8 @@
+import { jest } from '@jest/globals';
+import { pgliteStoreFixture } from '@caracal/test-support/pglite-store-fixture.js';
+import { describeProjections } from './testing/projection-suite.js';
+
+// jest.config.js's per-project testTimeout is not applied by Jest (a global-only option).
+jest.setTimeout(120_000);
+
+describeProjections('PGlite (in memory)', pgliteStoreFixture());
