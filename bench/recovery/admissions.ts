@@ -19,6 +19,8 @@ export interface AdmissionSettings {
   warmupMs: number;
   /** CARACAL_SNAPSHOT_KEEP of the gateway: the snapshots written during the windows are pruned to this. */
   snapshotKeep: number;
+  /** CARACAL_SNAPSHOT_BUSY_PERCENT of the gateway; undefined: its default. */
+  snapshotBusyPercent: string | undefined;
 }
 
 /** One measured window: the load, and with snapshots, how many completed and how long each took. */
@@ -47,7 +49,11 @@ export async function measureAdmissions(settings: AdmissionSettings, progress: (
   const stats = await PostgresStats.connect(settings.adminUrl);
   const started: BenchChild[] = [mock.child];
   try {
-    const env = caracalEnv(mock, { DATABASE_URL: settings.database.url, CARACAL_SNAPSHOT_KEEP: String(settings.snapshotKeep) });
+    const env = caracalEnv(mock, {
+      DATABASE_URL: settings.database.url,
+      CARACAL_SNAPSHOT_KEEP: String(settings.snapshotKeep),
+      ...(settings.snapshotBusyPercent === undefined ? {} : { CARACAL_SNAPSHOT_BUSY_PERCENT: settings.snapshotBusyPercent }),
+    });
     const gateway = await startCaracalGateway(env, settings.workDir);
     started.push(gateway.child);
     const projector = await startCaracalProjector(env, settings.workDir);

@@ -58,6 +58,8 @@ const { values: args } = parseArgs({
     'window-seconds': { type: 'string', default: '15' },
     'warmup-seconds': { type: 'string', default: '2' },
     'snapshot-keep': { type: 'string', default: '3' },
+    // The gateway's CARACAL_SNAPSHOT_BUSY_PERCENT during the admission windows (default: the gateway's, 50).
+    'snapshot-busy-percent': { type: 'string' },
     'skip-admissions': { type: 'boolean', default: false },
   },
 });
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     console.log(
       `snapshot create: ${createS.toFixed(1)} s (CPU: this process ${createCpu.node.toFixed(1)} s, PostgreSQL ${createCpu.postgres.toFixed(1)} s); ` +
         `${formatCount(rows)} rows (${snapshot.manifest.tables.map((t) => `${t.table} ${formatCount(t.rows)}`).join(', ')}); ` +
-        `${mb(snapshot.uncompressedBytes)} MB of JSON lines, ${mb(snapshot.compressedBytes)} MB gzip'd`,
+        `${mb(snapshot.uncompressedBytes)} MB of JSON lines, ${mb(snapshot.compressedBytes)} MB stored (compressed by the database)`,
     );
 
     // 4. More events after the snapshot.
@@ -150,6 +152,7 @@ async function main(): Promise<void> {
             windowMs: Number(args['window-seconds']) * 1000,
             warmupMs: Number(args['warmup-seconds']) * 1000,
             snapshotKeep: Number(args['snapshot-keep']),
+            snapshotBusyPercent: args['snapshot-busy-percent'],
           },
           (line) => console.log(line),
         );

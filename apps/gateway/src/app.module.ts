@@ -6,6 +6,7 @@ import type { ProxyConfig } from '@caracal/config';
 import type { ProcessorRegistry } from '@caracal/processing';
 import type { EventStore, SqlClient } from '@caracal/event-store';
 import type { MerkleSealer } from '@caracal/sealing';
+import type { SnapshotSettings } from '@caracal/recovery';
 import { BudgetGate } from './budget/budget-gate.js';
 import { LedgerController } from './ledger/ledger.controller.js';
 import { PolicyUsageReader } from './ledger/policy-usage.reader.js';
@@ -37,7 +38,7 @@ import { ALLOWLIST_COMMAND_HANDLERS } from './allowlists/allowlist-command-handl
 import { AggregateRepository } from './event-sourcing/aggregate-repository.js';
 import { HealthController } from './health/health.controller.js';
 import { AdminTokenGuard } from './http/admin-token.guard.js';
-import { ADMIN_TOKEN, BACKUP_SETTINGS, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROCESSOR_REGISTRY, PROXY_CONFIG, REDIS, SNAPSHOT_KEEP, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
+import { ADMIN_TOKEN, BACKUP_SETTINGS, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROCESSOR_REGISTRY, PROXY_CONFIG, REDIS, SNAPSHOT_SETTINGS, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { POLICY_COMMAND_HANDLERS } from './policies/policy-command-handlers.js';
 import { AgentsReadModel } from './read-models/agents.read-model.js';
@@ -57,7 +58,7 @@ export interface GatewayDependencies {
   /** merkle-sealer-group when this process has a signing key (registered in `registry`). */
   sealer: MerkleSealer | null;
   /** Read-model snapshots kept after each `snapshot create` (0: all); default 10. */
-  snapshotKeep?: number;
+  snapshots?: Required<SnapshotSettings>;
   /** `backup create|list|verify`: the backup directory and, on PostgreSQL, the URL pg_dump connects to. */
   backups?: BackupSettings;
 }
@@ -80,7 +81,7 @@ export class AppModule {
         { provide: UPSTREAM_DISPATCHERS, useValue: deps.dispatchers },
         { provide: PROCESSOR_REGISTRY, useValue: deps.registry },
         { provide: REDIS, useValue: deps.redis },
-        { provide: SNAPSHOT_KEEP, useValue: deps.snapshotKeep ?? 10 },
+        { provide: SNAPSHOT_SETTINGS, useValue: deps.snapshots ?? { keep: 10, busyPercent: 100 } },
         { provide: BACKUP_SETTINGS, useValue: deps.backups ?? null },
         AgentKeyAuthenticator,
         AgentAccessReader,

@@ -8,5 +8,5 @@ export const PRICEBOOK = Symbol('PRICEBOOK');
 export const UPSTREAM_DISPATCHERS = Symbol('UPSTREAM_DISPATCHERS');
 export const PROCESSOR_REGISTRY = Symbol('PROCESSOR_REGISTRY');
 export const REDIS = Symbol('REDIS');
-export const SNAPSHOT_KEEP = Symbol('SNAPSHOT_KEEP');
+export const SNAPSHOT_SETTINGS = Symbol('SNAPSHOT_SETTINGS');
 export const BACKUP_SETTINGS = Symbol('BACKUP_SETTINGS');

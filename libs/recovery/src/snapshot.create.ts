@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SqlClient, SqlExecutor } from '@caracal/event-store';
 import { loadCheckpoint, quoteTableName, type Processor } from '@caracal/processing';
 import { snapshotChecksum, type ChunkDigest } from './snapshot-checksum.js';
@@ -8,10 +10,20 @@ import { pruneSnapshots, readSnapshotSummary } from './snapshot.store.js';
 /** Table pages per chunk: 512 KiB of heap, about 1 MB of JSON lines for the ledger's rows. */
 const CHUNK_BLOCKS = 64;
 
-export interface CreateSnapshotOptions {
-  tag?: string | null;
+/** How the gateway writes snapshots (CARACAL_SNAPSHOT_KEEP, CARACAL_SNAPSHOT_BUSY_PERCENT). */
+export interface SnapshotSettings {
   /** Keep this many newest snapshots, deleting older ones after writing (0: keep all). */
   keep?: number;
+  /**
+   * The share of its run (1-100) the snapshot keeps its database connection busy: after each
+   * chunk it pauses so that the chunk's time is this percentage of the chunk and the pause.
+   * The snapshot then takes longer and leaves the cores to admissions (docs/benchmarks.md).
+   */
+  busyPercent?: number;
+}
+
+export interface CreateSnapshotOptions extends SnapshotSettings {
+  tag?: string | null;
 }
 
 /**
@@ -44,7 +56,7 @@ export async function createSnapshot(
     const chunks: ChunkDigest[] = [];
     const tables: SnapshotManifest['tables'] = [];
     for (const table of [...new Set(processors.flatMap((processor) => processor.readModelTables))]) {
-      tables.push({ table, rows: await writeTable(tx, snapshotId, table, chunks) });
+      tables.push({ table, rows: await writeTable(tx, snapshotId, table, chunks, options.busyPercent ?? 100) });
     }
     const anchorPosition = checkpoints.reduce((max, c) => (BigInt(c.globalPosition) > max ? BigInt(c.globalPosition) : max), 0n);
     const manifest: SnapshotManifest = {
@@ -89,7 +101,7 @@ async function readCheckpoints(tx: SqlExecutor, processors: readonly Processor[]
  * those pages); returns its row count. Every row this transaction sees was committed before it
  * began, so it lies within the pages the table had by then: the size read now covers them all.
  */
-async function writeTable(tx: SqlExecutor, snapshotId: string, table: string, chunks: ChunkDigest[]): Promise<number> {
+async function writeTable(tx: SqlExecutor, snapshotId: string, table: string, chunks: ChunkDigest[], busyPercent: number): Promise<number> {
   const quoted = quoteTableName(table);
   const { rows: size } = await tx.query<{ blocks: string }>(
     `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::bigint)::text AS blocks`,
@@ -99,6 +111,7 @@ async function writeTable(tx: SqlExecutor, snapshotId: string, table: string, ch
   let count = 0;
   for (let first = 0; first < blocks; first += CHUNK_BLOCKS) {
     const chunkNo = chunks.length;
+    const started = performance.now();
     const { rows } = await tx.query<{ row_count: number; sha256: string }>(
       `INSERT INTO read_model_snapshot_chunks (snapshot_id, chunk_no, table_name, row_count, data)
        SELECT $1, $2, $3, count(*), convert_to(string_agg(row_to_json(t)::text, E'\\n'), 'UTF8')
@@ -107,6 +120,7 @@ async function writeTable(tx: SqlExecutor, snapshotId: string, table: string, ch
        RETURNING row_count, encode(sha256(data), 'hex') AS sha256`,
       [snapshotId, chunkNo, table, `(${first},0)`, `(${first + CHUNK_BLOCKS},0)`],
     );
+    if (busyPercent < 100) await sleep(((performance.now() - started) * (100 - busyPercent)) / busyPercent);
     if (rows.length === 0) continue; // no visible row in these pages
     chunks.push({ chunkNo, table, rows: rows[0].row_count, sha256: rows[0].sha256 });
     count += rows[0].row_count;

@@ -9,12 +9,13 @@ import {
   readSnapshotSummary,
   restoreSnapshot,
   type RestoreResult,
+  type SnapshotSettings,
   type SnapshotSummary,
   type SnapshotVerification,
   verifySnapshot,
 } from '@caracal/recovery';
 import { UuidParam } from '../http/uuid-param.pipe.js';
-import { PROCESSOR_REGISTRY, SNAPSHOT_KEEP, SQL_CLIENT } from '../injection-tokens.js';
+import { PROCESSOR_REGISTRY, SNAPSHOT_SETTINGS, SQL_CLIENT } from '../injection-tokens.js';
 import { CreateSnapshotDto } from './dto/create-snapshot.dto.js';
 
 const snapshotIdParam = new UuidParam('snapshotId');
@@ -31,17 +32,17 @@ export class SnapshotsController {
   constructor(
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,
     @Inject(PROCESSOR_REGISTRY) private readonly registry: ProcessorRegistry,
-    @Inject(SNAPSHOT_KEEP) private readonly keep: number,
+    @Inject(SNAPSHOT_SETTINGS) private readonly settings: Required<SnapshotSettings>,
   ) {}
 
   @Post()
   async create(@Body() body: CreateSnapshotDto): Promise<SnapshotSummary> {
-    return createSnapshot(this.sql, this.registry.readModelProcessors(), { tag: body.tag ?? null, keep: this.keep });
+    return createSnapshot(this.sql, this.registry.readModelProcessors(), { tag: body.tag ?? null, ...this.settings });
   }
 
   @Get()
   async list(): Promise<{ items: SnapshotSummary[]; keep: number }> {
-    return { items: await listSnapshots(this.sql), keep: this.keep };
+    return { items: await listSnapshots(this.sql), keep: this.settings.keep };
   }
 
   /** Answers the deleted snapshot, as allowlist and key deletions answer what they removed. */

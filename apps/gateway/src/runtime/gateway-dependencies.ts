@@ -39,7 +39,7 @@ export async function gatewayDependencies(
     store: storage.store,
     adminToken,
     proxy: config.proxy,
-    snapshotKeep: config.snapshotKeep,
+    snapshots: { keep: config.snapshotKeep, busyPercent: config.snapshotBusyPercent },
     backups: { directory: config.backupDir, databaseUrl: config.profile === 'production' ? config.database.url : null },
     pricebook,
     metrics,
