@@ -35,8 +35,7 @@ RUN apt-get update \
  && mkdir -p /var/lib/caracal \
  && chown caracal:caracal /var/lib/caracal
 WORKDIR /app
-ENV NODE_ENV=production \
-    CARACAL_PG_BIN_DIR=/usr/lib/postgresql/15/bin
+ENV CARACAL_PG_BIN_DIR=/usr/lib/postgresql/15/bin
 COPY --from=build /app/package.json /app/package-lock.json /app/oclif.manifest.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
