@@ -16,9 +16,13 @@ export interface K8sObject {
 /** The overlays of k8s/ that an operator applies (`kubectl apply -k k8s/overlays/<name>`). */
 export const OVERLAYS = ['small', 'production'] as const;
 
-/** `kubectl kustomize k8s/overlays/<overlay>`, parsed. */
+/**
+ * `kubectl kustomize k8s/overlays/<overlay>`, parsed. The overlays use the fields kustomize v2
+ * (Debian's kubectl 1.20) knows, which today's kubectl builds the same with deprecation
+ * warnings on stderr: kept out of the test output.
+ */
 export function renderOverlay(overlay: string): K8sObject[] {
-  const rendered = execFileSync('kubectl', ['kustomize', `${REPO_ROOT}k8s/overlays/${overlay}`], { encoding: 'utf8' });
+  const rendered = execFileSync('kubectl', ['kustomize', `${REPO_ROOT}k8s/overlays/${overlay}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return parseObjects(rendered);
 }
 
