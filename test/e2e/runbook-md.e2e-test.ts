@@ -94,8 +94,15 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
     return totals.events > 0 && totals.unsealedEvents === 0;
   }, 'every event sealed', 60_000, 200);
 
-  /** What the runbook takes as done before a command: calls made, events sealed, a job finished. */
+  /** Every processor at the head of the log (and, while the projector runs, each lease held). */
+  const caughtUp = (): Promise<void> => waitFor(async () => {
+    const lags = (await json('caracal kafka consumer-lag')).items as { eventsBehind: string | number; owner: string | null }[];
+    return lags.length > 0 && lags.every((lag) => Number(lag.eventsBehind) === 0 && (projector === null || lag.owner !== null));
+  }, 'the processors caught up', 60_000, 100);
+
+  /** What the runbook takes as done before a command: calls made, processors caught up, events sealed, a job finished. */
   async function before(command: string): Promise<void> {
+    if (/^caracal (kafka consumer-lag|db health-check|snapshot create)|^curl http:\/\/gateway:8443\/health/.test(command)) await caughtUp();
     if (command.startsWith('caracal ledger query') && !traffic) {
       // The agent makes a few calls (to the mock upstream, which the test allowlists and prices).
       traffic = true;
