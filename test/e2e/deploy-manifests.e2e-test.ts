@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../libs/config/src/index.js';
 import { REPO_ROOT } from '../support/gateway-process.js';
+import { RUNBOOK_PATH } from '../support/runbook.js';
+import { RUNBOOK_MD_PATH } from '../support/runbook-markdown.js';
 import { find, findOrFail, OVERLAYS, podSpec, readObjects, renderOverlay, validateAgainstSchema, type K8sObject } from '../support/k8s-manifests.js';
 
 /**
@@ -109,9 +111,16 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
   });
 
   it('holds the names the runbook uses', () => {
-    for (const name of ['caracal-gateway', 'caracal-ledger-writer', 'caracal-metrics-aggregator', 'caracal-merkle-sealer']) {
-      expect(findOrFail(objects, 'Deployment', name).spec.replicas).toBeGreaterThanOrEqual(1);
-    }
+    // Every deployment, pod and gateway address that the seed runbook and ours name.
+    const runbooks = [readFileSync(RUNBOOK_PATH, 'utf8'), readFileSync(RUNBOOK_MD_PATH, 'utf8')].join('\n');
+    const deployments = new Set([...runbooks.matchAll(/deployment\/(caracal-[a-z-]+)/g)].map((m) => m[1]));
+    expect([...deployments].sort()).toEqual(['caracal-gateway', 'caracal-ledger-writer', 'caracal-merkle-sealer', 'caracal-metrics-aggregator']);
+    for (const name of deployments) expect(findOrFail(objects, 'Deployment', name).spec.replicas).toBeGreaterThanOrEqual(1);
+    const firstPods = new Set([...runbooks.matchAll(/kubectl exec -i[t]? ([a-z-]+)-0 /g)].map((m) => m[1]));
+    expect([...firstPods]).toEqual(['postgresql']);
+    expect(findOrFail(objects, 'StatefulSet', 'postgresql').spec.replicas).toBeGreaterThanOrEqual(1);
+    const addresses = [...runbooks.matchAll(/http:\/\/([a-z-]+):(\d+)\//g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(new Set(addresses)).toEqual(new Set(['gateway:8443', 'gateway:9090']));
     // `kubectl exec -it postgresql-0 -- pg_dump -U caracal caracal`: the StatefulSet's first pod,
     // its role and database.
     const postgres = findOrFail(objects, 'StatefulSet', 'postgresql');
