@@ -67,10 +67,13 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
     CARACAL_MERKLE_BATCH_LEAVES: '8', CARACAL_MERKLE_MAX_BATCH_AGE_MS: '300',
   });
   const run = (commandLine: string): Promise<ShellResult> => sh(commandLine, { cwd: workDir, env: { CARACAL_URL: gateway.url, CARACAL_TOKEN: TOKEN }, binDir });
-  const json = async (commandLine: string): Promise<any> => {
-    const result = await run(`${commandLine} --json`);
-    expect(result).toMatchObject({ code: 0 });
-    return JSON.parse(result.stdout);
+  /** The admin API, for the test's own waits (a CLI process per poll would be slow). */
+  const api = async (path: string): Promise<any> => {
+    const response = await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    // verify-range answers NDJSON records, the last one the report.
+    return /ndjson/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text.trim().split('\n').at(-1) as string).report : JSON.parse(text);
   };
   const metricsUrl = (): string => /metrics:\s+curl (\S+)/.exec(gateway.output())![1];
   const startProjector = async (): Promise<void> => {
@@ -88,15 +91,15 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
   let traffic = false;
   let poisoned = false;
 
-  const ledgerEntries = async (): Promise<number> => (await json(`caracal ledger query --agent-id ${placeholders['agent-id']} --start-time 2024-01-01T00:00:00Z --end-time now`)).items.length;
+  const ledgerEntries = async (): Promise<number> => (await api(`/v1/ledger/entries?agentId=${placeholders['agent-id']}&startTime=2024-01-01T00:00:00Z&endTime=${new Date().toISOString()}`)).items.length;
   const everythingSealed = (): Promise<void> => waitFor(async () => {
-    const totals = (await json('caracal merkle verify-range --start-time 2024-01-01T00:00:00Z --end-time now')).totals;
+    const totals = (await api(`/v1/merkle/verify-range?startTime=2024-01-01T00:00:00Z&endTime=${new Date().toISOString()}`)).totals;
     return totals.events > 0 && totals.unsealedEvents === 0;
-  }, 'every event sealed', 60_000, 200);
+  }, 'every event sealed', 60_000, 100);
 
   /** Every processor at the head of the log (and, while the projector runs, each lease held). */
   const caughtUp = (): Promise<void> => waitFor(async () => {
-    const lags = (await json('caracal kafka consumer-lag')).items as { eventsBehind: string | number; owner: string | null }[];
+    const lags = (await api('/v1/consumer-lag')).items as { eventsBehind: string | number; owner: string | null }[];
     return lags.length > 0 && lags.every((lag) => Number(lag.eventsBehind) === 0 && (projector === null || lag.owner !== null));
   }, 'the processors caught up', 60_000, 100);
 
@@ -115,7 +118,7 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
     }
     if (command.startsWith('caracal merkle verify-batch')) {
       await everythingSealed();
-      placeholders['batch-id'] = String((await json('caracal merkle list-batches')).items[0].batchId);
+      placeholders['batch-id'] = String((await api('/v1/merkle/batches')).items[0].batchId);
     }
     if (command.startsWith('caracal merkle verify-range') || command.startsWith('caracal merkle export')) await everythingSealed();
     if (command.startsWith('caracal dlq list') && !poisoned) {
@@ -125,17 +128,17 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
       await new SqlEventStore(sql).append(`budget-${randomUUID()}`, [{ eventId: placeholders['event-id'], type: 'SpendSettled', schemaVersion: 1, metadata: {}, data: {
         reservationId: randomUUID(), agentId: placeholders['agent-id'], amountNanos: '1', heldNanos: '1', overageNanos: '0', usage: {}, pricebookVersion: 'x', occurredAt: new Date().toISOString(),
       } }], { expected: 'any' });
-      await waitFor(async () => (await json('caracal dlq list')).items.length > 0, 'the poison event parked', 60_000, 200);
+      await waitFor(async () => (await api('/v1/dlq')).items.length > 0, 'the poison event parked', 60_000, 100);
     }
     if (command.startsWith('caracal replay status')) {
-      await waitFor(async () => (await json('caracal replay status')).items[0]?.state === 'completed', 'the replay to complete', 60_000, 250);
+      await waitFor(async () => (await api('/v1/replays')).items[0]?.state === 'completed', 'the replay to complete', 60_000, 100);
     }
     if (command.startsWith('caracal merkle key export-public') && rotated) {
       // Traffic goes on after the restart: the first head sealed with the new key registers it.
       const response = await fetch(`${gateway.url}/proxy`, { method: 'POST', headers: { 'x-caracal-key': agentKey, 'x-caracal-target-url': `${mock.url}/after-rotation` }, body: '{}' });
       expect(response.status).toBe(200);
       const newKey = generatedKey!.keyId;
-      await waitFor(async () => (await json('caracal merkle list-batches --limit 1000')).items.some((batch: { keyId: string }) => newKey.startsWith(batch.keyId)), 'a head signed with the new key', 60_000, 200);
+      await waitFor(async () => (await api('/v1/merkle/batches?limit=1000')).items.some((batch: { keyId: string }) => newKey.startsWith(batch.keyId)), 'a head signed with the new key', 60_000, 200);
     }
     if (command.startsWith('caracal pricebook set')) {
       const file = /--file (\S+)/.exec(command)![1];
