@@ -84,6 +84,17 @@ describe('alert rules', () => {
     }
   });
 
+  it('send the operator to a procedure of docs/runbook.md that exists, and the runbook lists each alert', () => {
+    const runbook = readFileSync(`${REPO_ROOT}docs/runbook.md`, 'utf8');
+    const headings = new Set([...runbook.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]));
+    const rules = (parseYaml(readFileSync(`${REPO_ROOT}${RULES}`, 'utf8')) as { groups: { rules: { alert: string; annotations: { description: string } }[] }[] }).groups.flatMap((g) => g.rules);
+    for (const rule of rules) {
+      const procedure = /docs\/runbook\.md, ([^.:]+)/.exec(rule.annotations.description)?.[1];
+      expect(`${rule.alert}: ${procedure} ${headings.has(procedure ?? '')}`).toBe(`${rule.alert}: ${procedure} true`);
+      expect(runbook).toContain(rule.alert.replace(/(High|Critical|Large)$/, ''));
+    }
+  });
+
   it('hold the thresholds operators start from', () => {
     const text = readFileSync(`${REPO_ROOT}${RULES}`, 'utf8');
     for (const threshold of ['caracal_kafka_consumer_lag) > 10000\n        for: 5m', 'caracal_kafka_consumer_lag) > 50000\n        for: 2m', 'max(caracal_dlq_size) > 1000', 'max(caracal_dlq_size) > 10000', 'caracal_gateway_request_duration_seconds_bucket[5m]))) > 5', '[5m])) > 0.05']) {
