@@ -13,7 +13,7 @@ function filesUnder(dir: string): string[] {
 describe('repository layout (docs/architecture.md)', () => {
   it('names every test file with a suffix the test runner recognises: *.spec.ts, *.int.spec.ts, *.e2e.spec.ts', () => {
     const files = ['apps', 'libs', 'test', 'bench'].flatMap(filesUnder);
-    // *.test.ts, *.int-test.ts, *.e2e-test.ts: Jest would not run them
+    // *.test.ts, *.int.spec.ts, *.e2e.spec.ts: Jest would not run them
     expect(files.filter((file) => /[.-]test\.ts$/.test(file))).toEqual([]);
     expect(files.filter((file) => file.endsWith('.e2e.spec.ts') && !file.startsWith('test/e2e/'))).toEqual([]);
     expect(files.filter((file) => file.endsWith('.int.spec.ts') && !/^(apps|libs|test\/integration)\//.test(file))).toEqual([]);
