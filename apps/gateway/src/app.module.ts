@@ -6,7 +6,7 @@ import type { ProxyConfig } from '@caracal/config';
 import type { ProcessorRegistry } from '@caracal/processing';
 import type { EventStore, SqlClient } from '@caracal/event-store';
 import type { MerkleSealer } from '@caracal/sealing';
-import { BudgetGate } from './budget/budget-gate.js';
+import { BudgetStreamCommandQueue } from './budget/budget-stream.command-queue.js';
 import { LedgerController } from './ledger/ledger.controller.js';
 import { PolicyUsageReader } from './ledger/policy-usage.reader.js';
 import { MerkleController } from './merkle/merkle.controller.js';
@@ -23,12 +23,12 @@ import { PricebookController } from './pricebook/pricebook.controller.js';
 import { PricebookProvider } from './pricebook/pricebook.provider.js';
 import { PublishPricebookHandler } from './pricebook/publish-pricebook.command.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { AgentAccessReader } from './proxy/agent-access.reader.js';
+import { AgentAccessReader } from './agents/agent-access.reader.js';
 import { AgentKeyAuthenticator } from './proxy/agent-key.authenticator.js';
-import { AllowlistGuard } from './proxy/allowlist-guard.js';
+import { AllowlistGuard } from './targets/allowlist-guard.js';
 import { DenialRecorder } from './proxy/denial-recorder.js';
 import { ProxyService } from './proxy/proxy.service.js';
-import { TargetPolicy } from './proxy/target-policy.js';
+import { TargetPolicy } from './targets/target-policy.js';
 import type { UpstreamDispatchers } from './proxy/upstream-dispatchers.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { AGENT_COMMAND_HANDLERS } from './agents/agent-command-handlers.js';
@@ -87,7 +87,7 @@ export class AppModule {
         AllowlistGuard,
         TargetPolicy,
         DenialRecorder,
-        BudgetGate,
+        BudgetStreamCommandQueue,
         PricebookProvider,
         PolicyUsageReader,
         ProcessingStatus,

@@ -35,7 +35,7 @@ export interface Decided<S> {
 /**
  * Two admins (or two processes) changing one stream at once: retry a while, with a random pause
  * to break lockstep. Budget streams do not come here: their policy commands join the stream's
- * writer queue (BudgetGate), because the gateway's admissions would keep winning the version.
+ * writer queue (BudgetStreamCommandQueue), because the gateway's admissions would keep winning the version.
  */
 const MAX_ATTEMPTS = 20;
 const MAX_BACKOFF_MS = 50;

@@ -2,7 +2,7 @@ import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { agentStreamId, NotFoundError } from '@caracal/domain';
 import { agentAggregate } from '../agents/agent.aggregate.js';
-import { BudgetGate } from '../budget/budget-gate.js';
+import { BudgetStreamCommandQueue } from '../budget/budget-stream.command-queue.js';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
 import type { CreatePolicyDto } from './dto/create-policy.dto.js';
@@ -20,7 +20,7 @@ export class CreatePolicyCommand extends Command<PolicyView> {
 export class CreatePolicyHandler implements ICommandHandler<CreatePolicyCommand> {
   constructor(
     private readonly repository: AggregateRepository,
-    private readonly gate: BudgetGate,
+    private readonly budgetStreams: BudgetStreamCommandQueue,
     private readonly policies: PoliciesReadModel,
   ) {}
 
@@ -29,7 +29,7 @@ export class CreatePolicyHandler implements ICommandHandler<CreatePolicyCommand>
     const { state: agent } = await this.repository.load(agentStreamId(agentId), agentAggregate);
     if (agent.status === 'unregistered') throw new NotFoundError('agent', agentId);
     const policyId = randomUUID();
-    await this.gate.decidePolicy(agent.rootAgentId, {
+    await this.budgetStreams.decideBudgetPolicy(agent.rootAgentId, {
       type: 'CreatePolicy',
       policyId,
       agentId,
