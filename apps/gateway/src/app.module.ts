@@ -13,7 +13,9 @@ import { MerkleController } from './merkle/merkle.controller.js';
 import { MerkleKeysController } from './merkle/merkle-keys.controller.js';
 import { MerkleExportController } from './merkle/merkle-export.controller.js';
 import { MerkleProofsController } from './merkle/merkle-proofs.controller.js';
-import { OperationsController } from './operations/operations.controller.js';
+import { ConsumerLagController } from './operations/consumer-lag.controller.js';
+import { DatabaseController } from './operations/database.controller.js';
+import { DlqController } from './operations/dlq.controller.js';
 import { ProcessingStatus } from './operations/processing-status.js';
 import { BackupsController, type BackupSettings } from './operations/backups.controller.js';
 import { ReplaysController } from './operations/replays.controller.js';
@@ -69,7 +71,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, SnapshotsController, ReplaysController, BackupsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, DlqController, ConsumerLagController, DatabaseController, SnapshotsController, ReplaysController, BackupsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },
