@@ -8,7 +8,6 @@ import {
   type RecordedEvent,
 } from '@caracal/event-store';
 import { EVENT_STORE } from '../injection-tokens.js';
-import { projectAdminEvents } from '../read-models/admin.projection.js';
 
 /** The shape every domain event has: a discriminating type, a schema version and JSON data. */
 export interface DomainEventLike {
@@ -79,9 +78,9 @@ export class AggregateRepository {
       try {
         await this.store.append(streamId, newEvents, {
           expected: version === 0n ? 'no_stream' : version,
-          inTransaction: async (tx, _result, events) => {
+          // The store projects the admin read models in this transaction (adminProjection).
+          inTransaction: async (_tx, _result, events) => {
             recorded = [...events];
-            await projectAdminEvents(tx, events);
           },
         });
       } catch (error) {
