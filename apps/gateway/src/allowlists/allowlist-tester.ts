@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { LookupAddress } from 'node:dns';
-import { agentStreamId, NotFoundError, ValidationError } from '@caracal/domain';
-import { agentAggregate } from '../agents/agent.aggregate.js';
+import { agentDecider, agentStreamId, NotFoundError, ValidationError } from '@caracal/domain';
 import { AggregateRepository } from '../event-sourcing/aggregate-repository.js';
 import { describeAddress, judgeAddress, type AddressVerdict } from '../targets/address-policy.js';
 import { AgentAccessReader } from '../agents/agent-access.reader.js';
@@ -61,7 +60,7 @@ export class AllowlistTester {
 
   async test(agentId: string, url: string): Promise<AllowlistTestResult> {
     const id = agentId.toLowerCase();
-    const { state: agent } = await this.repository.load(agentStreamId(id), agentAggregate);
+    const { state: agent } = await this.repository.load(agentStreamId(id), agentDecider);
     if (agent.status === 'unregistered') throw new NotFoundError('agent', id);
     let target: ProxyTarget;
     let verdict: TargetVerdict;

@@ -1,5 +1,6 @@
+import type { BudgetCommand } from '@caracal/domain';
 import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
-import { RedecideError, type BudgetWriterCommand } from './budget-stream.writer.js';
+import { RedecideError } from './budget-stream.writer.js';
 
 /**
  * Runs inside each budget group commit, after the events are inserted, as ONE statement (it sits
@@ -10,7 +11,7 @@ import { RedecideError, type BudgetWriterCommand } from './budget-stream.writer.
  * 2. Keeps `open_reservations` in step, so any process can find holds to expire after a crash.
  * The store then projects policy events (rare) into the admin read model (adminProjection).
  */
-export async function budgetTransactionHook(rootAgentId: string, tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly BudgetWriterCommand[]): Promise<void> {
+export async function budgetTransactionHook(rootAgentId: string, tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly BudgetCommand[]): Promise<void> {
   const pathAgents = new Set<string>();
   for (const command of commands) {
     if (command.type === 'ReserveSpend') command.agentChain.forEach((agent) => pathAgents.add(agent.agentId));

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, DomainError } from '@caracal/domain';
+import { ConflictError, DomainError, type Decider } from '@caracal/domain';
 import {
   newEventId,
   WrongExpectedVersionError,
@@ -16,10 +16,8 @@ export interface DomainEventLike {
   data: object;
 }
 
-export interface Aggregate<S, E extends DomainEventLike> {
-  initial: S;
-  evolve: (state: S, event: E) => S;
-}
+/** What loading a stream needs of its decider (@caracal/domain's agentDecider, allowlistDecider, ...). */
+export type Aggregate<S, E extends DomainEventLike> = Pick<Decider<S, never, E>, 'initialState' | 'evolve'>;
 
 export interface CommandContext {
   actor: string;
@@ -50,7 +48,7 @@ export class AggregateRepository {
 
   async load<S, E extends DomainEventLike>(streamId: string, aggregate: Aggregate<S, E>): Promise<{ state: S; version: bigint }> {
     const events = await this.store.readStream(streamId);
-    let state = aggregate.initial;
+    let state = aggregate.initialState;
     for (const event of events) state = aggregate.evolve(state, toDomainEvent<E>(event));
     return { state, version: BigInt(events.length) };
   }

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { agentStreamId, NotFoundError } from '@caracal/domain';
-import { agentAggregate } from '../agents/agent.aggregate.js';
+import { agentDecider, agentStreamId, NotFoundError } from '@caracal/domain';
 import { BudgetStreamCommandQueue } from '../budget/budget-stream.command-queue.js';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
@@ -26,7 +25,7 @@ export class CreatePolicyHandler implements ICommandHandler<CreatePolicyCommand>
 
   async execute({ input, context }: CreatePolicyCommand): Promise<PolicyView> {
     const agentId = input.agentId.toLowerCase();
-    const { state: agent } = await this.repository.load(agentStreamId(agentId), agentAggregate);
+    const { state: agent } = await this.repository.load(agentStreamId(agentId), agentDecider);
     if (agent.status === 'unregistered') throw new NotFoundError('agent', agentId);
     const policyId = randomUUID();
     await this.budgetStreams.decideBudgetPolicy(agent.rootAgentId, {
