@@ -18,9 +18,10 @@ export interface MetricsAggregatorOptions {
 }
 
 /**
- * The metrics aggregator (consumer group metrics-aggregator-group, the runbook's name): charged spend per agent subtree, currency and 15-minute UTC bucket.
- * A charge counts for every agent of its hold's agentPath, in the bucket of the hold's time
- * (`reservedAt`, the domain's window rule); both travel on the charge event.
+ * The metrics aggregator (consumer group metrics-aggregator-group, the runbook's name): charged
+ * spend per agent subtree, currency and 15-minute UTC bucket. A charge counts for every agent
+ * of its hold's agentPath, in the bucket of the hold's time (`reservedAt`, the domain's window
+ * rule); both travel on the charge event.
  *
  * Idempotent per event: a charge is added to the buckets only by the statement that records it
  * in spending_charges (keyed by reservation id); re-applying it adds nothing, and a second
