@@ -20,6 +20,7 @@ const PACKAGES = {
   'libs/runtime': { allow: ['api-contract', 'config', 'event-store', 'processing', 'projections', 'recovery', 'sealing'] },
   'apps/gateway': {
     allow: ['api-contract', 'config', 'domain', 'event-store', 'merkle', 'money', 'pricing', 'processing', 'projections', 'recovery', 'runtime', 'sealing'],
+    sealed: [{ folder: 'apps/gateway/src/proxy', importedBy: ['apps/gateway/src/app.module.ts', 'apps/gateway/src/runtime/'], message: 'gateway features do not import the proxy (docs/architecture.md)' }],
   },
   'apps/projector': { allow: ['config', 'processing', 'recovery', 'runtime', 'sealing'] },
   // The CLI talks to the gateway through the API contract; it also verifies exports offline

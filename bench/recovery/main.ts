@@ -10,7 +10,7 @@
  * server, default local trust auth):
  *  1. the log: --events generated through the domain (bench/replay/generate.ts; --roots
  *     delegation roots of 5 agents each), loaded in bulk;
- *  2. replay from zero: replay job `--from-start`, the ledger writer and the spending aggregator
+ *  2. replay from zero: replay job `--from-start`, the ledger writer and the metrics aggregator
  *     run as the projector runs them (ProcessorHost, rebuildTogether, ReplayJobTracker) to the head;
  *  3. createSnapshot of their read models (time, size, rows);
  *  4. --tail-percent more events appended (the same generator going on: holds open at the

@@ -33,7 +33,7 @@ import {
   type ProcessorLogger,
   type ProcessorRunnerStatus,
 } from '@caracal/processing';
-import { createLedgerWriter, createSpendingAggregator, PROJECTION_READ_MODEL_TABLES } from '@caracal/projections';
+import { createLedgerWriter, createMetricsAggregator, PROJECTION_READ_MODEL_TABLES } from '@caracal/projections';
 import { generateLog, type GeneratedLog } from './generate.js';
 import { describeSpread, formatCount, median } from '../support/spread.js';
 import { createBenchDatabase } from '../support/bench-database.js';
@@ -197,7 +197,7 @@ async function measureRebuild(
   batch: number,
   mode: Mode,
 ): Promise<{ rebuild: number; ledgerS: number; spendingS: number }> {
-  const processors = [createLedgerWriter(), createSpendingAggregator()];
+  const processors = [createLedgerWriter(), createMetricsAggregator()];
   await resetProcessors(client, processors);
   await client.query('CHECKPOINT');
   const problems: string[] = [];

@@ -46,7 +46,7 @@ function variablesTheAppsRead(): Set<string> {
 /** The processor (consumer group) names the apps register, from their sources' `export const X = '...-group'`. */
 function registeredProcessors(): Set<string> {
   const names = new Set<string>();
-  for (const file of ['libs/projections/src/ledger-writer.projection.ts', 'libs/projections/src/spending-aggregator.projection.ts', 'libs/sealing/src/merkle-sealer.processor.ts']) {
+  for (const file of ['libs/projections/src/ledger-writer.projection.ts', 'libs/projections/src/metrics-aggregator.projection.ts', 'libs/sealing/src/merkle-sealer.processor.ts']) {
     for (const match of readFileSync(`${REPO_ROOT}${file}`, 'utf8').matchAll(/export const [A-Z_]+ = '([a-z-]+-group)'/g)) names.add(match[1]);
   }
   return names;

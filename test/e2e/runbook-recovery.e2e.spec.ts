@@ -210,7 +210,7 @@ describe.each(profiles)('runbook Event Replay Recovery, verbatim, on $name', ({ 
     expect((await run('caracal db reset --confirm')).code).toBe(0);
     const started = await run('caracal replay start --from-start');
     expect(started.code).toBe(0);
-    // Hold the spending aggregator's table: the ledger writer replays, the aggregator cannot commit,
+    // Hold the metrics aggregator's table: the ledger writer replays, the aggregator cannot commit,
     // so the job is caught mid-way when its process dies.
     let release: () => void = () => {};
     const held = sql.transaction(async (tx) => {

@@ -8,6 +8,7 @@ import {
 } from '@caracal/event-store';
 import { createGatewayApp } from '../../apps/gateway/src/runtime/create-gateway-app.js';
 import { gatewayDependencies } from '../../apps/gateway/src/runtime/gateway-dependencies.js';
+import { adminProjection } from '../../apps/gateway/src/read-models/admin.projection.js';
 import type { GatewayDependencies } from '../../apps/gateway/src/app.module.js';
 import { loadConfig } from '@caracal/config';
 import { createTestDatabase } from './postgres-test-database.js';
@@ -46,7 +47,7 @@ export async function startAdminApi(
   await runMigrations(client);
   if (options.wrapClient) client = options.wrapClient(client);
   const config = loadConfig({ CARACAL_PROFILE: 'embedded', ...env });
-  const deps = await gatewayDependencies(config, { client, store: new SqlEventStore(client) }, TEST_ADMIN_TOKEN);
+  const deps = await gatewayDependencies(config, { client, store: new SqlEventStore(client, { inlineProjections: [adminProjection] }) }, TEST_ADMIN_TOKEN);
   const app = await createGatewayApp(deps, ['error']);
   // Real HTTP on a free port (light-my-request's inject cannot load under Jest's ESM mode).
   await app.listen({ port: 0, host: '127.0.0.1' });

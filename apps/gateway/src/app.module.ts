@@ -7,14 +7,16 @@ import type { ProcessorRegistry } from '@caracal/processing';
 import type { EventStore, SqlClient } from '@caracal/event-store';
 import type { MerkleSealer } from '@caracal/sealing';
 import type { SnapshotSettings } from '@caracal/recovery';
-import { BudgetGate } from './budget/budget-gate.js';
+import { BudgetStreamCommandQueue } from './budget/budget-stream.command-queue.js';
 import { LedgerController } from './ledger/ledger.controller.js';
 import { PolicyUsageReader } from './ledger/policy-usage.reader.js';
 import { MerkleController } from './merkle/merkle.controller.js';
 import { MerkleKeysController } from './merkle/merkle-keys.controller.js';
 import { MerkleExportController } from './merkle/merkle-export.controller.js';
 import { MerkleProofsController } from './merkle/merkle-proofs.controller.js';
-import { OperationsController } from './operations/operations.controller.js';
+import { ConsumerLagController } from './operations/consumer-lag.controller.js';
+import { DatabaseController } from './operations/database.controller.js';
+import { DlqController } from './operations/dlq.controller.js';
 import { ProcessingStatus } from './operations/processing-status.js';
 import { BackupsController, type BackupSettings } from './operations/backups.controller.js';
 import { ReplaysController } from './operations/replays.controller.js';
@@ -24,12 +26,12 @@ import { PricebookController } from './pricebook/pricebook.controller.js';
 import { PricebookProvider } from './pricebook/pricebook.provider.js';
 import { PublishPricebookHandler } from './pricebook/publish-pricebook.command.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { AgentAccessReader } from './proxy/agent-access.reader.js';
+import { AgentAccessReader } from './agents/agent-access.reader.js';
 import { AgentKeyAuthenticator } from './proxy/agent-key.authenticator.js';
-import { AllowlistGuard } from './proxy/allowlist-guard.js';
+import { AllowlistGuard } from './targets/allowlist-guard.js';
 import { DenialRecorder } from './proxy/denial-recorder.js';
 import { ProxyService } from './proxy/proxy.service.js';
-import { TargetPolicy } from './proxy/target-policy.js';
+import { TargetPolicy } from './targets/target-policy.js';
 import type { UpstreamDispatchers } from './proxy/upstream-dispatchers.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { AGENT_COMMAND_HANDLERS } from './agents/agent-command-handlers.js';
@@ -70,7 +72,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, OperationsController, SnapshotsController, ReplaysController, BackupsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, DlqController, ConsumerLagController, DatabaseController, SnapshotsController, ReplaysController, BackupsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },
@@ -88,7 +90,7 @@ export class AppModule {
         AllowlistGuard,
         TargetPolicy,
         DenialRecorder,
-        BudgetGate,
+        BudgetStreamCommandQueue,
         PricebookProvider,
         PolicyUsageReader,
         ProcessingStatus,

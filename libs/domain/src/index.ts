@@ -6,6 +6,7 @@ import type { BudgetEvent } from './budget/budget.events.js';
 import type { PricebookEvent } from './pricebook/pricebook.events.js';
 
 export type { Decision } from './decision.js';
+export type { Decider } from './decider.js';
 export { DomainError } from './errors/domain-error.js';
 export { ValidationError, type ValidationIssue } from './errors/validation-error.js';
 export { NotFoundError } from './errors/not-found-error.js';
@@ -18,6 +19,7 @@ export type * from './agent/agent.events.js';
 export { initialAgentState, type AgentKeyState, type AgentState, type AgentStatus } from './agent/agent.state.js';
 export { evolveAgent } from './agent/agent.evolve.js';
 export { MAX_DELEGATION_DEPTH, decideAgent } from './agent/agent.decide.js';
+export { agentDecider } from './agent/agent.decider.js';
 
 export type * from './budget/budget.commands.js';
 export type * from './budget/budget.events.js';
@@ -25,6 +27,7 @@ export { initialBudgetState, type BudgetState, type PolicyState } from './budget
 export { TIME_WINDOWS, WINDOW_TYPES, type PolicyTerms, type TimeWindow, type WindowType } from './budget/policy-terms.js';
 export { evolveBudget } from './budget/budget.evolve.js';
 export { decideBudgetPolicy } from './budget/budget-policy.decide.js';
+export { budgetDecider, decideBudget, type BudgetCommand } from './budget/budget.decider.js';
 export type * from './budget/reservation.commands.js';
 export type * from './budget/reservation.events.js';
 export { DENIAL_REASONS } from './budget/reservation.events.js';
@@ -44,6 +47,7 @@ export type * from './allowlist/allowlist.events.js';
 export { initialAllowlistState, type AllowlistEntry, type AllowlistState } from './allowlist/allowlist.state.js';
 export { evolveAllowlist } from './allowlist/allowlist.evolve.js';
 export { decideAllowlist } from './allowlist/allowlist.decide.js';
+export { allowlistDecider } from './allowlist/allowlist.decider.js';
 export { PATTERN_MAX_LENGTH, PATTERN_TYPES, type PatternType } from './allowlist/allowlist-pattern.js';
 export { InvalidPatternError } from './allowlist/invalid-pattern.error.js';
 export { InvalidUrlError } from './allowlist/invalid-url.error.js';
@@ -57,3 +61,4 @@ export type * from './pricebook/pricebook.events.js';
 export { initialPricebookState, PRICEBOOK_STREAM, type PricebookState } from './pricebook/pricebook.state.js';
 export { evolvePricebook } from './pricebook/pricebook.evolve.js';
 export { decidePricebook, type PublishPricebook } from './pricebook/pricebook.decide.js';
+export { pricebookDecider } from './pricebook/pricebook.decider.js';

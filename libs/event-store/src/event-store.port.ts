@@ -43,6 +43,17 @@ export interface AppendOptions {
   inTransaction?: (tx: SqlExecutor, result: AppendResult, events: readonly RecordedEvent[]) => Promise<void>;
 }
 
+/**
+ * A read model kept in step with the log inside each append's transaction (an inline projection,
+ * as Emmett names it): the store runs it on the appended events of its types, so the read model
+ * commits (or fails) with them. Given to the store at construction, so the code that appends
+ * does not know which read models exist.
+ */
+export interface InlineProjection {
+  eventTypes: readonly string[];
+  project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
+}
+
 export interface LockedAppendOptions {
   /** The stream version the caller's state is at: later events are read under the lock. */
   knownVersion: bigint;

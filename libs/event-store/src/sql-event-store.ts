@@ -9,6 +9,7 @@ import {
   type EventStore,
   type ExpectedState,
   type GlobalCheckpoint,
+  type InlineProjection,
   type LockedAppendOptions,
   type LockedAppendResult,
   type NewEvent,
@@ -76,12 +77,19 @@ export interface SqlEventStoreOptions {
    * plpgsql caches (docs/benchmarks.md).
    */
   singleStatementAppend?: boolean;
+  /**
+   * Run inside every append's transaction that records events of their types, after the
+   * caller's inTransaction step. An append with none of their events takes no transaction for them.
+   */
+  inlineProjections?: readonly InlineProjection[];
 }
 
 /** The event store over PostgreSQL or PGlite: the same SQL on both. */
 export class SqlEventStore implements EventStore {
   private readonly notifier: CommitNotifier;
   private readonly singleStatement: boolean;
+  private readonly inlineProjections: readonly InlineProjection[];
+  private readonly projectedTypes: ReadonlySet<string>;
 
   constructor(
     private readonly client: SqlClient,
@@ -94,22 +102,34 @@ export class SqlEventStore implements EventStore {
       options.onNotifyError ?? warnNotifyError,
     );
     this.singleStatement = client.backend === 'postgres' && (options.singleStatementAppend ?? true);
+    this.inlineProjections = options.inlineProjections ?? [];
+    this.projectedTypes = new Set(this.inlineProjections.flatMap((projection) => projection.eventTypes));
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     assertAppendable(events);
     const { inTransaction } = options;
-    const appended = inTransaction
+    const appended = inTransaction !== undefined || events.some((event) => this.projectedTypes.has(event.type))
       ? await this.client.transaction(async (tx) => {
           const inTx = await appendEvents(tx, streamId, events, options.expected, true, this.singleStatement);
           // A replayed append was projected when it first committed: projecting again would double it.
-          if (!inTx.replayed) await inTransaction(tx, inTx.result, inTx.recorded);
+          if (!inTx.replayed) {
+            await inTransaction?.(tx, inTx.result, inTx.recorded);
+            await this.projectInline(tx, inTx.recorded);
+          }
           return inTx;
         })
       : await appendEvents(this.client, streamId, events, options.expected, false, this.singleStatement);
     // Committed. A replay wrote nothing new (its first attempt announced it).
     if (!appended.replayed) this.notifier.committed();
     return appended.result;
+  }
+
+  private async projectInline(tx: SqlExecutor, recorded: readonly RecordedEvent[]): Promise<void> {
+    for (const projection of this.inlineProjections) {
+      const events = recorded.filter((event) => projection.eventTypes.includes(event.type));
+      if (events.length > 0) await projection.project(tx, events);
+    }
   }
 
   async appendLocked(streamId: string, options: LockedAppendOptions): Promise<LockedAppendResult | null> {
@@ -130,6 +150,7 @@ export class SqlEventStore implements EventStore {
       // The row is locked by this transaction: the exact version holds, nobody can move it.
       const inTx = await appendEvents(tx, streamId, events, version, true, this.singleStatement);
       await options.inTransaction?.(tx, inTx.result, inTx.recorded);
+      await this.projectInline(tx, inTx.recorded);
       return { tail, appended: inTx.result };
     });
     if (outcome?.appended) {

@@ -1,11 +1,11 @@
 export type { Processor } from './processor.js';
 export { createLedgerWriter, LEDGER_WRITER, LEDGER_TABLES } from './ledger-writer.projection.js';
 export {
-  createSpendingAggregator,
+  createMetricsAggregator,
   METRICS_AGGREGATOR,
   SPENDING_TABLES,
-  type SpendingAggregatorOptions,
-} from './spending-aggregator.projection.js';
+  type MetricsAggregatorOptions,
+} from './metrics-aggregator.projection.js';
 export { createProjections, PROJECTION_READ_MODEL_TABLES, type ProjectionOptions } from './projections.js';
 export {
   DEFAULT_COUNTER_RETENTION_MS,

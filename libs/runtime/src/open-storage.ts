@@ -5,6 +5,7 @@ import {
   openPgliteWorkerClient,
   runMigrations,
   SqlEventStore,
+  type InlineProjection,
   type SqlClient,
 } from '@caracal/event-store';
 import { rebaseRestoredTransactionIds, type TransactionIdRebase } from '@caracal/recovery';
@@ -18,8 +19,13 @@ export interface Storage {
   transactionIdRebase: TransactionIdRebase | null;
 }
 
+export interface StorageOptions {
+  /** Read models the store keeps in step inside each append's transaction (the gateway's admin views). */
+  inlineProjections?: readonly InlineProjection[];
+}
+
 /** Opens the profile's database, applies pending migrations, and wraps it in the event store. */
-export async function openStorage(config: CaracalConfig): Promise<Storage> {
+export async function openStorage(config: CaracalConfig, options: StorageOptions = {}): Promise<Storage> {
   let client: SqlClient;
   let location: string;
   if (config.profile === 'embedded') {
@@ -52,7 +58,7 @@ export async function openStorage(config: CaracalConfig): Promise<Storage> {
         `renumbered the transaction ids of ${r.events} events in their order (docs/recovery.md, "Backups")`,
     );
   }
-  return { client, store: new SqlEventStore(client), location, transactionIdRebase };
+  return { client, store: new SqlEventStore(client, { inlineProjections: options.inlineProjections }), location, transactionIdRebase };
 }
 
 function redactUrl(url: string): string {

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { agentStreamId, decideAgent } from '@caracal/domain';
+import { agentDecider, agentStreamId, decideAgent } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
-import { agentAggregate } from './agent.aggregate.js';
 import { generateApiKey } from './api-key.js';
 
 export interface IssuedKey {
@@ -25,7 +24,7 @@ export class IssueAgentKeyHandler implements ICommandHandler<IssueAgentKeyComman
 
   async execute({ agentId, context }: IssueAgentKeyCommand): Promise<IssuedKey> {
     const { keyId, key, keyHash } = generateApiKey();
-    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+    await this.repository.execute(agentStreamId(agentId), agentDecider, (state) =>
       decideAgent(state, { type: 'IssueAgentKey', agentId, keyId, keyHash, actor: context.actor }), context);
     return { keyId, key };
   }

@@ -1,9 +1,8 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
+import { agentDecider, agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { AgentsReadModel, type AgentView } from '../read-models/agents.read-model.js';
-import { agentAggregate } from './agent.aggregate.js';
 import { generateApiKey } from './api-key.js';
 import type { CreateAgentDto } from './dto/create-agent.dto.js';
 
@@ -32,9 +31,9 @@ export class RegisterAgentHandler implements ICommandHandler<RegisterAgentComman
   async execute({ input, context }: RegisterAgentCommand): Promise<RegisteredAgent> {
     const agentId = randomUUID();
     const parentAgentId = input.parentAgentId?.toLowerCase() ?? null;
-    const parent = parentAgentId === null ? null : (await this.repository.load(agentStreamId(parentAgentId), agentAggregate)).state;
+    const parent = parentAgentId === null ? null : (await this.repository.load(agentStreamId(parentAgentId), agentDecider)).state;
     const key = generateApiKey();
-    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+    await this.repository.execute(agentStreamId(agentId), agentDecider, (state) =>
       decideAgent(state, {
         type: 'RegisterAgent',
         agentId,

@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
+import { agentDecider, agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { AgentsReadModel, type ApiKeyView } from '../read-models/agents.read-model.js';
-import { agentAggregate } from './agent.aggregate.js';
 
 export class RevokeAgentKeyCommand extends Command<ApiKeyView> {
   constructor(
@@ -22,7 +21,7 @@ export class RevokeAgentKeyHandler implements ICommandHandler<RevokeAgentKeyComm
   ) {}
 
   async execute({ agentId, keyId, context }: RevokeAgentKeyCommand): Promise<ApiKeyView> {
-    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+    await this.repository.execute(agentStreamId(agentId), agentDecider, (state) =>
       decideAgent(state, { type: 'RevokeAgentKey', agentId, keyId, actor: context.actor }), context);
     return (await this.agents.key(keyId)) ?? Promise.reject(new NotFoundError('key', keyId));
   }

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { agentStreamId, decideAgent } from '@caracal/domain';
+import { agentDecider, agentStreamId, decideAgent } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
-import { agentAggregate } from './agent.aggregate.js';
 import { generateApiKey } from './api-key.js';
 import type { IssuedKey } from './issue-agent-key.command.js';
 
@@ -26,7 +25,7 @@ export class RotateAgentKeyHandler implements ICommandHandler<RotateAgentKeyComm
 
   async execute({ agentId, oldKeyId, context }: RotateAgentKeyCommand): Promise<RotatedKey> {
     const { keyId, key, keyHash } = generateApiKey();
-    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+    await this.repository.execute(agentStreamId(agentId), agentDecider, (state) =>
       decideAgent(state, { type: 'RotateAgentKey', agentId, oldKeyId, newKeyId: keyId, newKeyHash: keyHash, actor: context.actor }), context);
     return { keyId, key, revokedKeyId: oldKeyId };
   }

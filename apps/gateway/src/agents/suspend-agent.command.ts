@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
+import { agentDecider, agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { AgentsReadModel, type AgentView } from '../read-models/agents.read-model.js';
-import { agentAggregate } from './agent.aggregate.js';
 
 export class SuspendAgentCommand extends Command<AgentView> {
   constructor(
@@ -22,7 +21,7 @@ export class SuspendAgentHandler implements ICommandHandler<SuspendAgentCommand>
   ) {}
 
   async execute({ agentId, reason, context }: SuspendAgentCommand): Promise<AgentView> {
-    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+    await this.repository.execute(agentStreamId(agentId), agentDecider, (state) =>
       decideAgent(state, { type: 'SuspendAgent', agentId, reason, actor: context.actor }), context);
     return (await this.agents.get(agentId)) ?? Promise.reject(new NotFoundError('agent', agentId));
   }

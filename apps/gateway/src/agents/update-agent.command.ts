@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
+import { agentDecider, agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { AgentsReadModel, type AgentView } from '../read-models/agents.read-model.js';
-import { agentAggregate } from './agent.aggregate.js';
 import type { UpdateAgentDto } from './dto/update-agent.dto.js';
 
 export class UpdateAgentCommand extends Command<AgentView> {
@@ -23,7 +22,7 @@ export class UpdateAgentHandler implements ICommandHandler<UpdateAgentCommand> {
   ) {}
 
   async execute({ agentId, input, context }: UpdateAgentCommand): Promise<AgentView> {
-    await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
+    await this.repository.execute(agentStreamId(agentId), agentDecider, (state) =>
       decideAgent(state, { type: 'UpdateAgent', agentId, ...input, actor: context.actor }), context);
     return (await this.agents.get(agentId)) ?? Promise.reject(new NotFoundError('agent', agentId));
   }

@@ -1,10 +1,8 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { agentStreamId, allowlistStreamId, decideAllowlist, NotFoundError } from '@caracal/domain';
-import { agentAggregate } from '../agents/agent.aggregate.js';
+import { agentDecider, agentStreamId, allowlistDecider, allowlistStreamId, decideAllowlist, NotFoundError } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
-import { allowlistAggregate } from './allowlist.aggregate.js';
 import type { CreateAllowlistEntryDto } from './dto/create-allowlist-entry.dto.js';
 
 export class AddAllowlistEntryCommand extends Command<AllowlistEntryView> {
@@ -25,9 +23,9 @@ export class AddAllowlistEntryHandler implements ICommandHandler<AddAllowlistEnt
 
   async execute({ input, context }: AddAllowlistEntryCommand): Promise<AllowlistEntryView> {
     const agentId = input.agentId.toLowerCase();
-    const { state: agent } = await this.repository.load(agentStreamId(agentId), agentAggregate);
+    const { state: agent } = await this.repository.load(agentStreamId(agentId), agentDecider);
     const entryId = randomUUID();
-    await this.repository.execute(allowlistStreamId(agentId), allowlistAggregate(agentId), (state) =>
+    await this.repository.execute(allowlistStreamId(agentId), allowlistDecider(agentId), (state) =>
       decideAllowlist(state, {
         type: 'AddAllowlistEntry',
         entryId,

@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { LookupAddress } from 'node:dns';
-import { agentStreamId, NotFoundError, ValidationError } from '@caracal/domain';
-import { agentAggregate } from '../agents/agent.aggregate.js';
+import { agentDecider, agentStreamId, NotFoundError, ValidationError } from '@caracal/domain';
 import { AggregateRepository } from '../event-sourcing/aggregate-repository.js';
-import { describeAddress, judgeAddress, type AddressVerdict } from '../proxy/address-policy.js';
-import { AgentAccessReader } from '../proxy/agent-access.reader.js';
-import { nonPublicAddressError, publicOnlyLookup } from '../proxy/guarded-lookup.js';
-import { ProxyDenial } from '../proxy/proxy-denial.js';
-import { targetFromUrl, type ProxyTarget } from '../proxy/proxy-target.js';
-import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from '../proxy/target-policy.js';
-import { TargetRefusal, type RefusedBy } from '../proxy/target-refusal.js';
+import { describeAddress, judgeAddress, type AddressVerdict } from '../targets/address-policy.js';
+import { AgentAccessReader } from '../agents/agent-access.reader.js';
+import { nonPublicAddressError, publicOnlyLookup } from '../targets/guarded-lookup.js';
+import { ProxyDenial } from '../http/proxy-denial.js';
+import { targetFromUrl, type ProxyTarget } from '../targets/proxy-target.js';
+import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from '../targets/target-policy.js';
+import { TargetRefusal, type RefusedBy } from '../targets/target-refusal.js';
 import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
 
 export interface AddressVerdictView {
@@ -61,7 +60,7 @@ export class AllowlistTester {
 
   async test(agentId: string, url: string): Promise<AllowlistTestResult> {
     const id = agentId.toLowerCase();
-    const { state: agent } = await this.repository.load(agentStreamId(id), agentAggregate);
+    const { state: agent } = await this.repository.load(agentStreamId(id), agentDecider);
     if (agent.status === 'unregistered') throw new NotFoundError('agent', id);
     let target: ProxyTarget;
     let verdict: TargetVerdict;

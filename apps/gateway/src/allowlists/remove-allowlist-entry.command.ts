@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import { allowlistStreamId, decideAllowlist, NotFoundError } from '@caracal/domain';
+import { allowlistDecider, allowlistStreamId, decideAllowlist, NotFoundError } from '@caracal/domain';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
-import { allowlistAggregate } from './allowlist.aggregate.js';
 
 export class RemoveAllowlistEntryCommand extends Command<AllowlistEntryView> {
   constructor(
@@ -24,7 +23,7 @@ export class RemoveAllowlistEntryHandler implements ICommandHandler<RemoveAllowl
     // The read model says which agent's stream holds the entry; the stream then decides.
     const entry = await this.entries.get(entryId);
     if (!entry) throw new NotFoundError('allowlist entry', entryId);
-    await this.repository.execute(allowlistStreamId(entry.agentId), allowlistAggregate(entry.agentId), (state) =>
+    await this.repository.execute(allowlistStreamId(entry.agentId), allowlistDecider(entry.agentId), (state) =>
       decideAllowlist(state, { type: 'RemoveAllowlistEntry', entryId, actor: context.actor }), context);
     return (await this.entries.get(entryId)) ?? Promise.reject(new NotFoundError('allowlist entry', entryId));
   }

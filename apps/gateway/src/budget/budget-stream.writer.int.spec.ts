@@ -14,6 +14,7 @@ import {
   type ReserveSpend,
 } from '@caracal/domain';
 import { IdempotencyConflictError, openPgliteClient, runMigrations, SqlEventStore, type SqlClient } from '@caracal/event-store';
+import { adminProjection } from '../read-models/admin.projection.js';
 import { BUDGET_SNAPSHOT_TYPE } from './budget-state.loader.js';
 import { BudgetStreamWriter } from './budget-stream.writer.js';
 import { budgetTransactionHook } from './budget-transaction.hook.js';
@@ -49,7 +50,8 @@ describe('budget stream writer (PGlite)', () => {
   beforeAll(async () => {
     client = await openPgliteClient({});
     await runMigrations(client);
-    store = new SqlEventStore(client);
+    // As the gateway opens it: policy events are projected into the admin read model inline.
+    store = new SqlEventStore(client, { inlineProjections: [adminProjection] });
   });
   afterAll(async () => {
     await client?.close();

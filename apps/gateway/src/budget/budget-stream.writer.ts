@@ -1,15 +1,13 @@
 import {
   budgetSnapshot,
   budgetStreamId,
+  decideBudget,
   decideBudgetBatch,
-  decideBudgetPolicy,
-  decideReservation,
   DomainError,
   evolveBudgetAll,
+  type BudgetCommand,
   type BudgetEvent,
-  type BudgetPolicyCommand,
   type BudgetState,
-  type ReservationCommand,
 } from '@caracal/domain';
 import {
   newEventId,
@@ -24,9 +22,6 @@ import { reservationEventId } from './reservation-event-id.js';
 
 export type Outcome = { ok: true; events: BudgetEvent[] } | { ok: false; error: DomainError };
 
-/** Everything decided on a budget stream: the gateway's holds and the operators' policy changes. */
-export type BudgetWriterCommand = ReservationCommand | BudgetPolicyCommand;
-
 /** Who asked: recorded in the metadata of the events a command produces. */
 export interface CommandOrigin {
   actor: string;
@@ -35,7 +30,7 @@ export interface CommandOrigin {
 
 export interface WriterHooks {
   /** Runs in the append's transaction; throwing rolls the whole group back. */
-  inTransaction(tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly BudgetWriterCommand[]): Promise<void>;
+  inTransaction(tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly BudgetCommand[]): Promise<void>;
   onAppended(seconds: number): void;
 }
 
@@ -59,7 +54,7 @@ export class RedecideError extends Error {
 
 interface Pending {
   /** null: no command, the caller wants the state as the stream is now (see view). */
-  command: BudgetWriterCommand | null;
+  command: BudgetCommand | null;
   origin: CommandOrigin;
   resolve(outcome: Outcome): void;
   reject(error: unknown): void;
@@ -120,7 +115,7 @@ export class BudgetStreamWriter {
     this.streamId = budgetStreamId(rootAgentId);
   }
 
-  submit(command: BudgetWriterCommand, origin: CommandOrigin = GATEWAY): Promise<Outcome> {
+  submit(command: BudgetCommand, origin: CommandOrigin = GATEWAY): Promise<Outcome> {
     return this.enqueue(command, origin);
   }
 
@@ -139,7 +134,7 @@ export class BudgetStreamWriter {
     if (this.queue.length > 0) await this.enqueue(null, GATEWAY);
   }
 
-  private enqueue(command: BudgetWriterCommand | null, origin: CommandOrigin): Promise<Outcome> {
+  private enqueue(command: BudgetCommand | null, origin: CommandOrigin): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
       this.queue.push({ command, origin, resolve, reject });
       if (this.draining) return;
@@ -299,29 +294,22 @@ export class BudgetStreamWriter {
   }
 }
 
-function decideOnBudget(state: BudgetState, command: BudgetWriterCommand, suspended: ReadonlySet<string>): BudgetEvent[] | DomainError {
-  switch (command.type) {
-    case 'CreatePolicy':
-    case 'ChangePolicy':
-    case 'DeactivatePolicy':
-      return decideBudgetPolicy(state, command);
-    case 'ReserveSpend':
-      // Agents found suspended inside an earlier attempt's transaction count as suspended now.
-      return decideReservation(state, suspended.size === 0 ? command : {
-        ...command,
-        agentChain: command.agentChain.map((a) => (suspended.has(a.agentId) ? { ...a, status: 'suspended' as const } : a)),
-      });
-    default:
-      return decideReservation(state, command);
-  }
+/** The budget stream's decide (decideBudget: policies by decideBudgetPolicy, holds by decideReservation). */
+function decideOnBudget(state: BudgetState, command: BudgetCommand, suspended: ReadonlySet<string>): BudgetEvent[] | DomainError {
+  if (command.type !== 'ReserveSpend' || suspended.size === 0) return decideBudget(state, command);
+  // Agents found suspended inside an earlier attempt's transaction count as suspended now.
+  return decideBudget(state, {
+    ...command,
+    agentChain: command.agentChain.map((a) => (suspended.has(a.agentId) ? { ...a, status: 'suspended' as const } : a)),
+  });
 }
 
 /** Resolutions have no caller waiting on them: they may wait a moment for a hold to share its commit. */
-function canLinger(command: BudgetWriterCommand | null): boolean {
+function canLinger(command: BudgetCommand | null): boolean {
   return command !== null && (command.type === 'SettleSpend' || command.type === 'ReleaseReservation' || command.type === 'ExpireReservations');
 }
 
-function commandsOf(batch: readonly Pending[]): BudgetWriterCommand[] {
+function commandsOf(batch: readonly Pending[]): BudgetCommand[] {
   return batch.flatMap((pending) => (pending.command === null ? [] : [pending.command]));
 }
 

@@ -1,6 +1,6 @@
+import type { BudgetCommand } from '@caracal/domain';
 import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
-import { projectAdminEvents } from '../read-models/admin.projection.js';
-import { RedecideError, type BudgetWriterCommand } from './budget-stream.writer.js';
+import { RedecideError } from './budget-stream.writer.js';
 
 /**
  * Runs inside each budget group commit, after the events are inserted, as ONE statement (it sits
@@ -9,9 +9,9 @@ import { RedecideError, type BudgetWriterCommand } from './budget-stream.writer.
  *    A suspension that committed after we decided makes us decide again; one still in flight
  *    waits for us. Either way no admission commits after a suspension of its path commits.
  * 2. Keeps `open_reservations` in step, so any process can find holds to expire after a crash.
- * Then projects policy events (rare) into the admin read model, as every admin command does inline.
+ * The store then projects policy events (rare) into the admin read model (adminProjection).
  */
-export async function budgetTransactionHook(rootAgentId: string, tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly BudgetWriterCommand[]): Promise<void> {
+export async function budgetTransactionHook(rootAgentId: string, tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly BudgetCommand[]): Promise<void> {
   const pathAgents = new Set<string>();
   for (const command of commands) {
     if (command.type === 'ReserveSpend') command.agentChain.forEach((agent) => pathAgents.add(agent.agentId));
@@ -27,8 +27,6 @@ export async function budgetTransactionHook(rootAgentId: string, tx: SqlExecutor
     ], 'caracal_budget_commit_hook');
     if (rows.length > 0 && opened.length > 0) throw new RedecideError(rows.map((row) => String(row.agent_id)));
   }
-  const policyEvents = events.filter((event) => event.type.startsWith('BudgetPolicy'));
-  if (policyEvents.length > 0) await projectAdminEvents(tx, policyEvents);
 }
 
 // $1 path agents; $2 root; $3..$7 opened holds' columns; $8 closed reservation ids. Returns the

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, DomainError } from '@caracal/domain';
+import { ConflictError, DomainError, type Decider } from '@caracal/domain';
 import {
   newEventId,
   WrongExpectedVersionError,
@@ -8,7 +8,6 @@ import {
   type RecordedEvent,
 } from '@caracal/event-store';
 import { EVENT_STORE } from '../injection-tokens.js';
-import { projectAdminEvents } from '../read-models/admin.projection.js';
 
 /** The shape every domain event has: a discriminating type, a schema version and JSON data. */
 export interface DomainEventLike {
@@ -17,10 +16,8 @@ export interface DomainEventLike {
   data: object;
 }
 
-export interface Aggregate<S, E extends DomainEventLike> {
-  initial: S;
-  evolve: (state: S, event: E) => S;
-}
+/** What loading a stream needs of its decider (@caracal/domain's agentDecider, allowlistDecider, ...). */
+export type Aggregate<S, E extends DomainEventLike> = Pick<Decider<S, never, E>, 'initialState' | 'evolve'>;
 
 export interface CommandContext {
   actor: string;
@@ -35,7 +32,7 @@ export interface Decided<S> {
 /**
  * Two admins (or two processes) changing one stream at once: retry a while, with a random pause
  * to break lockstep. Budget streams do not come here: their policy commands join the stream's
- * writer queue (BudgetGate), because the gateway's admissions would keep winning the version.
+ * writer queue (BudgetStreamCommandQueue), because the gateway's admissions would keep winning the version.
  */
 const MAX_ATTEMPTS = 20;
 const MAX_BACKOFF_MS = 50;
@@ -51,7 +48,7 @@ export class AggregateRepository {
 
   async load<S, E extends DomainEventLike>(streamId: string, aggregate: Aggregate<S, E>): Promise<{ state: S; version: bigint }> {
     const events = await this.store.readStream(streamId);
-    let state = aggregate.initial;
+    let state = aggregate.initialState;
     for (const event of events) state = aggregate.evolve(state, toDomainEvent<E>(event));
     return { state, version: BigInt(events.length) };
   }
@@ -79,9 +76,9 @@ export class AggregateRepository {
       try {
         await this.store.append(streamId, newEvents, {
           expected: version === 0n ? 'no_stream' : version,
-          inTransaction: async (tx, _result, events) => {
+          // The store projects the admin read models in this transaction (adminProjection).
+          inTransaction: async (_tx, _result, events) => {
             recorded = [...events];
-            await projectAdminEvents(tx, events);
           },
         });
       } catch (error) {

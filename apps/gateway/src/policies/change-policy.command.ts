@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { NotFoundError } from '@caracal/domain';
-import { BudgetGate } from '../budget/budget-gate.js';
+import { BudgetStreamCommandQueue } from '../budget/budget-stream.command-queue.js';
 import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
 import type { UpdatePolicyDto } from './dto/update-policy.dto.js';
@@ -19,14 +19,14 @@ export class ChangePolicyCommand extends Command<PolicyView> {
 @CommandHandler(ChangePolicyCommand)
 export class ChangePolicyHandler implements ICommandHandler<ChangePolicyCommand> {
   constructor(
-    private readonly gate: BudgetGate,
+    private readonly budgetStreams: BudgetStreamCommandQueue,
     private readonly location: PolicyLocation,
     private readonly policies: PoliciesReadModel,
   ) {}
 
   async execute({ policyId, input, context }: ChangePolicyCommand): Promise<PolicyView> {
     const root = await this.location.rootAgentOf(policyId);
-    await this.gate.decidePolicy(root, { type: 'ChangePolicy', policyId, ...input, actor: context.actor }, context);
+    await this.budgetStreams.decideBudgetPolicy(root, { type: 'ChangePolicy', policyId, ...input, actor: context.actor }, context);
     return (await this.policies.get(policyId)) ?? Promise.reject(new NotFoundError('policy', policyId));
   }
 }

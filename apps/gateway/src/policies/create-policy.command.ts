@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { agentStreamId, NotFoundError } from '@caracal/domain';
-import { agentAggregate } from '../agents/agent.aggregate.js';
-import { BudgetGate } from '../budget/budget-gate.js';
+import { agentDecider, agentStreamId, NotFoundError } from '@caracal/domain';
+import { BudgetStreamCommandQueue } from '../budget/budget-stream.command-queue.js';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
 import type { CreatePolicyDto } from './dto/create-policy.dto.js';
@@ -20,16 +19,16 @@ export class CreatePolicyCommand extends Command<PolicyView> {
 export class CreatePolicyHandler implements ICommandHandler<CreatePolicyCommand> {
   constructor(
     private readonly repository: AggregateRepository,
-    private readonly gate: BudgetGate,
+    private readonly budgetStreams: BudgetStreamCommandQueue,
     private readonly policies: PoliciesReadModel,
   ) {}
 
   async execute({ input, context }: CreatePolicyCommand): Promise<PolicyView> {
     const agentId = input.agentId.toLowerCase();
-    const { state: agent } = await this.repository.load(agentStreamId(agentId), agentAggregate);
+    const { state: agent } = await this.repository.load(agentStreamId(agentId), agentDecider);
     if (agent.status === 'unregistered') throw new NotFoundError('agent', agentId);
     const policyId = randomUUID();
-    await this.gate.decidePolicy(agent.rootAgentId, {
+    await this.budgetStreams.decideBudgetPolicy(agent.rootAgentId, {
       type: 'CreatePolicy',
       policyId,
       agentId,

@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { NotFoundError } from '@caracal/domain';
-import { BudgetGate } from '../budget/budget-gate.js';
+import { BudgetStreamCommandQueue } from '../budget/budget-stream.command-queue.js';
 import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
 import { PolicyLocation } from './policy-location.js';
@@ -18,14 +18,14 @@ export class DeactivatePolicyCommand extends Command<PolicyView> {
 @CommandHandler(DeactivatePolicyCommand)
 export class DeactivatePolicyHandler implements ICommandHandler<DeactivatePolicyCommand> {
   constructor(
-    private readonly gate: BudgetGate,
+    private readonly budgetStreams: BudgetStreamCommandQueue,
     private readonly location: PolicyLocation,
     private readonly policies: PoliciesReadModel,
   ) {}
 
   async execute({ policyId, changeReason, context }: DeactivatePolicyCommand): Promise<PolicyView> {
     const root = await this.location.rootAgentOf(policyId);
-    await this.gate.decidePolicy(root, { type: 'DeactivatePolicy', policyId, changeReason, actor: context.actor }, context);
+    await this.budgetStreams.decideBudgetPolicy(root, { type: 'DeactivatePolicy', policyId, changeReason, actor: context.actor }, context);
     return (await this.policies.get(policyId)) ?? Promise.reject(new NotFoundError('policy', policyId));
   }
 }

@@ -1,19 +1,9 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
-import {
-  decidePricebook,
-  evolvePricebook,
-  initialPricebookState,
-  PRICEBOOK_STREAM,
-  ValidationError,
-  type PricebookEvent,
-  type PricebookState,
-} from '@caracal/domain';
+import { decidePricebook, PRICEBOOK_STREAM, pricebookDecider, ValidationError } from '@caracal/domain';
 import { parsePricebook, PricebookValidationError } from '@caracal/pricing';
-import { AggregateRepository, type Aggregate, type CommandContext } from '../event-sourcing/aggregate-repository.js';
+import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import type { PricebookRevision } from './pricebook-revision.js';
 import { PricebookProvider } from './pricebook.provider.js';
-
-const pricebookAggregate: Aggregate<PricebookState, PricebookEvent> = { initial: initialPricebookState, evolve: evolvePricebook };
 
 export class PublishPricebookCommand extends Command<PricebookRevision> {
   constructor(
@@ -39,7 +29,7 @@ export class PublishPricebookHandler implements ICommandHandler<PublishPricebook
       if (error instanceof PricebookValidationError) throw new ValidationError([{ field: error.field, message: error.problem }]);
       throw error;
     }
-    await this.repository.execute(PRICEBOOK_STREAM, pricebookAggregate, (state) =>
+    await this.repository.execute(PRICEBOOK_STREAM, pricebookDecider, (state) =>
       decidePricebook(state, { type: 'PublishPricebook', version: book.version, document, actor: context.actor }), context);
     await this.pricebooks.refresh();
     return this.pricebooks.currentRevision();

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { apiKeyId, hashApiKey } from '../agents/api-key.js';
-import { AgentAccessReader, type AgentAccess } from './agent-access.reader.js';
-import { ProxyDenial } from './proxy-denial.js';
+import { AgentAccessReader, type AgentAccess } from '../agents/agent-access.reader.js';
+import { ProxyDenial } from '../http/proxy-denial.js';
 
 export interface AuthenticatedAgent {
   agentId: string;

@@ -1,6 +1,6 @@
 import type { ChainAgent } from '@caracal/domain';
-import type { AgentAccess } from './agent-access.reader.js';
-import { ProxyDenial } from './proxy-denial.js';
+import type { AgentAccess } from '../agents/agent-access.reader.js';
+import { ProxyDenial } from '../http/proxy-denial.js';
 
 export interface AgentPath {
   agentId: string;

@@ -4,7 +4,7 @@ import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock
 import { postgresAvailable } from '@caracal/test-support/postgres-test-database.js';
 import { probeSqlClient, type SqlProbe } from '@caracal/test-support/sql-probe.js';
 import { pricebookWithResource } from '@caracal/test-support/test-pricebook.js';
-import { AgentAccessReader } from './agent-access.reader.js';
+import { AgentAccessReader } from '../agents/agent-access.reader.js';
 
 const backends: ('pglite' | 'postgres')[] = ['pglite'];
 if (process.env.CI === 'true' || (await postgresAvailable())) backends.push('postgres');

@@ -21,8 +21,9 @@ import {
   type Provider,
   type WorstCase,
 } from '@caracal/pricing';
-import { BudgetGate, type Hold } from '../budget/budget-gate.js';
+import { BudgetStreamCommandQueue, type Hold } from '../budget/budget-stream.command-queue.js';
 import { BudgetContentionError } from '../budget/budget-stream.writer.js';
+import { HoldRefusedError } from '../budget/hold-refused.error.js';
 import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';
 import { PricebookProvider } from '../pricebook/pricebook.provider.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -30,13 +31,14 @@ import { agentPath, type AgentPath } from './agent-path.js';
 import { AgentKeyAuthenticator } from './agent-key.authenticator.js';
 import { CLIENT_CLOSED_REQUEST, ClientConnection, ClientDisconnectedError } from './client-connection.js';
 import { DenialRecorder } from './denial-recorder.js';
+import { holdDenial } from './hold-denial.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarded-headers.js';
-import { nonPublicAddressError } from './guarded-lookup.js';
+import { nonPublicAddressError } from '../targets/guarded-lookup.js';
 import type { PricedRequest } from './priced-request.js';
-import { ProxyDenial } from './proxy-denial.js';
+import { ProxyDenial } from '../http/proxy-denial.js';
 import { relayResponse } from './response-relay.js';
-import { resolveProxyTarget, TARGET_URL_HEADER, type ProxyTarget } from './proxy-target.js';
-import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from './target-policy.js';
+import { resolveProxyTarget, TARGET_URL_HEADER, type ProxyTarget } from '../targets/proxy-target.js';
+import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from '../targets/target-policy.js';
 import { parseJsonBody, readBoundedBody } from './request-body.js';
 import { upstreamCredentialHeaders } from './upstream-credentials.js';
 import type { UpstreamDispatchers } from './upstream-dispatchers.js';
@@ -57,7 +59,7 @@ export class ProxyService {
   constructor(
     private readonly authenticator: AgentKeyAuthenticator,
     private readonly targets: TargetPolicy,
-    private readonly gate: BudgetGate,
+    private readonly budgetStreams: BudgetStreamCommandQueue,
     private readonly denials: DenialRecorder,
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
     private readonly pricebooks: PricebookProvider,
@@ -87,7 +89,7 @@ export class ProxyService {
       const verdict = this.targets.judge(agent.agentId, agent.access.entries, target);
       const priced = target.upstream ? await this.priceLlmCall(target, path, request) : this.priceResource(target, request);
       if (client.gone) throw new ClientDisconnectedError('before the hold was taken');
-      const hold = await this.gate.reserve({
+      const hold = await this.budgetStreams.reserve({
         requestId,
         agentId: agent.agentId,
         rootAgentId: path.rootAgentId,
@@ -99,10 +101,10 @@ export class ProxyService {
       });
       // Only for the X-Caracal-Remaining header: the hold is committed, so a failure here must
       // not turn into an error that leaves it to expire unused.
-      const remaining = await this.gate.remaining(path.rootAgentId, path.chain, priced.currency).catch(() => null);
+      const remaining = await this.budgetStreams.remaining(path.rootAgentId, path.chain, priced.currency).catch(() => null);
       if (client.gone) {
         // Nothing was sent upstream, so nothing can have been spent: the hold goes back.
-        void this.resolve(() => this.gate.release(hold, 'client_disconnected'), 'released');
+        void this.resolve(() => this.budgetStreams.release(hold, 'client_disconnected'), 'released');
         throw new ClientDisconnectedError('while the hold was taken');
       }
       this.metrics.decisions.inc({ outcome: 'forwarded' });
@@ -210,14 +212,14 @@ export class ProxyService {
       const refused = nonPublicAddressError(error);
       if (CONNECT_FAILURES.has(code) || CONNECT_FAILURES.has(causeCode) || refused) {
         // Nothing reached the upstream: nothing can have been spent.
-        void this.resolve(() => this.gate.release(hold, 'upstream_unreachable'), 'released');
+        void this.resolve(() => this.budgetStreams.release(hold, 'upstream_unreachable'), 'released');
         if (refused) {
           throw resolvedAddressRefusal(target, verdict.entryId, refused);
         }
         throw new ProxyDenial(502, 'upstream_unreachable', `could not connect to ${new URL(target.forwardUrl).host}: ${(error as Error).message}`);
       }
       // The request may have reached the upstream and been billed: charge the hold (fail closed).
-      void this.resolve(() => this.gate.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
+      void this.resolve(() => this.budgetStreams.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
       // The agent went away while we waited (its abort cancelled the call): not an upstream failure.
       if (client.gone) return CLIENT_CLOSED_REQUEST;
       throw new ProxyDenial(504, 'upstream_failed', `upstream failed after the request was sent: ${(error as Error).message}`);
@@ -258,21 +260,21 @@ export class ProxyService {
   private async settleAfterResponse(hold: Hold, priced: PricedRequest, target: ProxyTarget, status: number, completed: boolean, usage: NormalisedUsage | null): Promise<void> {
     if (!completed || (status < 400 && priced.endpoint !== null && usage === null)) {
       // Cut short, or no usage reported: the call ran and we cannot know its cost: charge the hold.
-      return this.resolve(() => this.gate.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
+      return this.resolve(() => this.budgetStreams.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
     }
     if (status >= 400 && usage === null) {
-      return this.resolve(() => this.gate.release(hold, `upstream_status_${status}`), 'released');
+      return this.resolve(() => this.budgetStreams.release(hold, `upstream_status_${status}`), 'released');
     }
     if (usage !== null && target.upstream && priced.model) {
       try {
         const cost = costFromUsage(this.pricebook, target.upstream.provider, priced.model, usage);
-        return this.resolve(() => this.gate.settle(hold, cost.amountNanos, { ...cost.usage }, cost.pricebookVersion), 'settled');
+        return this.resolve(() => this.budgetStreams.settle(hold, cost.amountNanos, { ...cost.usage }, cost.pricebookVersion), 'settled');
       } catch (error) {
         this.logger.warn(`request ${hold.reservationId}: cannot price usage (${(error as Error).message}); charging the hold`);
-        return this.resolve(() => this.gate.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
+        return this.resolve(() => this.budgetStreams.settle(hold, hold.amountNanos, {}, priced.pricebookVersion), 'settled_at_hold');
       }
     }
-    return this.resolve(() => this.gate.settle(hold, priced.amountNanos, { requests: 1 }, priced.pricebookVersion), 'settled');
+    return this.resolve(() => this.budgetStreams.settle(hold, priced.amountNanos, { requests: 1 }, priced.pricebookVersion), 'settled');
   }
 
   /**
@@ -284,10 +286,10 @@ export class ProxyService {
     const estimate = (remaining: bigint | null): WorstCase =>
       estimateWorstCase(this.pricebook, provider, endpoint, body, remaining === null ? {} : { remainingNanos: remaining });
     try {
-      return estimate(await this.gate.remaining(path.rootAgentId, path.chain, this.pricebook.currency));
+      return estimate(await this.budgetStreams.remaining(path.rootAgentId, path.chain, this.pricebook.currency));
     } catch (error) {
       if (!(error instanceof OutputBudgetExhaustedError)) throw error;
-      return estimate(await this.gate.remaining(path.rootAgentId, path.chain, this.pricebook.currency, { fresh: true }));
+      return estimate(await this.budgetStreams.remaining(path.rootAgentId, path.chain, this.pricebook.currency, { fresh: true }));
     }
   }
 
@@ -304,6 +306,7 @@ export class ProxyService {
 
   private toDenial(error: unknown): ProxyDenial {
     if (error instanceof ProxyDenial) return error;
+    if (error instanceof HoldRefusedError) return holdDenial(error);
     if (error instanceof StoreUnavailableError) {
       return new ProxyDenial(503, 'store_unavailable', 'the budget store is unreachable, so no hold can be taken; nothing was forwarded');
     }
@@ -321,7 +324,7 @@ export class ProxyService {
  */
 function isClientDisconnect(error: unknown, client: ClientConnection): boolean {
   if (error instanceof ClientDisconnectedError) return true;
-  if (error instanceof ProxyDenial || error instanceof StoreUnavailableError || error instanceof BudgetContentionError) return false;
+  if (error instanceof ProxyDenial || error instanceof HoldRefusedError || error instanceof StoreUnavailableError || error instanceof BudgetContentionError) return false;
   return client.gone;
 }
 

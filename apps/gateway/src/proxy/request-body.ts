@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { nestsDeeperThan } from '../http/json-depth.js';
-import { ProxyDenial } from './proxy-denial.js';
+import { ProxyDenial } from '../http/proxy-denial.js';
 
 /**
  * Reads a request body that must be priced before forwarding (LLM JSON), refusing it once it

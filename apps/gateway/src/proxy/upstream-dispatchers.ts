@@ -1,5 +1,5 @@
 import { Agent } from 'undici';
-import { publicOnlyLookup } from './guarded-lookup.js';
+import { publicOnlyLookup } from '../targets/guarded-lookup.js';
 
 /**
  * Two keep-alive pools: `publicOnly` for agent-chosen URLs (its DNS lookup refuses non-public

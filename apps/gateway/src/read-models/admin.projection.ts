@@ -1,5 +1,4 @@
-import type { RecordedEvent } from '@caracal/event-store';
-import type { SqlExecutor } from '@caracal/event-store';
+import type { InlineProjection, RecordedEvent, SqlExecutor } from '@caracal/event-store';
 import { ConflictError } from '@caracal/domain';
 
 type Data = Record<string, unknown>;
@@ -9,7 +8,28 @@ type Data = Record<string, unknown>;
  * append's transaction (inline), and again over the whole log on a rebuild: every write is
  * guarded by the stream version or ON CONFLICT, so applying an event twice changes nothing.
  */
-export async function projectAdminEvents(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
+/**
+ * The admin read models as an inline projection: given to the gateway's event store when it is
+ * opened, which runs it in the transaction of every append of these events.
+ */
+export const adminProjection: InlineProjection = {
+  eventTypes: [
+    'AgentRegistered',
+    'AgentUpdated',
+    'AgentSuspended',
+    'AgentReactivated',
+    'AgentKeyIssued',
+    'AgentKeyRevoked',
+    'BudgetPolicyCreated',
+    'BudgetPolicyChanged',
+    'BudgetPolicyDeactivated',
+    'AllowlistEntryAdded',
+    'AllowlistEntryRemoved',
+  ],
+  project: projectAdminEvents,
+};
+
+async function projectAdminEvents(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
   for (const event of events) {
     await projectAdminEvent(tx, event);
   }

@@ -9,6 +9,7 @@ import { GATEWAY_INFO_FILE } from '@caracal/api-contract';
 import type { CaracalConfig } from '@caracal/config';
 import { resolveAdminToken } from './admin-token.js';
 import { createGatewayApp } from './create-gateway-app.js';
+import { adminProjection } from '../read-models/admin.projection.js';
 import { gatewayDependencies } from './gateway-dependencies.js';
 import { openStorage, resolveMerkleSigner, startMetricsServer, startSealTimer } from '@caracal/runtime';
 
@@ -25,7 +26,8 @@ export interface RunningGateway {
 /** Opens storage, builds the app, listens; the embedded profile tells the CLI where it is. */
 export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]): Promise<RunningGateway> {
   const { token, source } = resolveAdminToken(config);
-  const storage = await openStorage(config);
+  // The admin views commit with the events that change them (docs/projections.md).
+  const storage = await openStorage(config, { inlineProjections: [adminProjection] });
   let deps: Awaited<ReturnType<typeof gatewayDependencies>>;
   try {
     // Embedded: a signing key is generated into the data dir on first start. Production without

@@ -5,10 +5,9 @@ import { ConflictError } from '../errors/conflict-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { AddAllowlistEntry } from './allowlist.commands.js';
-import { decideAllowlist } from './allowlist.decide.js';
+import { deciderSpecification, type Then } from '../testing/index.js';
+import { allowlistDecider } from './allowlist.decider.js';
 import type { AllowlistEvent } from './allowlist.events.js';
-import { evolveAllowlist } from './allowlist.evolve.js';
-import { initialAllowlistState, type AllowlistState } from './allowlist.state.js';
 
 const actor = 'admin@example.com';
 
@@ -28,9 +27,7 @@ const agent: AgentState = evolveAgent(initialAgentState, {
   },
 });
 
-function given(...events: AllowlistEvent[]): AllowlistState {
-  return events.reduce(evolveAllowlist, initialAllowlistState('agent-1'));
-}
+const given = deciderSpecification(allowlistDecider('agent-1'));
 
 function add(overrides: Partial<AddAllowlistEntry> = {}): AddAllowlistEntry {
   return {
@@ -51,34 +48,33 @@ const globAdded: AllowlistEvent = {
   data: { entryId: 'entry-1', agentId: 'agent-1', pattern: 'https://api.anthropic.com/*', patternType: 'glob', actor },
 };
 
-function patternIssue(decision: unknown): string {
-  expect(decision).toBeInstanceOf(ValidationError);
-  const { issues } = decision as ValidationError;
+function patternIssue(outcome: Then<AllowlistEvent>): string {
+  const { issues } = outcome.thenRefuses(ValidationError);
   expect(issues.map((issue) => issue.field)).toEqual(['pattern']);
   return issues[0].message;
 }
 
 describe('AddAllowlistEntry', () => {
   it("adds the runbook's glob and regex entries as written", () => {
-    expect(decideAllowlist(given(), add())).toEqual([globAdded]);
-    const regex = decideAllowlist(given(globAdded), add({ entryId: 'entry-2', pattern: '^https://api\\.openai\\.com/.*$', patternType: 'regex' }));
-    expect(regex).toEqual([
+    given().when(add()).then([globAdded]);
+    const regex = given(globAdded).when(add({ entryId: 'entry-2', pattern: '^https://api\\.openai\\.com/.*$', patternType: 'regex' }));
+    regex.then([
       {
         type: 'AllowlistEntryAdded',
         schemaVersion: 1,
         data: { entryId: 'entry-2', agentId: 'agent-1', pattern: '^https://api\\.openai\\.com/.*$', patternType: 'regex', actor },
       },
     ]);
-    expect([...given(globAdded, ...(regex as AllowlistEvent[])).entries.keys()]).toEqual(['entry-1', 'entry-2']);
+    expect([...given(globAdded, ...regex.events()).state.entries.keys()]).toEqual(['entry-1', 'entry-2']);
   });
 
   it('refuses an invalid regex with the RE2 message on field pattern', () => {
-    expect(patternIssue(decideAllowlist(given(), add({ pattern: '^https://(api\\.openai\\.com/.*$', patternType: 'regex' })))).toContain('missing )');
+    expect(patternIssue(given().when(add({ pattern: '^https://(api\\.openai\\.com/.*$', patternType: 'regex' })))).toContain('missing )');
   });
 
   it('refuses backreferences and lookaround, which RE2 does not support', () => {
-    patternIssue(decideAllowlist(given(), add({ pattern: '^https://(a)\\1\\.com/$', patternType: 'regex' })));
-    patternIssue(decideAllowlist(given(), add({ pattern: '^https://(?!evil).*$', patternType: 'regex' })));
+    patternIssue(given().when(add({ pattern: '^https://(a)\\1\\.com/$', patternType: 'regex' })));
+    patternIssue(given().when(add({ pattern: '^https://(?!evil).*$', patternType: 'regex' })));
   });
 
   it.each([
@@ -90,34 +86,32 @@ describe('AddAllowlistEntry', () => {
     ['https:///*', 'has no host'],
     ['https://api anthropic.com/*', 'whitespace'],
   ])('refuses the glob %j', (pattern, message) => {
-    expect(patternIssue(decideAllowlist(given(), add({ pattern })))).toContain(message);
+    expect(patternIssue(given().when(add({ pattern })))).toContain(message);
   });
 
   it('limits patterns to 2048 characters', () => {
     const long = `https://example.com/${'a'.repeat(2048)}`;
-    expect(patternIssue(decideAllowlist(given(), add({ pattern: long })))).toContain('2048');
-    expect(decideAllowlist(given(), add({ pattern: long.slice(0, 2048) }))).toHaveLength(1);
+    expect(patternIssue(given().when(add({ pattern: long })))).toContain('2048');
+    expect(given().when(add({ pattern: long.slice(0, 2048) })).events()).toHaveLength(1);
   });
 
   it('requires a pattern and a known pattern type, reporting both', () => {
-    const decision = decideAllowlist(given(), add({ pattern: '', patternType: 'wildcard' }));
-    expect(decision).toBeInstanceOf(ValidationError);
-    expect((decision as ValidationError).issues.map((issue) => issue.field)).toEqual(['patternType', 'pattern']);
+    const refusal = given().when(add({ pattern: '', patternType: 'wildcard' })).thenRefuses(ValidationError);
+    expect(refusal.issues.map((issue) => issue.field)).toEqual(['patternType', 'pattern']);
   });
 
   it('refuses the same pattern twice, also when spelled differently, naming the existing entry', () => {
-    const decision = decideAllowlist(given(globAdded), add({ entryId: 'entry-2', pattern: 'HTTPS://API.Anthropic.com:443/*' }));
-    expect(decision).toBeInstanceOf(ConflictError);
-    expect(decision).toMatchObject({ data: { entryId: 'entry-1' } });
+    const refusal = given(globAdded).when(add({ entryId: 'entry-2', pattern: 'HTTPS://API.Anthropic.com:443/*' })).thenRefuses(ConflictError);
+    expect(refusal).toMatchObject({ data: { entryId: 'entry-1' } });
   });
 
   it('the same text as another type is a different entry', () => {
-    expect(decideAllowlist(given(globAdded), add({ entryId: 'entry-2', patternType: 'regex' }))).toHaveLength(1);
+    expect(given(globAdded).when(add({ entryId: 'entry-2', patternType: 'regex' })).events()).toHaveLength(1);
   });
 
   it('refuses an entry id that exists and an unknown agent', () => {
-    expect(decideAllowlist(given(globAdded), add({ pattern: 'https://other.example.com/*' }))).toBeInstanceOf(ConflictError);
-    expect(decideAllowlist(given(), add({ agent: initialAgentState }))).toBeInstanceOf(NotFoundError);
+    given(globAdded).when(add({ pattern: 'https://other.example.com/*' })).thenRefuses(ConflictError);
+    given().when(add({ agent: initialAgentState })).thenRefuses(NotFoundError);
   });
 });
 
@@ -125,14 +119,14 @@ describe('RemoveAllowlistEntry', () => {
   const remove = { type: 'RemoveAllowlistEntry', entryId: 'entry-1', actor } as const;
 
   it('removes an entry', () => {
-    const decision = decideAllowlist(given(globAdded), remove);
-    expect(decision).toEqual([{ type: 'AllowlistEntryRemoved', schemaVersion: 1, data: { entryId: 'entry-1', agentId: 'agent-1', actor } }]);
-    expect(given(globAdded, ...(decision as AllowlistEvent[])).entries.size).toBe(0);
+    const removal = given(globAdded).when(remove);
+    removal.then([{ type: 'AllowlistEntryRemoved', schemaVersion: 1, data: { entryId: 'entry-1', agentId: 'agent-1', actor } }]);
+    expect(given(globAdded, ...removal.events()).state.entries.size).toBe(0);
   });
 
   it('refuses an unknown or already removed entry', () => {
     const removed: AllowlistEvent = { type: 'AllowlistEntryRemoved', schemaVersion: 1, data: { entryId: 'entry-1', agentId: 'agent-1', actor } };
-    expect(decideAllowlist(given(), remove)).toBeInstanceOf(NotFoundError);
-    expect(decideAllowlist(given(globAdded, removed), remove)).toMatchObject({ code: 'not_found', entity: 'allowlist entry', id: 'entry-1' });
+    given().when(remove).thenRefuses(NotFoundError);
+    expect(given(globAdded, removed).when(remove).thenRefuses(NotFoundError)).toMatchObject({ code: 'not_found', entity: 'allowlist entry', id: 'entry-1' });
   });
 });

@@ -6,7 +6,7 @@ import { decideBudgetBatch } from './budget.evolve.js';
 import type { BudgetState } from './budget.state.js';
 import type { ReservationCommand } from './reservation.commands.js';
 import { decideReservation } from './reservation.decide.js';
-import { CENT, UNIT, given, policyCreated, reserve } from './reservation.test-support.js';
+import { CENT, UNIT, given, policyCreated, reserve } from './budget.test-support.js';
 
 const noon = Date.parse('2026-03-10T12:00:00Z');
 
@@ -16,7 +16,7 @@ function settle(reservationId: string, amountNanos: bigint, atMs: number): Reser
 
 /** `requests` reserve+settle pairs spread evenly over one hour, decided in groups of 64. */
 function traffic(requests: number): BudgetState {
-  let state = given(
+  let { state } = given(
     policyCreated('p-daily', { limitNanos: 1_000_000n * UNIT }),
     policyCreated('p-rolling', { timeWindow: 'hourly', windowType: 'rolling', limitNanos: 1_000_000n * UNIT }),
   );
@@ -33,7 +33,7 @@ function traffic(requests: number): BudgetState {
 
 describe('decideBudgetBatch', () => {
   it('decides each command against the state the earlier ones left, and leaves its input untouched', () => {
-    const start = given(policyCreated('p1', { limitNanos: UNIT }));
+    const start = given(policyCreated('p1', { limitNanos: UNIT })).state;
     const { state, decisions } = decideBudgetBatch(start, [
       reserve('r1', 60n * CENT, new Date(noon)),
       reserve('r2', 60n * CENT, new Date(noon)),

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { budgetFromSnapshot, budgetSnapshot } from './budget-snapshot.js';
 import { policyUsage } from './budget-usage.js';
 import { decideReservation } from './reservation.decide.js';
-import { CENT, apply, childChain, given, policyCreated, reserve } from './reservation.test-support.js';
+import { CENT, childChain, given, policyCreated, reserve } from './budget.test-support.js';
 
 const noon = new Date('2026-03-10T12:00:00Z');
 
@@ -12,7 +12,7 @@ describe('budget snapshots', () => {
     policyCreated('p-rolling', { agentId: 'child', timeWindow: 'hourly', windowType: 'rolling' }),
     policyCreated('p-total', { timeWindow: 'total', limitNanos: 1000n * CENT }),
   );
-  let state = base;
+  let stream = base;
   for (const command of [
     reserve('r1', 10n * CENT, noon, { agentChain: childChain }),
     { type: 'SettleSpend' as const, reservationId: 'r1', amountNanos: 12n * CENT, usage: { inputTokens: 3 }, pricebookVersion: 'pb', now: new Date('2026-03-10T12:00:05Z') },
@@ -20,8 +20,9 @@ describe('budget snapshots', () => {
     reserve('r3', 1n * CENT, new Date('2026-03-10T12:11:00Z')),
     { type: 'ReleaseReservation' as const, reservationId: 'r3', reason: 'upstream_error', now: new Date('2026-03-10T12:11:01Z') },
   ]) {
-    state = apply(state, decideReservation(state, command));
+    stream = stream.after(command);
   }
+  const { state } = stream;
 
   it('round-trips through JSON: policies, open reservations, holds and spend histories', () => {
     const json = JSON.parse(JSON.stringify(budgetSnapshot(state)));

@@ -7,7 +7,7 @@ import type { BudgetState } from './budget.state.js';
 import type { ReservationCommand } from './reservation.commands.js';
 import type { SpendSettled } from './reservation.events.js';
 import { decideReservation } from './reservation.decide.js';
-import { CENT, UNIT, childChain, given, policyCreated, reserve, rootChain } from './reservation.test-support.js';
+import { CENT, UNIT, childChain, given, policyCreated, reserve, rootChain } from './budget.test-support.js';
 
 /** A small seeded PRNG (mulberry32): the sequences are random but reproducible. */
 function prng(seed: number): () => number {
@@ -33,7 +33,7 @@ describe('property: random reserve/settle/release/expire sequences', () => {
       policyCreated('p-root-total', { timeWindow: 'total', limitNanos: 5n * UNIT }),
       policyCreated('p-child-daily', { agentId: 'child', limitNanos: UNIT }),
       policyCreated('p-root-rolling', { timeWindow: 'hourly', windowType: 'rolling', limitNanos: 2n * UNIT }),
-    );
+    ).state;
     // Overage recorded per policy (settlements of reservations it covers), within the window that matters.
     const overages: { policyId: string; atMs: number; nanos: bigint }[] = [];
     const reservationTime = new Map<string, { agentId: string; atMs: number }>();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { compileAllowlist, type AllowlistMatcher, type PatternType } from '@caracal/domain';
-import type { AllowlistEntryRow as EntryRow } from './agent-access.reader.js';
+import type { AllowlistEntryRow as EntryRow } from '../agents/agent-access.reader.js';
 import { TargetRefusal } from './target-refusal.js';
 
 export interface AllowlistVerdict {

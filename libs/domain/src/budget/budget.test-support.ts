@@ -1,8 +1,7 @@
-// Given/when helpers shared by the reservation specs (test code only; not exported by the domain).
-import type { Decision } from '../decision.js';
+// Given/when helpers shared by the budget stream's specs (test code only; not exported by the domain).
+import { deciderSpecification } from '../testing/index.js';
+import { budgetDecider } from './budget.decider.js';
 import type { BudgetEvent } from './budget.events.js';
-import { evolveBudget } from './budget.evolve.js';
-import { initialBudgetState, type BudgetState } from './budget.state.js';
 import type { TimeWindow, WindowType } from './policy-terms.js';
 import type { ChainAgent, ReserveSpend } from './reservation.commands.js';
 
@@ -11,18 +10,8 @@ export const USD = 'USD';
 export const UNIT = 1_000_000_000n;
 export const CENT = UNIT / 100n;
 
-export function events<E>(decision: Decision<E>): E[] {
-  if (!Array.isArray(decision)) throw decision;
-  return decision;
-}
-
-export function given(...history: BudgetEvent[]): BudgetState {
-  return history.reduce(evolveBudget, initialBudgetState('root'));
-}
-
-export function apply(state: BudgetState, decision: Decision<BudgetEvent>): BudgetState {
-  return events(decision).reduce(evolveBudget, state);
-}
+/** Given/when/then on the budget stream of delegation root 'root'. */
+export const given = deciderSpecification(budgetDecider('root'));
 
 export interface PolicyOptions {
   agentId?: string;

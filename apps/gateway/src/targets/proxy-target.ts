@@ -1,6 +1,6 @@
 import { InvalidUrlError, normaliseUrl, RESOURCE_MAX_LENGTH } from '@caracal/domain';
 import type { UpstreamConfig } from '@caracal/config';
-import { ProxyDenial } from './proxy-denial.js';
+import { ProxyDenial } from '../http/proxy-denial.js';
 import { TargetRefusal } from './target-refusal.js';
 
 export const TARGET_URL_HEADER = 'x-caracal-target-url';

@@ -1,18 +1,12 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
-import type { Redis } from 'ioredis';
 import { NotFoundError } from '@caracal/domain';
-import type { SqlClient } from '@caracal/event-store';
-import { DlqEntryNotFoundError, resetProcessors, type DlqEntry, type DlqRetryOutcome } from '@caracal/processing';
-import { RedisSpendingCounters } from '@caracal/projections';
-import { REDIS, SQL_CLIENT } from '../injection-tokens.js';
+import { DlqEntryNotFoundError, type DlqEntry, type DlqRetryOutcome } from '@caracal/processing';
 import { instantOf } from '../http/is-time.decorator.js';
 import { UuidParam } from '../http/uuid-param.pipe.js';
 import { DlqListQuery } from './dto/dlq-list.query.js';
 import { DlqRetryDto } from './dto/dlq-retry.dto.js';
-import { ResetDto } from './dto/reset.dto.js';
-import { ProcessingStatus, type ConsumerLagView } from './processing-status.js';
+import { ProcessingStatus } from './processing-status.js';
 
 interface DlqEntryView extends Omit<DlqEntry, 'id' | 'globalPosition' | 'transactionId' | 'firstFailedAt' | 'lastFailedAt'> {
   id: string;
@@ -23,16 +17,12 @@ interface DlqEntryView extends Omit<DlqEntry, 'id' | 'globalPosition' | 'transac
 
 const eventIdParam = new UuidParam('eventId');
 
-/** The runbook's operations: DLQ, consumer lag, db health-check, db reset. */
+/** The runbook's DLQ: list, get, retry and discard parked events. */
 @ApiTags('operations')
 @ApiBearerAuth()
 @Controller('v1')
-export class OperationsController {
-  constructor(
-    private readonly status: ProcessingStatus,
-    @Inject(SQL_CLIENT) private readonly sql: SqlClient,
-    @Inject(REDIS) private readonly redis: Redis | null,
-  ) {}
+export class DlqController {
+  constructor(private readonly status: ProcessingStatus) {}
 
   @Get('dlq')
   async listDlq(@Query() query: DlqListQuery): Promise<{ items: DlqEntryView[]; size: number }> {
@@ -74,38 +64,11 @@ export class OperationsController {
     return { discarded: await parkedEntryOr404(eventId, () => this.status.dlq.discard(eventId, { processor: body.processor })) };
   }
 
-  @Get('consumer-lag')
-  async consumerLag(@Query('consumerGroup') consumerGroup?: string): Promise<{ items: ConsumerLagView[] }> {
-    const groups = consumerGroup ? [consumerGroup] : this.status.groups();
-    if (consumerGroup && !this.status.groups().includes(consumerGroup)) {
-      throw new NotFoundError('consumer group', `${consumerGroup} (known: ${this.status.groups().join(', ')})`);
-    }
-    return { items: await Promise.all(groups.map((group) => this.status.lag(group))) };
-  }
-
   /** A processor named for an action must exist: a typo is a 404, not an empty success. */
   private assertKnownProcessor(processor: string | undefined): void {
     if (processor !== undefined && !this.status.groups().includes(processor)) {
       throw new NotFoundError('processor', `${processor} (known: ${this.status.groups().join(', ')})`);
     }
-  }
-
-  @Get('ops/health')
-  async health(@Res() reply: FastifyReply): Promise<void> {
-    const report = await this.status.health();
-    await reply.status(report.status === 'unavailable' ? 503 : 200).send(report);
-  }
-
-  /**
-   * Empties read models, their checkpoints and DLQ entries; never events, nor the merkle sealer's
-   * batches, heads and keys (`kept`: signed heads were handed to auditors). The processors then rebuild.
-   */
-  @Post('ops/reset')
-  @HttpCode(200)
-  async reset(@Body() _body: ResetDto): Promise<{ tables: string[]; checkpoints: number; leases: number; dlqEntries: number; redisKeys: number; kept: string[] }> {
-    const result = await resetProcessors(this.sql, this.status.registry.all());
-    const redisKeys = this.redis ? await new RedisSpendingCounters(this.redis).clear() : 0;
-    return { tables: [...result.tables], checkpoints: result.checkpoints, leases: result.leases, dlqEntries: result.dlqEntries, redisKeys, kept: [...result.kept] };
   }
 }
 

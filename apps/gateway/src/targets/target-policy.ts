@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isIP } from 'node:net';
 import { describeAddress, judgeAddress, type AddressVerdict } from './address-policy.js';
-import type { AllowlistEntryRow } from './agent-access.reader.js';
+import type { AllowlistEntryRow } from '../agents/agent-access.reader.js';
 import { AllowlistGuard } from './allowlist-guard.js';
 import type { NonPublicAddressError } from './guarded-lookup.js';
 import type { ProxyTarget } from './proxy-target.js';

@@ -1,5 +1,5 @@
 import type { AddressVerdict } from './address-policy.js';
-import { ProxyDenial } from './proxy-denial.js';
+import { ProxyDenial } from '../http/proxy-denial.js';
 
 /** The rule that refused a target URL, in the proxy's answer (`refused_by`) and in `allowlist test`. */
 export type RefusedBy = 'url_length' | 'allowlist' | 'address_policy';

@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
-  AgentSuspendedError,
-  BudgetExceededError,
   ConflictError,
   NotFoundError,
   remainingFor,
@@ -11,14 +9,13 @@ import {
   type ReservationCommand,
   type SpendUsage,
 } from '@caracal/domain';
-import { formatAmount } from '@caracal/money';
 import { newEventId, type EventStore, type SqlClient } from '@caracal/event-store';
 import { EVENT_STORE, GATEWAY_METRICS, PROXY_CONFIG, SQL_CLIENT } from '../injection-tokens.js';
 import type { ProxyConfig } from '@caracal/config';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { ProxyDenial } from '../proxy/proxy-denial.js';
 import { BudgetContentionError, BudgetStreamWriter, type CommandOrigin, type Outcome } from './budget-stream.writer.js';
 import { budgetTransactionHook } from './budget-transaction.hook.js';
+import { HoldRefusedError } from './hold-refused.error.js';
 import { resolutionEventId } from './reservation-event-id.js';
 
 export interface HoldRequest {
@@ -43,13 +40,15 @@ const EXPIRY_SWEEP_MS = 1000;
 const RESOLVE_RETRY_DELAYS_MS = [250, 1000, 2000, 4000, 8000, 16000];
 
 /**
- * The gateway's only way to spend: reserve (durably, before forwarding), then settle, release,
- * or let the hold expire. One writer per budget stream in this process; an expiry sweep finds
- * holds past their TTL (also those a crashed process left) and charges them.
+ * The budget streams' command queue: every command on a budget stream goes through here, the
+ * gateway's holds (reserve durably before forwarding, then settle, release, or let the hold
+ * expire) and the operators' policy commands alike. One writer per budget stream in this
+ * process; an expiry sweep finds holds past their TTL (also those a crashed process left) and
+ * charges them.
  */
 @Injectable()
-export class BudgetGate implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('BudgetGate');
+export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('BudgetStreamCommandQueue');
   private readonly writers = new Map<string, BudgetStreamWriter>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
@@ -81,8 +80,11 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
     return remainingFor(state, chain, currency, new Date());
   }
 
-  /** Creates, changes or deactivates a policy through the stream's writer; throws the domain's refusal. */
-  async decidePolicy(rootAgentId: string, command: BudgetPolicyCommand, origin: CommandOrigin): Promise<void> {
+  /**
+   * Creates, changes or deactivates a policy: queued on the stream's writer, which decides it
+   * with decideBudgetPolicy. Throws the domain's refusal.
+   */
+  async decideBudgetPolicy(rootAgentId: string, command: BudgetPolicyCommand, origin: CommandOrigin): Promise<void> {
     let outcome: Outcome;
     try {
       outcome = await this.writer(rootAgentId).submit(command, origin);
@@ -93,6 +95,7 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
     if (!outcome.ok) throw outcome.error;
   }
 
+  /** Queued on the stream's writer, which decides it with decideReservation. Throws HoldRefusedError. */
   async reserve(request: HoldRequest): Promise<Hold> {
     // Time-ordered: it is also its hold's event id (reservation-event-id.ts).
     const reservationId = newEventId();
@@ -109,7 +112,7 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
       now: new Date(),
       ttlMs: this.config.reservationTtlMs,
     });
-    if (!outcome.ok) throw toDenial(outcome.error, request);
+    if (!outcome.ok) throw new HoldRefusedError(outcome.error, request.currency);
     return { reservationId, rootAgentId: request.rootAgentId, amountNanos: request.amountNanos };
   }
 
@@ -199,25 +202,4 @@ export class BudgetGate implements OnModuleInit, OnModuleDestroy {
     }
     return writer;
   }
-}
-
-function toDenial(error: Error, request: HoldRequest): ProxyDenial {
-  if (error instanceof BudgetExceededError) {
-    const d = error.details;
-    return new ProxyDenial(403, 'budget_exceeded', `budget exceeded: policy ${d.policyId} (${d.timeWindow} ${d.windowType}) of agent ${d.agentId} has ${formatAmount(d.remainingNanos)} ${request.currency} left, this request may cost up to ${formatAmount(d.requestedNanos)}`, {
-      policy: d.policyId,
-      agent_id: d.agentId,
-      window: { time_window: d.timeWindow, window_type: d.windowType, start: d.windowStart, end: d.windowEnd },
-      limit: formatAmount(d.limitNanos),
-      spent: formatAmount(d.spentNanos),
-      held: formatAmount(d.heldNanos),
-      remaining: formatAmount(d.remainingNanos),
-      requested: formatAmount(d.requestedNanos),
-      currency: request.currency,
-    });
-  }
-  if (error instanceof AgentSuspendedError) {
-    return new ProxyDenial(403, 'agent_suspended', error.message, { agent_id: error.agentId });
-  }
-  return new ProxyDenial(403, 'request_refused', error.message);
 }

@@ -9,7 +9,7 @@ import { bucketsOfCharges } from './spending-buckets.read.js';
 export const METRICS_AGGREGATOR = 'metrics-aggregator-group';
 export const SPENDING_TABLES = ['spending_buckets', 'spending_charges'];
 
-export interface SpendingAggregatorOptions {
+export interface MetricsAggregatorOptions {
   /**
    * Hot counters (production profile). Without them the processor has no afterCommit step: the
    * embedded profile reads spend from PostgreSQL (PGlite) and the domain's in-memory state.
@@ -18,15 +18,16 @@ export interface SpendingAggregatorOptions {
 }
 
 /**
- * metrics-aggregator-group: charged spend per agent subtree, currency and 15-minute UTC bucket.
- * A charge counts for every agent of its hold's agentPath, in the bucket of the hold's time
- * (`reservedAt`, the domain's window rule); both travel on the charge event.
+ * The metrics aggregator (consumer group metrics-aggregator-group, the runbook's name): charged
+ * spend per agent subtree, currency and 15-minute UTC bucket. A charge counts for every agent
+ * of its hold's agentPath, in the bucket of the hold's time (`reservedAt`, the domain's window
+ * rule); both travel on the charge event.
  *
  * Idempotent per event: a charge is added to the buckets only by the statement that records it
  * in spending_charges (keyed by reservation id); re-applying it adds nothing, and a second
  * charge of a reservation by another event is refused (DuplicateChargeError).
  */
-export function createSpendingAggregator(options: SpendingAggregatorOptions = {}): Processor {
+export function createMetricsAggregator(options: MetricsAggregatorOptions = {}): Processor {
   const processor: Processor = {
     name: METRICS_AGGREGATOR,
     version: 1,
