@@ -7,7 +7,7 @@ import { packageBoundaries } from './build/eslint-package-boundaries.js';
 // import @caracal/test-support and any package's testing entry.
 const PACKAGES = {
   'libs/money': { allow: [] },
-  'libs/domain': { allow: ['money'] },
+  'libs/domain': { allow: ['money', 'api-contract'] },
   'libs/api-contract': { allow: [] },
   'libs/config': { allow: [] },
   'libs/merkle': { allow: [] },

@@ -28,7 +28,7 @@ import PolicyCreate from './commands/policy/create.js';
 import PolicyList from './commands/policy/list.js';
 import PolicyUpdate from './commands/policy/update.js';
 import PricebookSet from './commands/pricebook/set.js';
-import type { Agent, AllowlistEntry, ConsumerLag, DlqEntry, HealthReport, LedgerEntry, Policy, PolicyUsage } from './gateway-api.js';
+import type { Agent, AllowlistEntry, ConsumerLag, DlqEntry, HealthReport, LedgerEntry, PatternType, Policy, PolicyUsage } from '@caracal/api-contract';
 import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 const ADMIN_TOKEN = 'cat_test-admin-token-do-not-print';
@@ -131,7 +131,7 @@ const policy: Policy = {
   updatedAt: '2024-01-01T00:00:00.000Z',
 };
 
-function allowlistEntry(pattern: string, patternType: string): AllowlistEntry {
+function allowlistEntry(pattern: string, patternType: PatternType): AllowlistEntry {
   return { entryId: 'a1b2c3d4-0000-4000-8000-000000000009', agentId: AGENT_ID, pattern, patternType, createdAt: '2024-01-01T00:00:00.000Z', removedAt: null };
 }
 
@@ -192,7 +192,7 @@ const ledgerWriterLag: ConsumerLag = {
   oldestUnprocessedAt: '2024-01-15T09:47:00.000Z',
   oldestUnprocessedAgeSeconds: 780.4,
   lastCheckpointAt: '2024-01-15T09:46:59.000Z',
-  eventsProcessed: '98000',
+  eventsProcessed: 98000,
   owner: 'gateway-7f9c:4242',
   leaseExpiresAt: '2024-01-15T10:00:15.000Z',
   leaseActive: true,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MerkleVerifyBatch from './commands/merkle/verify-batch.js';
 import MerkleVerifyRange from './commands/merkle/verify-range.js';
-import type { MerkleBatchVerification, MerkleRangeVerification } from './gateway-api.js';
+import type { MerkleBatchVerification, MerkleRangeVerification } from '@caracal/api-contract';
 import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 let server: Server;

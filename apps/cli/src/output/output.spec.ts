@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Agent, AllowlistEntry, Policy } from '../gateway-api.js';
+import type { Agent, AllowlistEntry, Policy } from '@caracal/api-contract';
 import { formatAgent, formatAgentList, formatCreatedAgent } from './agent-output.js';
 import { formatAllowlistTest } from './allowlist-output.js';
 import { formatFields } from './fields.js';

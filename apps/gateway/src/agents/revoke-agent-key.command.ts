@@ -1,10 +1,11 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
+import type { ApiKeyInfo } from '@caracal/api-contract';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
-import { AgentsReadModel, type ApiKeyView } from '../read-models/agents.read-model.js';
+import { AgentsReadModel } from '../read-models/agents.read-model.js';
 import { agentAggregate } from './agent.aggregate.js';
 
-export class RevokeAgentKeyCommand extends Command<ApiKeyView> {
+export class RevokeAgentKeyCommand extends Command<ApiKeyInfo> {
   constructor(
     readonly agentId: string,
     readonly keyId: string,
@@ -21,7 +22,7 @@ export class RevokeAgentKeyHandler implements ICommandHandler<RevokeAgentKeyComm
     private readonly agents: AgentsReadModel,
   ) {}
 
-  async execute({ agentId, keyId, context }: RevokeAgentKeyCommand): Promise<ApiKeyView> {
+  async execute({ agentId, keyId, context }: RevokeAgentKeyCommand): Promise<ApiKeyInfo> {
     await this.repository.execute(agentStreamId(agentId), agentAggregate, (state) =>
       decideAgent(state, { type: 'RevokeAgentKey', agentId, keyId, actor: context.actor }), context);
     return (await this.agents.key(keyId)) ?? Promise.reject(new NotFoundError('key', keyId));

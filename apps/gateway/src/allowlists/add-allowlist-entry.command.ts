@@ -1,13 +1,14 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { agentStreamId, allowlistStreamId, decideAllowlist, NotFoundError } from '@caracal/domain';
+import type { AllowlistEntry } from '@caracal/api-contract';
 import { agentAggregate } from '../agents/agent.aggregate.js';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
-import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
+import { AllowlistsReadModel } from '../read-models/allowlists.read-model.js';
 import { allowlistAggregate } from './allowlist.aggregate.js';
 import type { CreateAllowlistEntryDto } from './dto/create-allowlist-entry.dto.js';
 
-export class AddAllowlistEntryCommand extends Command<AllowlistEntryView> {
+export class AddAllowlistEntryCommand extends Command<AllowlistEntry> {
   constructor(
     readonly input: CreateAllowlistEntryDto,
     readonly context: CommandContext,
@@ -23,7 +24,7 @@ export class AddAllowlistEntryHandler implements ICommandHandler<AddAllowlistEnt
     private readonly entries: AllowlistsReadModel,
   ) {}
 
-  async execute({ input, context }: AddAllowlistEntryCommand): Promise<AllowlistEntryView> {
+  async execute({ input, context }: AddAllowlistEntryCommand): Promise<AllowlistEntry> {
     const agentId = input.agentId.toLowerCase();
     const { state: agent } = await this.repository.load(agentStreamId(agentId), agentAggregate);
     const entryId = randomUUID();

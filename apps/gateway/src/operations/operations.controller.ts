@@ -2,6 +2,9 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
+import type {
+  ConsumerLag, DlqDiscarded, DlqEntry as DlqEntryView, DlqList, DlqRetryOutcome as RetryView, ItemList, ResetResult,
+} from '@caracal/api-contract';
 import { NotFoundError } from '@caracal/domain';
 import type { SqlClient } from '@caracal/event-store';
 import { DlqEntryNotFoundError, resetProcessors, type DlqEntry, type DlqRetryOutcome } from '@caracal/processing';
@@ -12,14 +15,7 @@ import { UuidParam } from '../http/uuid-param.pipe.js';
 import { DlqListQuery } from './dto/dlq-list.query.js';
 import { DlqRetryDto } from './dto/dlq-retry.dto.js';
 import { ResetDto } from './dto/reset.dto.js';
-import { ProcessingStatus, type ConsumerLagView } from './processing-status.js';
-
-interface DlqEntryView extends Omit<DlqEntry, 'id' | 'globalPosition' | 'transactionId' | 'firstFailedAt' | 'lastFailedAt'> {
-  id: string;
-  globalPosition: string;
-  firstFailedAt: string;
-  lastFailedAt: string;
-}
+import { ProcessingStatus } from './processing-status.js';
 
 const eventIdParam = new UuidParam('eventId');
 
@@ -35,7 +31,7 @@ export class OperationsController {
   ) {}
 
   @Get('dlq')
-  async listDlq(@Query() query: DlqListQuery): Promise<{ items: DlqEntryView[]; size: number }> {
+  async listDlq(@Query() query: DlqListQuery): Promise<DlqList> {
     const items = await this.status.dlq.list({
       processor: query.processor,
       since: query.since ? instantOf(query.since) : undefined,
@@ -46,7 +42,7 @@ export class OperationsController {
   }
 
   @Get('dlq/:eventId')
-  async getDlq(@Param('eventId', eventIdParam) eventId: string): Promise<{ items: DlqEntryView[] }> {
+  async getDlq(@Param('eventId', eventIdParam) eventId: string): Promise<ItemList<DlqEntryView>> {
     const items = await this.status.dlq.get(eventId);
     if (items.length === 0) throw new NotFoundError('DLQ entry for event', eventId);
     return { items: items.map(toDlqView) };
@@ -54,14 +50,14 @@ export class OperationsController {
 
   @Post('dlq/retry')
   @HttpCode(200)
-  async retryAll(@Body() body: DlqRetryDto): Promise<{ items: RetryView[] }> {
+  async retryAll(@Body() body: DlqRetryDto): Promise<ItemList<RetryView>> {
     this.assertKnownProcessor(body.processor);
     return { items: (await this.status.dlq.retryAll(body.processor)).map(toRetryView) };
   }
 
   @Post('dlq/:eventId/retry')
   @HttpCode(200)
-  async retry(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<{ items: RetryView[] }> {
+  async retry(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<ItemList<RetryView>> {
     this.assertKnownProcessor(body.processor);
     const outcomes = await parkedEntryOr404(eventId, () => this.status.dlq.retry(eventId, { processor: body.processor }));
     return { items: outcomes.map(toRetryView) };
@@ -69,13 +65,13 @@ export class OperationsController {
 
   @Post('dlq/:eventId/discard')
   @HttpCode(200)
-  async discard(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<{ discarded: number }> {
+  async discard(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<DlqDiscarded> {
     this.assertKnownProcessor(body.processor);
     return { discarded: await parkedEntryOr404(eventId, () => this.status.dlq.discard(eventId, { processor: body.processor })) };
   }
 
   @Get('consumer-lag')
-  async consumerLag(@Query('consumerGroup') consumerGroup?: string): Promise<{ items: ConsumerLagView[] }> {
+  async consumerLag(@Query('consumerGroup') consumerGroup?: string): Promise<ItemList<ConsumerLag>> {
     const groups = consumerGroup ? [consumerGroup] : this.status.groups();
     if (consumerGroup && !this.status.groups().includes(consumerGroup)) {
       throw new NotFoundError('consumer group', `${consumerGroup} (known: ${this.status.groups().join(', ')})`);
@@ -102,7 +98,7 @@ export class OperationsController {
    */
   @Post('ops/reset')
   @HttpCode(200)
-  async reset(@Body() _body: ResetDto): Promise<{ tables: string[]; checkpoints: number; leases: number; dlqEntries: number; redisKeys: number; kept: string[] }> {
+  async reset(@Body() _body: ResetDto): Promise<ResetResult> {
     const result = await resetProcessors(this.sql, this.status.registry.all());
     const redisKeys = this.redis ? await new RedisSpendingCounters(this.redis).clear() : 0;
     return { tables: [...result.tables], checkpoints: result.checkpoints, leases: result.leases, dlqEntries: result.dlqEntries, redisKeys, kept: [...result.kept] };
@@ -119,14 +115,6 @@ async function parkedEntryOr404<T>(eventId: string, action: () => Promise<T>): P
   }
 }
 
-interface RetryView {
-  processor: string;
-  version: number;
-  eventId: string;
-  outcome: 'projected' | 'failed';
-  error: string | null;
-}
-
 function toRetryView(outcome: DlqRetryOutcome): RetryView {
   return {
     processor: outcome.entry.processor,
@@ -137,13 +125,13 @@ function toRetryView(outcome: DlqRetryOutcome): RetryView {
   };
 }
 
-function toDlqView(entry: DlqEntry): DlqEntryView {
+/** Every field but the transaction id (internal to the event store's ordering). */
+function toDlqView({ transactionId: _, ...entry }: DlqEntry): DlqEntryView {
   return {
     ...entry,
     id: entry.id.toString(),
     globalPosition: entry.globalPosition.toString(),
-    transactionId: undefined as never,
     firstFailedAt: entry.firstFailedAt.toISOString(),
     lastFailedAt: entry.lastFailedAt.toISOString(),
-  } as DlqEntryView;
+  };
 }
