@@ -1,5 +1,5 @@
 // merkle verify-batch / verify-range against a throw-away HTTP server standing in for the gateway
-// (as commands.spec.ts): the runbook forms, the output, exit codes and --json.
+// (as the other *-commands.spec.ts): the runbook forms, the output, exit codes and --json.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -6,7 +6,7 @@ export { ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR, EMBEDDED_SIGNING_KEY_FILE, GATEWAY_
 export type { ItemList, Page } from './page.js';
 export type { ErrorBody } from './errors.js';
 export { AGENT_STATUSES, type Agent, type AgentStatus, type ApiKeyInfo, type CreatedAgent, type HistoryEntry, type IssuedApiKey, type RotatedApiKey } from './agents.js';
-export { TIME_WINDOWS, WINDOW_TYPES, type Policy, type PolicyVersion, type TimeWindow, type WindowType } from './policies.js';
+export { TIME_WINDOWS, WINDOW_TYPES, type Policy, type PolicyTermsView, type PolicyVersion, type TimeWindow, type WindowType } from './policies.js';
 export { PATTERN_TYPES, type AddressCheck, type AddressVerdict, type AllowlistEntry, type AllowlistTestResult, type PatternType } from './allowlists.js';
 export type { PricebookDocument, PricebookModel, PricebookResource, PricedModel } from './pricebook.js';
 export type { CurrencyTotal, LedgerEntry, LedgerPage, LedgerUsage, PolicyUsage } from './ledger.js';

@@ -6,9 +6,8 @@ export type TimeWindow = (typeof TIME_WINDOWS)[number];
 export const WINDOW_TYPES = ['calendar', 'rolling'] as const;
 export type WindowType = (typeof WINDOW_TYPES)[number];
 
-export interface Policy {
-  policyId: string;
-  agentId: string;
+/** The terms every version of a policy carries. */
+export interface PolicyTermsView {
   /** Decimal string, e.g. "100.00": money is never a JSON number. */
   limit: string;
   currency: string;
@@ -16,6 +15,11 @@ export interface Policy {
   windowType: string;
   timezone: string;
   active: boolean;
+}
+
+export interface Policy extends PolicyTermsView {
+  policyId: string;
+  agentId: string;
   version: number;
   changeReason: string;
   changedBy: string;
@@ -24,15 +28,9 @@ export interface Policy {
 }
 
 /** One version of a policy's terms (GET /v1/policies/{policyId}/history). */
-export interface PolicyVersion {
+export interface PolicyVersion extends PolicyTermsView {
   policyId: string;
   version: number;
-  limit: string;
-  currency: string;
-  timeWindow: string;
-  windowType: string;
-  timezone: string;
-  active: boolean;
   changeReason: string;
   actor: string;
   recordedAt: string;

@@ -1,20 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { formatAmount } from '@caracal/money';
 import type { SqlClient } from '@caracal/event-store';
-import type { Page, Policy, PolicyVersion } from '@caracal/api-contract';
+import type { Page, Policy, PolicyTermsView, PolicyVersion } from '@caracal/api-contract';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { iso } from './agents.read-model.js';
 import { buildListQuery } from './list-filter.js';
 import { toPage } from './page-cursor.js';
-
-export interface PolicyTerms {
-  limit: string;
-  currency: string;
-  timeWindow: string;
-  windowType: string;
-  timezone: string;
-  active: boolean;
-}
 
 export interface PolicyListFilter {
   agentId?: string;
@@ -59,7 +50,7 @@ export class PoliciesReadModel {
   }
 }
 
-function toTerms(r: Row): PolicyTerms {
+function toTerms(r: Row): PolicyTermsView {
   return {
     limit: formatAmount(BigInt(String(r.limit_nanos))),
     currency: String(r.currency),
