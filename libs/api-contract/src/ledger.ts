@@ -16,7 +16,10 @@ export interface LedgerEntry {
   amount: string;
   /** The hold taken before forwarding. Absent from older gateways. */
   held?: string;
-  /** What the charge went past the hold ("0.00" when it did not). Absent from older gateways. */
+  /**
+   * What the charge went past the hold ("0.00" when it did not): the upstream reported more than
+   * max_tokens allowed. Absent from older gateways.
+   */
   overage?: string;
   currency: string;
   pricebookVersion: string | null;
