@@ -7,7 +7,7 @@ import { packageBoundaries } from './build/eslint-package-boundaries.js';
 // import @caracal/test-support and any package's testing entry.
 const PACKAGES = {
   'libs/money': { allow: [] },
-  'libs/domain': { allow: ['money'] },
+  'libs/domain': { allow: ['money', 'api-contract'] },
   'libs/api-contract': { allow: [] },
   'libs/config': { allow: [] },
   'libs/merkle': { allow: [] },
@@ -34,7 +34,8 @@ const PACKAGES = {
   bench: { allow: ['api-contract', 'config', 'domain', 'event-store', 'merkle', 'money', 'pricing', 'processing', 'projections', 'recovery', 'runtime', 'sealing'] },
 };
 
-// The domain stays pure: it may import only itself and libs/money (also pure).
+// The domain stays pure: it may import only itself, libs/money and libs/api-contract (pure too: the
+// API's lists of values, defined once; docs/api.md "The contract in code").
 const adapterImports = [
   '@nestjs/*', 'pg', 'pg-*', 'kafkajs', 'ioredis', '@electric-sql/*', 'undici', 'prom-client',
   'class-validator', 'class-transformer', 'node:fs', 'node:fs/*', 'node:net', 'node:http',
@@ -64,6 +65,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{ group: adapterImports, message: 'libs/domain and libs/money are pure: no framework, I/O or adapter imports (DESIGN.md "Layout").' }],
+      }],
+    },
+  },
+  {
+    // What clients (the CLI, SDKs) depend on alone: nothing but its own files.
+    files: ['libs/api-contract/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ regex: '^(?!\\./)', message: 'libs/api-contract is types and dependency-free constants: it imports only its own files (docs/api.md).' }],
       }],
     },
   },

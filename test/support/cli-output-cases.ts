@@ -12,7 +12,7 @@ import type {
   Agent, AllowlistEntry, AllowlistTestResult, ApiKeyInfo, Backup, BackupVerification, ConsumerLag, DlqEntry, HealthReport, HistoryEntry, LedgerEntry, MerkleBatchHead,
   MerkleBatchVerification, MerkleConsistencyProof, MerkleInclusionProof, MerkleKey, MerkleRangeVerification, Policy, PolicyUsage,
   PolicyVersion, PricebookDocument, PricedModel, ReplayJob, Snapshot,
-} from '../../apps/cli/src/gateway-api.js';
+} from '@caracal/api-contract';
 import type { CannedAnswer } from './canned-gateway.js';
 
 export type Variant = 'full' | 'minimal';
@@ -52,7 +52,7 @@ const agent: Record<Variant, Agent> = {
     createdAt: T0, updatedAt: T1,
   },
   minimal: {
-    agentId: AGENT_ID, name: 'a', description: null, owner: 'o', parentAgentId: null, rootAgentId: AGENT_ID, status: 'active',
+    agentId: AGENT_ID, name: 'a', description: '', owner: 'o', parentAgentId: null, rootAgentId: AGENT_ID, status: 'active',
     suspendedReason: null, metadata: {}, version: 1, createdAt: T0, updatedAt: T0,
   },
 };
@@ -67,7 +67,7 @@ const history: Record<Variant, HistoryEntry[]> = {
     { version: 1, type: 'AgentRegistered', data: { name: 'summarizer', owner: 'user@example.com' }, actor: 'admin', recordedAt: T0 },
     { version: 2, type: 'AgentSuspended', data: { reason: 'runaway loop' }, actor: 'ops@example.com', recordedAt: T1 },
   ],
-  minimal: [{ version: 1, type: 'AgentRegistered', data: null, actor: null, recordedAt: T0 }],
+  minimal: [{ version: 1, type: 'AgentRegistered', data: {}, actor: null, recordedAt: T0 }],
 };
 
 const policy: Record<Variant, Policy> = {
@@ -113,7 +113,7 @@ const ledgerEntry: Record<Variant, LedgerEntry> = {
     currency: 'USD', pricebookVersion: '2025-11-24.1', kind: 'settled', occurredAt: T0, recordedAt: T0, held: '0.003000', overage: '0.001500',
   },
   minimal: {
-    entryId: 'le-2', eventId: EVENT_ID, globalPosition: 7, agentId: AGENT_ID, agentPath: [AGENT_ID], reservationId: null, resource: null,
+    entryId: 'le-2', eventId: EVENT_ID, globalPosition: '7', agentId: AGENT_ID, agentPath: [AGENT_ID], reservationId: null, resource: null,
     model: null, usage: null, amount: '0', currency: 'USD', pricebookVersion: null, kind: 'expired', occurredAt: T0, recordedAt: T0,
   },
 };
@@ -135,15 +135,15 @@ const dlqEntry: Record<Variant, DlqEntry> = {
     eventType: 'SpendSettled', error: 'unknown currency XYZ', attempts: 5, firstFailedAt: T0, lastFailedAt: T1, status: 'parked',
   },
   minimal: {
-    id: 1, processor: 'p', version: 1, eventId: EVENT_ID, globalPosition: 1, streamId: 's', eventType: 'E', error: '', attempts: 1,
+    id: '1', processor: 'p', version: 1, eventId: EVENT_ID, globalPosition: '1', streamId: 's', eventType: 'E', error: '', attempts: 1,
     firstFailedAt: T0, lastFailedAt: T0, status: 'retried',
   },
 };
 
 const consumerLag: Record<Variant, ConsumerLag> = {
   full: {
-    consumerGroup: 'ledger-writer-group', version: 1, eventsBehind: '1250', oldestUnprocessedAt: T0, oldestUnprocessedAgeSeconds: 200_000.5,
-    lastCheckpointAt: T0, eventsProcessed: '98000', owner: 'gateway-7f9c:4242', leaseExpiresAt: T1, leaseActive: true, bus: 'event-store',
+    consumerGroup: 'ledger-writer-group', version: 1, eventsBehind: 1250, oldestUnprocessedAt: T0, oldestUnprocessedAgeSeconds: 200_000.5,
+    lastCheckpointAt: T0, eventsProcessed: 98000, owner: 'gateway-7f9c:4242', leaseExpiresAt: T1, leaseActive: true, bus: 'event-store',
   },
   minimal: {
     consumerGroup: 'metrics-aggregator-group', version: 1, eventsBehind: 0, oldestUnprocessedAt: null, oldestUnprocessedAgeSeconds: null,

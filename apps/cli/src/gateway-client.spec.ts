@@ -1,5 +1,5 @@
 // The client's transport (node:http) against a real local server: what arrives, the timeouts, and
-// that a stream left unread is closed. The commands' requests and answers are in commands.spec.ts.
+// that a stream left unread is closed. The commands' requests and answers are in the *-commands.spec.ts files.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CliError, EXIT_GATEWAY_FAILURE } from './cli-error.js';
 import type { ConnectionSettings } from './connection-settings.js';
-import type { ErrorBody } from './gateway-api.js';
+import type { ErrorBody } from '@caracal/api-contract';
 
 /** Admin calls are small; a gateway that has not answered by then is stuck, not slow. */
 const REQUEST_TIMEOUT_MS = 30_000;

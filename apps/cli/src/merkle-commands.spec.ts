@@ -1,5 +1,5 @@
 // merkle verify-batch / verify-range against a throw-away HTTP server standing in for the gateway
-// (as commands.spec.ts): the runbook forms, the output, exit codes and --json.
+// (as the other *-commands.spec.ts): the runbook forms, the output, exit codes and --json.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MerkleVerifyBatch from './commands/merkle/verify-batch.js';
 import MerkleVerifyRange from './commands/merkle/verify-range.js';
-import type { MerkleBatchVerification, MerkleRangeVerification } from './gateway-api.js';
+import type { MerkleBatchVerification, MerkleRangeVerification } from '@caracal/api-contract';
 import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 let server: Server;

@@ -2,7 +2,7 @@ import {
   checkConsistency, checkInclusion, eventLeafHash, hashFromHex, toHex, verifyTreeHeadSignature,
 } from '@caracal/merkle';
 import type { StoredHead } from '@caracal/sealing';
-import type { MerkleConsistencyProof, MerkleInclusionProof } from './gateway-api.js';
+import type { MerkleConsistencyProof, MerkleInclusionProof } from '@caracal/api-contract';
 import { count } from './output/plural.js';
 
 /** One thing a proof check found wrong: a reason code and what differs. */

@@ -19,7 +19,7 @@ import MerkleKeyRotate from './commands/merkle/key/rotate.js';
 import MerkleListBatches from './commands/merkle/list-batches.js';
 import MerkleProve from './commands/merkle/prove.js';
 import type { EventLeafFields, StoredHead } from '@caracal/sealing';
-import type { MerkleConsistencyProof, MerkleInclusionProof, MerkleKey } from './gateway-api.js';
+import type { MerkleConsistencyProof, MerkleInclusionProof, MerkleKey } from '@caracal/api-contract';
 import { runCliCommand } from '@caracal/test-support/run-cli-command.js';
 
 let server: Server;

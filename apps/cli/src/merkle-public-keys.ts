@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { keyIdOf } from '@caracal/merkle';
 import { CliError, EXIT_USAGE } from './cli-error.js';
-import type { MerkleKey } from './gateway-api.js';
+import type { MerkleKey } from '@caracal/api-contract';
 import type { GatewayClient } from './gateway-client.js';
 
 const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;

@@ -24,7 +24,7 @@ export { agentDecider } from './agent/agent.decider.js';
 export type * from './budget/budget.commands.js';
 export type * from './budget/budget.events.js';
 export { initialBudgetState, type BudgetState, type PolicyState } from './budget/budget.state.js';
-export { TIME_WINDOWS, WINDOW_TYPES, type PolicyTerms, type TimeWindow, type WindowType } from './budget/policy-terms.js';
+export type { PolicyTerms, TimeWindow, WindowType } from './budget/policy-terms.js';
 export { evolveBudget } from './budget/budget.evolve.js';
 export { decideBudgetPolicy } from './budget/budget-policy.decide.js';
 export { budgetDecider, decideBudget, type BudgetCommand } from './budget/budget.decider.js';
@@ -48,7 +48,7 @@ export { initialAllowlistState, type AllowlistEntry, type AllowlistState } from 
 export { evolveAllowlist } from './allowlist/allowlist.evolve.js';
 export { decideAllowlist } from './allowlist/allowlist.decide.js';
 export { allowlistDecider } from './allowlist/allowlist.decider.js';
-export { PATTERN_MAX_LENGTH, PATTERN_TYPES, type PatternType } from './allowlist/allowlist-pattern.js';
+export { PATTERN_MAX_LENGTH, type PatternType } from './allowlist/allowlist-pattern.js';
 export { InvalidPatternError } from './allowlist/invalid-pattern.error.js';
 export { InvalidUrlError } from './allowlist/invalid-url.error.js';
 export { normaliseUrl } from './allowlist/url.normalise.js';

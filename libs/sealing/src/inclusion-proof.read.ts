@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '@caracal/event-store';
-import { inclusionProof, toHex, type EventLeafInput } from '@caracal/merkle';
+import { inclusionProof, toHex } from '@caracal/merkle';
+import type { EventLeafFields } from './export-bundle.js';
 import { loadLeafHashes } from './leaf-hashes.read.js';
 import { loadHead, loadLatestHead, type StoredHead } from './merkle-heads.read.js';
 import { MerkleProofError } from './merkle-proof.errors.js';
@@ -12,7 +13,7 @@ export interface InclusionProofDocument {
    * position it was sealed at); null when no event is there any more. A verifier hashes these
    * itself, so a changed event fails the proof.
    */
-  leaf: EventLeafInput | null;
+  leaf: EventLeafFields | null;
   /** The leaf hash stored when the event was sealed (hex). */
   leafHash: string;
   merkleIndex: number;

@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '@caracal/event-store';
-import type { EventLeafInput } from '@caracal/merkle';
 import { checkBatch, type BatchLeaf, type PublicKeys } from './batch.check.js';
+import type { EventLeafFields } from './export-bundle.js';
 import { loadHead, loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
 
@@ -43,7 +43,7 @@ export async function loadLeafEvents(sql: SqlExecutor, first: number, last: numb
 }
 
 /** The leaf input fields of the event a loadLeafEvents row joined (its event columns must be non-null). */
-export function leafInputOf(row: LeafEventRow): EventLeafInput {
+export function leafInputOf(row: LeafEventRow): EventLeafFields {
   return {
     merkleIndex: row.merkle_index,
     globalPosition: row.global_position!,

@@ -1,4 +1,4 @@
-import type { Agent, ApiKeyInfo, CreatedAgent, HistoryEntry, IssuedApiKey, RotatedApiKey } from '../gateway-api.js';
+import type { Agent, ApiKeyInfo, CreatedAgent, HistoryEntry, IssuedApiKey, RotatedApiKey } from '@caracal/api-contract';
 import { formatFields, type Field } from './fields.js';
 import { formatList, type Column } from './table.js';
 import { formatMetadata, orDash } from './values.js';

@@ -1,4 +1,4 @@
-import type { AddressVerdict, AllowlistEntry, AllowlistTestResult } from '../gateway-api.js';
+import type { AddressVerdict, AllowlistEntry, AllowlistTestResult } from '@caracal/api-contract';
 import { formatFields } from './fields.js';
 import { formatList, type Column } from './table.js';
 import { orDash, yesNo } from './values.js';

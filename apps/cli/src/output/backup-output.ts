@@ -1,4 +1,4 @@
-import type { Backup, BackupList, BackupVerification } from '../gateway-api.js';
+import type { Backup, BackupList, BackupVerification } from '@caracal/api-contract';
 import type { PgliteRestoreResult } from '@caracal/recovery';
 import { formatFields } from './fields.js';
 import { count } from './plural.js';

@@ -13,7 +13,7 @@ export function formatFields(fields: readonly Field[]): string {
 
 /**
  * Server text (names, reasons, patterns) must not break the layout or send terminal control codes.
- * The CLI does not validate the gateway's answers (gateway-api.ts), so a value the types call a
+ * The CLI does not validate the gateway's answers (@caracal/api-contract types them), so a value the types call a
  * string may still be missing from a gateway of another version: it prints as `-`, never a crash.
  */
 export function singleLine(text: string): string {

@@ -1,4 +1,4 @@
-import type { CurrencyTotal, LedgerEntry, LedgerPage, LedgerUsage, PolicyUsage } from '../gateway-api.js';
+import type { CurrencyTotal, LedgerEntry, LedgerPage, LedgerUsage, PolicyUsage } from '@caracal/api-contract';
 import { formatFields } from './fields.js';
 import { formatTable, type Column } from './table.js';
 import { orDash } from './values.js';

@@ -1,4 +1,4 @@
-import type { MerkleBatchVerification, MerkleFailure, MerkleRangeVerification } from '../gateway-api.js';
+import type { MerkleBatchVerification, MerkleFailure, MerkleRangeVerification } from '@caracal/api-contract';
 import { count } from './plural.js';
 
 /** One finding: the reason, then batch, merkle index, event and what differs, where known. */

@@ -1,4 +1,4 @@
-import type { MerkleBatchHead, MerkleConsistencyProof, MerkleInclusionProof, MerkleKey } from '../gateway-api.js';
+import type { MerkleBatchHead, MerkleConsistencyProof, MerkleInclusionProof, MerkleKey } from '@caracal/api-contract';
 import type { ProofVerification } from '../merkle-proof-check.js';
 import { count } from './plural.js';
 import { formatList } from './table.js';

@@ -1,4 +1,4 @@
-import type { ConsumerLag, DlqDiscarded, DlqEntry, DlqList, DlqRetryOutcome, HealthCheck, HealthReport, ResetResult } from '../gateway-api.js';
+import type { ConsumerLag, DlqDiscarded, DlqEntry, DlqList, DlqRetryOutcome, HealthCheck, HealthReport, ResetResult } from '@caracal/api-contract';
 import { formatFields } from './fields.js';
 import { formatList, formatTable, type Column } from './table.js';
 import { count } from './plural.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Agent, AllowlistEntry, Policy } from '../gateway-api.js';
+import type { Agent, AllowlistEntry } from '@caracal/api-contract';
+import { policy } from '@caracal/test-support/cli-command-gateway.js';
 import { formatAgent, formatAgentList, formatCreatedAgent } from './agent-output.js';
 import { formatAllowlistTest } from './allowlist-output.js';
 import { formatFields } from './fields.js';
@@ -17,22 +18,6 @@ const agent: Agent = {
   suspendedReason: null,
   metadata: { team: 'ml', env: 'prod' },
   version: 1,
-  createdAt: '2024-01-01T00:00:00.000Z',
-  updatedAt: '2024-01-01T00:00:00.000Z',
-};
-
-const policy: Policy = {
-  policyId: '7d1e0c4b-0000-4000-8000-000000000002',
-  agentId: agent.agentId,
-  limit: '100.00',
-  currency: 'USD',
-  timeWindow: 'daily',
-  windowType: 'calendar',
-  timezone: 'UTC',
-  active: true,
-  version: 1,
-  changeReason: 'Initial budget allocation',
-  changedBy: 'admin',
   createdAt: '2024-01-01T00:00:00.000Z',
   updatedAt: '2024-01-01T00:00:00.000Z',
 };

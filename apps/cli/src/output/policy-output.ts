@@ -1,4 +1,4 @@
-import type { Policy, PolicyVersion } from '../gateway-api.js';
+import type { Policy, PolicyVersion } from '@caracal/api-contract';
 import { formatFields } from './fields.js';
 import { formatList, type Column } from './table.js';
 import { formatMoney, yesNo } from './values.js';

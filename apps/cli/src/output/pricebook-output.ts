@@ -1,4 +1,4 @@
-import type { PricebookDocument, PricebookModel, PricedModel } from '../gateway-api.js';
+import type { PricebookDocument, PricebookModel, PricedModel } from '@caracal/api-contract';
 import { formatFields } from './fields.js';
 import { formatTable, type Column } from './table.js';
 import { orDash } from './values.js';

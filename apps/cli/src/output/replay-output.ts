@@ -1,4 +1,4 @@
-import type { ReplayJob, ReplayJobList } from '../gateway-api.js';
+import type { ItemList, ReplayJob } from '@caracal/api-contract';
 import { formatFields } from './fields.js';
 import { formatList, type Column } from './table.js';
 import { orDash } from './values.js';
@@ -88,7 +88,7 @@ const listColumns: Column<ReplayJob>[] = [
 ];
 
 /** The newest job in detail, then every job in a table. */
-export function formatReplayStatus(list: ReplayJobList): string {
+export function formatReplayStatus(list: ItemList<ReplayJob>): string {
   if (list.items.length === 0) return 'No replay jobs found. Start one with: caracal replay start --from-snapshot <snapshot-id>';
   return [formatReplayJob(list.items[0]), '', formatList(list.items, listColumns, 'replay jobs')].join('\n');
 }

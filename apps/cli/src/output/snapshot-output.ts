@@ -1,4 +1,4 @@
-import type { Snapshot, SnapshotList, SnapshotRestore, SnapshotVerification } from '../gateway-api.js';
+import type { Snapshot, SnapshotList, SnapshotRestore, SnapshotVerification } from '@caracal/api-contract';
 import { formatFields } from './fields.js';
 import { formatList, type Column } from './table.js';
 import { orDash } from './values.js';

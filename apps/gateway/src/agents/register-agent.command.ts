@@ -1,18 +1,13 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { agentDecider, agentStreamId, decideAgent, NotFoundError } from '@caracal/domain';
+import type { CreatedAgent } from '@caracal/api-contract';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
-import { AgentsReadModel, type AgentView } from '../read-models/agents.read-model.js';
+import { AgentsReadModel } from '../read-models/agents.read-model.js';
 import { generateApiKey } from './api-key.js';
 import type { CreateAgentDto } from './dto/create-agent.dto.js';
 
-export interface RegisteredAgent {
-  agent: AgentView;
-  /** The only time the key is ever shown. */
-  apiKey: { keyId: string; key: string };
-}
-
-export class RegisterAgentCommand extends Command<RegisteredAgent> {
+export class RegisterAgentCommand extends Command<CreatedAgent> {
   constructor(
     readonly input: CreateAgentDto,
     readonly context: CommandContext,
@@ -28,7 +23,7 @@ export class RegisterAgentHandler implements ICommandHandler<RegisterAgentComman
     private readonly agents: AgentsReadModel,
   ) {}
 
-  async execute({ input, context }: RegisterAgentCommand): Promise<RegisteredAgent> {
+  async execute({ input, context }: RegisterAgentCommand): Promise<CreatedAgent> {
     const agentId = randomUUID();
     const parentAgentId = input.parentAgentId?.toLowerCase() ?? null;
     const parent = parentAgentId === null ? null : (await this.repository.load(agentStreamId(parentAgentId), agentDecider)).state;

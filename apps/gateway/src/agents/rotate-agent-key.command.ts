@@ -1,14 +1,10 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { agentDecider, agentStreamId, decideAgent } from '@caracal/domain';
+import type { RotatedApiKey } from '@caracal/api-contract';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { generateApiKey } from './api-key.js';
-import type { IssuedKey } from './issue-agent-key.command.js';
 
-export interface RotatedKey extends IssuedKey {
-  revokedKeyId: string;
-}
-
-export class RotateAgentKeyCommand extends Command<RotatedKey> {
+export class RotateAgentKeyCommand extends Command<RotatedApiKey> {
   constructor(
     readonly agentId: string,
     readonly oldKeyId: string,
@@ -23,7 +19,7 @@ export class RotateAgentKeyCommand extends Command<RotatedKey> {
 export class RotateAgentKeyHandler implements ICommandHandler<RotateAgentKeyCommand> {
   constructor(private readonly repository: AggregateRepository) {}
 
-  async execute({ agentId, oldKeyId, context }: RotateAgentKeyCommand): Promise<RotatedKey> {
+  async execute({ agentId, oldKeyId, context }: RotateAgentKeyCommand): Promise<RotatedApiKey> {
     const { keyId, key, keyHash } = generateApiKey();
     await this.repository.execute(agentStreamId(agentId), agentDecider, (state) =>
       decideAgent(state, { type: 'RotateAgentKey', agentId, oldKeyId, newKeyId: keyId, newKeyHash: keyHash, actor: context.actor }), context);

@@ -1,11 +1,12 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { agentDecider, agentStreamId, allowlistDecider, allowlistStreamId, decideAllowlist, NotFoundError } from '@caracal/domain';
+import type { AllowlistEntry } from '@caracal/api-contract';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
-import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
+import { AllowlistsReadModel } from '../read-models/allowlists.read-model.js';
 import type { CreateAllowlistEntryDto } from './dto/create-allowlist-entry.dto.js';
 
-export class AddAllowlistEntryCommand extends Command<AllowlistEntryView> {
+export class AddAllowlistEntryCommand extends Command<AllowlistEntry> {
   constructor(
     readonly input: CreateAllowlistEntryDto,
     readonly context: CommandContext,
@@ -21,7 +22,7 @@ export class AddAllowlistEntryHandler implements ICommandHandler<AddAllowlistEnt
     private readonly entries: AllowlistsReadModel,
   ) {}
 
-  async execute({ input, context }: AddAllowlistEntryCommand): Promise<AllowlistEntryView> {
+  async execute({ input, context }: AddAllowlistEntryCommand): Promise<AllowlistEntry> {
     const agentId = input.agentId.toLowerCase();
     const { state: agent } = await this.repository.load(agentStreamId(agentId), agentDecider);
     const entryId = randomUUID();

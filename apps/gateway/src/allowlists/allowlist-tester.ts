@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { LookupAddress } from 'node:dns';
+import type { AddressCheck, AddressVerdict as ApiAddressVerdict, AllowlistTestResult } from '@caracal/api-contract';
 import { agentDecider, agentStreamId, NotFoundError, ValidationError } from '@caracal/domain';
 import { AggregateRepository } from '../event-sourcing/aggregate-repository.js';
 import { describeAddress, judgeAddress, type AddressVerdict } from '../targets/address-policy.js';
@@ -8,41 +9,8 @@ import { nonPublicAddressError, publicOnlyLookup } from '../targets/guarded-look
 import { ProxyDenial } from '../http/proxy-denial.js';
 import { targetFromUrl, type ProxyTarget } from '../targets/proxy-target.js';
 import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from '../targets/target-policy.js';
-import { TargetRefusal, type RefusedBy } from '../targets/target-refusal.js';
-import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
-
-export interface AddressVerdictView {
-  address: string;
-  allowed: boolean;
-  /** The most specific special-purpose block holding the address (null: ordinary public IPv4). */
-  block: string | null;
-  blockName: string | null;
-  /** IPv4 addresses the address carries (mapped, NAT64, 6to4, Teredo), which decide for it. */
-  embedded: AddressVerdictView[];
-}
-
-/**
- * How the address policy applied: `literal` (the host is an IP address), `resolved` (the host's
- * DNS answers now; the proxy judges the answers it gets when it connects), `exempt` (an entry
- * names the host explicitly: no address policy), `unresolved` (no DNS answer: the proxy would
- * answer 502 upstream_unreachable).
- */
-export interface AddressCheckView {
-  method: 'literal' | 'resolved' | 'exempt' | 'unresolved';
-  addresses: AddressVerdictView[];
-}
-
-export interface AllowlistTestResult {
-  allowed: boolean;
-  normalizedUrl: string;
-  matchedEntry: AllowlistEntryView | null;
-  /** The rule that refused the URL, and the proxy's error code for it; null when allowed. */
-  refusedBy: RefusedBy | null;
-  error: string | null;
-  /** null when a rule before the address policy refused the URL. */
-  addressCheck: AddressCheckView | null;
-  message: string;
-}
+import { TargetRefusal } from '../targets/target-refusal.js';
+import { AllowlistsReadModel } from '../read-models/allowlists.read-model.js';
 
 /**
  * Answers "would the gateway let this agent call this URL?" (sent with X-Caracal-Target-URL) with
@@ -73,7 +41,7 @@ export class AllowlistTester {
       throw error;
     }
     const host = new URL(target.resourceUrl).hostname;
-    let addressCheck: AddressCheckView;
+    let addressCheck: AddressCheck;
     let note: string;
     const { address } = verdict;
     if (address.method === 'exempt') {
@@ -137,7 +105,7 @@ async function resolve(target: ProxyTarget, entryId: string, hostname: string): 
   }
 }
 
-function view(verdict: AddressVerdict): AddressVerdictView {
+function view(verdict: AddressVerdict): ApiAddressVerdict {
   return {
     address: verdict.address,
     allowed: verdict.allowed,

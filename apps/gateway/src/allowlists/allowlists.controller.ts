@@ -2,13 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '@caracal/domain';
+import type { AllowlistEntry, AllowlistTestResult, Page } from '@caracal/api-contract';
 import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { CommandCtx } from '../http/command-context.decorator.js';
 import { UuidParam } from '../http/uuid-param.pipe.js';
-import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
-import type { Page } from '../read-models/page-cursor.js';
+import { AllowlistsReadModel } from '../read-models/allowlists.read-model.js';
 import { AddAllowlistEntryCommand } from './add-allowlist-entry.command.js';
-import { AllowlistTester, type AllowlistTestResult } from './allowlist-tester.js';
+import { AllowlistTester } from './allowlist-tester.js';
 import { CreateAllowlistEntryDto } from './dto/create-allowlist-entry.dto.js';
 import { ListAllowlistQuery } from './dto/list-allowlist.query.js';
 import { TestAllowlistDto } from './dto/test-allowlist.dto.js';
@@ -27,7 +27,7 @@ export class AllowlistsController {
   ) {}
 
   @Post()
-  create(@Body() body: CreateAllowlistEntryDto, @CommandCtx() ctx: CommandContext): Promise<AllowlistEntryView> {
+  create(@Body() body: CreateAllowlistEntryDto, @CommandCtx() ctx: CommandContext): Promise<AllowlistEntry> {
     return this.commands.execute(new AddAllowlistEntryCommand(body, ctx));
   }
 
@@ -38,17 +38,17 @@ export class AllowlistsController {
   }
 
   @Get()
-  list(@Query() query: ListAllowlistQuery): Promise<Page<AllowlistEntryView>> {
+  list(@Query() query: ListAllowlistQuery): Promise<Page<AllowlistEntry>> {
     return this.entries.list(query);
   }
 
   @Get(':entryId')
-  async get(@Param('entryId', uuid) entryId: string): Promise<AllowlistEntryView> {
+  async get(@Param('entryId', uuid) entryId: string): Promise<AllowlistEntry> {
     return (await this.entries.get(entryId)) ?? notFound(entryId);
   }
 
   @Delete(':entryId')
-  remove(@Param('entryId', uuid) entryId: string, @CommandCtx() ctx: CommandContext): Promise<AllowlistEntryView> {
+  remove(@Param('entryId', uuid) entryId: string, @CommandCtx() ctx: CommandContext): Promise<AllowlistEntry> {
     return this.commands.execute(new RemoveAllowlistEntryCommand(entryId, ctx));
   }
 }

@@ -1,9 +1,10 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { allowlistDecider, allowlistStreamId, decideAllowlist, NotFoundError } from '@caracal/domain';
+import type { AllowlistEntry } from '@caracal/api-contract';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
-import { AllowlistsReadModel, type AllowlistEntryView } from '../read-models/allowlists.read-model.js';
+import { AllowlistsReadModel } from '../read-models/allowlists.read-model.js';
 
-export class RemoveAllowlistEntryCommand extends Command<AllowlistEntryView> {
+export class RemoveAllowlistEntryCommand extends Command<AllowlistEntry> {
   constructor(
     readonly entryId: string,
     readonly context: CommandContext,
@@ -19,7 +20,7 @@ export class RemoveAllowlistEntryHandler implements ICommandHandler<RemoveAllowl
     private readonly entries: AllowlistsReadModel,
   ) {}
 
-  async execute({ entryId, context }: RemoveAllowlistEntryCommand): Promise<AllowlistEntryView> {
+  async execute({ entryId, context }: RemoveAllowlistEntryCommand): Promise<AllowlistEntry> {
     // The read model says which agent's stream holds the entry; the stream then decides.
     const entry = await this.entries.get(entryId);
     if (!entry) throw new NotFoundError('allowlist entry', entryId);

@@ -3,21 +3,13 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ValidationError } from '@caracal/domain';
 import type { SqlClient } from '@caracal/event-store';
 import { formatAmount } from '@caracal/money';
-import { LedgerQueryError, listLedgerEntries, type LedgerEntry } from '@caracal/projections';
+import { LedgerQueryError, listLedgerEntries } from '@caracal/projections';
+import type { LedgerPage, LedgerUsage } from '@caracal/api-contract';
 import { instantOf } from '../http/is-time.decorator.js';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { LedgerEntriesQuery } from './dto/ledger-entries.query.js';
 import { LedgerUsageQuery } from './dto/ledger-usage.query.js';
-import { PolicyUsageReader, type PolicyUsageView } from './policy-usage.reader.js';
-
-interface LedgerEntryView extends Omit<LedgerEntry, 'amountNanos' | 'heldNanos' | 'overageNanos' | 'globalPosition'> {
-  amount: string;
-  /** The hold taken before forwarding. */
-  held: string;
-  /** What the charge went past the hold ("0.00" when it did not): the upstream reported more than max_tokens allowed. */
-  overage: string;
-  globalPosition: string;
-}
+import { PolicyUsageReader } from './policy-usage.reader.js';
 
 @ApiTags('ledger')
 @ApiBearerAuth()
@@ -29,7 +21,7 @@ export class LedgerController {
   ) {}
 
   @Get('entries')
-  async entries(@Query() query: LedgerEntriesQuery): Promise<{ items: LedgerEntryView[]; nextCursor: string | null; totals: { currency: string; amount: string; entries: number }[] }> {
+  async entries(@Query() query: LedgerEntriesQuery): Promise<LedgerPage> {
     const now = new Date();
     const from = toTime(query.startTime, now);
     const to = toTime(query.endTime, now);
@@ -55,7 +47,7 @@ export class LedgerController {
   }
 
   @Get('usage')
-  async usageInWindow(@Query() query: LedgerUsageQuery): Promise<{ agentId: string; at: string; items: PolicyUsageView[] }> {
+  async usageInWindow(@Query() query: LedgerUsageQuery): Promise<LedgerUsage> {
     const at = new Date();
     const agentId = query.agentId.toLowerCase();
     return { agentId, at: at.toISOString(), items: await this.usage.forAgent(agentId, query.timeWindow, at) };

@@ -2,23 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NotFoundError, policyUsage } from '@caracal/domain';
 import type { EventStore, SqlClient } from '@caracal/event-store';
 import { formatAmount } from '@caracal/money';
+import type { PolicyUsage } from '@caracal/api-contract';
 import { loadBudgetState } from '../budget/budget-state.loader.js';
 import { EVENT_STORE, SQL_CLIENT } from '../injection-tokens.js';
-
-export interface PolicyUsageView {
-  policyId: string;
-  agentId: string;
-  timeWindow: string;
-  windowType: string;
-  timezone: string;
-  currency: string;
-  limit: string;
-  spent: string;
-  held: string;
-  remaining: string;
-  windowStart: string | null;
-  windowEnd: string | null;
-}
 
 /**
  * "How much is left?" answered from the budget stream itself (the same fold the gateway admits
@@ -31,7 +17,7 @@ export class PolicyUsageReader {
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  async forAgent(agentId: string, timeWindow: string, now: Date): Promise<PolicyUsageView[]> {
+  async forAgent(agentId: string, timeWindow: string, now: Date): Promise<PolicyUsage[]> {
     const { rows } = await this.sql.query<{ root_agent_id: string; ancestor_ids: string[] }>(
       'SELECT root_agent_id, ancestor_ids FROM agents WHERE agent_id = $1',
       [agentId],
@@ -39,7 +25,7 @@ export class PolicyUsageReader {
     if (rows.length === 0) throw new NotFoundError('agent', agentId);
     const path = new Set([...rows[0].ancestor_ids, agentId]);
     const { state } = await loadBudgetState(this.store, String(rows[0].root_agent_id));
-    const views: PolicyUsageView[] = [];
+    const views: PolicyUsage[] = [];
     for (const policy of state.policies.values()) {
       if (!policy.active || policy.timeWindow !== timeWindow || !path.has(policy.agentId)) continue;
       const usage = policyUsage(state, policy.policyId, now);

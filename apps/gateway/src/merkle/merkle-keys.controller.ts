@@ -1,7 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { ItemList, MerkleKey } from '@caracal/api-contract';
 import type { SqlClient } from '@caracal/event-store';
-import { loadKeyRecords, type MerkleKeyRecord } from '@caracal/sealing';
+import { loadKeyRecords } from '@caracal/sealing';
 import { SQL_CLIENT } from '../injection-tokens.js';
 
 /**
@@ -16,7 +17,7 @@ export class MerkleKeysController {
   constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
 
   @Get()
-  async list(): Promise<{ items: MerkleKeyRecord[] }> {
+  async list(): Promise<ItemList<MerkleKey>> {
     return { items: await loadKeyRecords(this.sql) };
   }
 }

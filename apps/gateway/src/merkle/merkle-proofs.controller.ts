@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { MerkleConsistencyProof, MerkleInclusionProof } from '@caracal/api-contract';
 import { NotFoundError, ValidationError } from '@caracal/domain';
 import type { SqlClient } from '@caracal/event-store';
 import {
@@ -24,14 +25,14 @@ export class MerkleProofsController {
   constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
 
   @Get('inclusion')
-  async inclusion(@Query('eventId') eventId?: string, @Query('batchId') batchId?: string): Promise<unknown> {
+  async inclusion(@Query('eventId') eventId?: string, @Query('batchId') batchId?: string): Promise<MerkleInclusionProof> {
     if (eventId === undefined || !UUID.test(eventId)) throw invalid('eventId', 'is required: the event id (a UUID)');
     if (batchId !== undefined && !BATCH_ID.test(batchId)) throw invalid('batchId', 'must be a positive integer');
     return jsonSafe(await proofOrError(() => loadInclusionProof(this.sql, eventId.toLowerCase(), batchId)));
   }
 
   @Get('consistency')
-  async consistency(@Query('fromBatchId') fromBatchId?: string, @Query('toBatchId') toBatchId?: string): Promise<unknown> {
+  async consistency(@Query('fromBatchId') fromBatchId?: string, @Query('toBatchId') toBatchId?: string): Promise<MerkleConsistencyProof> {
     if (fromBatchId === undefined || !BATCH_ID.test(fromBatchId)) throw invalid('fromBatchId', 'is required: a positive integer');
     if (toBatchId === undefined || !BATCH_ID.test(toBatchId)) throw invalid('toBatchId', 'is required: a positive integer');
     if (BigInt(fromBatchId) > BigInt(toBatchId)) throw invalid('toBatchId', 'must not be below fromBatchId');

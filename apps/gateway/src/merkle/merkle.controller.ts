@@ -2,11 +2,12 @@ import { PassThrough } from 'node:stream';
 import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ItemList, MerkleBatchHead, MerkleBatchVerification, MerkleRangeRecord, MerkleRangeVerification } from '@caracal/api-contract';
 import { ValidationError } from '@caracal/domain';
 import type { SqlClient } from '@caracal/event-store';
 import { canonicalTimestamp } from '@caracal/merkle';
 import {
-  loadHeads, verifyBatch, verifyRange, type BatchVerification, type RangeVerification, type StoredHead, type VerificationFailure,
+  loadHeads, verifyBatch, verifyRange, type RangeVerification, type StoredHead, type VerificationFailure,
 } from '@caracal/sealing';
 import { GATEWAY_METRICS, SQL_CLIENT } from '../injection-tokens.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -35,7 +36,7 @@ export class MerkleController {
   ) {}
 
   @Get('batches')
-  async listBatches(@Query('fromBatchId') fromBatchId?: string, @Query('limit') limit?: string): Promise<{ items: unknown[] }> {
+  async listBatches(@Query('fromBatchId') fromBatchId?: string, @Query('limit') limit?: string): Promise<ItemList<MerkleBatchHead>> {
     if (fromBatchId !== undefined && !BATCH_ID.test(fromBatchId)) throw invalid('fromBatchId', 'must be a positive integer');
     const max = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(max) || max < 1 || max > 1000) throw invalid('limit', 'must be an integer from 1 to 1000');
@@ -44,11 +45,11 @@ export class MerkleController {
   }
 
   @Get('batches/:batchId/verify')
-  async verifyBatch(@Param('batchId') batchId: string): Promise<unknown> {
+  async verifyBatch(@Param('batchId') batchId: string): Promise<MerkleBatchVerification> {
     if (!BATCH_ID.test(batchId)) throw invalid('batchId', 'must be a positive integer');
     const result = await verifyBatch(this.sql, batchId);
     this.countFailures(result.failures);
-    return jsonSafe<BatchVerification>(result);
+    return jsonSafe(result);
   }
 
   /**
@@ -73,12 +74,12 @@ export class MerkleController {
     if (!streaming) {
       const result = await verifyRange(this.sql, { start, end });
       this.countRangeFailures(result);
-      await reply.send(jsonSafe<RangeVerification>(result));
+      await reply.send(jsonSafe(result) satisfies MerkleRangeVerification);
       return;
     }
 
     const records = new PassThrough();
-    const write = (record: object): void => void records.write(`${JSON.stringify(record)}\n`);
+    const write = (record: MerkleRangeRecord): void => void records.write(`${JSON.stringify(record)}\n`);
     void reply.type(NDJSON).header('Cache-Control', 'no-store').send(records);
     try {
       const result = await verifyRange(this.sql, { start, end }, undefined, {
@@ -88,7 +89,7 @@ export class MerkleController {
         },
       });
       this.countRangeFailures(result);
-      write({ type: 'report', report: jsonSafe<RangeVerification>(result) });
+      write({ type: 'report', report: jsonSafe(result) });
     } catch (error) {
       if (!(error instanceof ClientGoneError)) {
         this.logger.error(`verify-range (request ${String(request.id)}) failed: ${(error as Error).stack ?? String(error)}`);
@@ -124,18 +125,31 @@ function invalid(field: string, message: string): ValidationError {
   return new ValidationError([{ field, message }]);
 }
 
-function toHeadView(stored: StoredHead): unknown {
+function toHeadView(stored: StoredHead): MerkleBatchHead {
   return jsonSafe({ ...stored.head, signature: stored.signature, headHash: stored.headHash });
 }
 
+/** What jsonSafe makes of a T, so a controller's return type checks the answer it sends. */
+export type JsonSafe<T> = T extends bigint | Uint8Array | Date
+  ? string
+  : T extends readonly (infer Item)[]
+    ? JsonSafe<Item>[]
+    : T extends object
+      ? { [K in keyof T]: JsonSafe<T[K]> }
+      : T;
+
 /** bigint → decimal string, Buffer/Uint8Array → hex, Date → ISO text; the rest as is. */
-export function jsonSafe<T>(value: T): unknown {
+export function jsonSafe<T>(value: T): JsonSafe<T> {
+  return toJsonSafe(value) as JsonSafe<T>;
+}
+
+function toJsonSafe(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((item: unknown) => jsonSafe(item));
+  if (Array.isArray(value)) return value.map((item: unknown) => toJsonSafe(item));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, jsonSafe(item as unknown)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toJsonSafe(item as unknown)]));
   }
   return value;
 }

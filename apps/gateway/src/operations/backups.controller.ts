@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Backup, BackupList, BackupVerification } from '@caracal/api-contract';
 import type { SqlClient } from '@caracal/event-store';
 import {
   BackupDirectory,
@@ -7,9 +8,6 @@ import {
   BackupUnavailableError,
   createBackup,
   verifyBackup,
-  type BackupList,
-  type BackupManifest,
-  type BackupVerification,
 } from '@caracal/recovery';
 import { UuidParam } from '../http/uuid-param.pipe.js';
 import { BACKUP_SETTINGS, SQL_CLIENT } from '../injection-tokens.js';
@@ -41,7 +39,7 @@ export class BackupsController {
 
   /** Answers the manifest and the file's path on this host (what `gunzip -c` reads). */
   @Post()
-  async create(@Body() body: CreateBackupDto): Promise<BackupManifest & { path: string }> {
+  async create(@Body() body: CreateBackupDto): Promise<Backup> {
     if (body.type === 'kafka') throw new BackupTypeNotAvailableError('kafka');
     const directory = this.directory();
     const backup = await createBackup(this.sql, directory, { tag: body.tag ?? null, databaseUrl: this.settings?.databaseUrl ?? null });
@@ -55,7 +53,7 @@ export class BackupsController {
   }
 
   @Get(':backupId')
-  async get(@Param('backupId', backupIdParam) backupId: string): Promise<BackupManifest & { path: string }> {
+  async get(@Param('backupId', backupIdParam) backupId: string): Promise<Backup> {
     const directory = this.directory();
     const backup = await directory.read(backupId);
     return { ...backup, path: directory.filePath(backup.file) };

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/comm
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { ResetResult } from '@caracal/api-contract';
 import type { SqlClient } from '@caracal/event-store';
 import { resetProcessors } from '@caracal/processing';
 import { RedisSpendingCounters } from '@caracal/projections';
@@ -32,7 +33,7 @@ export class DatabaseController {
    */
   @Post('ops/reset')
   @HttpCode(200)
-  async reset(@Body() _body: ResetDto): Promise<{ tables: string[]; checkpoints: number; leases: number; dlqEntries: number; redisKeys: number; kept: string[] }> {
+  async reset(@Body() _body: ResetDto): Promise<ResetResult> {
     const result = await resetProcessors(this.sql, this.status.registry.all());
     const redisKeys = this.redis ? await new RedisSpendingCounters(this.redis).clear() : 0;
     return { tables: [...result.tables], checkpoints: result.checkpoints, leases: result.leases, dlqEntries: result.dlqEntries, redisKeys, kept: [...result.kept] };

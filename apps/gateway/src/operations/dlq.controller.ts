@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { DlqDiscarded, DlqEntry as DlqEntryView, DlqList, DlqRetryOutcome as RetryView, ItemList } from '@caracal/api-contract';
 import { NotFoundError } from '@caracal/domain';
 import { DlqEntryNotFoundError, type DlqEntry, type DlqRetryOutcome } from '@caracal/processing';
 import { instantOf } from '../http/is-time.decorator.js';
@@ -7,13 +8,6 @@ import { UuidParam } from '../http/uuid-param.pipe.js';
 import { DlqListQuery } from './dto/dlq-list.query.js';
 import { DlqRetryDto } from './dto/dlq-retry.dto.js';
 import { ProcessingStatus } from './processing-status.js';
-
-interface DlqEntryView extends Omit<DlqEntry, 'id' | 'globalPosition' | 'transactionId' | 'firstFailedAt' | 'lastFailedAt'> {
-  id: string;
-  globalPosition: string;
-  firstFailedAt: string;
-  lastFailedAt: string;
-}
 
 const eventIdParam = new UuidParam('eventId');
 
@@ -25,7 +19,7 @@ export class DlqController {
   constructor(private readonly status: ProcessingStatus) {}
 
   @Get('dlq')
-  async listDlq(@Query() query: DlqListQuery): Promise<{ items: DlqEntryView[]; size: number }> {
+  async listDlq(@Query() query: DlqListQuery): Promise<DlqList> {
     const items = await this.status.dlq.list({
       processor: query.processor,
       since: query.since ? instantOf(query.since) : undefined,
@@ -36,7 +30,7 @@ export class DlqController {
   }
 
   @Get('dlq/:eventId')
-  async getDlq(@Param('eventId', eventIdParam) eventId: string): Promise<{ items: DlqEntryView[] }> {
+  async getDlq(@Param('eventId', eventIdParam) eventId: string): Promise<ItemList<DlqEntryView>> {
     const items = await this.status.dlq.get(eventId);
     if (items.length === 0) throw new NotFoundError('DLQ entry for event', eventId);
     return { items: items.map(toDlqView) };
@@ -44,14 +38,14 @@ export class DlqController {
 
   @Post('dlq/retry')
   @HttpCode(200)
-  async retryAll(@Body() body: DlqRetryDto): Promise<{ items: RetryView[] }> {
+  async retryAll(@Body() body: DlqRetryDto): Promise<ItemList<RetryView>> {
     this.assertKnownProcessor(body.processor);
     return { items: (await this.status.dlq.retryAll(body.processor)).map(toRetryView) };
   }
 
   @Post('dlq/:eventId/retry')
   @HttpCode(200)
-  async retry(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<{ items: RetryView[] }> {
+  async retry(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<ItemList<RetryView>> {
     this.assertKnownProcessor(body.processor);
     const outcomes = await parkedEntryOr404(eventId, () => this.status.dlq.retry(eventId, { processor: body.processor }));
     return { items: outcomes.map(toRetryView) };
@@ -59,7 +53,7 @@ export class DlqController {
 
   @Post('dlq/:eventId/discard')
   @HttpCode(200)
-  async discard(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<{ discarded: number }> {
+  async discard(@Param('eventId', eventIdParam) eventId: string, @Body() body: DlqRetryDto): Promise<DlqDiscarded> {
     this.assertKnownProcessor(body.processor);
     return { discarded: await parkedEntryOr404(eventId, () => this.status.dlq.discard(eventId, { processor: body.processor })) };
   }
@@ -82,14 +76,6 @@ async function parkedEntryOr404<T>(eventId: string, action: () => Promise<T>): P
   }
 }
 
-interface RetryView {
-  processor: string;
-  version: number;
-  eventId: string;
-  outcome: 'projected' | 'failed';
-  error: string | null;
-}
-
 function toRetryView(outcome: DlqRetryOutcome): RetryView {
   return {
     processor: outcome.entry.processor,
@@ -100,13 +86,13 @@ function toRetryView(outcome: DlqRetryOutcome): RetryView {
   };
 }
 
-function toDlqView(entry: DlqEntry): DlqEntryView {
+/** Every field but the transaction id (internal to the event store's ordering). */
+function toDlqView({ transactionId: _, ...entry }: DlqEntry): DlqEntryView {
   return {
     ...entry,
     id: entry.id.toString(),
     globalPosition: entry.globalPosition.toString(),
-    transactionId: undefined as never,
     firstFailedAt: entry.firstFailedAt.toISOString(),
     lastFailedAt: entry.lastFailedAt.toISOString(),
-  } as DlqEntryView;
+  };
 }

@@ -1,34 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { CheckStatus, ConsumerLag as ConsumerLagView, HealthCheck as Check, HealthReport } from '@caracal/api-contract';
 import { pendingMigrations, type EventStore, type SqlClient } from '@caracal/event-store';
 import { consumerLag, DlqStore, type ConsumerLag, type ProcessorRegistry } from '@caracal/processing';
 import { EVENT_STORE, PROCESSOR_REGISTRY, REDIS, SQL_CLIENT } from '../injection-tokens.js';
-
-export type CheckStatus = 'ok' | 'degraded' | 'unavailable';
-
-export interface Check {
-  status: CheckStatus;
-  [key: string]: unknown;
-}
-
-export interface HealthReport {
-  status: CheckStatus;
-  checks: Record<string, Check | Record<string, Check>>;
-}
-
-export interface ConsumerLagView {
-  consumerGroup: string;
-  version: number;
-  bus: 'event-store';
-  eventsBehind: number;
-  oldestUnprocessedAt: string | null;
-  oldestUnprocessedAgeSeconds: number | null;
-  lastCheckpointAt: string | null;
-  eventsProcessed: number;
-  owner: string | null;
-  leaseExpiresAt: string | null;
-  leaseActive: boolean;
-}
 
 /** Behind by more than this, or the oldest unprocessed event older than this: degraded. */
 const LAG_EVENTS_DEGRADED = 10_000;

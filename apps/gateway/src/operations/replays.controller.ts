@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { ItemList, ReplayJob } from '@caracal/api-contract';
 import { NotFoundError, ValidationError } from '@caracal/domain';
 import type { EventStore, SqlClient } from '@caracal/event-store';
 import type { Processor, ProcessorRegistry } from '@caracal/processing';
-import { listReplayJobs, readReplayJob, startReplayJob, type ReplayJobView } from '@caracal/recovery';
+import { listReplayJobs, readReplayJob, startReplayJob } from '@caracal/recovery';
 import { UuidParam } from '../http/uuid-param.pipe.js';
 import { EVENT_STORE, PROCESSOR_REGISTRY, SQL_CLIENT } from '../injection-tokens.js';
 import { StartReplayDto } from './dto/start-replay.dto.js';
@@ -25,7 +26,7 @@ export class ReplaysController {
   ) {}
 
   @Post()
-  async start(@Body() body: StartReplayDto): Promise<ReplayJobView> {
+  async start(@Body() body: StartReplayDto): Promise<ReplayJob> {
     if ((body.fromSnapshotId === undefined) === (body.fromStart !== true)) {
       throw new ValidationError([{ field: 'fromSnapshotId', message: 'give exactly one of fromSnapshotId or fromStart: true' }]);
     }
@@ -33,12 +34,12 @@ export class ReplaysController {
   }
 
   @Get()
-  async list(): Promise<{ items: ReplayJobView[] }> {
+  async list(): Promise<ItemList<ReplayJob>> {
     return { items: await listReplayJobs(this.sql) };
   }
 
   @Get(':jobId')
-  async get(@Param('jobId', jobIdParam) jobId: string): Promise<ReplayJobView> {
+  async get(@Param('jobId', jobIdParam) jobId: string): Promise<ReplayJob> {
     return readReplayJob(this.sql, jobId);
   }
 

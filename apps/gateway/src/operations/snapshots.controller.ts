@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Snapshot, SnapshotList, SnapshotRestore, SnapshotVerification } from '@caracal/api-contract';
 import type { SqlClient } from '@caracal/event-store';
 import type { ProcessorRegistry } from '@caracal/processing';
 import {
@@ -8,10 +9,7 @@ import {
   listSnapshots,
   readSnapshotSummary,
   restoreSnapshot,
-  type RestoreResult,
   type SnapshotSettings,
-  type SnapshotSummary,
-  type SnapshotVerification,
   verifySnapshot,
 } from '@caracal/recovery';
 import { UuidParam } from '../http/uuid-param.pipe.js';
@@ -36,18 +34,18 @@ export class SnapshotsController {
   ) {}
 
   @Post()
-  async create(@Body() body: CreateSnapshotDto): Promise<SnapshotSummary> {
+  async create(@Body() body: CreateSnapshotDto): Promise<Snapshot> {
     return createSnapshot(this.sql, this.registry.readModelProcessors(), { tag: body.tag ?? null, ...this.settings });
   }
 
   @Get()
-  async list(): Promise<{ items: SnapshotSummary[]; keep: number }> {
+  async list(): Promise<SnapshotList> {
     return { items: await listSnapshots(this.sql), keep: this.settings.keep };
   }
 
   /** Answers the deleted snapshot, as allowlist and key deletions answer what they removed. */
   @Delete(':snapshotId')
-  async delete(@Param('snapshotId', snapshotIdParam) snapshotId: string): Promise<SnapshotSummary> {
+  async delete(@Param('snapshotId', snapshotIdParam) snapshotId: string): Promise<Snapshot> {
     const snapshot = await readSnapshotSummary(this.sql, snapshotId);
     await deleteSnapshot(this.sql, snapshotId);
     return snapshot;
@@ -61,7 +59,7 @@ export class SnapshotsController {
 
   @Post(':snapshotId/restore')
   @HttpCode(200)
-  async restore(@Param('snapshotId', snapshotIdParam) snapshotId: string): Promise<RestoreResult> {
+  async restore(@Param('snapshotId', snapshotIdParam) snapshotId: string): Promise<SnapshotRestore> {
     return restoreSnapshot(this.sql, this.registry.readModelProcessors(), snapshotId);
   }
 }

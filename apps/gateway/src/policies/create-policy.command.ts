@@ -1,12 +1,13 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { agentDecider, agentStreamId, NotFoundError } from '@caracal/domain';
+import type { Policy } from '@caracal/api-contract';
 import { BudgetStreamCommandQueue } from '../budget/budget-stream.command-queue.js';
 import { AggregateRepository, type CommandContext } from '../event-sourcing/aggregate-repository.js';
-import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
+import { PoliciesReadModel } from '../read-models/policies.read-model.js';
 import type { CreatePolicyDto } from './dto/create-policy.dto.js';
 
-export class CreatePolicyCommand extends Command<PolicyView> {
+export class CreatePolicyCommand extends Command<Policy> {
   constructor(
     readonly input: CreatePolicyDto,
     readonly context: CommandContext,
@@ -23,7 +24,7 @@ export class CreatePolicyHandler implements ICommandHandler<CreatePolicyCommand>
     private readonly policies: PoliciesReadModel,
   ) {}
 
-  async execute({ input, context }: CreatePolicyCommand): Promise<PolicyView> {
+  async execute({ input, context }: CreatePolicyCommand): Promise<Policy> {
     const agentId = input.agentId.toLowerCase();
     const { state: agent } = await this.repository.load(agentStreamId(agentId), agentDecider);
     if (agent.status === 'unregistered') throw new NotFoundError('agent', agentId);

@@ -1,11 +1,12 @@
 import { CommandHandler, type ICommandHandler, Command } from '@nestjs/cqrs';
 import { NotFoundError } from '@caracal/domain';
+import type { Policy } from '@caracal/api-contract';
 import { BudgetStreamCommandQueue } from '../budget/budget-stream.command-queue.js';
 import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
-import { PoliciesReadModel, type PolicyView } from '../read-models/policies.read-model.js';
+import { PoliciesReadModel } from '../read-models/policies.read-model.js';
 import { PolicyLocation } from './policy-location.js';
 
-export class DeactivatePolicyCommand extends Command<PolicyView> {
+export class DeactivatePolicyCommand extends Command<Policy> {
   constructor(
     readonly policyId: string,
     readonly changeReason: string,
@@ -23,7 +24,7 @@ export class DeactivatePolicyHandler implements ICommandHandler<DeactivatePolicy
     private readonly policies: PoliciesReadModel,
   ) {}
 
-  async execute({ policyId, changeReason, context }: DeactivatePolicyCommand): Promise<PolicyView> {
+  async execute({ policyId, changeReason, context }: DeactivatePolicyCommand): Promise<Policy> {
     const root = await this.location.rootAgentOf(policyId);
     await this.budgetStreams.decideBudgetPolicy(root, { type: 'DeactivatePolicy', policyId, changeReason, actor: context.actor }, context);
     return (await this.policies.get(policyId)) ?? Promise.reject(new NotFoundError('policy', policyId));

@@ -2,11 +2,11 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nes
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '@caracal/domain';
+import type { Page, Policy, PolicyVersion } from '@caracal/api-contract';
 import type { CommandContext } from '../event-sourcing/aggregate-repository.js';
 import { CommandCtx } from '../http/command-context.decorator.js';
 import { UuidParam } from '../http/uuid-param.pipe.js';
-import type { Page } from '../read-models/page-cursor.js';
-import { PoliciesReadModel, type PolicyVersionView, type PolicyView } from '../read-models/policies.read-model.js';
+import { PoliciesReadModel } from '../read-models/policies.read-model.js';
 import { ChangePolicyCommand } from './change-policy.command.js';
 import { CreatePolicyCommand } from './create-policy.command.js';
 import { DeactivatePolicyCommand } from './deactivate-policy.command.js';
@@ -27,33 +27,33 @@ export class PoliciesController {
   ) {}
 
   @Post()
-  create(@Body() body: CreatePolicyDto, @CommandCtx() ctx: CommandContext): Promise<PolicyView> {
+  create(@Body() body: CreatePolicyDto, @CommandCtx() ctx: CommandContext): Promise<Policy> {
     return this.commands.execute(new CreatePolicyCommand(body, ctx));
   }
 
   @Get()
-  list(@Query() query: ListPoliciesQuery): Promise<Page<PolicyView>> {
+  list(@Query() query: ListPoliciesQuery): Promise<Page<Policy>> {
     return this.policies.list(query);
   }
 
   @Get(':policyId')
-  async get(@Param('policyId', uuid) policyId: string): Promise<PolicyView> {
+  async get(@Param('policyId', uuid) policyId: string): Promise<Policy> {
     return (await this.policies.get(policyId)) ?? notFound(policyId);
   }
 
   @Patch(':policyId')
-  update(@Param('policyId', uuid) policyId: string, @Body() body: UpdatePolicyDto, @CommandCtx() ctx: CommandContext): Promise<PolicyView> {
+  update(@Param('policyId', uuid) policyId: string, @Body() body: UpdatePolicyDto, @CommandCtx() ctx: CommandContext): Promise<Policy> {
     return this.commands.execute(new ChangePolicyCommand(policyId, body, ctx));
   }
 
   @Post(':policyId/deactivate')
   @HttpCode(200)
-  deactivate(@Param('policyId', uuid) policyId: string, @Body() body: DeactivatePolicyDto, @CommandCtx() ctx: CommandContext): Promise<PolicyView> {
+  deactivate(@Param('policyId', uuid) policyId: string, @Body() body: DeactivatePolicyDto, @CommandCtx() ctx: CommandContext): Promise<Policy> {
     return this.commands.execute(new DeactivatePolicyCommand(policyId, body.changeReason, ctx));
   }
 
   @Get(':policyId/history')
-  async history(@Param('policyId', uuid) policyId: string): Promise<{ items: PolicyVersionView[] }> {
+  async history(@Param('policyId', uuid) policyId: string): Promise<{ items: PolicyVersion[] }> {
     const items = await this.policies.history(policyId);
     return items.length === 0 ? notFound(policyId) : { items };
   }

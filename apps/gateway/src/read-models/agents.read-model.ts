@@ -1,40 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventStore } from '@caracal/event-store';
 import type { SqlClient } from '@caracal/event-store';
+import type { Agent, ApiKeyInfo, HistoryEntry, Page } from '@caracal/api-contract';
 import { EVENT_STORE, SQL_CLIENT } from '../injection-tokens.js';
 import { buildListQuery } from './list-filter.js';
-import { toPage, type Page } from './page-cursor.js';
-
-export interface AgentView {
-  agentId: string;
-  name: string;
-  description: string;
-  owner: string;
-  parentAgentId: string | null;
-  rootAgentId: string;
-  status: 'active' | 'suspended';
-  suspendedReason: string | null;
-  metadata: Record<string, string>;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ApiKeyView {
-  keyId: string;
-  agentId: string;
-  status: 'active' | 'revoked';
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-export interface HistoryEntry {
-  version: number;
-  type: string;
-  data: Record<string, unknown>;
-  actor: string | null;
-  recordedAt: string;
-}
+import { toPage } from './page-cursor.js';
 
 export interface AgentListFilter {
   owner?: string;
@@ -66,12 +36,12 @@ export class AgentsReadModel {
     }));
   }
 
-  async get(agentId: string): Promise<AgentView | null> {
+  async get(agentId: string): Promise<Agent | null> {
     const { rows } = await this.sql.query('SELECT * FROM agents WHERE agent_id = $1', [agentId]);
     return rows.length === 0 ? null : toAgentView(rows[0]);
   }
 
-  async list(filter: AgentListFilter): Promise<Page<AgentView>> {
+  async list(filter: AgentListFilter): Promise<Page<Agent>> {
     const { sql, params } = buildListQuery(
       'agents',
       'agent_id',
@@ -83,7 +53,7 @@ export class AgentsReadModel {
     return toPage(rows, filter.limit, toAgentView, (r) => ({ createdAt: iso(r.created_at), id: String(r.agent_id) }));
   }
 
-  async keys(agentId: string): Promise<ApiKeyView[]> {
+  async keys(agentId: string): Promise<ApiKeyInfo[]> {
     const { rows } = await this.sql.query(
       'SELECT key_id, agent_id, status, created_at, revoked_at FROM agent_keys WHERE agent_id = $1 ORDER BY created_at, key_id',
       [agentId],
@@ -91,7 +61,7 @@ export class AgentsReadModel {
     return rows.map(toKeyView);
   }
 
-  async key(keyId: string): Promise<ApiKeyView | null> {
+  async key(keyId: string): Promise<ApiKeyInfo | null> {
     const { rows } = await this.sql.query(
       'SELECT key_id, agent_id, status, created_at, revoked_at FROM agent_keys WHERE key_id = $1',
       [keyId],
@@ -100,7 +70,7 @@ export class AgentsReadModel {
   }
 }
 
-function toAgentView(r: Row): AgentView {
+function toAgentView(r: Row): Agent {
   return {
     agentId: String(r.agent_id),
     name: String(r.name),
@@ -108,7 +78,7 @@ function toAgentView(r: Row): AgentView {
     owner: String(r.owner),
     parentAgentId: r.parent_agent_id === null ? null : String(r.parent_agent_id),
     rootAgentId: String(r.root_agent_id),
-    status: r.status as AgentView['status'],
+    status: r.status as Agent['status'],
     suspendedReason: (r.suspended_reason as string | null) ?? null,
     metadata: r.metadata as Record<string, string>,
     version: Number(r.version),
@@ -117,11 +87,11 @@ function toAgentView(r: Row): AgentView {
   };
 }
 
-function toKeyView(r: Row): ApiKeyView {
+function toKeyView(r: Row): ApiKeyInfo {
   return {
     keyId: String(r.key_id),
     agentId: String(r.agent_id),
-    status: r.status as ApiKeyView['status'],
+    status: r.status as ApiKeyInfo['status'],
     createdAt: iso(r.created_at),
     revokedAt: r.revoked_at === null ? null : iso(r.revoked_at),
   };

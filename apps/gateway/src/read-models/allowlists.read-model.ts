@@ -1,18 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SqlClient } from '@caracal/event-store';
+import type { AllowlistEntry, Page } from '@caracal/api-contract';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { iso } from './agents.read-model.js';
 import { buildListQuery } from './list-filter.js';
-import { toPage, type Page } from './page-cursor.js';
-
-export interface AllowlistEntryView {
-  entryId: string;
-  agentId: string;
-  pattern: string;
-  patternType: 'regex' | 'glob';
-  createdAt: string;
-  removedAt: string | null;
-}
+import { toPage } from './page-cursor.js';
 
 export interface AllowlistListFilter {
   agentId?: string;
@@ -26,13 +18,13 @@ type Row = Record<string, unknown>;
 export class AllowlistsReadModel {
   constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
 
-  async get(entryId: string): Promise<AllowlistEntryView | null> {
+  async get(entryId: string): Promise<AllowlistEntry | null> {
     const { rows } = await this.sql.query('SELECT * FROM allowlist_entries WHERE entry_id = $1', [entryId]);
     return rows.length === 0 ? null : toEntryView(rows[0]);
   }
 
   /** Active entries only: removed ones stay in the table for the record. */
-  async list(filter: AllowlistListFilter): Promise<Page<AllowlistEntryView>> {
+  async list(filter: AllowlistListFilter): Promise<Page<AllowlistEntry>> {
     const { sql, params } = buildListQuery(
       '(SELECT * FROM allowlist_entries WHERE removed_at IS NULL) AS active_entries',
       'entry_id',
@@ -45,12 +37,12 @@ export class AllowlistsReadModel {
   }
 }
 
-export function toEntryView(r: Row): AllowlistEntryView {
+export function toEntryView(r: Row): AllowlistEntry {
   return {
     entryId: String(r.entry_id),
     agentId: String(r.agent_id),
     pattern: String(r.pattern),
-    patternType: r.pattern_type as AllowlistEntryView['patternType'],
+    patternType: r.pattern_type as AllowlistEntry['patternType'],
     createdAt: iso(r.created_at),
     removedAt: r.removed_at === null || r.removed_at === undefined ? null : iso(r.removed_at),
   };

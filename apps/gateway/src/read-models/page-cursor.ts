@@ -1,14 +1,10 @@
+import type { Page } from '@caracal/api-contract';
 import { InvalidCursorError } from './invalid-cursor.error.js';
 
 /** Keyset pagination over (created_at, id): stable while rows are added. */
 export interface PageCursor {
   createdAt: string;
   id: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 export const DEFAULT_PAGE_SIZE = 50;

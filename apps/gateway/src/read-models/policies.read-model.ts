@@ -1,37 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { formatAmount } from '@caracal/money';
 import type { SqlClient } from '@caracal/event-store';
+import type { Page, Policy, PolicyTermsView, PolicyVersion } from '@caracal/api-contract';
 import { SQL_CLIENT } from '../injection-tokens.js';
 import { iso } from './agents.read-model.js';
 import { buildListQuery } from './list-filter.js';
-import { toPage, type Page } from './page-cursor.js';
-
-export interface PolicyTerms {
-  limit: string;
-  currency: string;
-  timeWindow: string;
-  windowType: string;
-  timezone: string;
-  active: boolean;
-}
-
-export interface PolicyView extends PolicyTerms {
-  policyId: string;
-  agentId: string;
-  version: number;
-  changeReason: string;
-  changedBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface PolicyVersionView extends PolicyTerms {
-  policyId: string;
-  version: number;
-  changeReason: string;
-  actor: string;
-  recordedAt: string;
-}
+import { toPage } from './page-cursor.js';
 
 export interface PolicyListFilter {
   agentId?: string;
@@ -46,12 +20,12 @@ type Row = Record<string, unknown>;
 export class PoliciesReadModel {
   constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {}
 
-  async get(policyId: string): Promise<PolicyView | null> {
+  async get(policyId: string): Promise<Policy | null> {
     const { rows } = await this.sql.query('SELECT * FROM policies WHERE policy_id = $1', [policyId]);
     return rows.length === 0 ? null : toPolicyView(rows[0]);
   }
 
-  async list(filter: PolicyListFilter): Promise<Page<PolicyView>> {
+  async list(filter: PolicyListFilter): Promise<Page<Policy>> {
     const { sql, params } = buildListQuery(
       'policies',
       'policy_id',
@@ -63,7 +37,7 @@ export class PoliciesReadModel {
     return toPage(rows, filter.limit, toPolicyView, (r) => ({ createdAt: iso(r.created_at), id: String(r.policy_id) }));
   }
 
-  async history(policyId: string): Promise<PolicyVersionView[]> {
+  async history(policyId: string): Promise<PolicyVersion[]> {
     const { rows } = await this.sql.query('SELECT * FROM policy_versions WHERE policy_id = $1 ORDER BY version', [policyId]);
     return rows.map((r) => ({
       policyId: String(r.policy_id),
@@ -76,7 +50,7 @@ export class PoliciesReadModel {
   }
 }
 
-function toTerms(r: Row): PolicyTerms {
+function toTerms(r: Row): PolicyTermsView {
   return {
     limit: formatAmount(BigInt(String(r.limit_nanos))),
     currency: String(r.currency),
@@ -87,7 +61,7 @@ function toTerms(r: Row): PolicyTerms {
   };
 }
 
-function toPolicyView(r: Row): PolicyView {
+function toPolicyView(r: Row): Policy {
   return {
     policyId: String(r.policy_id),
     agentId: String(r.agent_id),

@@ -1,10 +1,10 @@
+import type { PatternType } from '@caracal/api-contract';
 import { canonicalGlob, compileGlob } from './glob-pattern.js';
 import { InvalidPatternError } from './invalid-pattern.error.js';
 import { compileRegex } from './regex-pattern.js';
 import type { NormalisedUrl } from './url.normalise.js';
 
-export const PATTERN_TYPES = ['regex', 'glob'] as const;
-export type PatternType = (typeof PATTERN_TYPES)[number];
+export type { PatternType };
 
 export const PATTERN_MAX_LENGTH = 2048;
 

@@ -1,8 +1,9 @@
+import { PATTERN_TYPES } from '@caracal/api-contract';
 import type { Decision } from '../decision.js';
 import { ConflictError } from '../errors/conflict-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { ValidationError, type ValidationIssue } from '../errors/validation-error.js';
-import { PATTERN_TYPES, canonicalPattern, compilePattern } from './allowlist-pattern.js';
+import { canonicalPattern, compilePattern } from './allowlist-pattern.js';
 import type { AddAllowlistEntry, AllowlistCommand, RemoveAllowlistEntry } from './allowlist.commands.js';
 import type { AllowlistEvent } from './allowlist.events.js';
 import type { AllowlistState } from './allowlist.state.js';

@@ -1,11 +1,10 @@
 import { MAX_AMOUNT, formatAmount, isCurrencyCode, parseAmount, InvalidAmountError } from '@caracal/money';
+// The windows are the API's words (@caracal/api-contract, types and constants only): one list
+// that the gateway validates, the CLI offers and this checks, so they cannot drift apart.
+import { TIME_WINDOWS, WINDOW_TYPES, type TimeWindow, type WindowType } from '@caracal/api-contract';
 import type { ValidationIssue } from '../errors/validation-error.js';
 
-export const TIME_WINDOWS = ['hourly', 'daily', 'weekly', 'monthly', 'total'] as const;
-export type TimeWindow = (typeof TIME_WINDOWS)[number];
-
-export const WINDOW_TYPES = ['calendar', 'rolling'] as const;
-export type WindowType = (typeof WINDOW_TYPES)[number];
+export type { TimeWindow, WindowType };
 
 /** The terms of one policy version. Every version carries all of them. */
 export interface PolicyTerms {

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { CreatedAgent } from '../../gateway-api.js';
+import type { CreatedAgent } from '@caracal/api-contract';
 import { metadataFlag, metadataFromFlags } from '../../metadata-flag.js';
 import { formatCreatedAgent } from '../../output/agent-output.js';
 

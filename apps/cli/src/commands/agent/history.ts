@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { HistoryEntry, ItemList } from '../../gateway-api.js';
+import type { HistoryEntry, ItemList } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatHistory } from '../../output/agent-output.js';
 

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import { AGENT_STATUSES, type Agent, type Page } from '../../gateway-api.js';
+import { AGENT_STATUSES, type Agent, type Page } from '@caracal/api-contract';
 import { formatAgentList } from '../../output/agent-output.js';
 
 export default class AgentList extends GatewayCommand {

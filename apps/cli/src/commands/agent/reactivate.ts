@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { Agent } from '../../gateway-api.js';
+import type { Agent } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatAgent } from '../../output/agent-output.js';
 

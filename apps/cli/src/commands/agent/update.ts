@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
-import type { Agent } from '../../gateway-api.js';
+import type { Agent } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { metadataFlag, metadataFromFlags } from '../../metadata-flag.js';
 import { formatAgent } from '../../output/agent-output.js';

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import { PATTERN_TYPES, type AllowlistEntry } from '../../gateway-api.js';
+import { PATTERN_TYPES, type AllowlistEntry } from '@caracal/api-contract';
 import { formatAllowlistEntry } from '../../output/allowlist-output.js';
 
 export default class AllowlistCreate extends GatewayCommand {

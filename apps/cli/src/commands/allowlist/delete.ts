@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { AllowlistEntry } from '../../gateway-api.js';
+import type { AllowlistEntry } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatAllowlistEntry } from '../../output/allowlist-output.js';
 

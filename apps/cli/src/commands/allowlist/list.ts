@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { AllowlistEntry, Page } from '../../gateway-api.js';
+import type { AllowlistEntry, Page } from '@caracal/api-contract';
 import { formatAllowlist } from '../../output/allowlist-output.js';
 
 export default class AllowlistList extends GatewayCommand {

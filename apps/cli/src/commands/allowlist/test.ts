@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { AllowlistTestResult } from '../../gateway-api.js';
+import type { AllowlistTestResult } from '@caracal/api-contract';
 import { formatAllowlistTest } from '../../output/allowlist-output.js';
 
 export default class AllowlistTest extends GatewayCommand {

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { Backup } from '../../gateway-api.js';
+import type { Backup } from '@caracal/api-contract';
 import { formatBackup } from '../../output/backup-output.js';
 
 export default class BackupCreate extends GatewayCommand {

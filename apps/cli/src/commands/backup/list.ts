@@ -1,5 +1,5 @@
 import { GatewayCommand } from '../../base-command.js';
-import type { BackupList as BackupListAnswer } from '../../gateway-api.js';
+import type { BackupList as BackupListAnswer } from '@caracal/api-contract';
 import { formatBackupList } from '../../output/backup-output.js';
 
 export default class BackupList extends GatewayCommand {

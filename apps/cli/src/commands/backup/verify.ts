@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { EXIT_GATEWAY_FAILURE, ReportedFailure } from '../../cli-error.js';
-import type { BackupVerification } from '../../gateway-api.js';
+import type { BackupVerification } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatBackupVerification } from '../../output/backup-output.js';
 

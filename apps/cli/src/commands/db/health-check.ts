@@ -1,6 +1,6 @@
 import { GatewayCommand } from '../../base-command.js';
 import { EXIT_GATEWAY_FAILURE, ReportedFailure } from '../../cli-error.js';
-import type { HealthReport } from '../../gateway-api.js';
+import type { HealthReport } from '@caracal/api-contract';
 import { formatHealthReport } from '../../output/ops-output.js';
 
 function isHealthReport(body: unknown): body is HealthReport {

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
-import type { ResetResult } from '../../gateway-api.js';
+import type { ResetResult } from '@caracal/api-contract';
 import { formatReset, RESET_KEEPS, RESET_SCOPE } from '../../output/ops-output.js';
 
 export default class DbReset extends GatewayCommand {

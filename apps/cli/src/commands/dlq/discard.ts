@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { DlqDiscarded } from '../../gateway-api.js';
+import type { DlqDiscarded } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatDlqDiscard } from '../../output/ops-output.js';
 

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { DlqEntry, ItemList } from '../../gateway-api.js';
+import type { DlqEntry, ItemList } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatDlqEntries } from '../../output/ops-output.js';
 

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { DlqList as DlqListAnswer } from '../../gateway-api.js';
+import type { DlqList as DlqListAnswer } from '@caracal/api-contract';
 import { formatDlqList } from '../../output/ops-output.js';
 import { checkTimestamp } from '../../timestamp.js';
 

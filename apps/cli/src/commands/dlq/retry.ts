@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
-import type { DlqRetryOutcome, ItemList } from '../../gateway-api.js';
+import type { DlqRetryOutcome, ItemList } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatDlqRetry } from '../../output/ops-output.js';
 

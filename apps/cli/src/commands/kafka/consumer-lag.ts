@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { ConsumerLag, ItemList } from '../../gateway-api.js';
+import type { ConsumerLag, ItemList } from '@caracal/api-contract';
 import { formatConsumerLag } from '../../output/ops-output.js';
 
 export default class KafkaConsumerLag extends GatewayCommand {

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
-import { TIME_WINDOWS, type LedgerPage, type LedgerUsage } from '../../gateway-api.js';
+import { TIME_WINDOWS, type LedgerPage, type LedgerUsage } from '@caracal/api-contract';
 import { formatLedgerPage, formatLedgerUsage } from '../../output/ledger-output.js';
 import { checkTimestamp } from '../../timestamp.js';
 

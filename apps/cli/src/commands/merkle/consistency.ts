@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE, ReportedFailure } from '../../cli-error.js';
-import type { MerkleConsistencyProof } from '../../gateway-api.js';
+import type { MerkleConsistencyProof } from '@caracal/api-contract';
 import { checkConsistencyProof } from '../../merkle-proof-check.js';
 import { trustedPublicKeys } from '../../merkle-public-keys.js';
 import { formatConsistencyVerification } from '../../output/merkle-proof-output.js';

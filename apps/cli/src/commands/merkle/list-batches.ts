@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
-import type { MerkleBatchHead } from '../../gateway-api.js';
+import type { MerkleBatchHead } from '@caracal/api-contract';
 import { formatBatchHeads } from '../../output/merkle-proof-output.js';
 
 export default class MerkleListBatches extends GatewayCommand {

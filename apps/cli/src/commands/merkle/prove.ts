@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE, ReportedFailure } from '../../cli-error.js';
-import type { MerkleInclusionProof } from '../../gateway-api.js';
+import type { MerkleInclusionProof } from '@caracal/api-contract';
 import { checkInclusionProof } from '../../merkle-proof-check.js';
 import { trustedPublicKeys } from '../../merkle-public-keys.js';
 import { formatInclusionVerification } from '../../output/merkle-proof-output.js';

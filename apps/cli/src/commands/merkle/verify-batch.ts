@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE, ReportedFailure } from '../../cli-error.js';
-import type { MerkleBatchVerification } from '../../gateway-api.js';
+import type { MerkleBatchVerification } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatBatchVerification } from '../../output/merkle-output.js';
 

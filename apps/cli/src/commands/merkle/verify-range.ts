@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE, ReportedFailure } from '../../cli-error.js';
-import type { MerkleRangeRecord, MerkleRangeVerification } from '../../gateway-api.js';
+import type { MerkleRangeRecord, MerkleRangeVerification } from '@caracal/api-contract';
 import { formatRangeVerification, formatVerificationProgress } from '../../output/merkle-output.js';
 import { checkTimestamp } from '../../timestamp.js';
 

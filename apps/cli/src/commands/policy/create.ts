@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import { TIME_WINDOWS, WINDOW_TYPES, type Policy } from '../../gateway-api.js';
+import { TIME_WINDOWS, WINDOW_TYPES, type Policy } from '@caracal/api-contract';
 import { formatPolicy } from '../../output/policy-output.js';
 
 export default class PolicyCreate extends GatewayCommand {

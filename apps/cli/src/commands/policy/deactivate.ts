@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { Policy } from '../../gateway-api.js';
+import type { Policy } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatPolicy } from '../../output/policy-output.js';
 

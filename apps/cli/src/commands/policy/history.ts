@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { ItemList, PolicyVersion } from '../../gateway-api.js';
+import type { ItemList, PolicyVersion } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatPolicyHistory } from '../../output/policy-output.js';
 

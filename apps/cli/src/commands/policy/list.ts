@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { Page, Policy } from '../../gateway-api.js';
+import type { Page, Policy } from '@caracal/api-contract';
 import { formatPolicyList } from '../../output/policy-output.js';
 
 export default class PolicyList extends GatewayCommand {

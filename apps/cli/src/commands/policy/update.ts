@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
-import { TIME_WINDOWS, WINDOW_TYPES, type Policy } from '../../gateway-api.js';
+import { TIME_WINDOWS, WINDOW_TYPES, type Policy } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatPolicy } from '../../output/policy-output.js';
 

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { apiPath } from '../../gateway-client.js';
-import type { PricedModel } from '../../gateway-api.js';
+import type { PricedModel } from '@caracal/api-contract';
 import { formatModelPrice } from '../../output/pricebook-output.js';
 
 export default class PricebookGet extends GatewayCommand {

@@ -1,5 +1,5 @@
 import { GatewayCommand } from '../../base-command.js';
-import type { PricebookDocument } from '../../gateway-api.js';
+import type { PricebookDocument } from '@caracal/api-contract';
 import { formatPricebook } from '../../output/pricebook-output.js';
 
 export default class PricebookList extends GatewayCommand {

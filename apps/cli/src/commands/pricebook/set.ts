@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
 import { GatewayError } from '../../gateway-client.js';
-import type { PricebookDocument } from '../../gateway-api.js';
+import type { PricebookDocument } from '@caracal/api-contract';
 import { formatPricebook } from '../../output/pricebook-output.js';
 
 export default class PricebookSet extends GatewayCommand {

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../cli-error.js';
-import type { ReplayJob } from '../../gateway-api.js';
+import type { ReplayJob } from '@caracal/api-contract';
 import { formatReplayStarted } from '../../output/replay-output.js';
 
 export default class ReplayStart extends GatewayCommand {

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayCommand } from '../../base-command.js';
 import { EXIT_GATEWAY_FAILURE, ReportedFailure } from '../../cli-error.js';
-import type { ReplayJob, ReplayJobList } from '../../gateway-api.js';
+import type { ItemList, ReplayJob } from '@caracal/api-contract';
 import { apiPath, type GatewayClient } from '../../gateway-client.js';
 import { formatReplayJob, formatReplayStatus, progressBar } from '../../output/replay-output.js';
 
@@ -31,7 +31,7 @@ export default class ReplayStatus extends GatewayCommand {
     const jobId = flags['job-id'];
     if (!flags.watch) {
       if (jobId !== undefined) this.show(flags, await gateway.get<ReplayJob>(apiPath('replays', jobId)), formatReplayJob);
-      else this.show(flags, await gateway.get<ReplayJobList>('/v1/replays'), formatReplayStatus);
+      else this.show(flags, await gateway.get<ItemList<ReplayJob>>('/v1/replays'), formatReplayStatus);
       return;
     }
     const job = await this.follow(gateway, jobId ?? (await this.newestJobId(gateway)), flags.json);
@@ -39,7 +39,7 @@ export default class ReplayStatus extends GatewayCommand {
   }
 
   private async newestJobId(gateway: GatewayClient): Promise<string> {
-    const { items } = await gateway.get<ReplayJobList>('/v1/replays');
+    const { items } = await gateway.get<ItemList<ReplayJob>>('/v1/replays');
     if (items.length === 0) {
       this.log('No replay jobs found. Start one with: caracal replay start --from-snapshot <snapshot-id>');
       throw new ReportedFailure(EXIT_GATEWAY_FAILURE);

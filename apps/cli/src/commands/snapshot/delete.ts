@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { Snapshot } from '../../gateway-api.js';
+import type { Snapshot } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 
 export default class SnapshotDelete extends GatewayCommand {

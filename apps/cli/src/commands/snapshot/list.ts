@@ -1,5 +1,5 @@
 import { GatewayCommand } from '../../base-command.js';
-import type { SnapshotList as SnapshotListAnswer } from '../../gateway-api.js';
+import type { SnapshotList as SnapshotListAnswer } from '@caracal/api-contract';
 import { formatSnapshotList } from '../../output/snapshot-output.js';
 
 export default class SnapshotList extends GatewayCommand {

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
-import type { SnapshotRestore as SnapshotRestoreAnswer } from '../../gateway-api.js';
+import type { SnapshotRestore as SnapshotRestoreAnswer } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatSnapshotRestore } from '../../output/snapshot-output.js';
 

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { EXIT_GATEWAY_FAILURE, ReportedFailure } from '../../cli-error.js';
-import type { SnapshotVerification } from '../../gateway-api.js';
+import type { SnapshotVerification } from '@caracal/api-contract';
 import { apiPath } from '../../gateway-client.js';
 import { formatSnapshotVerification } from '../../output/snapshot-output.js';
 

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
+import { AGENT_STATUSES, type AgentStatus } from '@caracal/api-contract';
 import { PageQuery } from '../../http/dto/page.query.js';
 
 export class ListAgentsQuery extends PageQuery {
@@ -8,10 +9,10 @@ export class ListAgentsQuery extends PageQuery {
   @IsString()
   owner?: string;
 
-  @ApiPropertyOptional({ enum: ['active', 'suspended'] })
+  @ApiPropertyOptional({ enum: AGENT_STATUSES })
   @IsOptional()
-  @IsIn(['active', 'suspended'])
-  status?: string;
+  @IsIn(AGENT_STATUSES)
+  status?: AgentStatus;
 
   @ApiPropertyOptional()
   @IsOptional()

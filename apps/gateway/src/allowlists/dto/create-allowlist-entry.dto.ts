@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsString, IsUUID, MaxLength } from 'class-validator';
+import { PATTERN_TYPES, type PatternType } from '@caracal/api-contract';
 
 export class CreateAllowlistEntryDto {
   @ApiProperty()
@@ -12,7 +13,7 @@ export class CreateAllowlistEntryDto {
   @MaxLength(2048)
   pattern!: string;
 
-  @ApiProperty({ enum: ['regex', 'glob'] })
-  @IsIn(['regex', 'glob'])
-  patternType!: 'regex' | 'glob';
+  @ApiProperty({ enum: PATTERN_TYPES })
+  @IsIn(PATTERN_TYPES)
+  patternType!: PatternType;
 }

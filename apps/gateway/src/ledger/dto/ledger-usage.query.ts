@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsUUID } from 'class-validator';
-import { TIME_WINDOWS } from '../../policies/dto/policy-terms.js';
+import { TIME_WINDOWS } from '@caracal/api-contract';
 
 export class LedgerUsageQuery {
   @ApiProperty()

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { TIME_WINDOWS, WINDOW_TYPES } from './policy-terms.js';
+import { TIME_WINDOWS, WINDOW_TYPES } from '@caracal/api-contract';
 
 export class CreatePolicyDto {
   @ApiProperty()

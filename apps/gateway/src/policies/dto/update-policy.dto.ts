@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { TIME_WINDOWS, WINDOW_TYPES } from './policy-terms.js';
+import { TIME_WINDOWS, WINDOW_TYPES } from '@caracal/api-contract';
 
 export class UpdatePolicyDto {
   @ApiPropertyOptional({ example: '250.00' })

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../../base-command.js';
-import type { IssuedApiKey } from '../../../gateway-api.js';
+import type { IssuedApiKey } from '@caracal/api-contract';
 import { apiPath } from '../../../gateway-client.js';
 import { formatIssuedKey } from '../../../output/agent-output.js';
 

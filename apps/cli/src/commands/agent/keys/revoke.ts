@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../../base-command.js';
-import type { ApiKeyInfo } from '../../../gateway-api.js';
+import type { ApiKeyInfo } from '@caracal/api-contract';
 import { apiPath } from '../../../gateway-client.js';
 import { formatKey } from '../../../output/agent-output.js';
 

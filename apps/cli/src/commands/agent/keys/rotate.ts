@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../../base-command.js';
-import type { RotatedApiKey } from '../../../gateway-api.js';
+import type { RotatedApiKey } from '@caracal/api-contract';
 import { apiPath } from '../../../gateway-client.js';
 import { formatRotatedKey } from '../../../output/agent-output.js';
 

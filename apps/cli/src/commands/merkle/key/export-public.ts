@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import { loadSigningKeyFile, SigningKeyLoadError } from '@caracal/sealing';
 import { GatewayCommand } from '../../../base-command.js';
 import { CliError, EXIT_USAGE } from '../../../cli-error.js';
-import type { MerkleKey } from '../../../gateway-api.js';
+import type { MerkleKey } from '@caracal/api-contract';
 import { formatPublicKeys } from '../../../output/merkle-proof-output.js';
 import { count } from '../../../output/plural.js';
 
