@@ -27,16 +27,23 @@ export interface CreateSnapshotOptions extends SnapshotSettings {
 }
 
 /**
- * `snapshot create`: every given processor's read-model tables and checkpoint, read in one
- * REPEATABLE READ transaction, so each table is exactly its processor's state at that
- * processor's checkpoint. The read takes no lock that a writer waits for: admissions and the
- * processors carry on meanwhile.
+ * `snapshot create`: every given processor's read-model tables and checkpoint as of one
+ * snapshot-isolated instant, so each table is exactly its processor's state at that processor's
+ * checkpoint. The read takes no lock that a writer waits for: admissions and the processors
+ * carry on meanwhile.
  *
  * PostgreSQL does the work (format 2, docs/recovery.md): for each range of CHUNK_BLOCKS pages
  * of a table, one `INSERT … SELECT string_agg(row_to_json(t)::text, E'\n')` stores the rows as
  * JSON lines in a chunk, which the database compresses, and answers the chunk's SHA-256. The
  * rows never reach this process, which on the embedded profile and through the admin API is
  * the gateway: its thread stays free for admissions.
+ *
+ * On PostgreSQL a read-only transaction holds the instant (`pg_export_snapshot`) and each chunk
+ * is written by a short transaction of its own that adopts it (`SET TRANSACTION SNAPSHOT`). A
+ * transaction that writes gets a transaction id, and the processors read the log only up to the
+ * oldest running one (docs/processing.md): one long writing transaction would stall them for the
+ * whole snapshot. PGlite has one connection, so there the snapshot is one transaction.
+ * A snapshot being written has an empty checksum and is not listed; a failed one is deleted.
  */
 export async function createSnapshot(
   client: SqlClient,
@@ -44,30 +51,31 @@ export async function createSnapshot(
   options: CreateSnapshotOptions = {},
 ): Promise<SnapshotSummary> {
   const snapshotId = randomUUID();
-  await client.transaction(async (tx) => {
-    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    // The first statement takes the transaction's snapshot: checkpoints and rows are of one instant.
-    const checkpoints = await readCheckpoints(tx, processors);
-    await tx.query(
+  // Written first, with an empty checksum: the chunks' foreign key needs it visible to the instant.
+  const begin = (writer: SqlExecutor) =>
+    writer.query(
       `INSERT INTO read_model_snapshots (snapshot_id, tag, manifest, compressed_bytes, uncompressed_bytes, sha256)
        VALUES ($1, $2, '{}'::jsonb, 0, 0, '')`,
       [snapshotId, options.tag ?? null],
     );
+  const write = async (reader: SqlExecutor, atInstant: AtInstant, writer: SqlExecutor) => {
+    // The first statement takes the transaction's snapshot: checkpoints and rows are of one instant.
+    const checkpoints = await readCheckpoints(reader, processors);
     const chunks: ChunkDigest[] = [];
     const tables: SnapshotManifest['tables'] = [];
     for (const table of [...new Set(processors.flatMap((processor) => processor.readModelTables))]) {
-      tables.push({ table, rows: await writeTable(tx, snapshotId, table, chunks, options.busyPercent ?? 100) });
+      tables.push({ table, rows: await writeTable(reader, atInstant, snapshotId, table, chunks, options.busyPercent ?? 100) });
     }
     const anchorPosition = checkpoints.reduce((max, c) => (BigInt(c.globalPosition) > max ? BigInt(c.globalPosition) : max), 0n);
     const manifest: SnapshotManifest = {
       format: SNAPSHOT_FORMAT,
       processors: checkpoints,
       tables,
-      anchor: await readAnchor(tx, anchorPosition),
-      merkleHead: await readNewestHead(tx),
-      eventsCovered: await countEventsUpTo(tx, anchorPosition),
+      anchor: await readAnchor(reader, anchorPosition),
+      merkleHead: await readNewestHead(reader),
+      eventsCovered: await countEventsUpTo(reader, anchorPosition),
     };
-    await tx.query(
+    await writer.query(
       `UPDATE read_model_snapshots s
           SET manifest = $2::jsonb, sha256 = $3, checksum_state = 'verified', checksum_checked_at = clock_timestamp(),
               compressed_bytes = c.stored, uncompressed_bytes = c.plain
@@ -76,10 +84,41 @@ export async function createSnapshot(
         WHERE s.snapshot_id = $1`,
       [snapshotId, JSON.stringify(manifest), snapshotChecksum(manifest, chunks)],
     );
-  });
+  };
+
+  try {
+    if (client.backend === 'postgres') {
+      await begin(client);
+      await client.transaction(async (reader) => {
+        await reader.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+        const { rows } = await reader.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+        const instant = rows[0].id;
+        if (!/^[0-9A-F-]+$/i.test(instant)) throw new Error(`unexpected snapshot id from pg_export_snapshot: ${instant}`);
+        const atInstant: AtInstant = (fn) =>
+          client.transaction(async (tx) => {
+            await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+            await tx.query(`SET TRANSACTION SNAPSHOT '${instant}'`);
+            return fn(tx);
+          });
+        await write(reader, atInstant, client);
+      });
+    } else {
+      await client.transaction(async (tx) => {
+        await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        await begin(tx);
+        await write(tx, (fn) => fn(tx), tx);
+      });
+    }
+  } catch (error) {
+    await client.query('DELETE FROM read_model_snapshots WHERE snapshot_id = $1', [snapshotId]).catch(() => undefined);
+    throw error;
+  }
   if (options.keep !== undefined && options.keep > 0) await pruneSnapshots(client, options.keep);
   return readSnapshotSummary(client, snapshotId);
 }
+
+/** Runs `fn` in a transaction that sees the snapshot's instant. */
+type AtInstant = <T>(fn: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
 
 async function readCheckpoints(tx: SqlExecutor, processors: readonly Processor[]): Promise<SnapshotCheckpoint[]> {
   const checkpoints: SnapshotCheckpoint[] = [];
@@ -101,9 +140,16 @@ async function readCheckpoints(tx: SqlExecutor, processors: readonly Processor[]
  * those pages); returns its row count. Every row this transaction sees was committed before it
  * began, so it lies within the pages the table had by then: the size read now covers them all.
  */
-async function writeTable(tx: SqlExecutor, snapshotId: string, table: string, chunks: ChunkDigest[], busyPercent: number): Promise<number> {
+async function writeTable(
+  reader: SqlExecutor,
+  atInstant: AtInstant,
+  snapshotId: string,
+  table: string,
+  chunks: ChunkDigest[],
+  busyPercent: number,
+): Promise<number> {
   const quoted = quoteTableName(table);
-  const { rows: size } = await tx.query<{ blocks: string }>(
+  const { rows: size } = await reader.query<{ blocks: string }>(
     `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::bigint)::text AS blocks`,
     [quoted],
   );
@@ -112,14 +158,14 @@ async function writeTable(tx: SqlExecutor, snapshotId: string, table: string, ch
   for (let first = 0; first < blocks; first += CHUNK_BLOCKS) {
     const chunkNo = chunks.length;
     const started = performance.now();
-    const { rows } = await tx.query<{ row_count: number; sha256: string }>(
+    const { rows } = await atInstant((tx) => tx.query<{ row_count: number; sha256: string }>(
       `INSERT INTO read_model_snapshot_chunks (snapshot_id, chunk_no, table_name, row_count, data)
        SELECT $1, $2, $3, count(*), convert_to(string_agg(row_to_json(t)::text, E'\\n'), 'UTF8')
          FROM ${quoted} t WHERE t.ctid >= $4::tid AND t.ctid < $5::tid
        HAVING count(*) > 0
        RETURNING row_count, encode(sha256(data), 'hex') AS sha256`,
       [snapshotId, chunkNo, table, `(${first},0)`, `(${first + CHUNK_BLOCKS},0)`],
-    );
+    ));
     if (busyPercent < 100) await sleep(((performance.now() - started) * (100 - busyPercent)) / busyPercent);
     if (rows.length === 0) continue; // no visible row in these pages
     chunks.push({ chunkNo, table, rows: rows[0].row_count, sha256: rows[0].sha256 });

@@ -15,6 +15,9 @@ interface SnapshotRow extends Record<string, unknown> {
   checksum_checked_at: string | null;
 }
 
+/** A snapshot being written has no checksum yet (snapshot.create.ts): it is not listed or restorable. */
+const COMPLETE = `sha256 <> ''`;
+
 const UTC_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const SUMMARY_COLUMNS = `snapshot_id, to_char(created_at AT TIME ZONE 'UTC', ${UTC_MS}) AS created_at, tag,
   manifest::text AS manifest, compressed_bytes::text AS compressed_bytes, uncompressed_bytes::text AS uncompressed_bytes, sha256,
@@ -35,7 +38,7 @@ function summaryFromRow(row: SnapshotRow): SnapshotSummary {
 }
 
 export async function readSnapshotSummary(executor: SqlExecutor, snapshotId: string): Promise<SnapshotSummary> {
-  const { rows } = await executor.query<SnapshotRow>(`SELECT ${SUMMARY_COLUMNS} FROM read_model_snapshots WHERE snapshot_id = $1`, [snapshotId]);
+  const { rows } = await executor.query<SnapshotRow>(`SELECT ${SUMMARY_COLUMNS} FROM read_model_snapshots WHERE snapshot_id = $1 AND ${COMPLETE}`, [snapshotId]);
   if (rows.length === 0) throw new SnapshotNotFoundError(snapshotId);
   return summaryFromRow(rows[0]);
 }
@@ -43,7 +46,7 @@ export async function readSnapshotSummary(executor: SqlExecutor, snapshotId: str
 /** Newest first. */
 export async function listSnapshots(executor: SqlExecutor): Promise<SnapshotSummary[]> {
   const { rows } = await executor.query<SnapshotRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM read_model_snapshots ORDER BY created_at DESC, snapshot_id DESC`,
+    `SELECT ${SUMMARY_COLUMNS} FROM read_model_snapshots WHERE ${COMPLETE} ORDER BY created_at DESC, snapshot_id DESC`,
   );
   return rows.map(summaryFromRow);
 }
@@ -53,11 +56,15 @@ export async function deleteSnapshot(executor: SqlExecutor, snapshotId: string):
   if (rowCount === 0) throw new SnapshotNotFoundError(snapshotId);
 }
 
-/** Retention: deletes all but the `keep` newest snapshots; returns the ids deleted. */
+/**
+ * Retention: deletes all but the `keep` newest snapshots, and snapshots left half-written for an
+ * hour (their writer died); returns the ids deleted.
+ */
 export async function pruneSnapshots(executor: SqlExecutor, keep: number): Promise<string[]> {
   const { rows } = await executor.query<{ snapshot_id: string }>(
     `DELETE FROM read_model_snapshots WHERE snapshot_id IN (
-       SELECT snapshot_id FROM read_model_snapshots ORDER BY created_at DESC, snapshot_id DESC OFFSET $1)
+       SELECT snapshot_id FROM read_model_snapshots WHERE ${COMPLETE} ORDER BY created_at DESC, snapshot_id DESC OFFSET $1)
+       OR (NOT ${COMPLETE} AND created_at < clock_timestamp() - interval '1 hour')
      RETURNING snapshot_id`,
     [keep],
   );

@@ -236,8 +236,19 @@ export function describeSnapshotSuite(label: string, harness: SnapshotHarness, o
       expect((await listSnapshots(client)).map((s) => s.snapshotId)).not.toContain(first.snapshotId);
       await expect(deleteSnapshot(client, first.snapshotId)).rejects.toBeInstanceOf(SnapshotNotFoundError);
 
+      // A snapshot still being written (or whose writer died) has no checksum yet: not listed,
+      // not restorable; retention removes it once it is an hour old.
+      const halfWritten = randomUUID();
+      await client.query(
+        `INSERT INTO read_model_snapshots (snapshot_id, created_at, manifest, compressed_bytes, uncompressed_bytes, sha256)
+         VALUES ($1, clock_timestamp() - interval '2 hours', '{}'::jsonb, 0, 0, '')`,
+        [halfWritten],
+      );
+      expect((await listSnapshots(client)).map((s) => s.snapshotId)).not.toContain(halfWritten);
+      await expect(restoreSnapshot(client, [processor], halfWritten)).rejects.toBeInstanceOf(SnapshotNotFoundError);
       const third = await createSnapshot(client, [processor], { keep: 2 });
       expect((await listSnapshots(client)).map((s) => s.snapshotId)).toEqual([third.snapshotId, second.snapshotId]);
+      expect((await client.query('SELECT 1 FROM read_model_snapshots WHERE snapshot_id = $1', [halfWritten])).rows).toEqual([]);
       const chunks = await client.query('SELECT DISTINCT snapshot_id FROM read_model_snapshot_chunks');
       expect(chunks.rows.map((row) => row.snapshot_id).sort()).toEqual([second.snapshotId, third.snapshotId].sort());
     });
