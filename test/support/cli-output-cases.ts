@@ -542,7 +542,7 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
               status: 422,
               body: {
                 error: 'backup_type_not_available', request_id: 'r',
-                message: 'backup type kafka is not available: the Kafka event bus is not built yet (issue 13); the events are in PostgreSQL, so caracal backup create --type postgresql preserves them',
+                message: 'backup type kafka is not available: this gateway does not run the Kafka event bus (CARACAL_BUS=kafka, KAFKA_BROKERS); the events are in the event store, so caracal backup create --type postgresql preserves them',
               },
             },
           })[0],

@@ -6,13 +6,15 @@ import {
   BackupTypeNotAvailableError,
   BackupUnavailableError,
   createBackup,
+  createKafkaBackup,
   verifyBackup,
   type BackupList,
   type BackupManifest,
   type BackupVerification,
 } from '../../../../libs/recovery/src/index.js';
 import { UuidParam } from '../http/uuid-param.pipe.js';
-import { BACKUP_SETTINGS, SQL_CLIENT } from '../injection-tokens.js';
+import type { KafkaBusRuntime } from '../../../../libs/runtime/src/index.js';
+import { BACKUP_SETTINGS, KAFKA_BUS, SQL_CLIENT } from '../injection-tokens.js';
 import { CreateBackupDto } from './dto/create-backup.dto.js';
 import { VerifyBackupDto } from './dto/verify-backup.dto.js';
 
@@ -37,13 +39,19 @@ export class BackupsController {
   constructor(
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,
     @Inject(BACKUP_SETTINGS) private readonly settings: BackupSettings | null,
+    @Inject(KAFKA_BUS) private readonly kafkaBus: KafkaBusRuntime | null,
   ) {}
 
   /** Answers the manifest and the file's path on this host (what `gunzip -c` reads). */
   @Post()
   async create(@Body() body: CreateBackupDto): Promise<BackupManifest & { path: string }> {
-    if (body.type === 'kafka') throw new BackupTypeNotAvailableError('kafka');
     const directory = this.directory();
+    if (body.type === 'kafka') {
+      if (this.kafkaBus === null) throw new BackupTypeNotAvailableError('kafka');
+      const { kafka, config, topic } = this.kafkaBus;
+      const backup = await createKafkaBackup(this.sql, { kafka, brokers: config.brokers, topic }, directory, body.tag ?? null);
+      return { ...backup, path: directory.filePath(backup.file) };
+    }
     const backup = await createBackup(this.sql, directory, { tag: body.tag ?? null, databaseUrl: this.settings?.databaseUrl ?? null });
     return { ...backup, path: directory.filePath(backup.file) };
   }

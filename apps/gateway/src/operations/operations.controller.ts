@@ -80,7 +80,7 @@ export class OperationsController {
     if (consumerGroup && !this.status.groups().includes(consumerGroup)) {
       throw new NotFoundError('consumer group', `${consumerGroup} (known: ${this.status.groups().join(', ')})`);
     }
-    return { items: await Promise.all(groups.map((group) => this.status.lag(group))) };
+    return { items: await Promise.all(groups.map((group) => this.status.lag(group, { oldestUnconsumed: true }))) };
   }
 
   /** A processor named for an action must exist: a typo is a 404, not an empty success. */

@@ -1,5 +1,5 @@
 import type { CaracalConfig } from '../../../../libs/config/src/index.js';
-import { projectionRuntime, resolveMerkleSigner, type Storage } from '../../../../libs/runtime/src/index.js';
+import { kafkaBusRuntime, projectionRuntime, resolveMerkleSigner, type Storage } from '../../../../libs/runtime/src/index.js';
 import type { MerkleSigner } from '../../../../libs/sealing/src/index.js';
 import { readFile } from 'node:fs/promises';
 import { defaultPricebookPath, parsePricebook } from '../../../../libs/pricing/src/index.js';
@@ -31,7 +31,9 @@ export async function gatewayDependencies(
     : config.merkle.signingKeyFile || config.merkle.signingKeyPem ? await resolveMerkleSigner(config, { generate: false }) : null;
   const merkle = merkleSigner ? { signer: merkleSigner, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null;
   const { registry, redis, sealer } = projectionRuntime(config.redisUrl, storage.client, merkle);
+  const kafkaBus = kafkaBusRuntime(config, registry);
   return {
+    kafkaBus,
     sealer,
     client: storage.client,
     registry,
