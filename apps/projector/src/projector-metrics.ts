@@ -28,7 +28,7 @@ export async function projectorMetrics(
       }
       if (!bus) return;
       for (const consumer of consumers) {
-        const current = await kafkaConsumerLag(bus.kafka, storage.client, bus.topic, consumer.groupId, { sessionTimeoutMs: 30_000, oldestUnconsumed: false }).catch(() => null);
+        const current = await kafkaConsumerLag(bus.kafka, storage.client, bus.topic, consumer.groupId, { sessionTimeoutMs: bus.config.sessionTimeoutMs, oldestUnconsumed: false }).catch(() => null);
         for (const partition of current?.partitions ?? []) lag.set({ consumer_group: consumer.groupId, partition: String(partition.partition) }, Number(partition.lag));
       }
     },

@@ -57,6 +57,8 @@ export interface KafkaConfig {
   topic: string;
   /** CARACAL_KAFKA_PARTITIONS / kafka.partitions: partitions of the event topic when the relay creates it (default 12). */
   partitions: number;
+  /** CARACAL_KAFKA_SESSION_TIMEOUT_MS / kafka.session_timeout_ms: a consumer silent this long leaves its group and its partitions move (default 30000). */
+  sessionTimeoutMs: number;
   /** CARACAL_KAFKA_SSL / kafka.ssl: TLS to the brokers (default false). */
   ssl: boolean;
   /** CARACAL_KAFKA_SASL_MECHANISM / kafka.sasl.mechanism: plain, scram-sha-256 or scram-sha-512; null: no SASL. */
@@ -115,6 +117,7 @@ interface YamlConfig {
     client_id?: unknown;
     topic?: unknown;
     partitions?: unknown;
+    session_timeout_ms?: unknown;
     ssl?: unknown;
     sasl?: { mechanism?: unknown; username?: unknown; password?: unknown };
   };
@@ -269,6 +272,7 @@ function kafkaConfig(env: NodeJS.ProcessEnv, file: YamlConfig): KafkaConfig {
     clientId: text(env.CARACAL_KAFKA_CLIENT_ID, 'CARACAL_KAFKA_CLIENT_ID') ?? text(yaml.client_id, 'kafka.client_id') ?? 'caracal',
     topic,
     partitions: integer(env.CARACAL_KAFKA_PARTITIONS ?? yaml.partitions, 'CARACAL_KAFKA_PARTITIONS', 12, 1, 10_000),
+    sessionTimeoutMs: integer(env.CARACAL_KAFKA_SESSION_TIMEOUT_MS ?? yaml.session_timeout_ms, 'CARACAL_KAFKA_SESSION_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
     ssl: flag(env.CARACAL_KAFKA_SSL ?? (typeof yaml.ssl === 'boolean' ? String(yaml.ssl) : yaml.ssl), 'CARACAL_KAFKA_SSL', false),
     sasl: mechanism === null ? null : { mechanism, username: username as string, password: password as string },
   };

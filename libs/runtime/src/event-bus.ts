@@ -38,5 +38,6 @@ export function splitByBus(names: readonly string[], bus: KafkaBusRuntime | null
 export function kafkaConsumers(options: { bus: KafkaBusRuntime; names: readonly string[]; registry: ProcessorRegistry; client: SqlClient; owner: string; logger?: ProcessorLogger }): KafkaConsumerGroup[] {
   return options.names.map((name) => new KafkaConsumerGroup({
     kafka: options.bus.kafka, client: options.client, topic: options.bus.topic, processor: options.registry.get(name), owner: options.owner, logger: options.logger,
+    sessionTimeoutMs: options.bus.config.sessionTimeoutMs,
   }));
 }

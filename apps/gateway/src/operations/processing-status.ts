@@ -43,8 +43,6 @@ export interface ConsumerLagView {
 
 /** How long a health check waits for the broker before calling it unreachable. */
 const KAFKA_HEALTH_DEADLINE_MS = 3_000;
-/** Members of a Kafka group not seen for this long are gone (the members-table fallback). */
-const KAFKA_SESSION_MS = 30_000;
 
 /** Behind by more than this, or the oldest unprocessed event older than this: degraded. */
 const LAG_EVENTS_DEGRADED = 10_000;
@@ -79,7 +77,7 @@ export class ProcessingStatus {
     const bus = this.kafkaBus;
     if (bus?.consumerGroups.includes(group)) {
       try {
-        return toKafkaView(processor.version, await kafkaConsumerLag(bus.kafka, this.sql, bus.topic, group, { sessionTimeoutMs: KAFKA_SESSION_MS, oldestUnconsumed: options.oldestUnconsumed ?? false }));
+        return toKafkaView(processor.version, await kafkaConsumerLag(bus.kafka, this.sql, bus.topic, group, { sessionTimeoutMs: bus.config.sessionTimeoutMs, oldestUnconsumed: options.oldestUnconsumed ?? false }));
       } catch (error) {
         throw error instanceof KafkaUnavailableError || isDatabaseError(error) ? error : new KafkaUnavailableError(error);
       }
