@@ -76,6 +76,8 @@ export class KafkaConsumerGroup {
   private lastBatchAt: Date | null = null;
   private lastError: string | null = null;
   private stopped = false;
+  /** Per partition, the offset after the last one this member committed: a batch starting past it skipped messages. */
+  private readonly nextOffsets = new Map<number, bigint>();
 
   constructor(options: KafkaConsumerGroupOptions) {
     this.options = options;
@@ -124,6 +126,8 @@ export class KafkaConsumerGroup {
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberId = payload.memberId;
+      // Another member may have moved our former partitions on meanwhile.
+      this.nextOffsets.clear();
       this.partitions = [...(payload.memberAssignment[this.options.topic] ?? [])].sort((a, b) => a - b);
       this.report('info', `joined as ${payload.memberId} with partitions [${this.partitions.join(', ')}]`);
       void this.reportMember();
@@ -189,6 +193,7 @@ export class KafkaConsumerGroup {
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) return;
+    this.reportSkipped(batch.partition, batch.messages[0]?.offset);
     for (let start = 0; start < batch.messages.length; start += this.batchSize) {
       if (!isRunning() || isStale()) return;
       const slice = batch.messages.slice(start, start + this.batchSize);
@@ -198,11 +203,25 @@ export class KafkaConsumerGroup {
       // consumed-events rows then skip.
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
       resolveOffset(last);
+      this.nextOffsets.set(batch.partition, BigInt(last) + 1n);
       this.eventsProcessed += slice.length;
       this.lastBatchAt = new Date();
       this.lastError = null;
       await heartbeat();
     }
+  }
+
+  /**
+   * Our topic is neither compacted nor transactional, so offsets are dense: a batch that starts past
+   * the offset after our last commit means the broker no longer had those messages (retention ran
+   * ahead of this group, or the offset was reset). Their events were never applied here: said
+   * loudly, with the range, so an operator rebuilds the read model from the store (docs/kafka.md).
+   */
+  private reportSkipped(partition: number, firstOffset: string | undefined): void {
+    const expected = this.nextOffsets.get(partition);
+    if (expected === undefined || firstOffset === undefined || BigInt(firstOffset) <= expected) return;
+    this.lastError = `partition ${partition}: offsets ${expected}..${BigInt(firstOffset) - 1n} were gone from the topic when this group read it`;
+    this.report('error', `${this.lastError}; their events were not applied (topic retention shorter than the lag?)`);
   }
 
   private async applySlice(partition: number, messages: readonly KafkaMessage[]): Promise<void> {
