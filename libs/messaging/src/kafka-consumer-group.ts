@@ -326,6 +326,10 @@ export class KafkaConsumerGroup {
 
   private async reportMember(): Promise<void> {
     if (!this.memberId) return;
+    // Rejoined under a new member id (after a broker restart or a crash of the consumer): the old id is this member no more.
+    await this.options.client
+      .query('DELETE FROM kafka_group_members WHERE consumer_group = $1 AND owner = $2 AND member_id <> $3', [this.groupId, this.owner, this.memberId])
+      .catch((error: unknown) => this.report('warn', 'could not forget this member\'s former id in kafka_group_members', error));
     await this.options.client
       .query(
         `INSERT INTO kafka_group_members (consumer_group, member_id, owner, partitions) VALUES ($1, $2, $3, $4::int[])
