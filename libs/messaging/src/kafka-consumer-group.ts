@@ -114,6 +114,13 @@ export class KafkaConsumerGroup {
     }
   }
 
+  private async rejoin(): Promise<void> {
+    await this.leave();
+    if (this.stopped) return;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if (!this.stopped) await this.start();
+  }
+
   private async join(): Promise<void> {
     if (this.consumer) return;
     const consumer = this.options.kafka.consumer({
@@ -134,7 +141,10 @@ export class KafkaConsumerGroup {
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.lastError = errorMessage(payload.error);
-      this.report('warn', `consumer crashed${payload.restart ? '; restarting' : ''}`, payload.error);
+      this.report('warn', `consumer crashed; ${payload.restart ? 'kafkajs restarts it' : 'joining the group again'}`, payload.error);
+      // kafkajs restarts only after retriable errors; a broker's refusal (seen: SyncGroup during a
+      // rebalance) would leave this member out for good. A processor resumes by itself.
+      if (!payload.restart && this.consumer === consumer) void this.rejoin();
     });
     this.consumer = consumer;
     this.producer = this.options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: false, maxInFlightRequests: 1 });
