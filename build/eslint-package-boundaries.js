@@ -72,7 +72,7 @@ export const packageBoundaries = {
       const name = caracalName(source);
       if (name === null || rules === undefined) return;
       // Test code may also use the test support and any package's testing entry.
-      if (testFile && (name === 'test-support' || name.endsWith('/testing'))) return;
+      if ((testFile || rules?.allowTestSupport) && (name === 'test-support' || name.endsWith('/testing'))) return;
       const allowed = rules.allow ?? [];
       const byFile = Object.entries(rules.allowInFiles ?? {}).filter(([prefix]) => fileRel.startsWith(prefix)).flatMap(([, names]) => names);
       if (!allowed.includes(name) && !byFile.includes(name)) {

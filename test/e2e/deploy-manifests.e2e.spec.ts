@@ -18,13 +18,6 @@ import { find, findOrFail, OVERLAYS, podSpec, readObjects, renderOverlay, valida
 const IMAGE = 'caracal-core';
 const packageJson = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as { version: string; scripts: Record<string, string> };
 
-/**
- * Variables the manifests set that no app reads yet: the Kafka bus (issue 13, CARACAL_BUS=kafka
- * and its brokers) is being built in parallel. Remove each once the config loader reads it.
- */
-const READ_BY_THE_KAFKA_BUS_ISSUE_13 = new Set(['CARACAL_BUS', 'KAFKA_BROKERS']);
-/** The relay processor of the Kafka bus (issue 13); the others are registered today. */
-const KAFKA_BUS_PROCESSORS_ISSUE_13 = new Set(['kafka-relay-group']);
 
 /** Every environment variable the apps, libs and CLI read: `env.NAME` in their (non-test) sources. */
 function variablesTheAppsRead(): Set<string> {
@@ -46,8 +39,9 @@ function variablesTheAppsRead(): Set<string> {
 /** The processor (consumer group) names the apps register, from their sources' `export const X = '...-group'`. */
 function registeredProcessors(): Set<string> {
   const names = new Set<string>();
-  for (const file of ['libs/projections/src/ledger-writer.projection.ts', 'libs/projections/src/metrics-aggregator.projection.ts', 'libs/sealing/src/merkle-sealer.processor.ts']) {
-    for (const match of readFileSync(`${REPO_ROOT}${file}`, 'utf8').matchAll(/export const [A-Z_]+ = '([a-z-]+-group)'/g)) names.add(match[1]);
+  const files = ['libs/projections/src/ledger-writer.projection.ts', 'libs/projections/src/metrics-aggregator.projection.ts', 'libs/sealing/src/merkle-sealer.processor.ts', 'libs/messaging/src/kafka-relay.processor.ts'];
+  for (const file of files) {
+    for (const match of readFileSync(`${REPO_ROOT}${file}`, 'utf8').matchAll(/export const [A-Z_]+ = '([a-z-]+)'/g)) names.add(match[1]);
   }
   return names;
 }
@@ -156,7 +150,7 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
     expect(known).toContain('DATABASE_URL'); // the scan finds the loader's reads
     for (const entry of containers) {
       const { workload, container, env } = entry;
-      const unread = Object.keys(env).filter((name) => !known.has(name) && !READ_BY_THE_KAFKA_BUS_ISSUE_13.has(name));
+      const unread = Object.keys(env).filter((name) => !known.has(name));
       expect(`${workload.metadata.name}: ${unread.join(', ')}`).toBe(`${workload.metadata.name}: `);
       const config = configOf(objects, entry);
       expect(config.profile).toBe('production');
@@ -172,13 +166,13 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
         for (const probe of ['readinessProbe', 'livenessProbe']) expect(container[probe].httpGet).toEqual({ path: '/metrics', port: 'metrics' });
         expect(config.processors).toHaveLength(1);
         const processor = (config.processors as string[])[0];
-        expect(processors.has(processor) || KAFKA_BUS_PROCESSORS_ISSUE_13.has(processor)).toBe(true);
+        expect(processors).toContain(processor);
         expect(workload.metadata.name).toBe(`caracal-${processor.replace(/-group$/, '')}`);
       }
     }
     expect(containers.map((c) => c.env.CARACAL_PROCESSORS).filter(Boolean).sort()).toEqual(
       overlay === 'production'
-        ? ['kafka-relay-group', 'ledger-writer-group', 'merkle-sealer-group', 'metrics-aggregator-group']
+        ? ['kafka-relay', 'ledger-writer-group', 'merkle-sealer-group', 'metrics-aggregator-group']
         : ['ledger-writer-group', 'merkle-sealer-group', 'metrics-aggregator-group'],
     );
   });

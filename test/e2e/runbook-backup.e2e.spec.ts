@@ -177,7 +177,7 @@ const runPostgres = process.env.CI === 'true' || (await postgresAvailable());
     // The runbook's line ends in " -", a bullet of the document's layout: the command is before it.
     const kafka = await run(runbookCommand('caracal backup create --type kafka').replace(/ -$/, ''));
     expect(kafka.code).toBe(1);
-    expect(kafka.stderr).toMatch(/Kafka event bus is not built yet/);
+    expect(kafka.stderr).toMatch(/does not run the Kafka event bus/);
     expect((await json('caracal backup list')).items.map((b: { backupId: string }) => b.backupId)).toEqual([evidence.backupId, backup.backupId]);
     const verified = await run(`caracal backup verify --backup-id ${backup.backupId} --trial-restore`);
     expect(verified.code).toBe(0);

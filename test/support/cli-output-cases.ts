@@ -151,6 +151,27 @@ const consumerLag: Record<Variant, ConsumerLag> = {
   },
 };
 
+/** A Kafka consumer group (CARACAL_BUS=kafka): partitions and members; the broker did not answer DescribeGroups. */
+const kafkaConsumerLag: ConsumerLag = {
+  consumerGroup: 'ledger-writer-group', version: 1, eventsBehind: 7, oldestUnprocessedAt: T0, oldestUnprocessedAgeSeconds: 3.25,
+  lastCheckpointAt: null, eventsProcessed: 1200, owner: 'projector-a:17, projector-b:18', leaseExpiresAt: null, leaseActive: true, bus: 'kafka',
+  kafka: {
+    topic: 'caracal.events',
+    partitions: [
+      { partition: 0, committedOffset: '600', highWatermark: '607', lag: '7' },
+      { partition: 1, committedOffset: '600', highWatermark: '600', lag: '0' },
+      { partition: 2, committedOffset: null, highWatermark: '0', lag: '0' },
+    ],
+    groupState: null,
+    members: [
+      { memberId: 'caracal-0f1e2d3c', clientId: 'projector-a:17', host: null, partitions: [0, 2] },
+      { memberId: 'caracal-4b5a6978', clientId: 'projector-b:18', host: null, partitions: [1] },
+    ],
+    membersSource: 'members-table',
+    membersNote: 'the broker did not answer DescribeGroups (The Kafka server does not support the requested API version); members as they last reported themselves',
+  },
+};
+
 const health: Record<Variant, HealthReport> = {
   full: {
     status: 'unavailable',
@@ -233,8 +254,23 @@ const backup: Record<Variant, Backup> = {
   },
 };
 const BACKUP_ID = backup.full.backupId;
+const KAFKA_BACKUP_ID = '0c1d2e3f-0000-4000-8000-00000000000e';
+const kafkaBackup: Backup = {
+  format: 1, backupId: KAFKA_BACKUP_ID, type: 'kafka', encoding: 'kafka-topics-ndjson-gzip',
+  file: `${KAFKA_BACKUP_ID}.kafka.ndjson.gz`, path: `/var/lib/caracal/backups/${KAFKA_BACKUP_ID}.kafka.ndjson.gz`, tag: 'corruption-evidence', createdAt: T1, sizeBytes: '48213', sha256: '9a'.repeat(32),
+  serverVersion: 'Kafka (kafka-0:9092,kafka-1:9092)', tool: 'kafkajs consumer (throwaway group, no commits)', logHead: { globalPosition: '5200', events: '5150' },
+  merkleHead: { batchId: '5', treeSize: 5000, headHash: 'ab'.repeat(32) },
+  kafka: {
+    brokers: ['kafka-0:9092', 'kafka-1:9092'],
+    topics: [
+      { topic: 'caracal.events', partitions: [{ partition: 0, lowOffset: '0', highWatermark: '2600', messages: 2600 }, { partition: 1, lowOffset: '0', highWatermark: '2552', messages: 2552 }] },
+      { topic: 'caracal.events.dlq', partitions: [{ partition: 0, lowOffset: '0', highWatermark: '1', messages: 1 }] },
+    ],
+    relayPosition: '5200',
+  },
+};
 
-const backupVerification: Record<Variant | 'failed', BackupVerification> = {
+const backupVerification: Record<Variant | 'failed' | 'kafka', BackupVerification> = {
   full: {
     backup: backup.full, checksumOk: true, actualSha256: backup.full.sha256, ok: true,
     trialRestore: {
@@ -243,6 +279,10 @@ const backupVerification: Record<Variant | 'failed', BackupVerification> = {
     },
   },
   minimal: { backup: backup.minimal, checksumOk: true, actualSha256: backup.minimal.sha256, ok: true, trialRestore: null },
+  kafka: {
+    backup: kafkaBackup, checksumOk: true, actualSha256: kafkaBackup.sha256, ok: false, trialRestore: null,
+    kafka: { messages: 5152, events: 5149, missingFromTopic: 1, notInLog: 0, examples: { missingFromTopic: ['0c1d2e3f-0000-4000-8000-0000000000aa'], notInLog: [] }, ok: false },
+  },
   failed: {
     backup: backup.full, checksumOk: true, actualSha256: backup.full.sha256, ok: false,
     trialRestore: {
@@ -439,7 +479,7 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
 
   'kafka consumer-lag': {
     runs: (v) => one(v === 'full' ? [] : ['--consumer-group', 'metrics-aggregator-group'], {
-      'GET /v1/consumer-lag': ok({ items: v === 'full' ? [consumerLag.full, consumerLag.minimal] : [consumerLag.minimal] }),
+      'GET /v1/consumer-lag': ok({ items: v === 'full' ? [consumerLag.full, consumerLag.minimal, kafkaConsumerLag] : [consumerLag.minimal] }),
     }),
   },
 
@@ -544,10 +584,11 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
               status: 422,
               body: {
                 error: 'backup_type_not_available', request_id: 'r',
-                message: 'backup type kafka is not available: the Kafka event bus is not built yet (issue 13); the events are in PostgreSQL, so caracal backup create --type postgresql preserves them',
+                message: 'backup type kafka is not available: this gateway does not run the Kafka event bus (CARACAL_BUS=kafka, KAFKA_BROKERS); the events are in the event store, so caracal backup create --type postgresql preserves them',
               },
             },
           })[0],
+          one(['--type', 'kafka', '--tag', 'corruption-evidence'], { 'POST /v1/backups': ok(kafkaBackup, 201) })[0],
         ]
       : one(['--type', 'postgresql'], { 'POST /v1/backups': ok(backup.minimal, 201) }),
   },
@@ -559,6 +600,7 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
       ? [
           one(['--backup-id', BACKUP_ID, '--trial-restore'], { [`POST /v1/backups/${BACKUP_ID}/verify`]: ok(backupVerification.full) })[0],
           one(['--backup-id', BACKUP_ID, '--trial-restore'], { [`POST /v1/backups/${BACKUP_ID}/verify`]: ok(backupVerification.failed) })[0],
+          one(['--backup-id', KAFKA_BACKUP_ID], { [`POST /v1/backups/${KAFKA_BACKUP_ID}/verify`]: ok(backupVerification.kafka) })[0],
         ]
       : one(['--backup-id', BACKUP_ID], { [`POST /v1/backups/${BACKUP_ID}/verify`]: ok(backupVerification.minimal) }),
   },

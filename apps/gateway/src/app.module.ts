@@ -40,7 +40,8 @@ import { ALLOWLIST_COMMAND_HANDLERS } from './allowlists/allowlist-command-handl
 import { AggregateRepository } from './event-sourcing/aggregate-repository.js';
 import { HealthController } from './health/health.controller.js';
 import { AdminTokenGuard } from './http/admin-token.guard.js';
-import { ADMIN_TOKEN, BACKUP_SETTINGS, EVENT_STORE, GATEWAY_METRICS, PRICEBOOK, PROCESSOR_REGISTRY, PROXY_CONFIG, REDIS, SNAPSHOT_SETTINGS, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
+import type { KafkaBusRuntime } from '@caracal/runtime';
+import { ADMIN_TOKEN, BACKUP_SETTINGS, EVENT_STORE, GATEWAY_METRICS, KAFKA_BUS, PRICEBOOK, PROCESSOR_REGISTRY, PROXY_CONFIG, REDIS, SNAPSHOT_SETTINGS, SQL_CLIENT, UPSTREAM_DISPATCHERS } from './injection-tokens.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { POLICY_COMMAND_HANDLERS } from './policies/policy-command-handlers.js';
 import { AgentsReadModel } from './read-models/agents.read-model.js';
@@ -57,6 +58,8 @@ export interface GatewayDependencies {
   dispatchers: UpstreamDispatchers;
   registry: ProcessorRegistry;
   redis: Redis | null;
+  /** CARACAL_BUS=kafka: the Kafka client, topic and relay (registered in `registry`); absent or null on the store bus. */
+  kafkaBus?: KafkaBusRuntime | null;
   /** merkle-sealer-group when this process has a signing key (registered in `registry`). */
   sealer: MerkleSealer | null;
   /** Read-model snapshots kept after each `snapshot create` (0: all); default 10. */
@@ -85,6 +88,7 @@ export class AppModule {
         { provide: REDIS, useValue: deps.redis },
         { provide: SNAPSHOT_SETTINGS, useValue: deps.snapshots ?? { keep: 10, busyPercent: 100 } },
         { provide: BACKUP_SETTINGS, useValue: deps.backups ?? null },
+        { provide: KAFKA_BUS, useValue: deps.kafkaBus ?? null },
         AgentKeyAuthenticator,
         AgentAccessReader,
         AllowlistGuard,

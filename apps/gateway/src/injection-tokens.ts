@@ -10,3 +10,4 @@ export const PROCESSOR_REGISTRY = Symbol('PROCESSOR_REGISTRY');
 export const REDIS = Symbol('REDIS');
 export const SNAPSHOT_SETTINGS = Symbol('SNAPSHOT_SETTINGS');
 export const BACKUP_SETTINGS = Symbol('BACKUP_SETTINGS');
+export const KAFKA_BUS = Symbol('KAFKA_BUS');

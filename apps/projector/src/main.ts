@@ -2,14 +2,16 @@ import { hostname } from 'node:os';
 import { loadConfig, type CaracalConfig } from '@caracal/config';
 import { ProcessorHost } from '@caracal/processing';
 import { ReplayJobTracker } from '@caracal/recovery';
-import { openStorage, projectionRuntime, resolveMerkleSigner, startSealTimer, type Storage } from '@caracal/runtime';
+import { kafkaBusRuntime, kafkaConsumers, openStorage, projectionRuntime, resolveMerkleSigner, splitByBus, startSealTimer, type Storage } from '@caracal/runtime';
 import type { MerkleSigner } from '@caracal/sealing';
 import { projectorMetrics } from './projector-metrics.js';
 
 /**
  * The production profile's processor deployment (runbook: caracal-ledger-writer,
  * caracal-metrics-aggregator). `CARACAL_PROCESSORS=ledger-writer-group` picks which ones run
- * here; several replicas may run: one holds each processor's lease, the others stand by.
+ * here; several replicas may run: one holds each processor's lease, the others stand by. With
+ * CARACAL_BUS=kafka the ledger writer and metrics aggregator are Kafka consumer groups instead
+ * (replicas share the partitions) and kafka-relay publishes the log to the topic (docs/kafka.md).
  */
 let config: CaracalConfig;
 let storage: Storage;
@@ -26,19 +28,23 @@ try {
 const { registry, redis, sealer } = projectionRuntime(
   config.redisUrl, storage.client, signer ? { signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null,
 );
+const bus = kafkaBusRuntime(config, registry);
 const owner = `projector-${hostname()}-${process.pid}`;
+const names = splitByBus(config.processors ?? registry.names(), bus);
 // rebuildTogether: the processors that start from the same earliest checkpoint (a new database,
 // or after `db reset` and a restart, which keeps the sealer where it was) catch up on one shared
 // read of the log (docs/processing.md).
 const host = new ProcessorHost({
-  client: storage.client, store: storage.store, registry, names: config.processors, owner, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true,
+  client: storage.client, store: storage.store, registry, names: names.store, owner, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true,
 });
-const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host);
+const consumers = bus ? kafkaConsumers({ bus, names: names.kafka, registry, client: storage.client, owner }) : [];
+const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host, bus, consumers);
 const replayTracker = new ReplayJobTracker({ client: storage.client, owner, status: () => host.status() });
 host.start();
+for (const consumer of consumers) void consumer.start();
 replayTracker.start();
 const sealTimer = sealer ? startSealTimer({ client: storage.client, sealer, status: () => host.status() }) : null;
-console.log(`Caracal projector ${owner} running ${host.status().map((s) => s.processor).join(', ')} on ${storage.location}; metrics on :${metrics.port}/metrics`);
+console.log(`Caracal projector ${owner} running ${[...host.status().map((s) => s.processor), ...consumers.map((c) => `${c.groupId} (kafka)`)].join(', ')} on ${storage.location}; metrics on :${metrics.port}/metrics`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -49,7 +55,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void (async () => {
       await sealTimer?.stop();
       await replayTracker.stop();
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
       await host.stop();
+      await bus?.relay.close();
       await metrics.close();
       redis?.disconnect();
       await storage.client.close();

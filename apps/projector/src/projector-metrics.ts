@@ -1,22 +1,35 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { consumerLag, DlqStore, type ProcessorHost, type ProcessorRegistry } from '@caracal/processing';
-import { startMetricsServer, type Storage } from '@caracal/runtime';
+import { kafkaConsumerLag, type KafkaConsumerGroup } from '@caracal/messaging';
+import { startMetricsServer, type KafkaBusRuntime, type Storage } from '@caracal/runtime';
 
 
-/** The projector's /metrics: consumer lag per group, DLQ size, which processors this replica runs. */
-export async function projectorMetrics(host: ProcessorHost, storage: Storage, processors: ProcessorRegistry, port: number, listenHost: string): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * The projector's /metrics: consumer lag per group (per partition for the Kafka consumer groups;
+ * partition="log" for a store-based processor, which reads the one log), DLQ size, which
+ * processors this replica runs.
+ */
+export async function projectorMetrics(
+  host: ProcessorHost, storage: Storage, processors: ProcessorRegistry, port: number, listenHost: string,
+  bus: KafkaBusRuntime | null = null, consumers: readonly KafkaConsumerGroup[] = [],
+): Promise<{ port: number; close(): Promise<void> }> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'caracal_' });
   const dlq = new DlqStore(storage.client, storage.store, processors);
   const lag = new Gauge({
     name: 'caracal_kafka_consumer_lag',
-    help: 'Events behind the head of the log, per consumer group.',
-    labelNames: ['consumer_group'] as const,
+    help: 'Events behind: per partition of the topic (committed offset to high watermark) for a Kafka consumer group, the log for a store-based processor.',
+    labelNames: ['consumer_group', 'partition'] as const,
     registers: [registry],
     async collect() {
       for (const status of host.status()) {
         const current = await consumerLag(storage.client, storage.store, { name: status.processor, version: status.version }).catch(() => null);
-        if (current) lag.set({ consumer_group: status.processor }, Number(current.eventsBehind));
+        if (current) lag.set({ consumer_group: status.processor, partition: 'log' }, Number(current.eventsBehind));
+      }
+      if (!bus) return;
+      for (const consumer of consumers) {
+        const current = await kafkaConsumerLag(bus.kafka, storage.client, bus.topic, consumer.groupId, { sessionTimeoutMs: bus.config.sessionTimeoutMs, oldestUnconsumed: false }).catch(() => null);
+        for (const partition of current?.partitions ?? []) lag.set({ consumer_group: consumer.groupId, partition: String(partition.partition) }, Number(partition.lag));
       }
     },
   });
@@ -36,6 +49,8 @@ export async function projectorMetrics(host: ProcessorHost, storage: Storage, pr
     registers: [registry],
     collect() {
       for (const status of host.status()) active.set({ consumer_group: status.processor }, status.state === 'active' ? 1 : 0);
+      // A Kafka consumer group member is active while it holds partitions.
+      for (const consumer of consumers) active.set({ consumer_group: consumer.groupId }, consumer.status().partitions.length > 0 ? 1 : 0);
     },
   });
   const server = await startMetricsServer(registry, port, listenHost);

@@ -3,8 +3,8 @@
 export interface Backup {
   format: number;
   backupId: string;
-  type: 'postgresql';
-  encoding: 'plain-sql-gzip' | 'pglite-data-dir-tgz';
+  type: 'postgresql' | 'kafka';
+  encoding: 'plain-sql-gzip' | 'pglite-data-dir-tgz' | 'kafka-topics-ndjson-gzip';
   file: string;
   /** The file on the gateway's host (create and get answer it; list gives the directory). */
   path?: string;
@@ -16,6 +16,12 @@ export interface Backup {
   tool: string;
   logHead: { globalPosition: string; events: string };
   merkleHead: { batchId: string; treeSize: number; headHash: string } | null;
+  /** A Kafka backup: the topics' partitions and offsets backed up, the relay's position then. */
+  kafka?: {
+    brokers: string[];
+    topics: { topic: string; partitions: { partition: number; lowOffset: string; highWatermark: string; messages: number }[] }[];
+    relayPosition: string;
+  };
 }
 
 export interface BackupList {
@@ -36,6 +42,15 @@ export interface BackupVerification {
     matchesManifest: boolean;
     verifyRange: { ok: boolean; batches: number; batchesOk: number; events: number; sealedEvents: number; unsealedEvents: number; failures: number };
     durationMs: number;
+  } | null;
+  /** A Kafka backup compared with the event log. */
+  kafka?: {
+    messages: number;
+    events: number;
+    missingFromTopic: number;
+    notInLog: number;
+    examples: { missingFromTopic: string[]; notInLog: string[] };
+    ok: boolean;
   } | null;
   ok: boolean;
 }

@@ -12,6 +12,15 @@ export interface ConsumerLag {
   leaseExpiresAt: string | null;
   leaseActive: boolean;
   bus: string;
+  /** Kafka consumer groups: committed offsets vs high watermarks per partition, and the members. */
+  kafka?: {
+    topic: string;
+    partitions: { partition: number; committedOffset: string | null; highWatermark: string; lag: string }[];
+    groupState: string | null;
+    members: { memberId: string; clientId: string; host: string | null; partitions: number[] }[];
+    membersSource: string;
+    membersNote: string | null;
+  };
 }
 
 export type CheckStatus = 'ok' | 'degraded' | 'unavailable';

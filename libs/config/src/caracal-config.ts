@@ -47,8 +47,34 @@ export interface MerkleConfig {
   maxBatchAgeMs: number;
 }
 
+/** Kafka client settings (docs/kafka.md); brokers empty when no Kafka is configured. */
+export interface KafkaConfig {
+  /** KAFKA_BROKERS / kafka.brokers: comma-separated host:port. */
+  brokers: string[];
+  /** CARACAL_KAFKA_CLIENT_ID / kafka.client_id (default caracal). */
+  clientId: string;
+  /** CARACAL_KAFKA_TOPIC / kafka.topic: the event topic (default caracal.events); its DLQ is `<topic>.dlq`. */
+  topic: string;
+  /** CARACAL_KAFKA_PARTITIONS / kafka.partitions: partitions of the event topic when the relay creates it (default 12). */
+  partitions: number;
+  /** CARACAL_KAFKA_SESSION_TIMEOUT_MS / kafka.session_timeout_ms: a consumer silent this long leaves its group and its partitions move (default 30000). */
+  sessionTimeoutMs: number;
+  /** CARACAL_KAFKA_SSL / kafka.ssl: TLS to the brokers (default false). */
+  ssl: boolean;
+  /** CARACAL_KAFKA_SASL_MECHANISM / kafka.sasl.mechanism: plain, scram-sha-256 or scram-sha-512; null: no SASL. */
+  sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | null;
+}
+
+export type Bus = 'event-store' | 'kafka';
+
 export interface CaracalConfig {
   profile: Profile;
+  /**
+   * CARACAL_BUS / bus: what the ledger writer and metrics aggregator consume. event-store (default):
+   * the store's global log; kafka: the relay's topic, as consumer groups (docs/kafka.md).
+   */
+  bus: Bus;
+  kafka: KafkaConfig;
   host: string;
   port: number;
   /** Embedded profile: PGlite data, admin token and gateway.json live here. */
@@ -90,6 +116,16 @@ interface YamlConfig {
   data_dir?: unknown;
   backup_dir?: unknown;
   admin_token?: unknown;
+  bus?: unknown;
+  kafka?: {
+    brokers?: unknown;
+    client_id?: unknown;
+    topic?: unknown;
+    partitions?: unknown;
+    session_timeout_ms?: unknown;
+    ssl?: unknown;
+    sasl?: { mechanism?: unknown; username?: unknown; password?: unknown };
+  };
   database?: {
     url?: unknown;
     pool_size?: unknown;
@@ -114,9 +150,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     throw new ConfigError('DATABASE_URL', 'the production profile needs DATABASE_URL (or database.url in CARACAL_CONFIG)');
   }
 
+  const kafka = kafkaConfig(env, file);
+  const bus = parseBus(env.CARACAL_BUS ?? file.bus ?? 'event-store');
+  if (bus === 'kafka' && kafka.brokers.length === 0) {
+    throw new ConfigError('KAFKA_BROKERS', 'CARACAL_BUS=kafka needs KAFKA_BROKERS (or kafka.brokers in CARACAL_CONFIG)');
+  }
   const dataDir = resolve(text(env.CARACAL_DATA_DIR, 'CARACAL_DATA_DIR') ?? text(file.data_dir, 'data_dir') ?? '.caracal');
   return {
     profile,
+    bus,
+    kafka,
     host: text(env.CARACAL_HOST, 'CARACAL_HOST') ?? text(file.host, 'host') ?? (profile === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
     port: integer(env.CARACAL_PORT ?? file.port, 'CARACAL_PORT', 8443, 0, 65535),
     dataDir,
@@ -213,6 +256,37 @@ function readYaml(path: string): YamlConfig {
     throw new ConfigError('CARACAL_CONFIG', `${path} must hold a YAML mapping`);
   }
   return parsed as YamlConfig;
+}
+
+function kafkaConfig(env: NodeJS.ProcessEnv, file: YamlConfig): KafkaConfig {
+  const yaml = file.kafka ?? {};
+  const sasl = yaml.sasl ?? {};
+  const mechanism = text(env.CARACAL_KAFKA_SASL_MECHANISM, 'CARACAL_KAFKA_SASL_MECHANISM') ?? text(sasl.mechanism, 'kafka.sasl.mechanism');
+  if (mechanism !== null && mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
+    throw new ConfigError('CARACAL_KAFKA_SASL_MECHANISM', `must be plain, scram-sha-256 or scram-sha-512, got ${JSON.stringify(mechanism)}`);
+  }
+  const username = text(env.CARACAL_KAFKA_SASL_USERNAME, 'CARACAL_KAFKA_SASL_USERNAME') ?? text(sasl.username, 'kafka.sasl.username');
+  const password = text(env.CARACAL_KAFKA_SASL_PASSWORD, 'CARACAL_KAFKA_SASL_PASSWORD') ?? text(sasl.password, 'kafka.sasl.password');
+  if (mechanism !== null && (username === null || password === null)) {
+    throw new ConfigError('CARACAL_KAFKA_SASL_USERNAME', 'SASL needs CARACAL_KAFKA_SASL_USERNAME and CARACAL_KAFKA_SASL_PASSWORD');
+  }
+  const brokers = text(env.KAFKA_BROKERS, 'KAFKA_BROKERS') ?? text(yaml.brokers, 'kafka.brokers');
+  const topic = text(env.CARACAL_KAFKA_TOPIC, 'CARACAL_KAFKA_TOPIC') ?? text(yaml.topic, 'kafka.topic') ?? 'caracal.events';
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(topic)) throw new ConfigError('CARACAL_KAFKA_TOPIC', `must be a Kafka topic name (letters, digits, . _ -), got ${JSON.stringify(topic)}`);
+  return {
+    brokers: brokers === null ? [] : brokers.split(',').map((item) => item.trim()).filter(Boolean),
+    clientId: text(env.CARACAL_KAFKA_CLIENT_ID, 'CARACAL_KAFKA_CLIENT_ID') ?? text(yaml.client_id, 'kafka.client_id') ?? 'caracal',
+    topic,
+    partitions: integer(env.CARACAL_KAFKA_PARTITIONS ?? yaml.partitions, 'CARACAL_KAFKA_PARTITIONS', 12, 1, 10_000),
+    sessionTimeoutMs: integer(env.CARACAL_KAFKA_SESSION_TIMEOUT_MS ?? yaml.session_timeout_ms, 'CARACAL_KAFKA_SESSION_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
+    ssl: flag(env.CARACAL_KAFKA_SSL ?? (typeof yaml.ssl === 'boolean' ? String(yaml.ssl) : yaml.ssl), 'CARACAL_KAFKA_SSL', false),
+    sasl: mechanism === null ? null : { mechanism, username: username as string, password: password as string },
+  };
+}
+
+function parseBus(value: unknown): Bus {
+  if (value === 'event-store' || value === 'kafka') return value;
+  throw new ConfigError('CARACAL_BUS', `must be "event-store" or "kafka", got ${JSON.stringify(value)}`);
 }
 
 function parseProfile(value: unknown): Profile {

@@ -13,6 +13,7 @@ export {
 } from './processor-runner.js';
 export * from './processor-registry.js';
 export * from './dlq-store.js';
+export { parkEvent, type ParkedFailure } from './dlq-park.js';
 export * from './consumer-lag.js';
 export * from './reset.js';
 export { ProcessorHost, type ProcessorHostOptions } from './processor-host.js';

@@ -413,7 +413,7 @@ export class ProcessorRunner {
     try {
       await this.processor.apply(tx, events);
     } catch (error) {
-      if (isConnectionFailure(error)) throw error;
+      if (isConnectionFailure(error) || this.processor.isTransientFailure?.(error)) throw error;
       throw new ProcessorApplyError(this.key, events.map((event) => event.eventId), error);
     }
   }

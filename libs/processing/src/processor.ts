@@ -25,6 +25,11 @@ export interface Processor {
    * a single event after the processor has moved past it.
    */
   apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * true for a failure of a dependency other than the database (the Kafka relay's broker): the
+   * batch is retried after the poll interval, like a database outage, and never parked in the DLQ.
+   */
+  isTransientFailure?(error: unknown): boolean;
   /** Side effects that must not run before the batch is durable (wake caches, metrics). */
   afterCommit?(events: readonly RecordedEvent[]): Promise<void>;
   /** Tables owned by this processor (this version): what `db reset` truncates, unless keptOnReset. */

@@ -5,14 +5,18 @@
 export interface BackupManifest {
   format: 1;
   backupId: string;
-  /** What was backed up: the event store's database (PostgreSQL, or PGlite on the embedded profile). */
-  type: 'postgresql';
+  /**
+   * What was backed up: the event store's database (PostgreSQL, or PGlite on the embedded
+   * profile), or the Kafka bus's topics (docs/kafka.md, "Backups").
+   */
+  type: 'postgresql' | 'kafka';
   /**
    * `plain-sql-gzip`: pg_dump's plain SQL, gzip'd: `gunzip -c <file> | psql` loads it into an
    * empty database. `pglite-data-dir-tgz`: PGlite's data directory as a gzip'd tarball, loaded by
-   * `caracal backup restore`.
+   * `caracal backup restore`. `kafka-topics-ndjson-gzip`: one JSON line per message (topic,
+   * partition, offset, timestamp, key, headers, value; bytes base64), gzip'd.
    */
-  encoding: 'plain-sql-gzip' | 'pglite-data-dir-tgz';
+  encoding: 'plain-sql-gzip' | 'pglite-data-dir-tgz' | 'kafka-topics-ndjson-gzip';
   /** The backup's file name, in the same directory as this manifest. */
   file: string;
   tag: string | null;
@@ -25,8 +29,31 @@ export interface BackupManifest {
   tool: string;
   /** The log as the backup holds it: its last position and number of events. */
   logHead: { globalPosition: string; events: string };
-  /** The newest signed Merkle head in the backup. */
+  /** The newest signed Merkle head in the backup (of a Kafka backup: the database's when it was made). */
   merkleHead: { batchId: string; treeSize: number; headHash: string } | null;
+  /** A Kafka backup: each topic's partitions with the offsets backed up, and the relay's position then. */
+  kafka?: KafkaBackupContents;
+}
+
+export interface KafkaBackupContents {
+  brokers: string[];
+  topics: { topic: string; partitions: { partition: number; lowOffset: string; highWatermark: string; messages: number }[] }[];
+  /** The last global position kafka-relay had published when the backup started: the log up to it must be on the event topic. */
+  relayPosition: string;
+}
+
+/** `backup verify` of a Kafka backup: its event messages against the event log. */
+export interface KafkaBackupComparison {
+  messages: number;
+  /** Distinct events on the event topic (a republished event counts once). */
+  events: number;
+  /** Log events up to the relay's position with no message (lost on the bus). */
+  missingFromTopic: number;
+  /** Messages whose event is not in the log, or differs from it (type, position, stream, data). */
+  notInLog: number;
+  /** Up to 10 event ids of each kind, to start from. */
+  examples: { missingFromTopic: string[]; notInLog: string[] };
+  ok: boolean;
 }
 
 export interface BackupList {
@@ -40,6 +67,8 @@ export interface BackupVerification {
   checksumOk: boolean;
   actualSha256: string;
   trialRestore: TrialRestoreReport | null;
+  /** A Kafka backup: its events compared with the event log; null otherwise. */
+  kafka?: KafkaBackupComparison | null;
   ok: boolean;
 }
 

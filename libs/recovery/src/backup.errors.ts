@@ -8,14 +8,14 @@ export class BackupNotFoundError extends DomainError {
   }
 }
 
-/** `backup create --type kafka`: the Kafka bus is issue 13, not built yet. */
+/** `backup create --type kafka` on a gateway without the Kafka bus. */
 export class BackupTypeNotAvailableError extends DomainError {
   readonly code = 'backup_type_not_available';
 
   constructor(readonly type: string) {
     super(
-      `backup type ${type} is not available: the Kafka event bus is not built yet (issue 13); the events are in ` +
-        'PostgreSQL, so caracal backup create --type postgresql preserves them',
+      `backup type ${type} is not available: this gateway does not run the Kafka event bus (CARACAL_BUS=kafka, KAFKA_BROKERS); ` +
+        'the events are in the event store, so caracal backup create --type postgresql preserves them',
     );
   }
 }

@@ -15,3 +15,4 @@ export { BackupDirectory } from './backup-directory.js';
 export { createBackup, type CreateBackupOptions } from './backup.create.js';
 export { verifyBackup, type VerifyBackupOptions } from './backup.verify.js';
 export { restorePgliteBackup, type PgliteRestoreResult } from './pglite-backup.restore.js';
+export { compareKafkaBackup, createKafkaBackup, type KafkaBackupSource } from './kafka-backup.js';

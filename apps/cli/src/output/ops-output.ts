@@ -82,7 +82,35 @@ const lagColumns: Column<ConsumerLag>[] = [
 /** The lag table, then which bus the groups consume (the event store today; Kafka later, same command). */
 export function formatConsumerLag(lags: readonly ConsumerLag[]): string {
   const buses = [...new Set(lags.map((lag) => lag.bus ?? 'event-store'))];
-  return [formatList(lags, lagColumns, 'consumer groups'), '', `bus: ${buses.length === 0 ? 'event-store' : buses.join(', ')}`].join('\n');
+  const lines = [formatList(lags, lagColumns, 'consumer groups')];
+  for (const lag of lags) if (lag.kafka) lines.push('', formatKafkaGroup(lag.consumerGroup, lag.kafka));
+  lines.push('', `bus: ${buses.length === 0 ? 'event-store' : buses.join(', ')}`);
+  return lines.join('\n');
+}
+
+type KafkaLag = NonNullable<ConsumerLag['kafka']>;
+
+const partitionColumns: Column<KafkaLag['partitions'][number]>[] = [
+  { header: 'PARTITION', value: (p) => String(p.partition), alignRight: true },
+  { header: 'COMMITTED OFFSET', value: (p) => orDash(p.committedOffset), alignRight: true },
+  { header: 'HIGH WATERMARK', value: (p) => p.highWatermark, alignRight: true },
+  { header: 'LAG', value: (p) => p.lag, alignRight: true },
+];
+
+const memberColumns: Column<KafkaLag['members'][number]>[] = [
+  { header: 'MEMBER', value: (m) => m.memberId },
+  { header: 'CLIENT', value: (m) => m.clientId },
+  { header: 'PARTITIONS', value: (m) => (m.partitions.length === 0 ? '-' : m.partitions.join(',')) },
+];
+
+/** A Kafka group's partitions (committed offset vs high watermark) and members. */
+function formatKafkaGroup(group: string, kafka: KafkaLag): string {
+  const lines = [`${group} on topic ${kafka.topic}${kafka.groupState ? ` (group ${kafka.groupState})` : ''}:`, formatList(kafka.partitions, partitionColumns, 'partitions'), ''];
+  const source = kafka.membersSource === 'broker' ? 'from the broker' : 'as they last reported themselves';
+  lines.push(`members (${count(kafka.members.length, 'member', 'members')}, ${source}):`);
+  lines.push(formatList(kafka.members, memberColumns, 'members'));
+  if (kafka.membersNote) lines.push(`note: ${kafka.membersNote}`);
+  return lines.join('\n');
 }
 
 interface CheckRow {

@@ -13,7 +13,7 @@ interface ErrorBody {
 
 const DOMAIN_STATUS: Record<string, number> = {
   validation_failed: 400, not_found: 404, conflict: 409, snapshot_corrupt: 422, snapshot_format_unsupported: 422,
-  backup_corrupt: 422, backup_type_not_available: 422, backup_unavailable: 503, backup_failed: 500,
+  backup_corrupt: 422, backup_type_not_available: 422, backup_unavailable: 503, backup_failed: 500, kafka_unavailable: 503,
 };
 const HTTP_CODES: Record<number, string> = {
   400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',

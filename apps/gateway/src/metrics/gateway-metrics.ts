@@ -47,7 +47,7 @@ export class GatewayMetrics {
     },
   });
 
-  private processingSource: (() => Promise<{ dlqSize: number; lags: { group: string; eventsBehind: number }[] }>) | null = null;
+  private processingSource: (() => Promise<{ dlqSize: number; lags: { group: string; partition: string; eventsBehind: number }[] }>) | null = null;
 
   readonly dlqSize = new Gauge({
     name: 'caracal_dlq_size',
@@ -61,12 +61,12 @@ export class GatewayMetrics {
 
   readonly consumerLag = new Gauge({
     name: 'caracal_kafka_consumer_lag',
-    help: 'Events behind the head of the log, per consumer group (store-based processors and, later, Kafka).',
-    labelNames: ['consumer_group'] as const,
+    help: 'Events behind: per partition of the topic (committed offset to high watermark) for a Kafka consumer group, partition="log" for a store-based processor.',
+    labelNames: ['consumer_group', 'partition'] as const,
     registers: [this.registry],
     collect: async () => {
       const processing = await this.readProcessing();
-      for (const lag of processing?.lags ?? []) this.consumerLag.set({ consumer_group: lag.group }, lag.eventsBehind);
+      for (const lag of processing?.lags ?? []) this.consumerLag.set({ consumer_group: lag.group, partition: lag.partition }, lag.eventsBehind);
     },
   });
 
@@ -120,11 +120,11 @@ export class GatewayMetrics {
     this.countOpenReservations = count;
   }
 
-  observeProcessingWith(source: () => Promise<{ dlqSize: number; lags: { group: string; eventsBehind: number }[] }>): void {
+  observeProcessingWith(source: () => Promise<{ dlqSize: number; lags: { group: string; partition: string; eventsBehind: number }[] }>): void {
     this.processingSource = source;
   }
 
-  private async readProcessing(): Promise<{ dlqSize: number; lags: { group: string; eventsBehind: number }[] } | null> {
+  private async readProcessing(): Promise<{ dlqSize: number; lags: { group: string; partition: string; eventsBehind: number }[] } | null> {
     if (this.processingSource === null) return null;
     try {
       return await this.processingSource();

@@ -7,10 +7,12 @@ import {
   BackupTypeNotAvailableError,
   BackupUnavailableError,
   createBackup,
+  createKafkaBackup,
   verifyBackup,
 } from '@caracal/recovery';
 import { UuidParam } from '../http/uuid-param.pipe.js';
-import { BACKUP_SETTINGS, SQL_CLIENT } from '../injection-tokens.js';
+import type { KafkaBusRuntime } from '@caracal/runtime';
+import { BACKUP_SETTINGS, KAFKA_BUS, SQL_CLIENT } from '../injection-tokens.js';
 import { CreateBackupDto } from './dto/create-backup.dto.js';
 import { VerifyBackupDto } from './dto/verify-backup.dto.js';
 
@@ -35,13 +37,19 @@ export class BackupsController {
   constructor(
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,
     @Inject(BACKUP_SETTINGS) private readonly settings: BackupSettings | null,
+    @Inject(KAFKA_BUS) private readonly kafkaBus: KafkaBusRuntime | null,
   ) {}
 
   /** Answers the manifest and the file's path on this host (what `gunzip -c` reads). */
   @Post()
   async create(@Body() body: CreateBackupDto): Promise<Backup> {
-    if (body.type === 'kafka') throw new BackupTypeNotAvailableError('kafka');
     const directory = this.directory();
+    if (body.type === 'kafka') {
+      if (this.kafkaBus === null) throw new BackupTypeNotAvailableError('kafka');
+      const { kafka, config, topic } = this.kafkaBus;
+      const backup = await createKafkaBackup(this.sql, { kafka, brokers: config.brokers, topic }, directory, body.tag ?? null);
+      return { ...backup, path: directory.filePath(backup.file) };
+    }
     const backup = await createBackup(this.sql, directory, { tag: body.tag ?? null, databaseUrl: this.settings?.databaseUrl ?? null });
     return { ...backup, path: directory.filePath(backup.file) };
   }

@@ -35,7 +35,7 @@ const runPostgres = await shouldRunPostgresTests('backup API tests');
   it('--type kafka: 422 naming the missing Kafka bus, nothing written', async () => {
     const response = await api.call('POST', '/v1/backups', { type: 'kafka', tag: 'corruption-evidence' });
     expect(response).toMatchObject({ status: 422, body: { error: 'backup_type_not_available' } });
-    expect(response.body.message).toMatch(/Kafka event bus is not built yet/);
+    expect(response.body.message).toMatch(/does not run the Kafka event bus/);
     expect(readdirSync(backupDir)).toEqual([]);
   });
 

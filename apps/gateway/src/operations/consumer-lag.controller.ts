@@ -17,6 +17,6 @@ export class ConsumerLagController {
     if (consumerGroup && !this.status.groups().includes(consumerGroup)) {
       throw new NotFoundError('consumer group', `${consumerGroup} (known: ${this.status.groups().join(', ')})`);
     }
-    return { items: await Promise.all(groups.map((group) => this.status.lag(group))) };
+    return { items: await Promise.all(groups.map((group) => this.status.lag(group, { oldestUnconsumed: true }))) };
   }
 }

@@ -141,6 +141,6 @@ describe.each(backends)('ledger and operations API on %s', (backend) => {
     expect((await api.call('POST', `/v1/dlq/${poison}/retry`, {})).status).toBe(404);
     const metrics = await api.deps.metrics.registry.metrics();
     expect(metrics).toMatch(/caracal_dlq_size \d+/);
-    expect(metrics).toMatch(/caracal_kafka_consumer_lag\{consumer_group="ledger-writer-group"\} \d+/);
+    expect(metrics).toMatch(/caracal_kafka_consumer_lag\{consumer_group="ledger-writer-group",partition="log"\} \d+/);
   });
 });

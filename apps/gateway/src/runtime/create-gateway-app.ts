@@ -50,7 +50,7 @@ export async function createGatewayApp(deps: GatewayDependencies, logLevels: Log
   const processing = app.get(ProcessingStatus);
   deps.metrics.observeProcessingWith(async () => ({
     dlqSize: await processing.dlq.size(),
-    lags: await Promise.all(processing.groups().map(async (group) => ({ group, eventsBehind: (await processing.lag(group)).eventsBehind }))),
+    lags: (await Promise.all(processing.groups().map((group) => processing.lagByPartition(group)))).flat(),
   }));
 
   // The proxy routes live in their own Fastify scope: bodies arrive as raw streams (priced and

@@ -1,5 +1,5 @@
 import type { CaracalConfig } from '@caracal/config';
-import { projectionRuntime, resolveMerkleSigner, type Storage } from '@caracal/runtime';
+import { kafkaBusRuntime, projectionRuntime, resolveMerkleSigner, type Storage } from '@caracal/runtime';
 import type { MerkleSigner } from '@caracal/sealing';
 import { readFile } from 'node:fs/promises';
 import { defaultPricebookPath, parsePricebook } from '@caracal/pricing';
@@ -31,7 +31,9 @@ export async function gatewayDependencies(
     : config.merkle.signingKeyFile || config.merkle.signingKeyPem ? await resolveMerkleSigner(config, { generate: false }) : null;
   const merkle = merkleSigner ? { signer: merkleSigner, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null;
   const { registry, redis, sealer } = projectionRuntime(config.redisUrl, storage.client, merkle);
+  const kafkaBus = kafkaBusRuntime(config, registry);
   return {
+    kafkaBus,
     sealer,
     client: storage.client,
     registry,

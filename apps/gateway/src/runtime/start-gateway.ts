@@ -11,7 +11,7 @@ import { resolveAdminToken } from './admin-token.js';
 import { createGatewayApp } from './create-gateway-app.js';
 import { adminProjection } from '../read-models/admin.projection.js';
 import { gatewayDependencies } from './gateway-dependencies.js';
-import { openStorage, resolveMerkleSigner, startMetricsServer, startSealTimer } from '@caracal/runtime';
+import { kafkaConsumers, openStorage, resolveMerkleSigner, splitByBus, startMetricsServer, startSealTimer } from '@caracal/runtime';
 
 
 export interface RunningGateway {
@@ -40,8 +40,11 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
   }
   // The embedded profile is one process: it runs the processors itself.
   const processorOwner = `gateway-${hostname()}-${process.pid}`;
+  // CARACAL_BUS=kafka: the ledger writer and metrics aggregator run as Kafka consumer groups.
+  const names = splitByBus(config.processors ?? deps.registry.names(), deps.kafkaBus ?? null);
+  const consumers = config.runProcessors && deps.kafkaBus ? kafkaConsumers({ bus: deps.kafkaBus, names: names.kafka, registry: deps.registry, client: storage.client, owner: processorOwner }) : [];
   const processors = config.runProcessors
-    ? new ProcessorHost({ client: storage.client, store: storage.store, registry: deps.registry, names: config.processors, owner: processorOwner, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true })
+    ? new ProcessorHost({ client: storage.client, store: storage.store, registry: deps.registry, names: names.store, owner: processorOwner, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true })
     : null;
   // It runs the processors, so it reports the progress of a replay job they do (docs/recovery.md).
   const replayTracker = processors
@@ -55,11 +58,13 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
     await app.listen({ port: config.port, host: config.host });
     metricsServer = await startMetricsServer(deps.metrics.registry, config.metricsPort, config.host);
     processors?.start();
+    for (const consumer of consumers) void consumer.start();
     replayTracker?.start();
     if (processors && deps.sealer) sealTimer = startSealTimer({ client: storage.client, sealer: deps.sealer, status: () => processors.status() });
   } catch (error) {
     await sealTimer?.stop();
     await replayTracker?.stop();
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
     await processors?.stop();
     await deps.dispatchers.close();
     deps.redis?.disconnect();
@@ -81,7 +86,9 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
     async close() {
       await sealTimer?.stop();
       await replayTracker?.stop();
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
       await processors?.stop();
+      await deps.kafkaBus?.relay.close();
       await app.close();
       await new Promise<void>((resolve) => metricsServer.server.close(() => resolve()));
       await deps.dispatchers.close();

@@ -8,11 +8,13 @@ export default class BackupCreate extends GatewayCommand {
   static override description =
     'The gateway makes the dump into its backup directory (CARACAL_BACKUP_DIR) with a manifest: id, tag, size, SHA-256, log head, ' +
     'last signed Merkle head. A PostgreSQL dump loads into an empty database with `gunzip -c <file> | psql` (runbook: PostgreSQL Restore). ' +
-    '--type kafka is refused until the Kafka event bus exists.';
+    '--type kafka (with CARACAL_BUS=kafka): the event topic and its DLQ topic, every partition with offsets, keys, headers and values, ' +
+    'as gzip\'d JSON lines with the same manifest and SHA-256; `backup verify` compares its events with the event log.';
 
   static override examples = [
     { description: 'Runbook: PostgreSQL Backup.', command: 'caracal backup create --type postgresql' },
     { description: 'Runbook: preserve evidence of corruption.', command: 'caracal backup create --type postgresql --tag "corruption-evidence"' },
+    { description: "Runbook: preserve the Kafka bus's topics as evidence.", command: 'caracal backup create --type kafka --tag "corruption-evidence"' },
   ];
 
   static override flags = {

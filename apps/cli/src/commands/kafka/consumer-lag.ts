@@ -7,7 +7,8 @@ export default class KafkaConsumerLag extends GatewayCommand {
   static override summary = 'How far each consumer group (processor) is behind the event log.';
   static override description =
     'Per group: events behind, age of the oldest unprocessed event, last checkpoint, the instance holding the lease and whether the lease is active. ' +
-    'The groups consume the event store today ("bus: event-store"); the Kafka bus will answer through this same command.';
+    'With the Kafka bus (CARACAL_BUS=kafka) the ledger and metrics groups are Kafka consumer groups: per partition, the committed offset against the ' +
+    'high watermark, and the members with their partitions; the other processors read the event store ("bus: event-store").';
 
   static override examples = [
     { description: "The ledger writer's lag (runbook).", command: 'caracal kafka consumer-lag --consumer-group ledger-writer-group' },

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export class CreateBackupDto {
-  @ApiProperty({ enum: ['postgresql', 'kafka'], description: 'postgresql: the event store\'s database; kafka: not available until the Kafka bus exists (issue 13)' })
+  @ApiProperty({ enum: ['postgresql', 'kafka'], description: 'postgresql: the event store\'s database; kafka: the Kafka bus topics (needs CARACAL_BUS=kafka)' })
   @IsIn(['postgresql', 'kafka'], { message: 'type must be postgresql or kafka' })
   type!: 'postgresql' | 'kafka';
 

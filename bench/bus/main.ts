@@ -1,0 +1,123 @@
+/**
+ * Bus benchmark: events per second from the log to the ledger, through kafka-relay + Kafka +
+ * ledger-writer-group as a Kafka consumer group, against the store bus (the ledger writer reading
+ * the log directly), on the same log, in the same run. The broker is librdkafka's mock cluster
+ * (test/support/kafka-mock-cluster.ts, needs gcc and librdkafka-dev): a real Kafka-protocol
+ * broker in one process, so the figure is the client path (produce with acks, fetch, commit,
+ * the dedupe rows), not a tuned Kafka cluster's. Not a test.
+ *
+ *   npm run build && node dist/bench/bus/main.js [--events 40000] [--rounds 3] [--partitions 12]
+ *
+ * The mock broker keeps only about 5 MB per partition (it drops the oldest message sets past
+ * that, as retention would): events x ~1 KB / partitions must stay under it, which the run checks
+ * (low watermarks 0) rather than report a figure for a ledger missing events.
+ *
+ * DATABASE_URL selects the server (default local trust auth); the benchmark creates and drops its
+ * own database. Results: docs/benchmarks.md, "Bus".
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '@caracal/event-store';
+import { createKafkaRelay, KafkaConsumerGroup, KAFKA_RELAY } from '@caracal/messaging';
+import { ProcessorHost, ProcessorRegistry, resetProcessors, type Processor } from '@caracal/processing';
+import { createLedgerWriter } from '@caracal/projections';
+import { startKafkaMockCluster } from '@caracal/test-support/kafka-mock-cluster.js';
+import { generateLog } from '../replay/generate.js';
+import { createBenchDatabase } from '../support/bench-database.js';
+import { describeSpread, formatCount, median } from '../support/spread.js';
+
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '40000' },
+    rounds: { type: 'string', default: '3' },
+    partitions: { type: 'string', default: '12' },
+  },
+});
+const EVENTS = Number(args.events);
+const ROUNDS = Number(args.rounds);
+const PARTITIONS = Number(args.partitions);
+const quiet = () => undefined;
+
+async function ledgerComplete(client: SqlClient, expected: { entries: number; denials: number }): Promise<boolean> {
+  const { rows } = await client.query<{ entries: string; denials: string }>(
+    'SELECT (SELECT count(*) FROM ledger_entries)::text AS entries, (SELECT count(*) FROM ledger_denials)::text AS denials',
+  );
+  return Number(rows[0].entries) === expected.entries && Number(rows[0].denials) === expected.denials;
+}
+
+async function until(condition: () => Promise<boolean>, what: string, deadlineMs = 30 * 60_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function storeBus(client: SqlClient, ledger: Processor, expected: { entries: number; denials: number }): Promise<number> {
+  await resetProcessors(client, [ledger]);
+  const host = new ProcessorHost({ client, store: new SqlEventStore(client), registry: new ProcessorRegistry([ledger]), names: null, logger: quiet, tuning: { pollMs: 20 } });
+  const started = performance.now();
+  host.start();
+  await until(() => ledgerComplete(client, expected), 'the store bus ledger');
+  const seconds = (performance.now() - started) / 1000;
+  await host.stop();
+  return seconds;
+}
+
+async function kafkaBus(client: SqlClient, kafka: Kafka, ledger: Processor, topic: string, expected: { entries: number; denials: number }): Promise<number> {
+  await resetProcessors(client, [ledger]);
+  await client.query("DELETE FROM processor_checkpoints WHERE processor = $1", [KAFKA_RELAY]);
+  await client.query('DELETE FROM kafka_consumed_events');
+  const relay = createKafkaRelay({ kafka, topic, partitions: PARTITIONS, warn: quiet });
+  const host = new ProcessorHost({ client, store: new SqlEventStore(client), registry: new ProcessorRegistry([relay]), names: null, logger: quiet, tuning: { pollMs: 20 } });
+  const consumer = new KafkaConsumerGroup({ kafka, client, topic, processor: ledger, logger: quiet, sessionTimeoutMs: 10_000 });
+  const started = performance.now();
+  host.start();
+  await consumer.start();
+  await until(() => ledgerComplete(client, expected), 'the Kafka bus ledger');
+  const seconds = (performance.now() - started) / 1000;
+  const admin = kafka.admin();
+  await admin.connect();
+  const dropped = (await admin.fetchTopicOffsets(topic)).filter((p) => p.low !== '0');
+  await admin.disconnect();
+  if (dropped.length > 0) throw new Error(`the mock broker dropped old messages (partitions ${dropped.map((p) => p.partition).join(', ')}): use fewer --events or more --partitions`);
+  await consumer.stop();
+  await host.stop();
+  await relay.close();
+  return seconds;
+}
+
+const database = await createBenchDatabase(ADMIN_URL, 'caracal_bench_bus', { keep: false, events: EVENTS });
+const client = createPostgresClient({ connectionString: database.url, max: 8 });
+const cluster = await startKafkaMockCluster(Object.fromEntries(Array.from({ length: ROUNDS }, (_, round) => [`bench.events.r${round}`, PARTITIONS])));
+try {
+  await runMigrations(client);
+  console.log(`generating ${formatCount(EVENTS)} events...`);
+  const log = await generateLog(client, { events: EVENTS });
+  const { rows } = await client.query<{ charges: string; denials: string }>(
+    "SELECT count(*) FILTER (WHERE event_type IN ('SpendSettled', 'ReservationExpired'))::text AS charges, count(*) FILTER (WHERE event_type = 'SpendDenied')::text AS denials FROM events",
+  );
+  const expected = { entries: Number(rows[0].charges), denials: Number(rows[0].denials) };
+  console.log(`log: ${formatCount(log.events)} events, ${formatCount(expected.entries)} charges, ${formatCount(expected.denials)} denials, ${log.streams} streams`);
+  const kafka = new Kafka({ clientId: 'bench-bus', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+  const ledger = createLedgerWriter();
+  const store: number[] = [];
+  const viaKafka: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternated, so drift on the shared machine weighs on both.
+    store.push(log.events / (await storeBus(client, ledger, expected)));
+    viaKafka.push(log.events / (await kafkaBus(client, kafka, ledger, `bench.events.r${round}`, expected)));
+    console.log(`round ${round + 1}: store bus ${formatCount(Math.round(store[round]))} events/s, Kafka bus ${formatCount(Math.round(viaKafka[round]))} events/s`);
+  }
+  console.log('');
+  console.log(`log -> ledger, ${formatCount(log.events)} events, ${ROUNDS} rounds, ${PARTITIONS} partitions:`);
+  console.log(`  store bus (ledger writer reads the log):           median ${formatCount(Math.round(median(store)))} events/s (${describeSpread(store)})`);
+  console.log(`  Kafka bus (relay -> topic -> ledger-writer-group): median ${formatCount(Math.round(median(viaKafka)))} events/s (${describeSpread(viaKafka)})`);
+  console.log(`  ratio Kafka/store: ${(median(viaKafka) / median(store)).toFixed(2)}`);
+} finally {
+  await cluster.stop();
+  await client.close();
+  await database.drop();
+}
