@@ -152,8 +152,8 @@ export class LogGenerator {
       recorded.push(new Date(row.recordedAtMs).toISOString());
     }
     await this.client.query(
-      `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data, metadata, recorded_at)
-       SELECT s, p, i, t, 1, d::jsonb, '{"actor":"bench"}'::jsonb, r
+      `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, recorded_at)
+       SELECT s, p, i, t, 1, d, '{"actor":"bench"}', r
          FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
               WITH ORDINALITY AS u(s, p, i, t, d, r, ord)
         ORDER BY ord`,

@@ -300,7 +300,8 @@ function inclusion(variant: Variant): MerkleInclusionProof {
   const log = merkleLog(variant);
   const head = log.heads[log.heads.length - 1];
   const index = variant === 'full' ? 2 : 0;
-  const { leafHash, ...leaf } = log.events[index];
+  const { leafHash, dataText, metadataText, ...fields } = log.events[index];
+  const leaf = { ...fields, data: JSON.parse(dataText) as Record<string, unknown>, metadata: JSON.parse(metadataText) as Record<string, unknown> };
   return {
     // The minimal answer has no leaf (an event the gateway no longer has): the check reports it.
     leaf: variant === 'full' ? leaf : null,

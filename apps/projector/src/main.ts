@@ -24,7 +24,8 @@ try {
 }
 
 const { registry, redis, sealer } = projectionRuntime(
-  config.redisUrl, storage.client, signer ? { signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null,
+  config.redisUrl, storage.client,
+  signer ? { signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs, eventKeys: storage.eventKeys } : null,
 );
 const owner = `projector-${hostname()}-${process.pid}`;
 // rebuildTogether: the processors that start from the same earliest checkpoint (a new database,

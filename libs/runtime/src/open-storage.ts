@@ -8,6 +8,8 @@ import {
   type SqlClient,
 } from '../../event-store/src/index.js';
 import { rebaseRestoredTransactionIds, type TransactionIdRebase } from '../../recovery/src/index.js';
+import type { EventKeys } from '../../sealing/src/index.js';
+import { resolveEventKeys } from './event-keys.js';
 
 export interface Storage {
   client: SqlClient;
@@ -16,10 +18,14 @@ export interface Storage {
   location: string;
   /** Set when this start found a log restored from another cluster and renumbered its transaction ids. */
   transactionIdRebase: TransactionIdRebase | null;
+  /** The event authentication key: the store tags with it, the sealer checks with its keyring. null: none configured. */
+  eventKeys: EventKeys | null;
 }
 
 /** Opens the profile's database, applies pending migrations, and wraps it in the event store. */
 export async function openStorage(config: CaracalConfig): Promise<Storage> {
+  // Embedded: a key is generated into the data dir on first start, like the Merkle signing key.
+  const eventKeys = await resolveEventKeys(config, { generate: config.profile === 'embedded' });
   let client: SqlClient;
   let location: string;
   if (config.profile === 'embedded') {
@@ -52,7 +58,7 @@ export async function openStorage(config: CaracalConfig): Promise<Storage> {
         `renumbered the transaction ids of ${r.events} events in their order (docs/recovery.md, "Backups")`,
     );
   }
-  return { client, store: new SqlEventStore(client), location, transactionIdRebase };
+  return { client, store: new SqlEventStore(client, { authenticator: eventKeys?.authenticator }), location, transactionIdRebase, eventKeys };
 }
 
 function redactUrl(url: string): string {

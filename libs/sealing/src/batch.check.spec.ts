@@ -23,7 +23,7 @@ describe('checkBatch (pure)', () => {
 
   it('locates a changed event: leaf_mismatch with index, event, expected and actual leaf hash; root_mismatch', () => {
     const leaves = log.leaves(1);
-    leaves[2] = { ...leaves[2], event: { ...leaves[2].event!, data: { i: 999 } } };
+    leaves[2] = { ...leaves[2], event: { ...leaves[2].event!, dataText: '{"i":999}' } };
     const result = checkBatch(input(1, { leaves }));
     expect(result.ok).toBe(false);
     expect(result.failures).toEqual([

@@ -1,5 +1,5 @@
 import {
-  CompactRange, eventLeafHash, headHash, toHex, verifyTreeHeadSignature, type EventLeafInput, type PublicKeyInput, type TreeHead,
+  CompactRange, headHash, storedLeafHash, toHex, verifyTreeHeadSignature, type PublicKeyInput, type StoredEventLeaf, type TreeHead,
 } from '../../merkle/src/index.js';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
 
@@ -19,7 +19,8 @@ export interface BatchLeaf {
   merkleIndex: number;
   /** The leaf as the sealer recorded it (merkle_leaves, or the bundle's leafHash): locates a differing event. */
   sealed: { leafHash: string; eventId: string; globalPosition: string; batchId?: string | null };
-  event: EventLeafInput | null;
+  /** The stored event (the bytes its leaf hashes); null when it is gone. */
+  event: StoredEventLeaf | null;
 }
 
 export interface BatchCheckInput {
@@ -33,7 +34,7 @@ export interface BatchCheckInput {
 
 /**
  * The checks of one sealed batch, on plain data (no database, no files), shared by verifyBatch
- * and the offline bundle verifier: re-derives each leaf from its event, rebuilds the root of the
+ * and the offline bundle verifier: hashes each leaf from its event's stored bytes, rebuilds the root of the
  * whole log from the previous head's compact range (O(batch + log n)), and checks root, compact
  * range, signature, chain link to the previous head and the indexes and counts. Every finding
  * names the batch, and the merkle index and event where it can, with what was expected and found.
@@ -93,7 +94,7 @@ export function checkBatch(input: BatchCheckInput): BatchVerification {
     }
     let recomputed: Buffer;
     try {
-      recomputed = eventLeafHash(leaf.event);
+      recomputed = storedLeafHash(leaf.event);
     } catch (error) {
       failures.push({ reason: 'leaf_mismatch', ...located, detail: `the event cannot be turned into a leaf: ${(error as Error).message}` });
       complete = false;

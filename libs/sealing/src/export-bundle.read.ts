@@ -4,7 +4,7 @@ import { EXPORT_FORMAT_VERSION, type ExportedHead, type ExportedProofs, type Exp
 import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
 import { StreamedConsistencyProof } from './streamed-consistency-proof.js';
 import { rangeBound, type VerificationTimeRange } from './verify-range.js';
-import { leafInputOf, loadLeafEvents } from './verify-batch.js';
+import { loadLeafEvents, storedLeafOf } from './verify-batch.js';
 
 export interface ExportReadOptions {
   /** Rows read per query (events, leaves, unsealed events); default 2,000. */
@@ -62,13 +62,8 @@ export async function* readExportBundle(sql: SqlExecutor, range: VerificationTim
       for (const row of await loadLeafEvents(sql, cursor, Math.min(cursor + pageSize - 1, lastIndex))) {
         // A leaf whose event is gone is left out: the offline verifier reports its index as missing.
         if (row.global_position === null) continue;
-        const input = leafInputOf(row);
         events += 1;
-        yield {
-          kind: 'event', merkleIndex: row.merkle_index, globalPosition: row.global_position, streamId: input.streamId,
-          streamPosition: row.stream_position as string, eventId: input.eventId, eventType: input.eventType, schemaVersion: input.schemaVersion,
-          data: input.data, metadata: input.metadata, recordedAt: row.recorded_at as string, leafHash: row.leaf_hash,
-        };
+        yield { kind: 'event', ...storedLeafOf(row), leafHash: row.leaf_hash };
       }
     }
   }

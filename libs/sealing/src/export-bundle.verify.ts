@@ -99,7 +99,7 @@ export async function verifyExportBundle(dir: string, options: ExportVerifyOptio
       const leaf: BatchLeaf = {
         merkleIndex,
         sealed: { leafHash: event.leafHash, eventId: event.eventId, globalPosition: event.globalPosition },
-        event: { ...event },
+        event,
       };
       if (current < heads.length && merkleIndex >= heads[current].head.firstIndex) {
         leaves.push(leaf);
@@ -212,7 +212,7 @@ async function readHeads(dir: string, failures: Failure[]): Promise<{ anchor: Ch
 function parseEvent(line: string): ExportedEvent | null {
   try {
     const event = JSON.parse(line) as ExportedEvent;
-    const fields = [event.merkleIndex, event.globalPosition, event.eventId, event.leafHash];
+    const fields = [event.merkleIndex, event.globalPosition, event.eventId, event.leafHash, event.dataText, event.metadataText];
     return fields.every((field) => typeof field === 'string') && /^(0|[1-9][0-9]*)$/.test(event.merkleIndex) && /^-?[0-9]+$/.test(event.globalPosition)
       ? event : null;
   } catch {

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../../event-store/src/index.js';
-import type { EventLeafInput } from '../../merkle/src/index.js';
+import type { EventLeafInput, StoredEventLeaf } from '../../merkle/src/index.js';
 import { checkBatch, type BatchLeaf, type PublicKeys } from './batch.check.js';
 import { loadHead, loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
@@ -18,8 +18,8 @@ export interface LeafEventRow extends Record<string, unknown> {
   event_id: string | null;
   event_type: string | null;
   schema_version: number | null;
-  data: string | null;
-  metadata: string | null;
+  data_text: string | null;
+  metadata_text: string | null;
   recorded_at: string | null;
 }
 
@@ -32,7 +32,7 @@ export async function loadLeafEvents(sql: SqlExecutor, first: number, last: numb
     `SELECT l.merkle_index::text AS merkle_index, l.global_position::text AS leaf_global_position, l.event_id::text AS leaf_event_id,
             encode(l.leaf_hash, 'hex') AS leaf_hash, l.batch_id::text AS leaf_batch_id,
             e.global_position::text AS global_position, e.stream_id, e.stream_position::text AS stream_position,
-            e.event_id::text AS event_id, e.event_type, e.schema_version, e.data::text AS data, e.metadata::text AS metadata,
+            e.event_id::text AS event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text,
             ${recordedAtTextSql('e.recorded_at')} AS recorded_at
        FROM merkle_leaves l LEFT JOIN events e ON e.global_position = l.global_position
       WHERE l.merkle_index BETWEEN $1 AND $2
@@ -42,8 +42,8 @@ export async function loadLeafEvents(sql: SqlExecutor, first: number, last: numb
   return rows;
 }
 
-/** The leaf input fields of the event a loadLeafEvents row joined (its event columns must be non-null). */
-export function leafInputOf(row: LeafEventRow): EventLeafInput {
+/** The stored event a loadLeafEvents row joined (its event columns must be non-null): what its leaf hashes. */
+export function storedLeafOf(row: LeafEventRow): StoredEventLeaf {
   return {
     merkleIndex: row.merkle_index,
     globalPosition: row.global_position!,
@@ -52,10 +52,16 @@ export function leafInputOf(row: LeafEventRow): EventLeafInput {
     eventId: row.event_id!,
     eventType: row.event_type!,
     schemaVersion: row.schema_version!,
-    data: JSON.parse(row.data!) as Record<string, unknown>,
-    metadata: JSON.parse(row.metadata!) as Record<string, unknown>,
+    dataText: row.data_text!,
+    metadataText: row.metadata_text!,
     recordedAt: row.recorded_at!,
   };
+}
+
+/** The leaf fields with data and metadata parsed (an inclusion proof's leaf, which its verifier re-canonicalises). */
+export function leafInputOf(row: LeafEventRow): EventLeafInput {
+  const { dataText, metadataText, ...fields } = storedLeafOf(row);
+  return { ...fields, data: JSON.parse(dataText) as Record<string, unknown>, metadata: JSON.parse(metadataText) as Record<string, unknown> };
 }
 
 /**
@@ -92,7 +98,7 @@ export function batchLeaf(row: LeafEventRow): BatchLeaf {
   return {
     merkleIndex: Number(row.merkle_index),
     sealed: { leafHash: row.leaf_hash, eventId: row.leaf_event_id, globalPosition: row.leaf_global_position, batchId: row.leaf_batch_id },
-    event: row.global_position === null ? null : leafInputOf(row),
+    event: row.global_position === null ? null : storedLeafOf(row),
   };
 }
 
@@ -102,8 +108,9 @@ async function unsealedEventsInSpan(sql: SqlExecutor, id: string, rows: readonly
   const positions = rows.map((row) => BigInt(row.leaf_global_position));
   const low = positions.reduce((a, b) => (b < a ? b : a));
   const high = positions.reduce((a, b) => (b > a ? b : a));
-  const { rows: intruders } = await sql.query<{ global_position: string; event_id: string }>(
-    `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id FROM events e
+  const { rows: intruders } = await sql.query<{ global_position: string; event_id: string; refusal: string | null }>(
+    `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id, r.reason || ': ' || r.detail AS refusal
+       FROM events e LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
       WHERE e.global_position BETWEEN $1 AND $2
         AND NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.global_position = e.global_position)
       ORDER BY e.global_position`,
@@ -111,6 +118,7 @@ async function unsealedEventsInSpan(sql: SqlExecutor, id: string, rows: readonly
   );
   return intruders.map((event) => ({
     reason: 'unsealed_event_in_batch_range' as const, batchId: id, eventId: event.event_id, globalPosition: event.global_position,
-    detail: `event at global position ${event.global_position} lies inside the batch's span [${low}, ${high}] but has no leaf`,
+    detail: `event at global position ${event.global_position} lies inside the batch's span [${low}, ${high}] but has no leaf`
+      + (event.refusal === null ? '' : ` (refused by the sealer: ${event.refusal})`),
   }));
 }

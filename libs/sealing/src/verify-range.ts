@@ -43,15 +43,18 @@ interface RangeEventRow extends Record<string, unknown> {
   recorded_at: string;
   merkle_index: string | null;
   batch_id: string | null;
-  status: 'sealed' | 'unsealed' | 'headless' | 'no_leaf';
+  status: 'sealed' | 'unsealed' | 'headless' | 'no_leaf' | 'refused';
+  refusal: string | null;
 }
 
 /**
- * sealed: its leaf's batch has a head; headless: its leaf's batch has none; unsealed: a leaf in
+ * sealed: its leaf's batch has a head; headless: its leaf's batch has none; refused: no leaf, the
+ * sealer refused it (merkle_refused_events: its authentication tag failed); unsealed: a leaf in
  * the open batch, or no leaf and after every sealed event ($3 = last sealed global position);
  * no_leaf: no leaf although sealed events follow it.
  */
 const RANGE_EVENT_STATUS = `CASE
+    WHEN l.merkle_index IS NULL AND r.event_id IS NOT NULL THEN 'refused'
     WHEN l.batch_id IS NOT NULL THEN CASE WHEN h.batch_id IS NOT NULL THEN 'sealed' ELSE 'headless' END
     WHEN l.merkle_index IS NOT NULL OR $3::bigint IS NULL OR e.global_position > $3::bigint THEN 'unsealed'
     ELSE 'no_leaf' END`;
@@ -64,6 +67,7 @@ const RANGE_EVENT_STATUS = `CASE
 const RANGE_EVENTS_PAGE = `FROM events e
     LEFT JOIN merkle_leaves l ON l.global_position = e.global_position AND l.global_position > $4::bigint
     LEFT JOIN merkle_heads h ON h.batch_id = l.batch_id
+    LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
    WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND e.global_position > $4::bigint`;
 /** Below every global position (the smallest bigint): the first page's bound. */
 const BEFORE_EVERY_POSITION = '-9223372036854775808';
@@ -177,7 +181,7 @@ export async function verifyRange(
   failures.push(...events.uncovered);
 
   const batchesFailed = batches.filter((batch) => !batch.ok).length;
-  const failureCount = missing.length + events.uncoveredCount + batches.reduce((count, batch) => count + batch.failures.length, 0);
+  const failureCount = missing.length + events.uncoveredCount + events.refusedCount + batches.reduce((count, batch) => count + batch.failures.length, 0);
   return {
     start,
     end,
@@ -185,8 +189,9 @@ export async function verifyRange(
     batches,
     failures,
     unsealed: events.unsealed,
-    truncated: events.unsealed.length < events.unsealedCount || events.uncovered.length < events.uncoveredCount,
+    truncated: events.unsealed.length < events.unsealedCount || events.uncovered.length < events.uncoveredCount + events.refusedCount,
     uncoveredEvents: events.uncoveredCount,
+    refusedEvents: events.refusedCount,
     totals: {
       batches: batches.length,
       batchesOk: batches.length - batchesFailed,
@@ -245,6 +250,7 @@ interface EventPass {
   sealedCount: number;
   unsealedCount: number;
   uncoveredCount: number;
+  refusedCount: number;
   unsealed: UnsealedEvent[];
   uncovered: VerificationFailure<RangeFailureReason>[];
 }
@@ -258,12 +264,13 @@ async function eventPass(
   listLimit: number,
   pageSize: number,
 ): Promise<EventPass> {
-  const pass: EventPass = { count: 0, sealedCount: 0, unsealedCount: 0, uncoveredCount: 0, unsealed: [], uncovered: [] };
+  const pass: EventPass = { count: 0, sealedCount: 0, unsealedCount: 0, uncoveredCount: 0, refusedCount: 0, unsealed: [], uncovered: [] };
   let after = BEFORE_EVERY_POSITION;
   for (;;) {
     const { rows }: { rows: RangeEventRow[] } = await sql.query<RangeEventRow>(
       `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
-              l.merkle_index::text AS merkle_index, l.batch_id::text AS batch_id, ${RANGE_EVENT_STATUS} AS status
+              l.merkle_index::text AS merkle_index, l.batch_id::text AS batch_id, ${RANGE_EVENT_STATUS} AS status,
+              r.reason || ': ' || r.detail AS refusal
          ${RANGE_EVENTS_PAGE}
         ORDER BY e.global_position LIMIT $5`,
       [start, end, lastSealedPosition, after, pageSize],
@@ -291,6 +298,14 @@ function classify(pass: EventPass, event: RangeEventRow, lastSealedPosition: str
         pass.uncovered.push({
           reason: 'uncovered_event', batchId: event.batch_id!, merkleIndex: merkleIndex ?? undefined, eventId: event.event_id,
           globalPosition: event.global_position, detail: `its batch ${event.batch_id} has no head`,
+        });
+      }
+      return;
+    case 'refused':
+      if (pass.refusedCount++ < listLimit) {
+        pass.uncovered.push({
+          reason: 'event_refused', eventId: event.event_id, globalPosition: event.global_position,
+          detail: `the sealer refused it (${event.refusal}): it is in no batch`,
         });
       }
       return;
