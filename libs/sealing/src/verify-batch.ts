@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../../event-store/src/index.js';
 import type { EventLeafInput, StoredEventLeaf } from '../../merkle/src/index.js';
-import { checkBatch, type BatchLeaf, type PublicKeys } from './batch.check.js';
+import { checkBatch, type BatchLeaf, type CheckedHead, type PublicKeys } from './batch.check.js';
 import { loadHead, loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
 
@@ -84,13 +84,66 @@ export async function verifyBatch(
   const keys = publicKeys ?? (await loadPublicKeys(sql));
   const previousId = BigInt(id) - 1n;
   const previous = previousId >= 1n ? ((await loadHead(sql, previousId)) ?? 'missing') : null;
+  const { report, span } = await verifyLoadedBatch(sql, stored, previous, keys);
+  const intruders = span === null ? [] : await unsealedEventsInSpan(sql, id, span);
+  const failures = [...report.failures, ...intruders];
+  return { ...report, ok: failures.length === 0, failures };
+}
+
+/** The global-position span [low, high] of a batch's leaves (events inside it without a leaf are intruders). */
+export interface BatchSpan {
+  low: bigint;
+  high: bigint;
+}
+
+/**
+ * checkBatch over the batch's leaves read with their events, for a head (and previous head) the
+ * caller has loaded; also returns the batch's span for the intruder check, which verifyRange
+ * does for all batches in one scan.
+ */
+export async function verifyLoadedBatch(
+  sql: SqlExecutor,
+  stored: CheckedHead,
+  previous: CheckedHead | null | 'missing',
+  keys: PublicKeys,
+): Promise<{ report: BatchVerification; span: BatchSpan | null }> {
   const { head } = stored;
   const rows = head.lastIndex >= head.firstIndex ? await loadLeafEvents(sql, head.firstIndex, head.lastIndex) : [];
   const report = checkBatch({ head: stored, previous, leaves: rows.map(batchLeaf), publicKeys: keys });
+  if (rows.length === 0) return { report, span: null };
+  let low = BigInt(rows[0].leaf_global_position);
+  let high = low;
+  for (const row of rows) {
+    const position = BigInt(row.leaf_global_position);
+    if (position < low) low = position;
+    if (position > high) high = position;
+  }
+  return { report, span: { low, high } };
+}
 
-  const intruders = await unsealedEventsInSpan(sql, id, rows);
-  const failures = [...report.failures, ...intruders];
-  return { ...report, ok: failures.length === 0, failures };
+/** An event without a leaf inside a sealed batch's span, as the failure that batch reports. */
+export function intruderFailure(batchId: string, span: BatchSpan, event: { global_position: string; event_id: string; refusal: string | null }): VerificationFailure {
+  return {
+    reason: 'unsealed_event_in_batch_range', batchId, eventId: event.event_id, globalPosition: event.global_position,
+    detail: `event at global position ${event.global_position} lies inside the batch's span [${span.low}, ${span.high}] but has no leaf`
+      + (event.refusal === null ? '' : ` (refused by the sealer: ${event.refusal})`),
+  };
+}
+
+/**
+ * Events without a leaf with global position in (after, high], at most `limit`: the intruder
+ * check's query (an anti-join; refused events say why).
+ */
+export async function eventsWithoutLeaf(sql: SqlExecutor, after: bigint, high: bigint, limit: number | null) {
+  const { rows } = await sql.query<{ global_position: string; event_id: string; refusal: string | null }>(
+    `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id, r.reason || ': ' || r.detail AS refusal
+       FROM events e LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
+      WHERE e.global_position > $1 AND e.global_position <= $2
+        AND NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.global_position = e.global_position)
+      ORDER BY e.global_position LIMIT $3`,
+    [after.toString(), high.toString(), limit],
+  );
+  return rows;
 }
 
 /** A merkle_leaves row and the event now at its global position, as the pure check takes them. */
@@ -102,23 +155,8 @@ export function batchLeaf(row: LeafEventRow): BatchLeaf {
   };
 }
 
-/** Events inside the batch's global-position span that have no leaf at all: inserted (forged). */
-async function unsealedEventsInSpan(sql: SqlExecutor, id: string, rows: readonly LeafEventRow[]): Promise<VerificationFailure[]> {
-  if (rows.length === 0) return [];
-  const positions = rows.map((row) => BigInt(row.leaf_global_position));
-  const low = positions.reduce((a, b) => (b < a ? b : a));
-  const high = positions.reduce((a, b) => (b > a ? b : a));
-  const { rows: intruders } = await sql.query<{ global_position: string; event_id: string; refusal: string | null }>(
-    `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id, r.reason || ': ' || r.detail AS refusal
-       FROM events e LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
-      WHERE e.global_position BETWEEN $1 AND $2
-        AND NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.global_position = e.global_position)
-      ORDER BY e.global_position`,
-    [low.toString(), high.toString()],
-  );
-  return intruders.map((event) => ({
-    reason: 'unsealed_event_in_batch_range' as const, batchId: id, eventId: event.event_id, globalPosition: event.global_position,
-    detail: `event at global position ${event.global_position} lies inside the batch's span [${low}, ${high}] but has no leaf`
-      + (event.refusal === null ? '' : ` (refused by the sealer: ${event.refusal})`),
-  }));
+/** Events inside the batch's global-position span that have no leaf at all: inserted (forged), or refused by the sealer. */
+async function unsealedEventsInSpan(sql: SqlExecutor, id: string, span: BatchSpan): Promise<VerificationFailure[]> {
+  const intruders = await eventsWithoutLeaf(sql, span.low - 1n, span.high, null);
+  return intruders.map((event) => intruderFailure(id, span, event));
 }

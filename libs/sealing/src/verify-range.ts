@@ -1,8 +1,9 @@
 import { createPublicKey } from 'node:crypto';
 import type { SqlExecutor } from '../../event-store/src/index.js';
 import { canonicalNow, canonicalTimestamp, type PublicKeyInput } from '../../merkle/src/index.js';
-import { loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
-import { verifyBatch, type PublicKeys } from './verify-batch.js';
+import type { CheckedHead } from './batch.check.js';
+import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
+import { eventsWithoutLeaf, intruderFailure, verifyLoadedBatch, type BatchSpan, type PublicKeys } from './verify-batch.js';
 import type { BatchVerification, RangeVerification, UnsealedEvent, VerificationFailure, RangeFailureReason } from './verification-report.js';
 
 /** Event-time bounds, inclusive. A string is RFC 3339 (any offset, up to µs) or 'now'. */
@@ -26,10 +27,11 @@ export const DEFAULT_LIST_LIMIT = 100;
 const DEFAULT_EVENT_PAGE = 5000;
 const DEFAULT_BATCH_PAGE = 1000;
 /**
- * verifyBatch calls in flight: while one batch's events are read and parsed by the database,
- * the previous one is hashed here, so the database and this process work at the same time.
+ * Batches in flight: while the next batches' events are read by the database (and parsed by the
+ * driver as they arrive), the current one is hashed here, so the database and this process work
+ * at the same time. The range's event pass and the intruder scan run beside them.
  */
-const BATCHES_IN_FLIGHT = 2;
+const BATCHES_IN_FLIGHT = 4;
 
 /** A range bound as a canonical timestamp ('now': this instant). */
 export function rangeBound(value: Date | string): string {
@@ -109,15 +111,35 @@ async function batchSpan(sql: SqlExecutor, start: string, end: string): Promise<
   return span.first === null || span.last === null ? null : { first: BigInt(span.first), last: BigInt(span.last) };
 }
 
-/** Batch ids in [first, last] that have a head, a page at a time. */
-async function* existingHeads(sql: SqlExecutor, first: bigint, last: bigint, pageSize: number): AsyncGenerator<{ from: bigint; to: bigint; ids: Set<bigint> }> {
+/** The heads of batch ids in [first, last] that have one, a page at a time. */
+async function* existingHeads(sql: SqlExecutor, first: bigint, last: bigint, pageSize: number): AsyncGenerator<{ from: bigint; to: bigint; heads: Map<bigint, StoredHead> }> {
   for (let from = first; from <= last; from += BigInt(pageSize)) {
     const to = from + BigInt(pageSize) - 1n < last ? from + BigInt(pageSize) - 1n : last;
-    const { rows } = await sql.query<{ batch_id: string }>(
-      'SELECT batch_id::text AS batch_id FROM merkle_heads WHERE batch_id BETWEEN $1 AND $2',
+    const { rows } = await sql.query<Parameters<typeof headFromRow>[0]>(
+      `SELECT ${HEAD_COLUMNS} FROM merkle_heads h WHERE h.batch_id BETWEEN $1 AND $2`,
       [from.toString(), to.toString()],
     );
-    yield { from, to, ids: new Set(rows.map((row) => BigInt(row.batch_id))) };
+    yield { from, to, heads: new Map(rows.map((row) => [BigInt(row.batch_id), headFromRow(row)])) };
+  }
+}
+
+/**
+ * Events without a leaf inside the global-position span of the batches [first, last]: one
+ * anti-join scan in pages (instead of one query per batch), run beside the batches.
+ */
+async function intrudersOf(sql: SqlExecutor, first: bigint, last: bigint, pageSize: number) {
+  const { rows: [span] } = await sql.query<{ low: string | null; high: string | null }>(
+    'SELECT min(global_position)::text AS low, max(global_position)::text AS high FROM merkle_leaves WHERE batch_id BETWEEN $1 AND $2',
+    [first.toString(), last.toString()],
+  );
+  const found: Awaited<ReturnType<typeof eventsWithoutLeaf>> = [];
+  if (span.low === null || span.high === null) return found;
+  let after = BigInt(span.low) - 1n;
+  for (;;) {
+    const rows = await eventsWithoutLeaf(sql, after, BigInt(span.high), pageSize);
+    found.push(...rows);
+    if (rows.length < pageSize) return found;
+    after = BigInt(rows[rows.length - 1].global_position);
   }
 }
 
@@ -149,26 +171,44 @@ export async function verifyRange(
   const log = await loadLogEnds(sql);
   const span = await batchSpan(sql, start, end);
 
+  const eventPageSize = options.eventPageSize ?? DEFAULT_EVENT_PAGE;
+  // Beside the batches: the range's events (the database scans them while this process hashes).
+  const eventsDone = eventPass(sql, start, end, log.lastSealedPosition, listLimit, eventPageSize);
+  eventsDone.catch(() => undefined); // awaited below; not unhandled while the batches run
+  const intrudersDone = span === null ? Promise.resolve([]) : intrudersOf(sql, span.first, span.last, eventPageSize);
+  intrudersDone.catch(() => undefined);
+
   const missing: string[] = [];
   const batches: BatchVerification[] = [];
+  const spans = new Map<string, BatchSpan>();
   if (span !== null) {
     const { rows: [{ n }] } = await sql.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM merkle_heads WHERE batch_id BETWEEN $1 AND $2',
       [span.first.toString(), span.last.toString()],
     );
     const total = Number(n);
+    // The head before the first batch: its chain link and compact range start the first batch.
+    let previous: CheckedHead | null | 'missing' = span.first === 1n ? null : ((await loadHead(sql, span.first - 1n)) ?? 'missing');
     for await (const page of existingHeads(sql, span.first, span.last, options.batchPageSize ?? DEFAULT_BATCH_PAGE)) {
-      const toVerify: bigint[] = [];
+      const toVerify: { head: StoredHead; previous: CheckedHead | null | 'missing' }[] = [];
       for (let id = page.from; id <= page.to; id++) {
-        if (page.ids.has(id)) toVerify.push(id);
-        else missing.push(id.toString());
+        const head = page.heads.get(id);
+        if (head === undefined) {
+          missing.push(id.toString());
+          previous = 'missing';
+        } else {
+          toVerify.push({ head, previous });
+          previous = head;
+        }
       }
-      await verifyInOrder(toVerify, (id) => verifyBatch(sql, id, keys), (batch) => {
-        batches.push(batch);
+      await verifyInOrder(toVerify, (batch) => verifyLoadedBatch(sql, batch.head, batch.previous, keys), ({ report, span: batchSpan }) => {
+        batches.push(report);
+        if (batchSpan !== null) spans.set(report.batchId, batchSpan);
         options.onProgress?.(batches.length, total);
       });
     }
   }
+  addIntruders(batches, spans, await intrudersDone);
   // Heads deleted at the end of the log leave no gap: the sealer's state still counts them.
   if (log.lastSealedByState > log.lastHead && (span === null || span.last === log.lastHead)) {
     for (let id = log.lastHead + 1n; id <= log.lastSealedByState; id++) missing.push(id.toString());
@@ -177,7 +217,7 @@ export async function verifyRange(
     reason: 'batch_missing', batchId: id, detail: `batch ${id} and its head are missing: the chain has a gap`,
   }));
 
-  const events = await eventPass(sql, start, end, log.lastSealedPosition, listLimit, options.eventPageSize ?? DEFAULT_EVENT_PAGE);
+  const events = await eventsDone;
   failures.push(...events.uncovered);
 
   const batchesFailed = batches.filter((batch) => !batch.ok).length;
@@ -220,18 +260,18 @@ function parsedOnce(keys: PublicKeys): PublicKeys {
   }));
 }
 
-/** Runs `verify` over `ids` with BATCHES_IN_FLIGHT in flight, handing the results over in id order. */
-async function verifyInOrder(
-  ids: readonly bigint[],
-  verify: (id: bigint) => Promise<BatchVerification>,
-  onResult: (batch: BatchVerification) => void,
+/** Runs `verify` over `items` with BATCHES_IN_FLIGHT in flight, handing the results over in order. */
+async function verifyInOrder<T, R>(
+  items: readonly T[],
+  verify: (item: T) => Promise<R>,
+  onResult: (result: R) => void,
 ): Promise<void> {
-  const inFlight: Promise<BatchVerification>[] = [];
+  const inFlight: Promise<R>[] = [];
   let next = 0;
   try {
-    while (next < ids.length || inFlight.length > 0) {
-      while (next < ids.length && inFlight.length < BATCHES_IN_FLIGHT) {
-        const verification = verify(ids[next++]);
+    while (next < items.length || inFlight.length > 0) {
+      while (next < items.length && inFlight.length < BATCHES_IN_FLIGHT) {
+        const verification = verify(items[next++]);
         // Handled here so a later call failing while an earlier one is awaited is not an unhandled rejection.
         verification.catch(() => undefined);
         inFlight.push(verification);
@@ -242,6 +282,18 @@ async function verifyInOrder(
     // The calls still in flight finish before the first error is reported: no query outlives the call.
     await Promise.allSettled(inFlight);
     throw error;
+  }
+}
+
+/** Each event without a leaf goes to the batches whose span holds it (unsealed_event_in_batch_range). */
+function addIntruders(batches: BatchVerification[], spans: ReadonlyMap<string, BatchSpan>, intruders: Awaited<ReturnType<typeof eventsWithoutLeaf>>): void {
+  if (intruders.length === 0) return;
+  for (const [index, batch] of batches.entries()) {
+    const span = spans.get(batch.batchId);
+    if (span === undefined) continue;
+    const inside = intruders.filter((event) => BigInt(event.global_position) >= span.low && BigInt(event.global_position) <= span.high);
+    if (inside.length === 0) continue;
+    batches[index] = { ...batch, ok: false, failures: [...batch.failures, ...inside.map((event) => intruderFailure(batch.batchId, span, event))] };
   }
 }
 
