@@ -1,4 +1,4 @@
-import { leafHash } from './hash.js';
+import { hash } from 'node:crypto';
 
 /**
  * An event as the database stores it: the JSON text of data and metadata exactly as the writer
@@ -26,16 +26,28 @@ export interface StoredEventLeaf {
  * canonicalisation. JSON.stringify of a string is RFC 8785's string form.
  */
 export function storedLeafBytes(leaf: StoredEventLeaf): Buffer {
-  return Buffer.from(
+  return Buffer.from(storedLeafText(leaf), 'utf8');
+}
+
+/** storedLeafBytes as text (its UTF-8 encoding is the leaf's bytes). */
+export function storedLeafText(leaf: StoredEventLeaf): string {
+  return (
     `{"data":${leaf.dataText},"eventId":${JSON.stringify(leaf.eventId)},"eventType":${JSON.stringify(leaf.eventType)},` +
       `"globalPosition":"${leaf.globalPosition}","merkleIndex":"${leaf.merkleIndex}","metadata":${leaf.metadataText},` +
       `"recordedAt":"${leaf.recordedAt}","schemaVersion":${leaf.schemaVersion},"streamId":${JSON.stringify(leaf.streamId)},` +
-      `"streamPosition":"${leaf.streamPosition}"}`,
-    'utf8',
+      `"streamPosition":"${leaf.streamPosition}"}`
   );
 }
 
-/** leafHash(storedLeafBytes(leaf)). */
+/** leafHash(storedLeafBytes(leaf)) (libs/merkle hash.ts). */
 export function storedLeafHash(leaf: StoredEventLeaf): Buffer {
-  return leafHash(storedLeafBytes(leaf));
+  return leafHashOfText(storedLeafText(leaf));
+}
+
+/**
+ * leafHash of the UTF-8 encoding of `text` (a leaf's bytes as text, e.g. storedLeafText or the
+ * same frame built by the database): SHA-256(0x00 ‖ UTF-8(text)), encoded and hashed natively.
+ */
+export function leafHashOfText(text: string): Buffer {
+  return hash('sha256', `\u0000${text}`, 'buffer');
 }

@@ -1,5 +1,5 @@
 import {
-  CompactRange, headHash, storedLeafHash, toHex, verifyTreeHeadSignature, type PublicKeyInput, type StoredEventLeaf, type TreeHead,
+  CompactRange, headHash, leafHashOfText, toHex, verifyTreeHeadSignature, type PublicKeyInput, type TreeHead,
 } from '../../merkle/src/index.js';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
 
@@ -19,8 +19,11 @@ export interface BatchLeaf {
   merkleIndex: number;
   /** The leaf as the sealer recorded it (merkle_leaves, or the bundle's leafHash): locates a differing event. */
   sealed: { leafHash: string; eventId: string; globalPosition: string; batchId?: string | null };
-  /** The stored event (the bytes its leaf hashes); null when it is gone. */
-  event: StoredEventLeaf | null;
+  /**
+   * The event as stored now: its id and its leaf bytes as text (storedLeafText, or the same frame
+   * built by the database); null when it is gone.
+   */
+  event: { eventId: string; leafText: string } | null;
 }
 
 export interface BatchCheckInput {
@@ -92,14 +95,7 @@ export function checkBatch(input: BatchCheckInput): BatchVerification {
       complete = false;
       continue;
     }
-    let recomputed: Buffer;
-    try {
-      recomputed = storedLeafHash(leaf.event);
-    } catch (error) {
-      failures.push({ reason: 'leaf_mismatch', ...located, detail: `the event cannot be turned into a leaf: ${(error as Error).message}` });
-      complete = false;
-      continue;
-    }
+    const recomputed = leafHashOfText(leaf.event.leafText);
     hashes.push(recomputed);
     const actual = toHex(recomputed);
     if (actual !== sealed.leafHash || leaf.event.eventId !== sealed.eventId) {

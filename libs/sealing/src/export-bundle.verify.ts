@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { checkConsistency, hashFromHex, keyIdOf, type PublicKeyInput } from '../../merkle/src/index.js';
+import { checkConsistency, hashFromHex, keyIdOf, storedLeafText, type PublicKeyInput } from '../../merkle/src/index.js';
 import { checkBatch, checkSignature, type BatchLeaf, type CheckedHead, type PublicKeys } from './batch.check.js';
 import {
   BUNDLE_FILES, EXPORT_FORMAT_VERSION, type BundleDataFile, type BundleManifest, type ExportedEvent, type ExportedHead, type ExportedProofs,
@@ -99,7 +99,7 @@ export async function verifyExportBundle(dir: string, options: ExportVerifyOptio
       const leaf: BatchLeaf = {
         merkleIndex,
         sealed: { leafHash: event.leafHash, eventId: event.eventId, globalPosition: event.globalPosition },
-        event,
+        event: { eventId: event.eventId, leafText: storedLeafText(event) },
       };
       if (current < heads.length && merkleIndex >= heads[current].head.firstIndex) {
         leaves.push(leaf);

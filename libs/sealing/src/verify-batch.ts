@@ -2,6 +2,7 @@ import type { SqlExecutor } from '../../event-store/src/index.js';
 import type { EventLeafInput, StoredEventLeaf } from '../../merkle/src/index.js';
 import { checkBatch, type BatchLeaf, type CheckedHead, type PublicKeys } from './batch.check.js';
 import { loadHead, loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
+import { storedLeafTextSql } from './stored-leaf.sql.js';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
 
 export type { PublicKeys } from './batch.check.js';
@@ -34,6 +35,33 @@ export async function loadLeafEvents(sql: SqlExecutor, first: number, last: numb
             e.global_position::text AS global_position, e.stream_id, e.stream_position::text AS stream_position,
             e.event_id::text AS event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text,
             ${recordedAtTextSql('e.recorded_at')} AS recorded_at
+       FROM merkle_leaves l LEFT JOIN events e ON e.global_position = l.global_position
+      WHERE l.merkle_index BETWEEN $1 AND $2
+      ORDER BY l.merkle_index`,
+    [String(first), String(last)],
+  );
+  return rows;
+}
+
+interface LeafTextRow extends Record<string, unknown> {
+  merkle_index: string;
+  leaf_global_position: string;
+  leaf_event_id: string;
+  leaf_hash: string;
+  leaf_batch_id: string | null;
+  event_id: string | null;
+  leaf_text: string | null;
+}
+
+/**
+ * The leaves [first, last] with the leaf text of the event now at each one's global position,
+ * built by the database (storedLeafTextSql): what verification hashes, one text per event.
+ */
+async function loadLeafTexts(sql: SqlExecutor, first: number, last: number): Promise<LeafTextRow[]> {
+  const { rows } = await sql.query<LeafTextRow>(
+    `SELECT l.merkle_index::text AS merkle_index, l.global_position::text AS leaf_global_position, l.event_id::text AS leaf_event_id,
+            encode(l.leaf_hash, 'hex') AS leaf_hash, l.batch_id::text AS leaf_batch_id, e.event_id::text AS event_id,
+            ${storedLeafTextSql('l', 'e')} AS leaf_text
        FROM merkle_leaves l LEFT JOIN events e ON e.global_position = l.global_position
       WHERE l.merkle_index BETWEEN $1 AND $2
       ORDER BY l.merkle_index`,
@@ -108,7 +136,7 @@ export async function verifyLoadedBatch(
   keys: PublicKeys,
 ): Promise<{ report: BatchVerification; span: BatchSpan | null }> {
   const { head } = stored;
-  const rows = head.lastIndex >= head.firstIndex ? await loadLeafEvents(sql, head.firstIndex, head.lastIndex) : [];
+  const rows = head.lastIndex >= head.firstIndex ? await loadLeafTexts(sql, head.firstIndex, head.lastIndex) : [];
   const report = checkBatch({ head: stored, previous, leaves: rows.map(batchLeaf), publicKeys: keys });
   if (rows.length === 0) return { report, span: null };
   let low = BigInt(rows[0].leaf_global_position);
@@ -147,11 +175,11 @@ export async function eventsWithoutLeaf(sql: SqlExecutor, after: bigint, high: b
 }
 
 /** A merkle_leaves row and the event now at its global position, as the pure check takes them. */
-export function batchLeaf(row: LeafEventRow): BatchLeaf {
+function batchLeaf(row: LeafTextRow): BatchLeaf {
   return {
     merkleIndex: Number(row.merkle_index),
     sealed: { leafHash: row.leaf_hash, eventId: row.leaf_event_id, globalPosition: row.leaf_global_position, batchId: row.leaf_batch_id },
-    event: row.global_position === null ? null : storedLeafOf(row),
+    event: row.event_id === null || row.leaf_text === null ? null : { eventId: row.event_id, leafText: row.leaf_text },
   };
 }
 

@@ -49,6 +49,9 @@ interface RangeEventRow extends Record<string, unknown> {
   refusal: string | null;
 }
 
+/** A page of the event pass: its size and end on every row, the event columns NULL on the row of a page with every event sealed. */
+type PageRow = { page_count: string; page_end: string | null } & { [K in keyof RangeEventRow]: RangeEventRow[K] | null };
+
 /**
  * sealed: its leaf's batch has a head; headless: its leaf's batch has none; refused: no leaf, the
  * sealer refused it (merkle_refused_events: its authentication tag failed); unsealed: a leaf in
@@ -319,18 +322,33 @@ async function eventPass(
   const pass: EventPass = { count: 0, sealedCount: 0, unsealedCount: 0, uncoveredCount: 0, refusedCount: 0, unsealed: [], uncovered: [] };
   let after = BEFORE_EVERY_POSITION;
   for (;;) {
-    const { rows }: { rows: RangeEventRow[] } = await sql.query<RangeEventRow>(
-      `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
-              l.merkle_index::text AS merkle_index, l.batch_id::text AS batch_id, ${RANGE_EVENT_STATUS} AS status,
-              r.reason || ': ' || r.detail AS refusal
-         ${RANGE_EVENTS_PAGE}
-        ORDER BY e.global_position LIMIT $5`,
+    // Sealed events (nearly all) are only counted, in the database: a page answers its size, its
+    // last position and only the events that are not sealed (or one row of NULLs when all are).
+    const { rows } = await sql.query<PageRow>(
+      `WITH page AS MATERIALIZED (
+         SELECT e.global_position, e.event_id, e.recorded_at, l.merkle_index, l.batch_id, ${RANGE_EVENT_STATUS} AS status,
+                r.reason || ': ' || r.detail AS refusal
+           ${RANGE_EVENTS_PAGE}
+          ORDER BY e.global_position LIMIT $5
+       ), stats AS (SELECT count(*) AS n, max(global_position) AS last FROM page)
+       SELECT s.n::text AS page_count, s.last::text AS page_end, p.global_position::text AS global_position, p.event_id::text AS event_id,
+              ${recordedAtTextSql('p.recorded_at')} AS recorded_at, p.merkle_index::text AS merkle_index, p.batch_id::text AS batch_id,
+              p.status, p.refusal
+         FROM stats s LEFT JOIN page p ON p.status <> 'sealed'
+        ORDER BY p.global_position`,
       [start, end, lastSealedPosition, after, pageSize],
     );
-    for (const event of rows) classify(pass, event, lastSealedPosition, listLimit);
-    pass.count += rows.length;
-    if (rows.length < pageSize) return pass;
-    after = rows[rows.length - 1].global_position;
+    const count = Number(rows[0].page_count);
+    let notSealed = 0;
+    for (const event of rows) {
+      if (event.global_position === null) continue;
+      notSealed++;
+      classify(pass, event as RangeEventRow, lastSealedPosition, listLimit);
+    }
+    pass.sealedCount += count - notSealed;
+    pass.count += count;
+    if (count < pageSize) return pass;
+    after = rows[0].page_end as string;
   }
 }
 
@@ -338,8 +356,7 @@ function classify(pass: EventPass, event: RangeEventRow, lastSealedPosition: str
   const merkleIndex = event.merkle_index === null ? null : Number(event.merkle_index);
   switch (event.status) {
     case 'sealed':
-      pass.sealedCount++;
-      return;
+      return; // counted by the page
     case 'unsealed':
       if (pass.unsealedCount++ < listLimit) {
         pass.unsealed.push({ eventId: event.event_id, globalPosition: event.global_position, recordedAt: event.recorded_at, merkleIndex });

@@ -2,7 +2,7 @@
 // for the unit tests of checkBatch and the bundle verifier. Test code only.
 import { randomUUID } from 'node:crypto';
 import {
-  CompactRange, canonicalize, storedLeafHash, generateSigningKeyPair, headHash, MerkleTree, consistencyProof, signTreeHead, toHex,
+  CompactRange, canonicalize, storedLeafHash, storedLeafText, generateSigningKeyPair, headHash, MerkleTree, consistencyProof, signTreeHead, toHex,
   type SigningKeyPair, type TreeHead,
 } from '../../../merkle/src/index.js';
 import type { BatchLeaf, CheckedHead } from '../batch.check.js';
@@ -51,7 +51,7 @@ export function inMemoryLog(eventCount: number, batchSize: number): InMemoryLog 
       return events.slice(firstIndex, lastIndex + 1).map((event) => ({
         merkleIndex: Number(event.merkleIndex),
         sealed: { leafHash: event.leafHash, eventId: event.eventId, globalPosition: event.globalPosition },
-        event,
+        event: { eventId: event.eventId, leafText: storedLeafText(event) },
       }));
     },
     records(from = 0, to = heads.length - 1) {
