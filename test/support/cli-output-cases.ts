@@ -504,7 +504,7 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
       if (v === 'minimal') return one([bundle], {});
       // A changed event, so the output shows a failed batch with its findings.
       const events = join(bundle, 'events.jsonl');
-      writeFileSync(events, readFileSync(events, 'utf8').replace('"i":3', '"i":4'));
+      writeFileSync(events, readFileSync(events, 'utf8').replace('\\"i\\":3', '\\"i\\":4'));
       return one([bundle], {});
     },
   },
