@@ -100,10 +100,14 @@ CREATE TABLE merkle_refused_events (
   refused_at      timestamptz NOT NULL DEFAULT now()
 );
 
--- caracal_append as in 001, with the stored text and tag: p_events elements are
--- {eventId, type, schemaVersion, dataText, metadataText, authKeyId, authTag (hex)}.
+-- caracal_append as in 001, taking the events as arrays (one element per event, in stream
+-- order) instead of a jsonb document: the stored text goes in as text, parsed once (by the
+-- generated jsonb columns), not unescaped out of a JSON document first. Tags as hex.
 DROP FUNCTION caracal_append(text, text, bigint, jsonb);
-CREATE FUNCTION caracal_append(p_stream_id text, p_expected text, p_expected_version bigint, p_events jsonb)
+CREATE FUNCTION caracal_append(
+  p_stream_id text, p_expected text, p_expected_version bigint,
+  p_ids uuid[], p_types text[], p_schema_versions integer[], p_data text[], p_metadata text[], p_key_ids text[], p_tags text[]
+)
 RETURNS TABLE (
   stream_position bigint,
   global_position bigint,
@@ -114,8 +118,7 @@ RETURNS TABLE (
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-  v_count      integer := jsonb_array_length(p_events);
-  v_ids        uuid[];
+  v_count      integer := coalesce(array_length(p_ids, 1), 0);
   v_version    bigint;
   v_inserted   integer;
   v_found      integer;
@@ -150,16 +153,10 @@ BEGIN
     RETURN QUERY
       WITH inserted AS (
         INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag)
-        SELECT p_stream_id,
-               v_version + n.ord,
-               (n.value ->> 'eventId')::uuid,
-               n.value ->> 'type',
-               (n.value ->> 'schemaVersion')::integer,
-               n.value ->> 'dataText',
-               n.value ->> 'metadataText',
-               n.value ->> 'authKeyId',
-               decode(n.value ->> 'authTag', 'hex')
-          FROM jsonb_array_elements(p_events) WITH ORDINALITY AS n(value, ord)
+        SELECT p_stream_id, v_version + n.ord, n.event_id, n.event_type, n.schema_version, n.data_text, n.metadata_text, n.auth_key_id,
+               decode(n.auth_tag, 'hex')
+          FROM unnest(p_ids, p_types, p_schema_versions, p_data, p_metadata, p_key_ids, p_tags)
+               WITH ORDINALITY AS n(event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, ord)
          ORDER BY n.ord
         ON CONFLICT (event_id) DO NOTHING
         RETURNING stream_position, global_position, transaction_id, recorded_at
@@ -177,16 +174,13 @@ BEGIN
     END IF;
   END IF;
 
-  v_ids := ARRAY(SELECT (n.value ->> 'eventId')::uuid
-                   FROM jsonb_array_elements(p_events) WITH ORDINALITY AS n(value, ord)
-                  ORDER BY n.ord);
   SELECT count(*)::integer,
          (count(*) FILTER (WHERE e.stream_id = p_stream_id))::integer,
-         min(e.stream_position - array_position(v_ids, e.event_id)),
-         count(DISTINCT e.stream_position - array_position(v_ids, e.event_id)) <= 1
+         min(e.stream_position - array_position(p_ids, e.event_id)),
+         count(DISTINCT e.stream_position - array_position(p_ids, e.event_id)) <= 1
     INTO v_found, v_in_stream, v_first, v_contiguous
     FROM events e
-   WHERE e.event_id = ANY (v_ids);
+   WHERE e.event_id = ANY (p_ids);
 
   IF v_found = 0 THEN
     RAISE EXCEPTION 'stream %: expected %, actual version %', p_stream_id,

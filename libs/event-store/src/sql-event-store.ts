@@ -358,7 +358,10 @@ const FAST_APPEND = Object.fromEntries(
   ]),
 ) as Record<FastExpected, { one: Statement; many: Statement }>;
 
-const FUNCTION_APPEND = { name: 'caracal_append', sql: 'SELECT * FROM caracal_append($1, $2, $3::bigint, $4::jsonb)' };
+const FUNCTION_APPEND = {
+  name: 'caracal_append',
+  sql: 'SELECT * FROM caracal_append($1, $2, $3::bigint, $4::uuid[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[])',
+};
 
 /**
  * Which single statement an append may take. 'any' and 'stream_exists' can be idempotent retries
@@ -412,23 +415,13 @@ async function appendWithFunction(
   events: readonly StoredEvent[],
   expected: ExpectedState,
 ): Promise<Appended> {
-  const payload = JSON.stringify(
-    events.map(({ event, dataText, metadataText, authKeyId, authTag }) => ({
-      eventId: event.eventId,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      dataText,
-      metadataText,
-      authKeyId,
-      authTag,
-    })),
-  );
   const exact = typeof expected === 'bigint';
+  const columns = eventColumns(events);
   let rows: AppendRow[];
   try {
     ({ rows } = await executor.query<AppendRow>(
       FUNCTION_APPEND.sql,
-      [streamId, exact ? 'exact' : expected, exact ? expected.toString() : null, payload],
+      [streamId, exact ? 'exact' : expected, exact ? expected.toString() : null, ...columns],
       FUNCTION_APPEND.name,
     ));
   } catch (error) {
@@ -444,6 +437,12 @@ function fastParams(streamId: string, events: readonly StoredEvent[], expected: 
     const [{ event, dataText, metadataText, authKeyId, authTag }] = events;
     return [streamId, 1, version, event.eventId, event.type, event.schemaVersion, dataText, metadataText, authKeyId, authTag];
   }
+  return [streamId, count, version, ...eventColumns(events)];
+}
+
+/** The events' columns as arrays, in stream order (the multi-event statement's and caracal_append's parameters). */
+function eventColumns(events: readonly StoredEvent[]): unknown[] {
+  const count = events.length;
   const ids = new Array<string>(count);
   const types = new Array<string>(count);
   const schemaVersions = new Array<number>(count);
@@ -461,7 +460,7 @@ function fastParams(streamId: string, events: readonly StoredEvent[], expected: 
     keyIds[index] = stored.authKeyId;
     tags[index] = stored.authTag;
   }
-  return [streamId, count, version, ids, types, schemaVersions, data, metadata, keyIds, tags];
+  return [ids, types, schemaVersions, data, metadata, keyIds, tags];
 }
 
 /** An event with the text the events table stores for it and its tag. */
