@@ -104,16 +104,20 @@ function headRecord(stored: StoredHead, role: ExportedHead['role']): ExportRecor
 async function* unsealedEvents(sql: SqlExecutor, start: string, end: string, pageSize: number) {
   let after = '-1';
   for (;;) {
-    const { rows } = await sql.query<{ event_id: string; global_position: string; recorded_at: string; merkle_index: string | null }>(
+    const { rows } = await sql.query<{ event_id: string; global_position: string; recorded_at: string; merkle_index: string | null; refused: string | null }>(
       `SELECT e.event_id::text AS event_id, e.global_position::text AS global_position, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
-              l.merkle_index::text AS merkle_index
+              l.merkle_index::text AS merkle_index, r.reason || ': ' || r.detail AS refused
          FROM events e LEFT JOIN merkle_leaves l ON l.global_position = e.global_position
+              LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
         WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND l.batch_id IS NULL AND e.global_position > $3
         ORDER BY e.global_position LIMIT $4`,
       [start, end, after, pageSize],
     );
     for (const row of rows) {
-      yield { eventId: row.event_id, globalPosition: row.global_position, recordedAt: row.recorded_at, merkleIndex: row.merkle_index === null ? null : Number(row.merkle_index) };
+      yield {
+        eventId: row.event_id, globalPosition: row.global_position, recordedAt: row.recorded_at, merkleIndex: row.merkle_index === null ? null : Number(row.merkle_index),
+        ...(row.refused === null ? {} : { refused: row.refused }),
+      };
     }
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1].global_position;

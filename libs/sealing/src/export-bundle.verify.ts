@@ -123,6 +123,11 @@ export async function verifyExportBundle(dir: string, options: ExportVerifyOptio
   for (const event of manifest.unsealed ?? []) {
     if (!/^[0-9]+$/.test(String(event?.globalPosition))) {
       failures.push({ reason: 'malformed_line', detail: `${BUNDLE_FILES.manifest}: an unsealed event without a global position` });
+    } else if (typeof event.refused === 'string') {
+      failures.push({
+        reason: 'event_refused', eventId: event.eventId, globalPosition: event.globalPosition,
+        detail: `the sealer refused it (${event.refused}): it is in no batch`,
+      });
     } else if (lastSealedPosition >= 0n && BigInt(event.globalPosition) < lastSealedPosition) {
       failures.push({
         reason: 'uncovered_event', eventId: event.eventId, globalPosition: event.globalPosition,

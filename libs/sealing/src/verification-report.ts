@@ -39,6 +39,8 @@ export interface UnsealedEvent {
   recordedAt: string;
   /** Its leaf index when the sealer has indexed it (open batch), else null. */
   merkleIndex: number | null;
+  /** Set (export bundles) when the sealer refused the event: why (merkle_refused_events). */
+  refused?: string;
 }
 
 export interface RangeVerification {

@@ -2,11 +2,17 @@
 // event inserted directly with SQL in a current transaction, records and reports it, and verify-range
 // names it. Test code only.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   eventAuthenticator, eventKeyIdOf, SqlEventStore, START_OF_LOG, type EventKeyring, type RecordedEvent, type SqlClient,
 } from '../../../event-store/src/index.js';
 import { generateSigningKeyPair } from '../../../merkle/src/index.js';
+import { readExportBundle } from '../export-bundle.read.js';
+import { verifyExportBundle } from '../export-bundle.verify.js';
+import { writeExportBundle } from '../export-bundle.write.js';
 import { loadPublicKeys } from '../merkle-heads.read.js';
 import { createMerkleSealer, EVENT_NOT_AUTHENTICATED, type RefusedEvent } from '../merkle-sealer.processor.js';
 import { signerFromPrivateKey } from '../signing-key.js';
@@ -110,6 +116,18 @@ export function describeEventAuthentication(backend: string, setup: Authenticati
       expect(batchFailures.every((f) => /refused by the sealer/.test(f.detail!))).toBe(true);
       expect(report.failures.filter((f) => f.reason === 'event_refused').map((f) => f.eventId).sort()).toEqual(Object.values(forged).sort());
       expect(report.failures.find((f) => f.eventId === forged.untagged)?.detail).toMatch(/event_not_authenticated: the event carries no authentication tag/);
+
+      // Offline too: an export lists them with the refusal, and verify-export reports each by event id.
+      const dir = await mkdtemp(join(tmpdir(), 'caracal-auth-export-'));
+      try {
+        await writeExportBundle(readExportBundle(client, EVERYTHING), join(dir, 'bundle'));
+        const offline = await verifyExportBundle(join(dir, 'bundle'));
+        expect(offline.ok).toBe(false);
+        expect(offline.failures.filter((f) => f.reason === 'event_refused').map((f) => f.eventId).sort()).toEqual(Object.values(forged).sort());
+        expect(offline.batches.every((batch) => batch.ok)).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('seals events under a retired key after a rotation, and untagged events written before authentication existed', async () => {
