@@ -11,7 +11,7 @@ const PACKAGES = {
   'libs/api-contract': { allow: [] },
   'libs/config': { allow: [] },
   'libs/merkle': { allow: [] },
-  'libs/event-store': { allow: [] },
+  'libs/event-store': { allow: ['merkle'] },
   'libs/pricing': { allow: ['money'] },
   'libs/processing': { allow: ['event-store'] },
   'libs/projections': { allow: ['domain', 'event-store', 'processing'] },

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import {
   createPostgresClient,
+  eventAuthenticator,
   openPgliteClient,
   runMigrations,
   SqlEventStore,
@@ -99,8 +100,10 @@ async function main(): Promise<void> {
 async function benchBackend(backend: string, client: SqlClient, cases: WriteCase[]): Promise<Row[]> {
   await runMigrations(client);
   await client.query(RAW_TABLE);
-  const store = new SqlEventStore(client);
-  const functionStore = new SqlEventStore(client, { singleStatementAppend: false });
+  // As the gateway writes: every event tagged with the event authentication key (docs/leaf-format.md).
+  const authenticator = eventAuthenticator(randomBytes(32));
+  const store = new SqlEventStore(client, { authenticator });
+  const functionStore = new SqlEventStore(client, { singleStatementAppend: false, authenticator });
   const rows: Row[] = cases.map((writeCase) => ({
     backend,
     measure: `appends/s, ${writeCase.label}`,

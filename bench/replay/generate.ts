@@ -27,7 +27,8 @@ import {
   type DomainEvent,
   type ReservationCommand,
 } from '@caracal/domain';
-import type { SqlClient } from '@caracal/event-store';
+import { eventAuthenticationBytes, type EventAuthenticator, type SqlClient } from '@caracal/event-store';
+import { canonicalize } from '@caracal/merkle';
 
 export interface GeneratedLog {
   events: number;
@@ -37,7 +38,11 @@ export interface GeneratedLog {
   streams: number;
 }
 
+const BENCH_METADATA = '{"actor":"bench"}';
+
 export interface GenerateOptions {
+  /** Tags every event as the gateway's store would (docs/leaf-format.md); default: untagged. */
+  authenticator?: EventAuthenticator;
   events: number;
   /** Delegation roots, each with its own budget stream (default 200). */
   roots?: number;
@@ -140,7 +145,9 @@ export class LogGenerator {
     const ids: string[] = [];
     const types: string[] = [];
     const datas: string[] = [];
+    const tags: (string | null)[] = [];
     const recorded: string[] = [];
+    const authenticator = this.options.authenticator ?? null;
     for (const row of rows) {
       const position = (this.versions.get(row.streamId) ?? 0) + 1;
       this.versions.set(row.streamId, position);
@@ -148,16 +155,21 @@ export class LogGenerator {
       positions.push(String(position));
       ids.push(randomUUID());
       types.push(row.type);
-      datas.push(JSON.stringify(row.data));
+      // As SqlEventStore stores it: RFC 8785 text, tagged when a key is given.
+      const dataText = canonicalize(row.data);
+      datas.push(dataText);
+      tags.push(authenticator === null ? null : authenticator.tag(eventAuthenticationBytes({
+        eventId: ids[ids.length - 1], eventType: row.type, schemaVersion: 1, streamId: row.streamId, dataText, metadataText: BENCH_METADATA,
+      })).toString('hex'));
       recorded.push(new Date(row.recordedAtMs).toISOString());
     }
     await this.client.query(
-      `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data, metadata, recorded_at)
-       SELECT s, p, i, t, 1, d::jsonb, '{"actor":"bench"}'::jsonb, r
-         FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
-              WITH ORDINALITY AS u(s, p, i, t, d, r, ord)
+      `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, recorded_at, auth_key_id, auth_tag)
+       SELECT s, p, i, t, 1, d, $7, r, $8, decode(g, 'hex')
+         FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $9::text[])
+              WITH ORDINALITY AS u(s, p, i, t, d, r, g, ord)
         ORDER BY ord`,
-      [streamIds, positions, ids, types, datas, recorded],
+      [streamIds, positions, ids, types, datas, recorded, BENCH_METADATA, authenticator?.keyId ?? null, tags],
     );
     this.written += rows.length;
     this.options.onProgress?.(this.written);

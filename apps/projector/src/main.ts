@@ -26,7 +26,8 @@ try {
 }
 
 const { registry, redis, sealer } = projectionRuntime(
-  config.redisUrl, storage.client, signer ? { signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null,
+  config.redisUrl, storage.client,
+  signer ? { signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs, eventKeys: storage.eventKeys } : null,
 );
 const bus = kafkaBusRuntime(config, registry);
 const owner = `projector-${hostname()}-${process.pid}`;

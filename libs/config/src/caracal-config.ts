@@ -45,6 +45,10 @@ export interface MerkleConfig {
   batchLeaves: number;
   /** CARACAL_MERKLE_MAX_BATCH_AGE_MS: T, a non-empty batch older than this closes (default 5000). */
   maxBatchAgeMs: number;
+  /** CARACAL_EVENT_AUTH_KEY_FILE: the event authentication key (64 hex digits, mode 0600/0400); wins over the env key. */
+  eventKeyFile: string | null;
+  /** CARACAL_EVENT_AUTH_KEY: the event authentication key itself, 64 hex digits. Never logged. */
+  eventKeyHex: string | null;
 }
 
 /** Kafka client settings (docs/kafka.md); brokers empty when no Kafka is configured. */
@@ -207,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
       signingKeyPem: text(env.CARACAL_MERKLE_SIGNING_KEY, 'CARACAL_MERKLE_SIGNING_KEY'),
       batchLeaves: integer(env.CARACAL_MERKLE_BATCH_LEAVES, 'CARACAL_MERKLE_BATCH_LEAVES', 1000, 1, 1_000_000),
       maxBatchAgeMs: integer(env.CARACAL_MERKLE_MAX_BATCH_AGE_MS, 'CARACAL_MERKLE_MAX_BATCH_AGE_MS', 5000, 0, 86_400_000),
+      eventKeyFile: text(env.CARACAL_EVENT_AUTH_KEY_FILE, 'CARACAL_EVENT_AUTH_KEY_FILE'),
+      eventKeyHex: text(env.CARACAL_EVENT_AUTH_KEY, 'CARACAL_EVENT_AUTH_KEY'),
     },
   };
 }

@@ -17,3 +17,7 @@ export {
 export { isConnectionFailure } from './connection-failure.js';
 export { findUnstorableText, textProblem } from './storable-text.js';
 export { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+export {
+  checkEventTag, eventAuthenticationBytes, eventAuthenticator, eventKeyIdOf, EVENT_KEY_LENGTH, InvalidEventKeyError,
+  type AuthenticatedEventFields, type EventAuthenticator, type EventKeyring, type EventTagCheck,
+} from './event-authentication.js';

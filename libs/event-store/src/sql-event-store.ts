@@ -1,4 +1,6 @@
+import { canonicalize, CanonicalJsonError } from '@caracal/merkle';
 import { CommitNotifier } from './commit-notifier.js';
+import { eventAuthenticationBytes, type EventAuthenticator } from './event-authentication.js';
 import { IdempotencyConflictError, StoreUnavailableError, UnstorableTextError, WrongExpectedVersionError } from './event-store.errors.js';
 import {
   START_OF_LOG,
@@ -82,6 +84,11 @@ export interface SqlEventStoreOptions {
    * caller's inTransaction step. An append with none of their events takes no transaction for them.
    */
   inlineProjections?: readonly InlineProjection[];
+  /**
+   * Tags every appended event (HMAC under a key the database does not hold): the sealer refuses
+   * to seal an event without a valid tag (docs/leaf-format.md). Without it, events are untagged.
+   */
+  authenticator?: EventAuthenticator;
 }
 
 /** The event store over PostgreSQL or PGlite: the same SQL on both. */
@@ -90,6 +97,7 @@ export class SqlEventStore implements EventStore {
   private readonly singleStatement: boolean;
   private readonly inlineProjections: readonly InlineProjection[];
   private readonly projectedTypes: ReadonlySet<string>;
+  private readonly authenticator: EventAuthenticator | null;
 
   constructor(
     private readonly client: SqlClient,
@@ -104,14 +112,15 @@ export class SqlEventStore implements EventStore {
     this.singleStatement = client.backend === 'postgres' && (options.singleStatementAppend ?? true);
     this.inlineProjections = options.inlineProjections ?? [];
     this.projectedTypes = new Set(this.inlineProjections.flatMap((projection) => projection.eventTypes));
+    this.authenticator = options.authenticator ?? null;
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    assertAppendable(events);
+    const stored = storedEvents(streamId, events, this.authenticator);
     const { inTransaction } = options;
     const appended = inTransaction !== undefined || events.some((event) => this.projectedTypes.has(event.type))
       ? await this.client.transaction(async (tx) => {
-          const inTx = await appendEvents(tx, streamId, events, options.expected, true, this.singleStatement);
+          const inTx = await appendEvents(tx, streamId, stored, options.expected, true, this.singleStatement);
           // A replayed append was projected when it first committed: projecting again would double it.
           if (!inTx.replayed) {
             await inTransaction?.(tx, inTx.result, inTx.recorded);
@@ -119,7 +128,7 @@ export class SqlEventStore implements EventStore {
           }
           return inTx;
         })
-      : await appendEvents(this.client, streamId, events, options.expected, false, this.singleStatement);
+      : await appendEvents(this.client, streamId, stored, options.expected, false, this.singleStatement);
     // Committed. A replay wrote nothing new (its first attempt announced it).
     if (!appended.replayed) this.notifier.committed();
     return appended.result;
@@ -146,9 +155,9 @@ export class SqlEventStore implements EventStore {
         : [];
       const events = options.decide(tail);
       if (events.length === 0) return { tail, appended: null };
-      assertAppendable(events);
+      const stored = storedEvents(streamId, events, this.authenticator);
       // The row is locked by this transaction: the exact version holds, nobody can move it.
-      const inTx = await appendEvents(tx, streamId, events, version, true, this.singleStatement);
+      const inTx = await appendEvents(tx, streamId, stored, version, true, this.singleStatement);
       await options.inTransaction?.(tx, inTx.result, inTx.recorded);
       await this.projectInline(tx, inTx.recorded);
       return { tail, appended: inTx.result };
@@ -312,19 +321,20 @@ interface Appended {
  * under 'stream_exists'), so nothing is inserted: the append then takes caracal_append, which
  * decides between wrong version, idempotent replay and conflict exactly as before.
  * $1 stream, $2 event count, $3 expected version (exact; NULL for the others, which test it only
- * so that every statement takes the same parameters), $4..$8 the events' columns.
+ * so that every statement takes the same parameters), $4..$10 the events' columns.
  */
 // The events: one row per event, ord = 1.. in stream order. Several events as typed arrays; one
 // event (the common case) as plain parameters of the same positions, which spares encoding and
 // decoding arrays on both sides.
-const MANY_EVENTS = `unnest($4::uuid[], $5::text[], $6::integer[], $7::jsonb[], $8::jsonb[])
-          WITH ORDINALITY AS e(event_id, event_type, schema_version, data, metadata, ord)`;
-const ONE_EVENT = `(VALUES ($4::uuid, $5::text, $6::integer, $7::jsonb, $8::jsonb, 1::bigint))
-          AS e(event_id, event_type, schema_version, data, metadata, ord)`;
+// data and metadata go as their stored text (the jsonb columns are generated from it), the tag as hex.
+const MANY_EVENTS = `unnest($4::uuid[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[])
+          WITH ORDINALITY AS e(event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, ord)`;
+const ONE_EVENT = `(VALUES ($4::uuid, $5::text, $6::integer, $7::text, $8::text, $9::text, $10::text, 1::bigint))
+          AS e(event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, ord)`;
 
 const insertEvents = (source: string): string => `
-INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data, metadata)
-SELECT $1, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data, coalesce(e.metadata, '{}'::jsonb)
+INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag)
+SELECT $1, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text, e.auth_key_id, decode(e.auth_tag, 'hex')
   FROM s, ${source}
  ORDER BY e.ord
 RETURNING stream_position, global_position, transaction_id, recorded_at`;
@@ -369,7 +379,10 @@ const FAST_APPEND = Object.fromEntries(
   ]),
 ) as Record<FastExpected, { one: Statement; many: Statement }>;
 
-const FUNCTION_APPEND = { name: 'caracal_append', sql: 'SELECT * FROM caracal_append($1, $2, $3::bigint, $4::jsonb)' };
+const FUNCTION_APPEND = {
+  name: 'caracal_append',
+  sql: 'SELECT * FROM caracal_append($1, $2, $3::bigint, $4::uuid[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[])',
+};
 
 /**
  * Which single statement an append may take. 'any' and 'stream_exists' can be idempotent retries
@@ -392,7 +405,7 @@ function fastPathOf(expected: ExpectedState, inCallerTransaction: boolean): Fast
 async function appendEvents(
   executor: SqlExecutor,
   streamId: string,
-  events: readonly NewEvent[],
+  events: readonly StoredEvent[],
   expected: ExpectedState,
   inCallerTransaction: boolean,
   singleStatement: boolean,
@@ -420,24 +433,16 @@ async function appendEvents(
 async function appendWithFunction(
   executor: SqlExecutor,
   streamId: string,
-  events: readonly NewEvent[],
+  events: readonly StoredEvent[],
   expected: ExpectedState,
 ): Promise<Appended> {
-  const payload = JSON.stringify(
-    events.map((event) => ({
-      eventId: event.eventId,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      data: event.data,
-      metadata: event.metadata,
-    })),
-  );
   const exact = typeof expected === 'bigint';
+  const columns = eventColumns(events);
   let rows: AppendRow[];
   try {
     ({ rows } = await executor.query<AppendRow>(
       FUNCTION_APPEND.sql,
-      [streamId, exact ? 'exact' : expected, exact ? expected.toString() : null, payload],
+      [streamId, exact ? 'exact' : expected, exact ? expected.toString() : null, ...columns],
       FUNCTION_APPEND.name,
     ));
   } catch (error) {
@@ -446,38 +451,82 @@ async function appendWithFunction(
   return toAppended(streamId, events, rows, rows[0].replayed === true);
 }
 
-function fastParams(streamId: string, events: readonly NewEvent[], expected: ExpectedState): unknown[] {
+function fastParams(streamId: string, events: readonly StoredEvent[], expected: ExpectedState): unknown[] {
   const version = typeof expected === 'bigint' && expected !== 0n ? expected.toString() : null;
   const count = events.length;
   if (count === 1) {
-    const [event] = events;
-    const { eventId, type, schemaVersion } = event;
-    return [streamId, 1, version, eventId, type, schemaVersion, jsonOrNull(event.data), jsonOrNull(event.metadata)];
+    const [{ event, dataText, metadataText, authKeyId, authTag }] = events;
+    return [streamId, 1, version, event.eventId, event.type, event.schemaVersion, dataText, metadataText, authKeyId, authTag];
   }
+  return [streamId, count, version, ...eventColumns(events)];
+}
+
+/** The events' columns as arrays, in stream order (the multi-event statement's and caracal_append's parameters). */
+function eventColumns(events: readonly StoredEvent[]): unknown[] {
+  const count = events.length;
   const ids = new Array<string>(count);
   const types = new Array<string>(count);
   const schemaVersions = new Array<number>(count);
   const data = new Array<string | null>(count);
-  const metadata = new Array<string | null>(count);
+  const metadata = new Array<string>(count);
+  const keyIds = new Array<string | null>(count);
+  const tags = new Array<string | null>(count);
   for (let index = 0; index < count; index += 1) {
-    const event = events[index];
-    ids[index] = event.eventId;
-    types[index] = event.type;
-    schemaVersions[index] = event.schemaVersion;
-    data[index] = jsonOrNull(event.data);
-    metadata[index] = jsonOrNull(event.metadata);
+    const stored = events[index];
+    ids[index] = stored.event.eventId;
+    types[index] = stored.event.type;
+    schemaVersions[index] = stored.event.schemaVersion;
+    data[index] = stored.dataText;
+    metadata[index] = stored.metadataText;
+    keyIds[index] = stored.authKeyId;
+    tags[index] = stored.authTag;
   }
-  return [streamId, count, version, ids, types, schemaVersions, data, metadata];
+  return [ids, types, schemaVersions, data, metadata, keyIds, tags];
 }
 
-/** As in the function's jsonb payload: an absent value is SQL NULL (data: NOT NULL violation; metadata: '{}'). */
-function jsonOrNull(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
+/** An event with the text the events table stores for it and its tag. */
+interface StoredEvent {
+  event: NewEvent;
+  /** RFC 8785 text of data; null when data is absent (the NOT NULL column refuses it). */
+  dataText: string | null;
+  /** RFC 8785 text of metadata ('{}' when absent). */
+  metadataText: string;
+  authKeyId: string | null;
+  /** hex */
+  authTag: string | null;
+}
+
+/**
+ * Checks the events (before anything is sent) and serialises data and metadata once, as RFC 8785
+ * text: the bytes their Merkle leaves will hash and their tag covers (docs/leaf-format.md).
+ */
+function storedEvents(streamId: string, events: readonly NewEvent[], authenticator: EventAuthenticator | null): StoredEvent[] {
+  assertAppendable(events);
+  return events.map((event) => {
+    const dataText = event.data === undefined ? null : canonicalText(event.data, '');
+    const metadataText = event.metadata === undefined ? '{}' : canonicalText(event.metadata, 'eventMetadata');
+    if (authenticator === null || dataText === null) return { event, dataText, metadataText, authKeyId: null, authTag: null };
+    const bytes = eventAuthenticationBytes({
+      eventId: event.eventId, eventType: event.type, schemaVersion: event.schemaVersion, streamId, dataText, metadataText,
+    });
+    return { event, dataText, metadataText, authKeyId: authenticator.keyId, authTag: authenticator.tag(bytes).toString('hex') };
+  });
+}
+
+/** RFC 8785 text; JSON that has none (floats, unsafe integers) is refused naming the field. */
+function canonicalText(value: unknown, root: string): string {
+  try {
+    return canonicalize(value);
+  } catch (error) {
+    if (!(error instanceof CanonicalJsonError)) throw error;
+    const field = [root, error.path.replace(/^\$/, '').replace(/\["?([^"\]]*)"?\]/g, '.$1').replace(/^\./, '')].filter(Boolean).join('.');
+    throw new UnstorableTextError(field || root || 'data', `cannot be stored: ${error.reason.replaceAll('_', ' ')} (events hold strings and safe integers only)`);
+  }
 }
 
 function toAppended(
   streamId: string,
-  events: readonly NewEvent[],
+  stored: readonly StoredEvent[],
   rows: readonly AppendRow[],
   replayed: boolean,
 ): Appended {
@@ -486,7 +535,7 @@ function toAppended(
   const ordered =
     rows.length > 1 ? [...rows].sort((a, b) => compareBigintText(a.stream_position, b.stream_position)) : rows;
   const recorded = ordered.map((row, index): RecordedEvent => ({
-    ...events[index],
+    ...stored[index].event,
     streamId,
     streamPosition: BigInt(row.stream_position),
     globalPosition: BigInt(row.global_position),
@@ -527,7 +576,8 @@ function assertAppendable(events: readonly NewEvent[]): void {
   }
 }
 
-function toAppendError(error: unknown, streamId: string, events: readonly NewEvent[], expected: ExpectedState): unknown {
+function toAppendError(error: unknown, streamId: string, stored: readonly StoredEvent[], expected: ExpectedState): unknown {
+  const events = stored.map((entry) => entry.event);
   const { code, detail, constraint } = error as { code?: string; detail?: string; constraint?: string };
   if (code === WRONG_EXPECTED_VERSION) {
     return new WrongExpectedVersionError(streamId, expected.toString(), BigInt(detail ?? '0'));

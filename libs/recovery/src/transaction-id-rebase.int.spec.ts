@@ -35,8 +35,8 @@ const runPostgres = await shouldRunPostgresTests('PostgreSQL transaction id reba
     const restored: [number, bigint][] = [[1, 10n], [2, 5n], [3, 10n], [4, 20n], [5, 20n], [6, 15n]];
     for (const [position, offset] of restored) {
       await client.query(
-        `INSERT INTO events (global_position, transaction_id, stream_id, stream_position, event_id, event_type, schema_version, data)
-         VALUES ($1::bigint, $2::xid8, $3, 1, $4, 'Restored', 1, '{}'::jsonb)`,
+        `INSERT INTO events (global_position, transaction_id, stream_id, stream_position, event_id, event_type, schema_version, data_text)
+         VALUES ($1::bigint, $2::xid8, $3, 1, $4, 'Restored', 1, '{}')`,
         [position, (future + offset).toString(), `restored-${position}`, randomUUID()],
       );
     }

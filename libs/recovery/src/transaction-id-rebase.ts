@@ -91,6 +91,14 @@ async function rewriteEventTransactionIds(tx: SqlExecutor): Promise<number> {
   await tx.query('CREATE UNIQUE INDEX ON caracal_xid_map (global_position)');
   // Events refuse every UPDATE (a trigger): the sort key is storage, not the fact, and this one
   // rewrite happens under the same exclusive lock as the trigger's suspension.
+  // The bound from which events must carry an authentication tag moves with the events: to the
+  // new id of the first event at or after it, else past every restored event.
+  await tx.query(
+    `UPDATE event_authentication a SET required_from = coalesce(
+       (SELECT min(m.new_xid) FROM caracal_xid_map m JOIN events e ON e.global_position = m.global_position
+         WHERE e.transaction_id >= a.required_from),
+       pg_current_xact_id())`,
+  );
   await tx.query('ALTER TABLE events DISABLE TRIGGER events_refuse_change');
   const { rowCount } = await tx.query(
     'UPDATE events e SET transaction_id = m.new_xid FROM caracal_xid_map m WHERE m.global_position = e.global_position',

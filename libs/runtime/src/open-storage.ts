@@ -9,6 +9,8 @@ import {
   type SqlClient,
 } from '@caracal/event-store';
 import { rebaseRestoredTransactionIds, type TransactionIdRebase } from '@caracal/recovery';
+import type { EventKeys } from '@caracal/sealing';
+import { resolveEventKeys } from './event-keys.js';
 
 export interface Storage {
   client: SqlClient;
@@ -17,6 +19,8 @@ export interface Storage {
   location: string;
   /** Set when this start found a log restored from another cluster and renumbered its transaction ids. */
   transactionIdRebase: TransactionIdRebase | null;
+  /** The event authentication key: the store tags with it, the sealer checks with its keyring. null: none configured. */
+  eventKeys: EventKeys | null;
 }
 
 export interface StorageOptions {
@@ -26,6 +30,8 @@ export interface StorageOptions {
 
 /** Opens the profile's database, applies pending migrations, and wraps it in the event store. */
 export async function openStorage(config: CaracalConfig, options: StorageOptions = {}): Promise<Storage> {
+  // Embedded: a key is generated into the data dir on first start, like the Merkle signing key.
+  const eventKeys = await resolveEventKeys(config, { generate: config.profile === 'embedded' });
   let client: SqlClient;
   let location: string;
   if (config.profile === 'embedded') {
@@ -58,7 +64,8 @@ export async function openStorage(config: CaracalConfig, options: StorageOptions
         `renumbered the transaction ids of ${r.events} events in their order (docs/recovery.md, "Backups")`,
     );
   }
-  return { client, store: new SqlEventStore(client, { inlineProjections: options.inlineProjections }), location, transactionIdRebase };
+  const store = new SqlEventStore(client, { inlineProjections: options.inlineProjections, authenticator: eventKeys?.authenticator });
+  return { client, store, location, transactionIdRebase, eventKeys };
 }
 
 function redactUrl(url: string): string {

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { SqlExecutor } from '@caracal/event-store';
 import { ProcessorRegistry } from '@caracal/processing';
 import { createProjections, RedisSpendingCounters } from '@caracal/projections';
-import { createMerkleSealer, type MerkleSealer, type MerkleSigner } from '@caracal/sealing';
+import { createMerkleSealer, type EventKeys, type MerkleSealer, type MerkleSigner, type RefusedEvent } from '@caracal/sealing';
 
 export interface ProjectionRuntime {
   registry: ProcessorRegistry;
@@ -15,6 +15,10 @@ export interface MerkleRuntimeOptions {
   signer: MerkleSigner;
   batchLeaves?: number;
   maxBatchAgeMs?: number;
+  /** Tags are checked with its keyring; null: not checked (docs/leaf-format.md). */
+  eventKeys?: EventKeys | null;
+  /** An event the sealer refused (its tag does not verify): count it, alert. */
+  onRefused?: (refusal: RefusedEvent) => void;
 }
 
 /**
@@ -27,7 +31,12 @@ export function projectionRuntime(redisUrl: string | null, sql: SqlExecutor, mer
   const registry = new ProcessorRegistry(createProjections(
     redis ? { spending: { redis: { counters: new RedisSpendingCounters(redis), sql } } } : {},
   ));
-  const sealer = merkle ? createMerkleSealer(merkle) : null;
+  const sealer = merkle
+    ? createMerkleSealer({
+        signer: merkle.signer, batchLeaves: merkle.batchLeaves, maxBatchAgeMs: merkle.maxBatchAgeMs,
+        eventKeys: merkle.eventKeys ? () => merkle.eventKeys!.keyring() : undefined, onRefused: merkle.onRefused ?? warnRefused,
+      })
+    : null;
   if (sealer) registry.register(sealer);
   return { registry, redis, sealer };
 }
@@ -37,4 +46,8 @@ function connectRedis(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   return redis;
+}
+
+function warnRefused(refusal: RefusedEvent): void {
+  console.error(`merkle-sealer: refused event ${refusal.eventId} at global position ${refusal.globalPosition}: ${refusal.detail}`);
 }

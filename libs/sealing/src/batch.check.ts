@@ -1,5 +1,5 @@
 import {
-  CompactRange, eventLeafHash, headHash, toHex, verifyTreeHeadSignature, type EventLeafInput, type PublicKeyInput, type TreeHead,
+  CompactRange, headHash, leafHashOfText, toHex, verifyTreeHeadSignature, type PublicKeyInput, type TreeHead,
 } from '@caracal/merkle';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
 
@@ -19,7 +19,11 @@ export interface BatchLeaf {
   merkleIndex: number;
   /** The leaf as the sealer recorded it (merkle_leaves, or the bundle's leafHash): locates a differing event. */
   sealed: { leafHash: string; eventId: string; globalPosition: string; batchId?: string | null };
-  event: EventLeafInput | null;
+  /**
+   * The event as stored now: its id and its leaf bytes as text (storedLeafText, or the same frame
+   * built by the database); null when it is gone.
+   */
+  event: { eventId: string; leafText: string } | null;
 }
 
 export interface BatchCheckInput {
@@ -33,7 +37,7 @@ export interface BatchCheckInput {
 
 /**
  * The checks of one sealed batch, on plain data (no database, no files), shared by verifyBatch
- * and the offline bundle verifier: re-derives each leaf from its event, rebuilds the root of the
+ * and the offline bundle verifier: hashes each leaf from its event's stored bytes, rebuilds the root of the
  * whole log from the previous head's compact range (O(batch + log n)), and checks root, compact
  * range, signature, chain link to the previous head and the indexes and counts. Every finding
  * names the batch, and the merkle index and event where it can, with what was expected and found.
@@ -91,14 +95,7 @@ export function checkBatch(input: BatchCheckInput): BatchVerification {
       complete = false;
       continue;
     }
-    let recomputed: Buffer;
-    try {
-      recomputed = eventLeafHash(leaf.event);
-    } catch (error) {
-      failures.push({ reason: 'leaf_mismatch', ...located, detail: `the event cannot be turned into a leaf: ${(error as Error).message}` });
-      complete = false;
-      continue;
-    }
+    const recomputed = leafHashOfText(leaf.event.leafText);
     hashes.push(recomputed);
     const actual = toHex(recomputed);
     if (actual !== sealed.leafHash || leaf.event.eventId !== sealed.eventId) {

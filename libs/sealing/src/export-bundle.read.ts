@@ -4,7 +4,7 @@ import { EXPORT_FORMAT_VERSION, type ExportedHead, type ExportedProofs, type Exp
 import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
 import { StreamedConsistencyProof } from './streamed-consistency-proof.js';
 import { rangeBound, type VerificationTimeRange } from './verify-range.js';
-import { leafInputOf, loadLeafEvents } from './verify-batch.js';
+import { loadLeafEvents, storedLeafOf } from './verify-batch.js';
 
 export interface ExportReadOptions {
   /** Rows read per query (events, leaves, unsealed events); default 2,000. */
@@ -62,13 +62,8 @@ export async function* readExportBundle(sql: SqlExecutor, range: VerificationTim
       for (const row of await loadLeafEvents(sql, cursor, Math.min(cursor + pageSize - 1, lastIndex))) {
         // A leaf whose event is gone is left out: the offline verifier reports its index as missing.
         if (row.global_position === null) continue;
-        const input = leafInputOf(row);
         events += 1;
-        yield {
-          kind: 'event', merkleIndex: row.merkle_index, globalPosition: row.global_position, streamId: input.streamId,
-          streamPosition: row.stream_position as string, eventId: input.eventId, eventType: input.eventType, schemaVersion: input.schemaVersion,
-          data: input.data, metadata: input.metadata, recordedAt: row.recorded_at as string, leafHash: row.leaf_hash,
-        };
+        yield { kind: 'event', ...storedLeafOf(row), leafHash: row.leaf_hash };
       }
     }
   }
@@ -109,16 +104,20 @@ function headRecord(stored: StoredHead, role: ExportedHead['role']): ExportRecor
 async function* unsealedEvents(sql: SqlExecutor, start: string, end: string, pageSize: number) {
   let after = '-1';
   for (;;) {
-    const { rows } = await sql.query<{ event_id: string; global_position: string; recorded_at: string; merkle_index: string | null }>(
+    const { rows } = await sql.query<{ event_id: string; global_position: string; recorded_at: string; merkle_index: string | null; refused: string | null }>(
       `SELECT e.event_id::text AS event_id, e.global_position::text AS global_position, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
-              l.merkle_index::text AS merkle_index
+              l.merkle_index::text AS merkle_index, r.reason || ': ' || r.detail AS refused
          FROM events e LEFT JOIN merkle_leaves l ON l.global_position = e.global_position
+              LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
         WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND l.batch_id IS NULL AND e.global_position > $3
         ORDER BY e.global_position LIMIT $4`,
       [start, end, after, pageSize],
     );
     for (const row of rows) {
-      yield { eventId: row.event_id, globalPosition: row.global_position, recordedAt: row.recorded_at, merkleIndex: row.merkle_index === null ? null : Number(row.merkle_index) };
+      yield {
+        eventId: row.event_id, globalPosition: row.global_position, recordedAt: row.recorded_at, merkleIndex: row.merkle_index === null ? null : Number(row.merkle_index),
+        ...(row.refused === null ? {} : { refused: row.refused }),
+      };
     }
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1].global_position;

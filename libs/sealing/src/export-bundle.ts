@@ -1,8 +1,8 @@
-import type { TreeHead } from '@caracal/merkle';
+import type { StoredEventLeaf, TreeHead } from '@caracal/merkle';
 import type { UnsealedEvent } from './verification-report.js';
 
 /** The bundle layout version in manifest.json; a verifier refuses a version it does not know. */
-export const EXPORT_FORMAT_VERSION = 1;
+export const EXPORT_FORMAT_VERSION = 2;
 
 /** The files of an export bundle (docs/sealing.md "Export bundle"); manifest.json holds their SHA-256. */
 export const BUNDLE_FILES = {
@@ -33,11 +33,11 @@ export interface EventLeafFields {
 }
 
 /**
- * One line of events.jsonl: the canonical leaf fields exactly as hashed, plus the leaf hash as
- * sealed. The leaf hash only locates a differing event; trust comes from the root rebuilt from
- * the recomputed leaves.
+ * One line of events.jsonl (format 2): the event as stored — data and metadata as their stored
+ * JSON text, the bytes the leaf hashes (docs/leaf-format.md) — plus the leaf hash as sealed. The
+ * leaf hash only locates a differing event; trust comes from the root rebuilt from the leaves.
  */
-export interface ExportedEvent extends EventLeafFields {
+export interface ExportedEvent extends StoredEventLeaf {
   leafHash: string;
 }
 

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { checkConsistency, hashFromHex, keyIdOf, type PublicKeyInput } from '@caracal/merkle';
+import { checkConsistency, hashFromHex, keyIdOf, storedLeafText, type PublicKeyInput } from '@caracal/merkle';
 import { checkBatch, checkSignature, type BatchLeaf, type CheckedHead, type PublicKeys } from './batch.check.js';
 import {
   BUNDLE_FILES, EXPORT_FORMAT_VERSION, type BundleDataFile, type BundleManifest, type ExportedEvent, type ExportedHead, type ExportedProofs,
@@ -99,7 +99,7 @@ export async function verifyExportBundle(dir: string, options: ExportVerifyOptio
       const leaf: BatchLeaf = {
         merkleIndex,
         sealed: { leafHash: event.leafHash, eventId: event.eventId, globalPosition: event.globalPosition },
-        event: { ...event },
+        event: { eventId: event.eventId, leafText: storedLeafText(event) },
       };
       if (current < heads.length && merkleIndex >= heads[current].head.firstIndex) {
         leaves.push(leaf);
@@ -123,6 +123,11 @@ export async function verifyExportBundle(dir: string, options: ExportVerifyOptio
   for (const event of manifest.unsealed ?? []) {
     if (!/^[0-9]+$/.test(String(event?.globalPosition))) {
       failures.push({ reason: 'malformed_line', detail: `${BUNDLE_FILES.manifest}: an unsealed event without a global position` });
+    } else if (typeof event.refused === 'string') {
+      failures.push({
+        reason: 'event_refused', eventId: event.eventId, globalPosition: event.globalPosition,
+        detail: `the sealer refused it (${event.refused}): it is in no batch`,
+      });
     } else if (lastSealedPosition >= 0n && BigInt(event.globalPosition) < lastSealedPosition) {
       failures.push({
         reason: 'uncovered_event', eventId: event.eventId, globalPosition: event.globalPosition,
@@ -212,7 +217,7 @@ async function readHeads(dir: string, failures: Failure[]): Promise<{ anchor: Ch
 function parseEvent(line: string): ExportedEvent | null {
   try {
     const event = JSON.parse(line) as ExportedEvent;
-    const fields = [event.merkleIndex, event.globalPosition, event.eventId, event.leafHash];
+    const fields = [event.merkleIndex, event.globalPosition, event.eventId, event.leafHash, event.dataText, event.metadataText];
     return fields.every((field) => typeof field === 'string') && /^(0|[1-9][0-9]*)$/.test(event.merkleIndex) && /^-?[0-9]+$/.test(event.globalPosition)
       ? event : null;
   } catch {

@@ -1,7 +1,11 @@
 export {
   createMerkleSealer, DEFAULT_BATCH_LEAVES, DEFAULT_MAX_BATCH_AGE_MS, MERKLE_SEALER, MERKLE_SEALER_TABLES, MerkleSealerStateError,
-  type MerkleSealer, type MerkleSealerOptions,
+  EVENT_NOT_AUTHENTICATED, type MerkleSealer, type MerkleSealerOptions, type RefusedEvent,
 } from './merkle-sealer.processor.js';
+export {
+  EventKeyLoadError, eventKeysFromFile, eventKeysFromHex, loadEventKeyFile, loadEventKeyring, parseEventKey, rotateEventKeyFile,
+  writeNewEventKeyFile, type EventKeys,
+} from './event-key-file.js';
 export {
   HEAD_COLUMNS, RECORDED_AT_TEXT_SQL, recordedAtTextSql, headFromRow, loadHead, loadHeads, loadLatestHead, loadPublicKeys, type StoredHead,
 } from './merkle-heads.read.js';

@@ -1,6 +1,6 @@
-import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
+import { checkEventTag, type EventKeyring, type RecordedEvent, type SqlExecutor } from '@caracal/event-store';
 import {
-  CompactRange, canonicalTimestamp, canonicalTreeHeadBytes, eventLeafHash, hashFromHex, headHash, toHex, validateTreeHead,
+  CompactRange, canonicalTimestamp, canonicalTreeHeadBytes, hashFromHex, headHash, storedLeafHash, toHex, validateTreeHead,
   verifyTreeHeadSignature, type SignedTreeHead, type TreeHead,
 } from '@caracal/merkle';
 import type { Processor } from '@caracal/processing';
@@ -10,6 +10,8 @@ import type { MerkleSigner } from './signing-key.js';
 export const MERKLE_SEALER = 'merkle-sealer-group';
 /** The sealer's tables (merkle_keys aside). Not read models: `db reset` keeps them, see keptOnReset below. */
 export const MERKLE_SEALER_TABLES = ['merkle_leaves', 'merkle_heads', 'merkle_state'];
+/** Why the sealer refused an event (merkle_refused_events.reason). */
+export const EVENT_NOT_AUTHENTICATED = 'event_not_authenticated';
 export const DEFAULT_BATCH_LEAVES = 1000;
 export const DEFAULT_MAX_BATCH_AGE_MS = 5000;
 
@@ -22,7 +24,46 @@ export interface MerkleSealerOptions {
   maxBatchAgeMs?: number;
   /** The sealer's clock (head timestamps, batch age). Default: new Date(). */
   clock?: () => Date;
+  /**
+   * The event authentication keys (current and retired), read before each batch so a rotation
+   * is picked up. When given, an event that must be authenticated (written after migration 011)
+   * and whose tag does not verify gets no leaf: it is recorded in merkle_refused_events and
+   * reported through onRefused. Without it, tags are not checked (docs/leaf-format.md).
+   */
+  eventKeys?: () => EventKeyring | Promise<EventKeyring>;
+  /** An event refused for the first time (not again when a batch is re-applied). */
+  onRefused?: (refusal: RefusedEvent) => void;
 }
+
+export interface RefusedEvent {
+  eventId: string;
+  globalPosition: string;
+  reason: typeof EVENT_NOT_AUTHENTICATED;
+  detail: string;
+}
+
+interface SealerEventRow extends Record<string, unknown> {
+  global_position: string;
+  recorded_at: string;
+  merkle_index: string | null;
+  refused: boolean;
+  must_authenticate: boolean;
+  stream_id: string;
+  stream_position: string;
+  event_id: string;
+  event_type: string;
+  schema_version: number;
+  data_text: string;
+  metadata_text: string;
+  auth_key_id: string | null;
+  auth_tag: Buffer | null;
+}
+
+const TAG_FAILURES = {
+  missing: 'carries no authentication tag',
+  unknown_key: 'is tagged with a key the sealer does not know',
+  mismatch: 'has a tag that does not match its bytes',
+} as const;
 
 export interface MerkleSealer extends Processor {
   /**
@@ -157,16 +198,22 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
     // Time-based close first: those leaves were waiting before this batch arrived.
     if (state.due && state.nextIndex > state.openFirstIndex) await seal(tx, state, state.nextIndex - 1n, now);
 
-    // recorded_at as text with microseconds (RecordedEvent.recordedAt is a Date: milliseconds),
-    // and whether the event already has a leaf: one query per batch.
-    const { rows } = await tx.query<{ global_position: string; recorded_at: string; merkle_index: string | null }>(
+    // The events as stored: leaves hash the stored text (RecordedEvent.data is a parse of it, and
+    // its recordedAt a Date without microseconds), whether each already has a leaf or was refused,
+    // and whether it must carry a tag: one query per batch.
+    const { rows } = await tx.query<SealerEventRow>(
       `SELECT e.global_position::text AS global_position, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
-              l.merkle_index::text AS merkle_index
-         FROM events e LEFT JOIN merkle_leaves l ON l.event_id = e.event_id
+              l.merkle_index::text AS merkle_index, r.event_id IS NOT NULL AS refused,
+              e.transaction_id >= coalesce((SELECT required_from FROM event_authentication), '0'::xid8) AS must_authenticate,
+              e.stream_id, e.stream_position::text AS stream_position, e.event_id::text AS event_id, e.event_type, e.schema_version,
+              e.data_text, e.metadata_text, e.auth_key_id, e.auth_tag
+         FROM events e LEFT JOIN merkle_leaves l ON l.event_id = e.event_id LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
         WHERE e.global_position = ANY($1::bigint[])`,
       [events.map((event) => event.globalPosition.toString())],
     );
     const stored = new Map(rows.map((row) => [row.global_position, row]));
+    const keyring = options.eventKeys === undefined ? null : await options.eventKeys();
+    const refused: RefusedEvent[] = [];
 
     const leaves = { index: [] as string[], position: [] as string[], eventId: [] as string[], hash: [] as string[], recordedAt: [] as string[] };
     const seen = new Set<string>();
@@ -175,28 +222,41 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
       const position = event.globalPosition.toString();
       const row = stored.get(position);
       if (row === undefined) throw new MerkleSealerStateError(`event ${event.eventId} at global position ${position} is not in the events table`);
-      if (row.merkle_index !== null || seen.has(event.eventId)) continue; // already sealed: idempotent
-      seen.add(event.eventId);
+      if (row.merkle_index !== null || row.refused || seen.has(row.event_id)) continue; // already sealed or refused: idempotent
+      seen.add(row.event_id);
+      if (keyring !== null && row.must_authenticate) {
+        const fields = {
+          eventId: row.event_id, eventType: row.event_type, schemaVersion: row.schema_version, streamId: row.stream_id,
+          dataText: row.data_text, metadataText: row.metadata_text,
+        };
+        const check = checkEventTag(keyring, fields, row.auth_key_id, row.auth_tag);
+        if (check !== 'ok') {
+          const keyNote = check === 'unknown_key' ? ` (${row.auth_key_id})` : '';
+          refused.push({ eventId: row.event_id, globalPosition: position, reason: EVENT_NOT_AUTHENTICATED, detail: `the event ${TAG_FAILURES[check]}${keyNote}` });
+          continue;
+        }
+      }
       const merkleIndex = state.nextIndex;
       state.nextIndex += 1n;
-      const hash = eventLeafHash({
-        merkleIndex,
-        globalPosition: event.globalPosition,
-        streamId: event.streamId,
-        streamPosition: event.streamPosition,
-        eventId: event.eventId,
-        eventType: event.type,
-        schemaVersion: event.schemaVersion,
-        data: event.data,
-        metadata: event.metadata as Record<string, unknown>,
+      const hash = storedLeafHash({
+        merkleIndex: merkleIndex.toString(),
+        globalPosition: position,
+        streamId: row.stream_id,
+        streamPosition: row.stream_position,
+        eventId: row.event_id,
+        eventType: row.event_type,
+        schemaVersion: row.schema_version,
+        dataText: row.data_text,
+        metadataText: row.metadata_text,
         recordedAt: row.recorded_at,
       });
       leaves.index.push(merkleIndex.toString());
       leaves.position.push(position);
-      leaves.eventId.push(event.eventId);
+      leaves.eventId.push(row.event_id);
       leaves.hash.push(toHex(hash));
       leaves.recordedAt.push(row.recorded_at);
     }
+    if (refused.length > 0) await quarantine(tx, refused, options.onRefused);
     if (leaves.index.length === 0) return;
 
     await tx.query(
@@ -226,4 +286,19 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
     sealDue: (tx, now = clock()) => sealOpenIf(tx, now, true),
     sealOpen: (tx, now = clock()) => sealOpenIf(tx, now, false),
   };
+}
+
+/**
+ * Records refused events where the operator (and verify-range) sees them; they get no leaf. The
+ * callback hears of each once, after its first refusal (a re-applied batch finds it recorded).
+ */
+async function quarantine(tx: SqlExecutor, refused: readonly RefusedEvent[], onRefused?: (refusal: RefusedEvent) => void): Promise<void> {
+  const { rows } = await tx.query<{ event_id: string }>(
+    `INSERT INTO merkle_refused_events (event_id, global_position, reason, detail)
+     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[])
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text AS event_id`,
+    [refused.map((r) => r.eventId), refused.map((r) => r.globalPosition), refused.map((r) => r.reason), refused.map((r) => r.detail)],
+  );
+  const fresh = new Set(rows.map((row) => row.event_id));
+  for (const refusal of refused) if (fresh.has(refusal.eventId)) onRefused?.(refusal);
 }

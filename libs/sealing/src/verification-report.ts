@@ -10,7 +10,7 @@ export type BatchFailureReason =
   | 'count_mismatch'
   | 'head_missing';
 
-export type RangeFailureReason = BatchFailureReason | 'batch_missing' | 'uncovered_event';
+export type RangeFailureReason = BatchFailureReason | 'batch_missing' | 'uncovered_event' | 'event_refused';
 
 /** One finding: names the batch, the merkle index and the event where it can, and what differs. */
 export interface VerificationFailure<R extends string = BatchFailureReason> {
@@ -39,6 +39,8 @@ export interface UnsealedEvent {
   recordedAt: string;
   /** Its leaf index when the sealer has indexed it (open batch), else null. */
   merkleIndex: number | null;
+  /** Set (export bundles) when the sealer refused the event: why (merkle_refused_events). */
+  refused?: string;
 }
 
 export interface RangeVerification {
@@ -54,6 +56,8 @@ export interface RangeVerification {
   truncated: boolean;
   /** Events of the range no sealed batch covers (uncovered_event failures, listed or not). */
   uncoveredEvents: number;
+  /** Events of the range the sealer refused (event_refused failures, listed or not): forged or altered before sealing. */
+  refusedEvents: number;
   totals: {
     batches: number;
     batchesOk: number;

@@ -1,7 +1,9 @@
 import type { SqlExecutor } from '@caracal/event-store';
-import { checkBatch, type BatchLeaf, type PublicKeys } from './batch.check.js';
+import type { StoredEventLeaf } from '@caracal/merkle';
 import type { EventLeafFields } from './export-bundle.js';
+import { checkBatch, type BatchLeaf, type CheckedHead, type PublicKeys } from './batch.check.js';
 import { loadHead, loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
+import { storedLeafTextSql } from './stored-leaf.sql.js';
 import type { BatchVerification, VerificationFailure } from './verification-report.js';
 
 export type { PublicKeys } from './batch.check.js';
@@ -18,8 +20,8 @@ export interface LeafEventRow extends Record<string, unknown> {
   event_id: string | null;
   event_type: string | null;
   schema_version: number | null;
-  data: string | null;
-  metadata: string | null;
+  data_text: string | null;
+  metadata_text: string | null;
   recorded_at: string | null;
 }
 
@@ -32,7 +34,7 @@ export async function loadLeafEvents(sql: SqlExecutor, first: number, last: numb
     `SELECT l.merkle_index::text AS merkle_index, l.global_position::text AS leaf_global_position, l.event_id::text AS leaf_event_id,
             encode(l.leaf_hash, 'hex') AS leaf_hash, l.batch_id::text AS leaf_batch_id,
             e.global_position::text AS global_position, e.stream_id, e.stream_position::text AS stream_position,
-            e.event_id::text AS event_id, e.event_type, e.schema_version, e.data::text AS data, e.metadata::text AS metadata,
+            e.event_id::text AS event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text,
             ${recordedAtTextSql('e.recorded_at')} AS recorded_at
        FROM merkle_leaves l LEFT JOIN events e ON e.global_position = l.global_position
       WHERE l.merkle_index BETWEEN $1 AND $2
@@ -42,8 +44,41 @@ export async function loadLeafEvents(sql: SqlExecutor, first: number, last: numb
   return rows;
 }
 
-/** The leaf input fields of the event a loadLeafEvents row joined (its event columns must be non-null). */
-export function leafInputOf(row: LeafEventRow): EventLeafFields {
+interface LeafTextRow extends Record<string, unknown> {
+  merkle_index: string;
+  leaf_global_position: string;
+  leaf_event_id: string;
+  leaf_hash: string;
+  leaf_batch_id: string | null;
+  event_id: string | null;
+  leaf_text: string | null;
+}
+
+/**
+ * The leaves [first, last] with the leaf text of the event now at each one's global position,
+ * built by the database (storedLeafTextSql): what verification hashes, one text per event.
+ * The events are read as one range scan over the leaves' global positions (nearly contiguous:
+ * the sealer indexes events in the reader's order) and hash-joined, instead of one index probe
+ * per leaf, which cost three times as much (docs/benchmarks.md, "Merkle").
+ */
+async function loadLeafTexts(sql: SqlExecutor, first: number, last: number): Promise<LeafTextRow[]> {
+  const { rows } = await sql.query<LeafTextRow>(
+    `WITH l AS MATERIALIZED (
+       SELECT merkle_index, global_position, event_id, leaf_hash, batch_id FROM merkle_leaves WHERE merkle_index BETWEEN $1 AND $2
+     ), span AS (SELECT min(global_position) AS low, max(global_position) AS high FROM l)
+     SELECT l.merkle_index::text AS merkle_index, l.global_position::text AS leaf_global_position, l.event_id::text AS leaf_event_id,
+            encode(l.leaf_hash, 'hex') AS leaf_hash, l.batch_id::text AS leaf_batch_id, e.event_id::text AS event_id,
+            ${storedLeafTextSql('l', 'e')} AS leaf_text
+       FROM l LEFT JOIN (SELECT e.* FROM events e, span WHERE e.global_position BETWEEN span.low AND span.high) e
+         ON e.global_position = l.global_position
+      ORDER BY l.merkle_index`,
+    [String(first), String(last)],
+  );
+  return rows;
+}
+
+/** The stored event a loadLeafEvents row joined (its event columns must be non-null): what its leaf hashes. */
+export function storedLeafOf(row: LeafEventRow): StoredEventLeaf {
   return {
     merkleIndex: row.merkle_index,
     globalPosition: row.global_position!,
@@ -52,10 +87,16 @@ export function leafInputOf(row: LeafEventRow): EventLeafFields {
     eventId: row.event_id!,
     eventType: row.event_type!,
     schemaVersion: row.schema_version!,
-    data: JSON.parse(row.data!) as Record<string, unknown>,
-    metadata: JSON.parse(row.metadata!) as Record<string, unknown>,
+    dataText: row.data_text!,
+    metadataText: row.metadata_text!,
     recordedAt: row.recorded_at!,
   };
+}
+
+/** The leaf fields with data and metadata parsed (an inclusion proof's leaf, which its verifier re-canonicalises). */
+export function leafInputOf(row: LeafEventRow): EventLeafFields {
+  const { dataText, metadataText, ...fields } = storedLeafOf(row);
+  return { ...fields, data: JSON.parse(dataText) as Record<string, unknown>, metadata: JSON.parse(metadataText) as Record<string, unknown> };
 }
 
 /**
@@ -78,39 +119,79 @@ export async function verifyBatch(
   const keys = publicKeys ?? (await loadPublicKeys(sql));
   const previousId = BigInt(id) - 1n;
   const previous = previousId >= 1n ? ((await loadHead(sql, previousId)) ?? 'missing') : null;
-  const { head } = stored;
-  const rows = head.lastIndex >= head.firstIndex ? await loadLeafEvents(sql, head.firstIndex, head.lastIndex) : [];
-  const report = checkBatch({ head: stored, previous, leaves: rows.map(batchLeaf), publicKeys: keys });
-
-  const intruders = await unsealedEventsInSpan(sql, id, rows);
+  const { report, span } = await verifyLoadedBatch(sql, stored, previous, keys);
+  const intruders = span === null ? [] : await unsealedEventsInSpan(sql, id, span);
   const failures = [...report.failures, ...intruders];
   return { ...report, ok: failures.length === 0, failures };
 }
 
-/** A merkle_leaves row and the event now at its global position, as the pure check takes them. */
-export function batchLeaf(row: LeafEventRow): BatchLeaf {
+/** The global-position span [low, high] of a batch's leaves (events inside it without a leaf are intruders). */
+export interface BatchSpan {
+  low: bigint;
+  high: bigint;
+}
+
+/**
+ * checkBatch over the batch's leaves read with their events, for a head (and previous head) the
+ * caller has loaded; also returns the batch's span for the intruder check, which verifyRange
+ * does for all batches in one scan.
+ */
+export async function verifyLoadedBatch(
+  sql: SqlExecutor,
+  stored: CheckedHead,
+  previous: CheckedHead | null | 'missing',
+  keys: PublicKeys,
+): Promise<{ report: BatchVerification; span: BatchSpan | null }> {
+  const { head } = stored;
+  const rows = head.lastIndex >= head.firstIndex ? await loadLeafTexts(sql, head.firstIndex, head.lastIndex) : [];
+  const report = checkBatch({ head: stored, previous, leaves: rows.map(batchLeaf), publicKeys: keys });
+  if (rows.length === 0) return { report, span: null };
+  let low = BigInt(rows[0].leaf_global_position);
+  let high = low;
+  for (const row of rows) {
+    const position = BigInt(row.leaf_global_position);
+    if (position < low) low = position;
+    if (position > high) high = position;
+  }
+  return { report, span: { low, high } };
+}
+
+/** An event without a leaf inside a sealed batch's span, as the failure that batch reports. */
+export function intruderFailure(batchId: string, span: BatchSpan, event: { global_position: string; event_id: string; refusal: string | null }): VerificationFailure {
   return {
-    merkleIndex: Number(row.merkle_index),
-    sealed: { leafHash: row.leaf_hash, eventId: row.leaf_event_id, globalPosition: row.leaf_global_position, batchId: row.leaf_batch_id },
-    event: row.global_position === null ? null : leafInputOf(row),
+    reason: 'unsealed_event_in_batch_range', batchId, eventId: event.event_id, globalPosition: event.global_position,
+    detail: `event at global position ${event.global_position} lies inside the batch's span [${span.low}, ${span.high}] but has no leaf`
+      + (event.refusal === null ? '' : ` (refused by the sealer: ${event.refusal})`),
   };
 }
 
-/** Events inside the batch's global-position span that have no leaf at all: inserted (forged). */
-async function unsealedEventsInSpan(sql: SqlExecutor, id: string, rows: readonly LeafEventRow[]): Promise<VerificationFailure[]> {
-  if (rows.length === 0) return [];
-  const positions = rows.map((row) => BigInt(row.leaf_global_position));
-  const low = positions.reduce((a, b) => (b < a ? b : a));
-  const high = positions.reduce((a, b) => (b > a ? b : a));
-  const { rows: intruders } = await sql.query<{ global_position: string; event_id: string }>(
-    `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id FROM events e
-      WHERE e.global_position BETWEEN $1 AND $2
+/**
+ * Events without a leaf with global position in (after, high], at most `limit`: the intruder
+ * check's query (an anti-join; refused events say why).
+ */
+export async function eventsWithoutLeaf(sql: SqlExecutor, after: bigint, high: bigint, limit: number | null) {
+  const { rows } = await sql.query<{ global_position: string; event_id: string; refusal: string | null }>(
+    `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id, r.reason || ': ' || r.detail AS refusal
+       FROM events e LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
+      WHERE e.global_position > $1 AND e.global_position <= $2
         AND NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.global_position = e.global_position)
-      ORDER BY e.global_position`,
-    [low.toString(), high.toString()],
+      ORDER BY e.global_position LIMIT $3`,
+    [after.toString(), high.toString(), limit],
   );
-  return intruders.map((event) => ({
-    reason: 'unsealed_event_in_batch_range' as const, batchId: id, eventId: event.event_id, globalPosition: event.global_position,
-    detail: `event at global position ${event.global_position} lies inside the batch's span [${low}, ${high}] but has no leaf`,
-  }));
+  return rows;
+}
+
+/** A merkle_leaves row and the event now at its global position, as the pure check takes them. */
+function batchLeaf(row: LeafTextRow): BatchLeaf {
+  return {
+    merkleIndex: Number(row.merkle_index),
+    sealed: { leafHash: row.leaf_hash, eventId: row.leaf_event_id, globalPosition: row.leaf_global_position, batchId: row.leaf_batch_id },
+    event: row.event_id === null || row.leaf_text === null ? null : { eventId: row.event_id, leafText: row.leaf_text },
+  };
+}
+
+/** Events inside the batch's global-position span that have no leaf at all: inserted (forged), or refused by the sealer. */
+async function unsealedEventsInSpan(sql: SqlExecutor, id: string, span: BatchSpan): Promise<VerificationFailure[]> {
+  const intruders = await eventsWithoutLeaf(sql, span.low - 1n, span.high, null);
+  return intruders.map((event) => intruderFailure(id, span, event));
 }

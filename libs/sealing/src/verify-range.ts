@@ -1,8 +1,9 @@
 import { createPublicKey } from 'node:crypto';
 import type { SqlExecutor } from '@caracal/event-store';
 import { canonicalNow, canonicalTimestamp, type PublicKeyInput } from '@caracal/merkle';
-import { loadPublicKeys, recordedAtTextSql } from './merkle-heads.read.js';
-import { verifyBatch, type PublicKeys } from './verify-batch.js';
+import type { CheckedHead } from './batch.check.js';
+import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
+import { eventsWithoutLeaf, intruderFailure, verifyLoadedBatch, type BatchSpan, type PublicKeys } from './verify-batch.js';
 import type { BatchVerification, RangeVerification, UnsealedEvent, VerificationFailure, RangeFailureReason } from './verification-report.js';
 
 /** Event-time bounds, inclusive. A string is RFC 3339 (any offset, up to µs) or 'now'. */
@@ -26,10 +27,11 @@ export const DEFAULT_LIST_LIMIT = 100;
 const DEFAULT_EVENT_PAGE = 5000;
 const DEFAULT_BATCH_PAGE = 1000;
 /**
- * verifyBatch calls in flight: while one batch's events are read and parsed by the database,
- * the previous one is hashed here, so the database and this process work at the same time.
+ * Batches in flight: while the next batches' events are read by the database (and parsed by the
+ * driver as they arrive), the current one is hashed here, so the database and this process work
+ * at the same time. The range's event pass and the intruder scan run beside them.
  */
-const BATCHES_IN_FLIGHT = 2;
+const BATCHES_IN_FLIGHT = 4;
 
 /** A range bound as a canonical timestamp ('now': this instant). */
 export function rangeBound(value: Date | string): string {
@@ -43,15 +45,21 @@ interface RangeEventRow extends Record<string, unknown> {
   recorded_at: string;
   merkle_index: string | null;
   batch_id: string | null;
-  status: 'sealed' | 'unsealed' | 'headless' | 'no_leaf';
+  status: 'sealed' | 'unsealed' | 'headless' | 'no_leaf' | 'refused';
+  refusal: string | null;
 }
 
+/** A page of the event pass: its size and end on every row, the event columns NULL on the row of a page with every event sealed. */
+type PageRow = { page_count: string; page_end: string | null } & { [K in keyof RangeEventRow]: RangeEventRow[K] | null };
+
 /**
- * sealed: its leaf's batch has a head; headless: its leaf's batch has none; unsealed: a leaf in
+ * sealed: its leaf's batch has a head; headless: its leaf's batch has none; refused: no leaf, the
+ * sealer refused it (merkle_refused_events: its authentication tag failed); unsealed: a leaf in
  * the open batch, or no leaf and after every sealed event ($3 = last sealed global position);
  * no_leaf: no leaf although sealed events follow it.
  */
 const RANGE_EVENT_STATUS = `CASE
+    WHEN l.merkle_index IS NULL AND r.event_id IS NOT NULL THEN 'refused'
     WHEN l.batch_id IS NOT NULL THEN CASE WHEN h.batch_id IS NOT NULL THEN 'sealed' ELSE 'headless' END
     WHEN l.merkle_index IS NOT NULL OR $3::bigint IS NULL OR e.global_position > $3::bigint THEN 'unsealed'
     ELSE 'no_leaf' END`;
@@ -64,6 +72,7 @@ const RANGE_EVENT_STATUS = `CASE
 const RANGE_EVENTS_PAGE = `FROM events e
     LEFT JOIN merkle_leaves l ON l.global_position = e.global_position AND l.global_position > $4::bigint
     LEFT JOIN merkle_heads h ON h.batch_id = l.batch_id
+    LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
    WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND e.global_position > $4::bigint`;
 /** Below every global position (the smallest bigint): the first page's bound. */
 const BEFORE_EVERY_POSITION = '-9223372036854775808';
@@ -105,15 +114,35 @@ async function batchSpan(sql: SqlExecutor, start: string, end: string): Promise<
   return span.first === null || span.last === null ? null : { first: BigInt(span.first), last: BigInt(span.last) };
 }
 
-/** Batch ids in [first, last] that have a head, a page at a time. */
-async function* existingHeads(sql: SqlExecutor, first: bigint, last: bigint, pageSize: number): AsyncGenerator<{ from: bigint; to: bigint; ids: Set<bigint> }> {
+/** The heads of batch ids in [first, last] that have one, a page at a time. */
+async function* existingHeads(sql: SqlExecutor, first: bigint, last: bigint, pageSize: number): AsyncGenerator<{ from: bigint; to: bigint; heads: Map<bigint, StoredHead> }> {
   for (let from = first; from <= last; from += BigInt(pageSize)) {
     const to = from + BigInt(pageSize) - 1n < last ? from + BigInt(pageSize) - 1n : last;
-    const { rows } = await sql.query<{ batch_id: string }>(
-      'SELECT batch_id::text AS batch_id FROM merkle_heads WHERE batch_id BETWEEN $1 AND $2',
+    const { rows } = await sql.query<Parameters<typeof headFromRow>[0]>(
+      `SELECT ${HEAD_COLUMNS} FROM merkle_heads h WHERE h.batch_id BETWEEN $1 AND $2`,
       [from.toString(), to.toString()],
     );
-    yield { from, to, ids: new Set(rows.map((row) => BigInt(row.batch_id))) };
+    yield { from, to, heads: new Map(rows.map((row) => [BigInt(row.batch_id), headFromRow(row)])) };
+  }
+}
+
+/**
+ * Events without a leaf inside the global-position span of the batches [first, last]: one
+ * anti-join scan in pages (instead of one query per batch), run beside the batches.
+ */
+async function intrudersOf(sql: SqlExecutor, first: bigint, last: bigint, pageSize: number) {
+  const { rows: [span] } = await sql.query<{ low: string | null; high: string | null }>(
+    'SELECT min(global_position)::text AS low, max(global_position)::text AS high FROM merkle_leaves WHERE batch_id BETWEEN $1 AND $2',
+    [first.toString(), last.toString()],
+  );
+  const found: Awaited<ReturnType<typeof eventsWithoutLeaf>> = [];
+  if (span.low === null || span.high === null) return found;
+  let after = BigInt(span.low) - 1n;
+  for (;;) {
+    const rows = await eventsWithoutLeaf(sql, after, BigInt(span.high), pageSize);
+    found.push(...rows);
+    if (rows.length < pageSize) return found;
+    after = BigInt(rows[rows.length - 1].global_position);
   }
 }
 
@@ -145,26 +174,44 @@ export async function verifyRange(
   const log = await loadLogEnds(sql);
   const span = await batchSpan(sql, start, end);
 
+  const eventPageSize = options.eventPageSize ?? DEFAULT_EVENT_PAGE;
+  // Beside the batches: the range's events (the database scans them while this process hashes).
+  const eventsDone = eventPass(sql, start, end, log.lastSealedPosition, listLimit, eventPageSize);
+  eventsDone.catch(() => undefined); // awaited below; not unhandled while the batches run
+  const intrudersDone = span === null ? Promise.resolve([]) : intrudersOf(sql, span.first, span.last, eventPageSize);
+  intrudersDone.catch(() => undefined);
+
   const missing: string[] = [];
   const batches: BatchVerification[] = [];
+  const spans = new Map<string, BatchSpan>();
   if (span !== null) {
     const { rows: [{ n }] } = await sql.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM merkle_heads WHERE batch_id BETWEEN $1 AND $2',
       [span.first.toString(), span.last.toString()],
     );
     const total = Number(n);
+    // The head before the first batch: its chain link and compact range start the first batch.
+    let previous: CheckedHead | null | 'missing' = span.first === 1n ? null : ((await loadHead(sql, span.first - 1n)) ?? 'missing');
     for await (const page of existingHeads(sql, span.first, span.last, options.batchPageSize ?? DEFAULT_BATCH_PAGE)) {
-      const toVerify: bigint[] = [];
+      const toVerify: { head: StoredHead; previous: CheckedHead | null | 'missing' }[] = [];
       for (let id = page.from; id <= page.to; id++) {
-        if (page.ids.has(id)) toVerify.push(id);
-        else missing.push(id.toString());
+        const head = page.heads.get(id);
+        if (head === undefined) {
+          missing.push(id.toString());
+          previous = 'missing';
+        } else {
+          toVerify.push({ head, previous });
+          previous = head;
+        }
       }
-      await verifyInOrder(toVerify, (id) => verifyBatch(sql, id, keys), (batch) => {
-        batches.push(batch);
+      await verifyInOrder(toVerify, (batch) => verifyLoadedBatch(sql, batch.head, batch.previous, keys), ({ report, span: batchSpan }) => {
+        batches.push(report);
+        if (batchSpan !== null) spans.set(report.batchId, batchSpan);
         options.onProgress?.(batches.length, total);
       });
     }
   }
+  addIntruders(batches, spans, await intrudersDone);
   // Heads deleted at the end of the log leave no gap: the sealer's state still counts them.
   if (log.lastSealedByState > log.lastHead && (span === null || span.last === log.lastHead)) {
     for (let id = log.lastHead + 1n; id <= log.lastSealedByState; id++) missing.push(id.toString());
@@ -173,11 +220,11 @@ export async function verifyRange(
     reason: 'batch_missing', batchId: id, detail: `batch ${id} and its head are missing: the chain has a gap`,
   }));
 
-  const events = await eventPass(sql, start, end, log.lastSealedPosition, listLimit, options.eventPageSize ?? DEFAULT_EVENT_PAGE);
+  const events = await eventsDone;
   failures.push(...events.uncovered);
 
   const batchesFailed = batches.filter((batch) => !batch.ok).length;
-  const failureCount = missing.length + events.uncoveredCount + batches.reduce((count, batch) => count + batch.failures.length, 0);
+  const failureCount = missing.length + events.uncoveredCount + events.refusedCount + batches.reduce((count, batch) => count + batch.failures.length, 0);
   return {
     start,
     end,
@@ -185,8 +232,9 @@ export async function verifyRange(
     batches,
     failures,
     unsealed: events.unsealed,
-    truncated: events.unsealed.length < events.unsealedCount || events.uncovered.length < events.uncoveredCount,
+    truncated: events.unsealed.length < events.unsealedCount || events.uncovered.length < events.uncoveredCount + events.refusedCount,
     uncoveredEvents: events.uncoveredCount,
+    refusedEvents: events.refusedCount,
     totals: {
       batches: batches.length,
       batchesOk: batches.length - batchesFailed,
@@ -215,18 +263,18 @@ function parsedOnce(keys: PublicKeys): PublicKeys {
   }));
 }
 
-/** Runs `verify` over `ids` with BATCHES_IN_FLIGHT in flight, handing the results over in id order. */
-async function verifyInOrder(
-  ids: readonly bigint[],
-  verify: (id: bigint) => Promise<BatchVerification>,
-  onResult: (batch: BatchVerification) => void,
+/** Runs `verify` over `items` with BATCHES_IN_FLIGHT in flight, handing the results over in order. */
+async function verifyInOrder<T, R>(
+  items: readonly T[],
+  verify: (item: T) => Promise<R>,
+  onResult: (result: R) => void,
 ): Promise<void> {
-  const inFlight: Promise<BatchVerification>[] = [];
+  const inFlight: Promise<R>[] = [];
   let next = 0;
   try {
-    while (next < ids.length || inFlight.length > 0) {
-      while (next < ids.length && inFlight.length < BATCHES_IN_FLIGHT) {
-        const verification = verify(ids[next++]);
+    while (next < items.length || inFlight.length > 0) {
+      while (next < items.length && inFlight.length < BATCHES_IN_FLIGHT) {
+        const verification = verify(items[next++]);
         // Handled here so a later call failing while an earlier one is awaited is not an unhandled rejection.
         verification.catch(() => undefined);
         inFlight.push(verification);
@@ -240,11 +288,24 @@ async function verifyInOrder(
   }
 }
 
+/** Each event without a leaf goes to the batches whose span holds it (unsealed_event_in_batch_range). */
+function addIntruders(batches: BatchVerification[], spans: ReadonlyMap<string, BatchSpan>, intruders: Awaited<ReturnType<typeof eventsWithoutLeaf>>): void {
+  if (intruders.length === 0) return;
+  for (const [index, batch] of batches.entries()) {
+    const span = spans.get(batch.batchId);
+    if (span === undefined) continue;
+    const inside = intruders.filter((event) => BigInt(event.global_position) >= span.low && BigInt(event.global_position) <= span.high);
+    if (inside.length === 0) continue;
+    batches[index] = { ...batch, ok: false, failures: [...batch.failures, ...inside.map((event) => intruderFailure(batch.batchId, span, event))] };
+  }
+}
+
 interface EventPass {
   count: number;
   sealedCount: number;
   unsealedCount: number;
   uncoveredCount: number;
+  refusedCount: number;
   unsealed: UnsealedEvent[];
   uncovered: VerificationFailure<RangeFailureReason>[];
 }
@@ -258,20 +319,36 @@ async function eventPass(
   listLimit: number,
   pageSize: number,
 ): Promise<EventPass> {
-  const pass: EventPass = { count: 0, sealedCount: 0, unsealedCount: 0, uncoveredCount: 0, unsealed: [], uncovered: [] };
+  const pass: EventPass = { count: 0, sealedCount: 0, unsealedCount: 0, uncoveredCount: 0, refusedCount: 0, unsealed: [], uncovered: [] };
   let after = BEFORE_EVERY_POSITION;
   for (;;) {
-    const { rows }: { rows: RangeEventRow[] } = await sql.query<RangeEventRow>(
-      `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
-              l.merkle_index::text AS merkle_index, l.batch_id::text AS batch_id, ${RANGE_EVENT_STATUS} AS status
-         ${RANGE_EVENTS_PAGE}
-        ORDER BY e.global_position LIMIT $5`,
+    // Sealed events (nearly all) are only counted, in the database: a page answers its size, its
+    // last position and only the events that are not sealed (or one row of NULLs when all are).
+    const { rows } = await sql.query<PageRow>(
+      `WITH page AS MATERIALIZED (
+         SELECT e.global_position, e.event_id, e.recorded_at, l.merkle_index, l.batch_id, ${RANGE_EVENT_STATUS} AS status,
+                r.reason || ': ' || r.detail AS refusal
+           ${RANGE_EVENTS_PAGE}
+          ORDER BY e.global_position LIMIT $5
+       ), stats AS (SELECT count(*) AS n, max(global_position) AS last FROM page)
+       SELECT s.n::text AS page_count, s.last::text AS page_end, p.global_position::text AS global_position, p.event_id::text AS event_id,
+              ${recordedAtTextSql('p.recorded_at')} AS recorded_at, p.merkle_index::text AS merkle_index, p.batch_id::text AS batch_id,
+              p.status, p.refusal
+         FROM stats s LEFT JOIN page p ON p.status <> 'sealed'
+        ORDER BY p.global_position`,
       [start, end, lastSealedPosition, after, pageSize],
     );
-    for (const event of rows) classify(pass, event, lastSealedPosition, listLimit);
-    pass.count += rows.length;
-    if (rows.length < pageSize) return pass;
-    after = rows[rows.length - 1].global_position;
+    const count = Number(rows[0].page_count);
+    let notSealed = 0;
+    for (const event of rows) {
+      if (event.global_position === null) continue;
+      notSealed++;
+      classify(pass, event as RangeEventRow, lastSealedPosition, listLimit);
+    }
+    pass.sealedCount += count - notSealed;
+    pass.count += count;
+    if (count < pageSize) return pass;
+    after = rows[0].page_end as string;
   }
 }
 
@@ -279,8 +356,7 @@ function classify(pass: EventPass, event: RangeEventRow, lastSealedPosition: str
   const merkleIndex = event.merkle_index === null ? null : Number(event.merkle_index);
   switch (event.status) {
     case 'sealed':
-      pass.sealedCount++;
-      return;
+      return; // counted by the page
     case 'unsealed':
       if (pass.unsealedCount++ < listLimit) {
         pass.unsealed.push({ eventId: event.event_id, globalPosition: event.global_position, recordedAt: event.recorded_at, merkleIndex });
@@ -291,6 +367,14 @@ function classify(pass: EventPass, event: RangeEventRow, lastSealedPosition: str
         pass.uncovered.push({
           reason: 'uncovered_event', batchId: event.batch_id!, merkleIndex: merkleIndex ?? undefined, eventId: event.event_id,
           globalPosition: event.global_position, detail: `its batch ${event.batch_id} has no head`,
+        });
+      }
+      return;
+    case 'refused':
+      if (pass.refusedCount++ < listLimit) {
+        pass.uncovered.push({
+          reason: 'event_refused', eventId: event.event_id, globalPosition: event.global_position,
+          detail: `the sealer refused it (${event.refusal}): it is in no batch`,
         });
       }
       return;

@@ -57,7 +57,7 @@ describe.each(backends)('GET /v1/merkle/export on %s', (backend) => {
     const heads = await count('SELECT count(*)::text AS n FROM merkle_heads');
     expect(records.filter((record) => record.kind === 'event')).toHaveLength(events);
     expect(records.filter((record) => record.kind === 'head')).toHaveLength(heads);
-    expect(records[records.length - 1]).toMatchObject({ kind: 'end', formatVersion: 1, counts: { batches: heads, events, eventsInRange: events, unsealedEvents: 0, publicKeys: 1 } });
+    expect(records[records.length - 1]).toMatchObject({ kind: 'end', formatVersion: 2, counts: { batches: heads, events, eventsInRange: events, unsealedEvents: 0, publicKeys: 1 } });
 
     async function* replay(): AsyncGenerator<ExportRecord> {
       yield* records;

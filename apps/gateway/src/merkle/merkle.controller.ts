@@ -102,8 +102,10 @@ export class MerkleController {
 
   /** Every finding by reason; uncovered events count in full even when the report lists only the first ones. */
   private countRangeFailures(result: RangeVerification): void {
-    this.countFailures([...result.failures.filter((failure) => failure.reason !== 'uncovered_event'), ...result.batches.flatMap((batch) => batch.failures)]);
+    const listedOnly = (reason: string): boolean => reason === 'uncovered_event' || reason === 'event_refused';
+    this.countFailures([...result.failures.filter((failure) => !listedOnly(failure.reason)), ...result.batches.flatMap((batch) => batch.failures)]);
     if (result.uncoveredEvents > 0) this.metrics.merkleVerificationFailures.inc({ reason: 'uncovered_event' }, result.uncoveredEvents);
+    if (result.refusedEvents > 0) this.metrics.merkleVerificationFailures.inc({ reason: 'event_refused' }, result.refusedEvents);
   }
 
   private countFailures(failures: readonly VerificationFailure<string>[]): void {

@@ -1,6 +1,6 @@
 import type { CaracalConfig } from '@caracal/config';
 import { kafkaBusRuntime, projectionRuntime, resolveMerkleSigner, type Storage } from '@caracal/runtime';
-import type { MerkleSigner } from '@caracal/sealing';
+import type { MerkleSigner, RefusedEvent } from '@caracal/sealing';
 import { readFile } from 'node:fs/promises';
 import { defaultPricebookPath, parsePricebook } from '@caracal/pricing';
 import type { GatewayDependencies } from '../app.module.js';
@@ -14,7 +14,7 @@ import { createUpstreamDispatchers } from '../proxy/upstream-dispatchers.js';
  */
 export async function gatewayDependencies(
   config: CaracalConfig,
-  storage: Pick<Storage, 'client' | 'store'>,
+  storage: Pick<Storage, 'client' | 'store'> & Partial<Pick<Storage, 'eventKeys'>>,
   adminToken: string,
   signer?: MerkleSigner | null,
 ): Promise<GatewayDependencies> {
@@ -29,7 +29,15 @@ export async function gatewayDependencies(
   const merkleSigner = signer !== undefined
     ? signer
     : config.merkle.signingKeyFile || config.merkle.signingKeyPem ? await resolveMerkleSigner(config, { generate: false }) : null;
-  const merkle = merkleSigner ? { signer: merkleSigner, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs } : null;
+  const merkle = merkleSigner
+    ? {
+        signer: merkleSigner, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs, eventKeys: storage.eventKeys ?? null,
+        onRefused: (refusal: RefusedEvent) => {
+          metrics.merkleVerificationFailures.inc({ reason: 'event_refused' });
+          console.error(`merkle-sealer: refused event ${refusal.eventId} at global position ${refusal.globalPosition}: ${refusal.detail}`);
+        },
+      }
+    : null;
   const { registry, redis, sealer } = projectionRuntime(config.redisUrl, storage.client, merkle);
   const kafkaBus = kafkaBusRuntime(config, registry);
   return {

@@ -397,7 +397,7 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
       it('the database refuses UPDATE, DELETE and TRUNCATE on events', async () => {
         const streamId = streamName('immutable');
         await store.append(streamId, [newEvent('Kept', { value: 1 })], { expected: 'no_stream' });
-        await expect(client.query(`UPDATE events SET data = '{}' WHERE stream_id = $1`, [streamId])).rejects.toThrow(/append-only/);
+        await expect(client.query(`UPDATE events SET data_text = '{}' WHERE stream_id = $1`, [streamId])).rejects.toThrow(/append-only/);
         await expect(client.query('DELETE FROM events WHERE stream_id = $1', [streamId])).rejects.toThrow(/append-only/);
         await expect(client.query('TRUNCATE events')).rejects.toThrow(/append-only/);
         expect((await store.readStream(streamId))[0].data).toEqual({ value: 1 });

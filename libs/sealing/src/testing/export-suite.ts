@@ -103,14 +103,14 @@ export function describeExport(backend: string, setup: ExportSuiteSetup): void {
     it('exports whole batches, the open batch as unsealed, and verifies offline', async () => {
       const manifest = JSON.parse(await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8')) as BundleManifest;
       expect(manifest).toMatchObject({
-        formatVersion: 1, firstBatchId: '1', lastBatchId: '3', anchorBatchId: null,
+        formatVersion: 2, firstBatchId: '1', lastBatchId: '3', anchorBatchId: null,
         counts: { batches: 3, events: 24, eventsInRange: 30, unsealedEvents: 6, publicKeys: 1 },
       });
       expect(manifest.unsealed.map((event) => event.merkleIndex)).toEqual([24, 25, 26, 27, 28, 29]);
       const events = await lines(BUNDLE_FILES.events);
       expect(events.map((event) => event.merkleIndex)).toEqual(Array.from({ length: 24 }, (_, i) => String(i)));
       expect(Object.keys(events[0]).sort()).toEqual([
-        'data', 'eventId', 'eventType', 'globalPosition', 'leafHash', 'merkleIndex', 'metadata', 'recordedAt', 'schemaVersion', 'streamId', 'streamPosition',
+        'dataText', 'eventId', 'eventType', 'globalPosition', 'leafHash', 'merkleIndex', 'metadataText', 'recordedAt', 'schemaVersion', 'streamId', 'streamPosition',
       ]);
       expect(events[0].recordedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
       const proofs = JSON.parse(await readFile(join(dir, BUNDLE_FILES.proofs), 'utf8'));
@@ -147,7 +147,7 @@ export function describeExport(backend: string, setup: ExportSuiteSetup): void {
     it('detects one changed byte of an event\'s data: leaf_mismatch at its merkle index and event, root_mismatch, file hash', async () => {
       const raw = (await readFile(join(dir, BUNDLE_FILES.events), 'utf8')).split('\n');
       const target = JSON.parse(raw[10]);
-      raw[10] = raw[10].replace('"i":10', '"i":11');
+      raw[10] = raw[10].replace('\\"i\\":10', '\\"i\\":11');
       expect(raw[10]).not.toEqual(JSON.stringify(target));
       await writeFile(join(dir, BUNDLE_FILES.events), raw.join('\n'));
       const result = await verifyExportBundle(dir);
@@ -176,7 +176,7 @@ export function describeExport(backend: string, setup: ExportSuiteSetup): void {
 
     it('detects a forged event line: at a sealed index, or past every head', async () => {
       const events = await lines(BUNDLE_FILES.events);
-      const forged = { ...events[9], eventId: randomUUID(), data: { forged: true } };
+      const forged = { ...events[9], eventId: randomUUID(), dataText: '{"forged":true}' };
       const beyond = { ...events[23], merkleIndex: '24', globalPosition: String(BigInt(events[23].globalPosition) + 1n), eventId: randomUUID() };
       await writeLines(BUNDLE_FILES.events, [...events.slice(0, 10), forged, ...events.slice(10), beyond]);
       await reseal();
@@ -258,7 +258,7 @@ export function describeExport(backend: string, setup: ExportSuiteSetup): void {
       const events = await lines(BUNDLE_FILES.events);
       const target = events[10];
       await tamper(client, async (tx) => {
-        await tx.query(`UPDATE events SET data = jsonb_set(data, '{i}', '11') WHERE global_position = $1`, [target.globalPosition]);
+        await tx.query(`UPDATE events SET data_text = replace(data_text, '"i":10', '"i":11') WHERE global_position = $1`, [target.globalPosition]);
         await tx.query('DELETE FROM events WHERE global_position = $1', [events[3].globalPosition]);
       });
       dir = await exportTo();
@@ -277,7 +277,7 @@ export function describeExport(backend: string, setup: ExportSuiteSetup): void {
         [events[16].globalPosition, events[23].globalPosition],
       );
       await client.query(
-        `INSERT INTO events (global_position, stream_id, stream_position, event_id, event_type, schema_version, data)
+        `INSERT INTO events (global_position, stream_id, stream_position, event_id, event_type, schema_version, data_text)
          VALUES ($1, 'forged', 1, $2, 'TestHappened', 1, '{"forged":true}')`,
         [hole.hole, forged],
       );

@@ -2,7 +2,7 @@
 // for the unit tests of checkBatch and the bundle verifier. Test code only.
 import { randomUUID } from 'node:crypto';
 import {
-  CompactRange, eventLeafHash, generateSigningKeyPair, headHash, MerkleTree, consistencyProof, signTreeHead, toHex,
+  CompactRange, canonicalize, storedLeafHash, storedLeafText, generateSigningKeyPair, headHash, MerkleTree, consistencyProof, signTreeHead, toHex,
   type SigningKeyPair, type TreeHead,
 } from '@caracal/merkle';
 import type { BatchLeaf, CheckedHead } from '../batch.check.js';
@@ -24,10 +24,10 @@ export function inMemoryLog(eventCount: number, batchSize: number): InMemoryLog 
   for (let i = 0; i < eventCount; i++) {
     const event = {
       merkleIndex: String(i), globalPosition: String(10 + i * 2), streamId: `s-${i % 3}`, streamPosition: String(Math.floor(i / 3) + 1),
-      eventId: randomUUID(), eventType: 'TestHappened', schemaVersion: 1, data: { i, text: `é ${i}` }, metadata: { actor: 'unit' },
-      recordedAt: `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(6, '0')}Z`,
+      eventId: randomUUID(), eventType: 'TestHappened', schemaVersion: 1, dataText: canonicalize({ i, text: `é ${i}` }),
+      metadataText: canonicalize({ actor: 'unit' }), recordedAt: `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(6, '0')}Z`,
     };
-    events.push({ ...event, leafHash: toHex(eventLeafHash(event)) });
+    events.push({ ...event, leafHash: toHex(storedLeafHash(event)) });
   }
   const heads: CheckedHead[] = [];
   let range = CompactRange.empty();
@@ -51,7 +51,7 @@ export function inMemoryLog(eventCount: number, batchSize: number): InMemoryLog 
       return events.slice(firstIndex, lastIndex + 1).map((event) => ({
         merkleIndex: Number(event.merkleIndex),
         sealed: { leafHash: event.leafHash, eventId: event.eventId, globalPosition: event.globalPosition },
-        event,
+        event: { eventId: event.eventId, leafText: storedLeafText(event) },
       }));
     },
     records(from = 0, to = heads.length - 1) {

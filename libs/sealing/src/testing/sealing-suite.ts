@@ -179,7 +179,7 @@ export function describeSealing(backend: string, setup: SealingSuiteSetup): void
       // directly (INSERT is allowed on events), so both backends exercise the precision trap.
       const microEventId = randomUUID();
       await client.query(
-        `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data, metadata, recorded_at)
+        `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, recorded_at)
          VALUES ('micro-1', 1, $1, 'TestHappened', 1, '{"tag":"micro"}', '{}', '2024-01-31 12:00:00.123456+00')`,
         [microEventId],
       );

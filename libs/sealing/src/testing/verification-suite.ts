@@ -89,7 +89,7 @@ export function describeVerification(backend: string, setup: VerificationSuiteSe
     it('detects one changed byte of an event\'s data: leaf_mismatch at its merkle index and event, root_mismatch', async () => {
       const target = leaves[10];
       await tamper(client, async (tx) => {
-        await tx.query(`UPDATE events SET data = jsonb_set(data, '{i}', '11') WHERE global_position = $1`, [target.globalPosition]); // 10 → 11
+        await tx.query(`UPDATE events SET data_text = replace(data_text, '"i":10', '"i":11') WHERE global_position = $1`, [target.globalPosition]); // 10 → 11
       });
       const batch = await verifyBatch(client, 2, keys);
       expect(batch.ok).toBe(false);
@@ -123,7 +123,7 @@ export function describeVerification(backend: string, setup: VerificationSuiteSe
       expect(hole).not.toBeNull();
       const forged = randomUUID();
       await client.query(
-        `INSERT INTO events (global_position, stream_id, stream_position, event_id, event_type, schema_version, data)
+        `INSERT INTO events (global_position, stream_id, stream_position, event_id, event_type, schema_version, data_text)
          VALUES ($1, 'forged', 1, $2, 'TestHappened', 1, '{"forged":true}')`,
         [hole, forged],
       );
@@ -149,7 +149,7 @@ export function describeVerification(backend: string, setup: VerificationSuiteSe
       const [c, d] = [leaves[20], leaves[21]];
       await tamper(client, async (tx) => {
         await tx.query(
-          `UPDATE events e SET data = o.data FROM events o
+          `UPDATE events e SET data_text = o.data_text FROM events o
             WHERE (e.global_position, o.global_position) IN (($1::bigint, $2::bigint), ($2::bigint, $1::bigint))`,
           [c.globalPosition, d.globalPosition],
         );

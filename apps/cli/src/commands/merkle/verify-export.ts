@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { ExportBundleError, verifyExportBundle } from '@caracal/sealing';
@@ -5,6 +6,7 @@ import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE, ReportedFailure } from '../../cli-error.js';
 import { trustedPublicKeys } from '../../merkle-public-keys.js';
 import { formatExportVerification } from '../../output/merkle-export-output.js';
+import { formatVerificationRate } from '../../output/verification-rate.js';
 
 export default class MerkleVerifyExport extends GatewayCommand {
   static override summary = 'Verify an export bundle offline: no gateway, no database.';
@@ -33,13 +35,16 @@ export default class MerkleVerifyExport extends GatewayCommand {
       ? undefined
       : [...(await trustedPublicKeys(files, () => { throw new CliError('verify-export never calls the gateway.', EXIT_USAGE); })).keys.values()];
     let result;
+    const started = performance.now();
     try {
       result = await verifyExportBundle(args.dir, { trustedPublicKeys: trusted });
     } catch (error) {
       if (error instanceof ExportBundleError) throw new CliError(`${args.dir} is not a readable export bundle: ${error.message}`, EXIT_USAGE);
       throw error;
     }
+    const elapsedMs = performance.now() - started;
     this.show(flags, result, formatExportVerification);
+    if (!flags.json) console.error(formatVerificationRate(result.totals.events, elapsedMs));
     if (!result.ok) throw new ReportedFailure(EXIT_GATEWAY_FAILURE);
   }
 }

@@ -1,8 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import * as Flags from '@oclif/core/flags';
 import { GatewayCommand } from '../../base-command.js';
 import { CliError, EXIT_GATEWAY_FAILURE, EXIT_USAGE, ReportedFailure } from '../../cli-error.js';
 import type { MerkleRangeRecord, MerkleRangeVerification } from '@caracal/api-contract';
 import { formatRangeVerification, formatVerificationProgress } from '../../output/merkle-output.js';
+import { formatVerificationRate } from '../../output/verification-rate.js';
 import { checkTimestamp } from '../../timestamp.js';
 
 export default class MerkleVerifyRange extends GatewayCommand {
@@ -34,6 +36,7 @@ export default class MerkleVerifyRange extends GatewayCommand {
     // Streamed even without a bar: a long range answers with progress records, not after minutes of silence.
     const bar = !flags.json && process.stderr.isTTY ? process.stderr : undefined;
     let result: MerkleRangeVerification | undefined;
+    const started = performance.now();
     try {
       const plain = await this.gateway(flags).getRecords('/v1/merkle/verify-range', { startTime, endTime }, (value) => {
         const record = value as MerkleRangeRecord;
@@ -48,7 +51,9 @@ export default class MerkleVerifyRange extends GatewayCommand {
       bar?.write('\r\u001b[2K');
     }
     if (result === undefined) throw new CliError('the gateway ended the verify-range answer without a report.', EXIT_GATEWAY_FAILURE);
+    const elapsedMs = performance.now() - started;
     this.show(flags, result, formatRangeVerification);
+    if (!flags.json) console.error(formatVerificationRate(result.totals.events, elapsedMs));
     if (!result.ok) throw new ReportedFailure(EXIT_GATEWAY_FAILURE);
   }
 }

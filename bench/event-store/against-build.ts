@@ -1,0 +1,108 @@
+/**
+ * Append throughput of this build's event store against another build's, interleaved in one
+ * process so both sides see the same machine load (a noisy machine moves absolute figures by 2x
+ * between runs; docs/benchmarks.md). Each side appends to its own database, migrated by its own
+ * build; rounds alternate which side goes first. Not a test.
+ *
+ *   node dist/bench/event-store/against-build.js --base <other checkout>/dist/libs/event-store/src/index.js [--rounds 8] [--ms 2000]
+ *
+ * e.g. the other build: `git archive <commit> | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/
+ * && (cd /tmp/base && npx tsc -p tsconfig.build.json)`. Results: docs/benchmarks.md.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import * as current from '@caracal/event-store';
+import { createBenchDatabase } from '../support/bench-database.js';
+import { median } from '../support/spread.js';
+
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const { values: args } = parseArgs({
+  options: { base: { type: 'string' }, rounds: { type: 'string', default: '8' }, ms: { type: 'string', default: '2000' }, writers: { type: 'string', default: '8' } },
+});
+if (args.base === undefined) throw new Error('--base <path to the other build\'s libs/event-store/src/index.js> is required');
+const ROUNDS = Number(args.rounds);
+const MEASURE_MS = Number(args.ms);
+const WRITERS = Number(args.writers);
+
+type Module = typeof current;
+interface Side {
+  name: string;
+  append(streamId: string, version: bigint): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function side(name: string, lib: Module, backend: 'postgres' | 'pglite'): Promise<Side> {
+  let client: current.SqlClient;
+  let cleanup: () => Promise<void>;
+  if (backend === 'postgres') {
+    const database = await createBenchDatabase(ADMIN_URL, `caracal_bench_ab_${name}`, { keep: false, events: 0 });
+    client = lib.createPostgresClient({ connectionString: database.url, max: WRITERS });
+    cleanup = () => database.drop();
+  } else {
+    const dir = await mkdtemp(join(tmpdir(), 'caracal-bench-ab-'));
+    client = await lib.openPgliteClient({ dataDir: dir });
+    cleanup = () => rm(dir, { recursive: true, force: true });
+  }
+  await lib.runMigrations(client);
+  // This build tags every event (as the gateway does); an older build has no authenticator option.
+  const authenticator = 'eventAuthenticator' in lib ? lib.eventAuthenticator(randomBytes(32)) : undefined;
+  const store = new lib.SqlEventStore(client, { authenticator } as current.SqlEventStoreOptions);
+  return {
+    name,
+    append: async (streamId, version) => {
+      await store.append(streamId, [{
+        eventId: randomUUID(), type: 'SpendReserved', schemaVersion: 1,
+        data: { reservationId: randomUUID(), agentId: randomUUID(), amount: '0.012500000', currency: 'USD' },
+        metadata: { correlationId: randomUUID(), actor: 'bench' },
+      }], { expected: version - 1n });
+    },
+    close: async () => {
+      await client.close();
+      await cleanup();
+    },
+  };
+}
+
+/** WRITERS writers on their own streams, one event per append, for `ms`: appends/s. */
+async function measure(target: Side, ms: number): Promise<number> {
+  const run = randomBytes(4).toString('hex');
+  const start = performance.now();
+  const counts = await Promise.all(Array.from({ length: WRITERS }, async (_, writer) => {
+    let count = 0;
+    while (performance.now() - start < ms) {
+      await target.append(`ab-${run}-${writer}`, BigInt(count + 1));
+      count += 1;
+    }
+    return count;
+  }));
+  return counts.reduce((a, b) => a + b, 0) / ((performance.now() - start) / 1000);
+}
+
+const base = (await import(args.base)) as Module;
+for (const backend of ['postgres', 'pglite'] as const) {
+  const sides = [await side('base', base, backend), await side('this', current, backend)];
+  try {
+    for (const s of sides) await measure(s, 500); // warm-up
+    const rates: Record<string, number[]> = { base: [], this: [] };
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      const got: Record<string, number> = {};
+      for (const s of order) got[s.name] = await measure(s, MEASURE_MS);
+      rates.base.push(got.base);
+      rates.this.push(got.this);
+      ratios.push(got.this / got.base);
+      process.stderr.write(`${backend} round ${round + 1}: base ${got.base.toFixed(0)}/s, this ${got.this.toFixed(0)}/s\n`);
+    }
+    console.log(
+      `${backend}, ${WRITERS} writers, own streams: base ${median(rates.base).toFixed(0)}/s, this ${median(rates.this).toFixed(0)}/s; ` +
+        `this/base per round: median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}) over ${ROUNDS} rounds`,
+    );
+  } finally {
+    for (const s of sides) await s.close();
+  }
+}

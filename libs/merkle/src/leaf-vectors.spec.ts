@@ -1,0 +1,48 @@
+// schemas/merkle/leaf-vectors.json (docs/leaf-format.md): the leaf text, bytes and hash of each
+// stored event, checked three ways: the frame, an independent SHA-256 over 0x00 ‖ bytes, and the
+// RFC 8785 leaf of the parsed event (the definition leaves were sealed under before 011).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { canonicalLeafBytes } from './event-leaf.js';
+import { toHex } from './hex.js';
+import { leafHashOfText, storedLeafBytes, storedLeafHash, storedLeafText, type StoredEventLeaf } from './stored-event-leaf.js';
+
+interface LeafVector {
+  name: string;
+  event: StoredEventLeaf;
+  leafText: string;
+  leafBytesHex: string;
+  leafHash: string;
+}
+
+const vectors = JSON.parse(readFileSync(new URL('../../../schemas/merkle/leaf-vectors.json', import.meta.url), 'utf8')) as { leaves: LeafVector[] };
+
+describe('schemas/merkle/leaf-vectors.json', () => {
+  it('has vectors', () => {
+    expect(vectors.leaves.length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const vector of vectors.leaves) {
+    it(`${vector.name}: frame, bytes and hash`, () => {
+      expect(storedLeafText(vector.event)).toBe(vector.leafText);
+      expect(storedLeafBytes(vector.event).toString('hex')).toBe(vector.leafBytesHex);
+      const independent = createHash('sha256').update(Buffer.from([0x00])).update(Buffer.from(vector.leafBytesHex, 'hex')).digest('hex');
+      expect(independent).toBe(vector.leafHash);
+      expect(toHex(storedLeafHash(vector.event))).toBe(vector.leafHash);
+      expect(toHex(leafHashOfText(vector.leafText))).toBe(vector.leafHash);
+    });
+
+    it(`${vector.name}: the same bytes as the RFC 8785 leaf of the parsed event`, () => {
+      const { dataText, metadataText, ...fields } = vector.event;
+      const parsed = { ...fields, data: JSON.parse(dataText) as Record<string, unknown>, metadata: JSON.parse(metadataText) as Record<string, unknown> };
+      expect(canonicalLeafBytes(parsed).toString('hex')).toBe(vector.leafBytesHex);
+    });
+  }
+
+  it('one changed byte of the stored data changes the hash', () => {
+    const [vector] = vectors.leaves;
+    const changed = { ...vector.event, dataText: vector.event.dataText.replace('Billing', 'Bi11ing') };
+    expect(toHex(storedLeafHash(changed))).not.toBe(vector.leafHash);
+  });
+});
