@@ -56,6 +56,7 @@ interface CaracalContainer {
 const SECRET_STAND_INS: Record<string, string> = {
   DATABASE_URL: 'postgres://caracal:stand-in@postgresql:5432/caracal',
   CARACAL_ADMIN_TOKEN: 'stand-in-token',
+  CARACAL_EVENT_AUTH_KEY: '0f'.repeat(32),
 };
 
 function caracalContainers(objects: K8sObject[]): CaracalContainer[] {
