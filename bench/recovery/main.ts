@@ -58,7 +58,7 @@ const { values: args } = parseArgs({
     'window-seconds': { type: 'string', default: '15' },
     'warmup-seconds': { type: 'string', default: '2' },
     'snapshot-keep': { type: 'string', default: '3' },
-    // The gateway's CARACAL_SNAPSHOT_BUSY_PERCENT during the admission windows (default: the gateway's, 50).
+    // The gateway's CARACAL_SNAPSHOT_BUSY_PERCENT during the admission windows (default: the gateway's, 20).
     'snapshot-busy-percent': { type: 'string' },
     'skip-admissions': { type: 'boolean', default: false },
   },

@@ -3,8 +3,8 @@ import { loadConfig } from './caracal-config.js';
 import { ConfigError } from './config.error.js';
 
 describe('loadConfig: snapshot settings', () => {
-  it('keeps 10 snapshots and paces them at 50% busy by default', () => {
-    expect(loadConfig({})).toMatchObject({ snapshotKeep: 10, snapshotBusyPercent: 50 });
+  it('keeps 10 snapshots and paces them at 20% busy by default', () => {
+    expect(loadConfig({})).toMatchObject({ snapshotKeep: 10, snapshotBusyPercent: 20 });
   });
 
   it('takes CARACAL_SNAPSHOT_BUSY_PERCENT from 1 to 100 and refuses anything else, naming the variable', () => {

@@ -183,7 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     processorLeaseMs: integer(env.CARACAL_PROCESSOR_LEASE_MS, 'CARACAL_PROCESSOR_LEASE_MS', 15_000, 1000, 600_000),
     processorLingerMs: integer(env.CARACAL_PROCESSOR_LINGER_MS, 'CARACAL_PROCESSOR_LINGER_MS', 50, 0, 10_000),
     snapshotKeep: integer(env.CARACAL_SNAPSHOT_KEEP, 'CARACAL_SNAPSHOT_KEEP', 10, 0, 10_000),
-    snapshotBusyPercent: integer(env.CARACAL_SNAPSHOT_BUSY_PERCENT, 'CARACAL_SNAPSHOT_BUSY_PERCENT', 50, 1, 100),
+    snapshotBusyPercent: integer(env.CARACAL_SNAPSHOT_BUSY_PERCENT, 'CARACAL_SNAPSHOT_BUSY_PERCENT', 20, 1, 100),
     backupDir: resolve(text(env.CARACAL_BACKUP_DIR, 'CARACAL_BACKUP_DIR') ?? text(file.backup_dir, 'backup_dir') ?? join(dataDir, 'backups')),
     proxy: {
       upstreams: {
