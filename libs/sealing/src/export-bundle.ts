@@ -19,17 +19,9 @@ export type BundleDataFile = Exclude<(typeof BUNDLE_FILES)[keyof typeof BUNDLE_F
  * The event fields a leaf commits to, as JSON carries them: positions as decimal strings,
  * recordedAt with microseconds (the proof endpoint's leaf, a line of events.jsonl).
  */
-export interface EventLeafFields {
-  merkleIndex: string;
-  globalPosition: string;
-  streamId: string;
-  streamPosition: string;
-  eventId: string;
-  eventType: string;
-  schemaVersion: number;
+export interface EventLeafFields extends Omit<StoredEventLeaf, 'dataText' | 'metadataText'> {
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
-  recordedAt: string;
 }
 
 /**
