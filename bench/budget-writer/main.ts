@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BudgetStreamWriter } from '../../apps/gateway/src/budget/budget-stream.writer.js';
-import { budgetTransactionHook } from '../../apps/gateway/src/budget/budget-transaction.hook.js';
+import { BudgetCommitGroup } from '../../apps/gateway/src/budget/budget-commit.group.js';
 import { initialAgentState, type ReserveSpend } from '@caracal/domain';
 import { createPostgresClient, runMigrations, SqlEventStore } from '@caracal/event-store';
 import { createBenchDatabase } from '../support/bench-database.js';
@@ -37,8 +37,7 @@ async function runWorker(url: string, rootAgentId: string, seconds: number, conc
       throw error;
     }
   };
-  const writer = new BudgetStreamWriter(rootAgentId, store, {
-    inTransaction: (tx, events, commands) => budgetTransactionHook(rootAgentId, tx, events, commands),
+  const writer = new BudgetStreamWriter(rootAgentId, store, new BudgetCommitGroup(store), {
     onAppended: () => undefined,
   });
   const until = Date.now() + seconds * 1000;
@@ -79,8 +78,8 @@ async function main(): Promise<void> {
     const client = createPostgresClient({ connectionString: database.url, max: 2 });
     await runMigrations(client);
     const rootAgentId = randomUUID();
-    const setup = new BudgetStreamWriter(rootAgentId, new SqlEventStore(client), {
-      inTransaction: (tx, events, commands) => budgetTransactionHook(rootAgentId, tx, events, commands),
+    const setupStore = new SqlEventStore(client);
+    const setup = new BudgetStreamWriter(rootAgentId, setupStore, new BudgetCommitGroup(setupStore), {
       onAppended: () => undefined,
     });
     const created = await setup.submit({

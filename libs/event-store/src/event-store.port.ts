@@ -1,4 +1,5 @@
 import type { SqlExecutor } from './sql-client.js';
+import type { WrongExpectedVersionError } from './event-store.errors.js';
 
 /** What the writer expects the stream to be before its append. A bigint is an exact version. */
 export type ExpectedState = 'any' | 'no_stream' | 'stream_exists' | bigint;
@@ -75,6 +76,28 @@ export interface LockedAppendOptions {
   flushAfterUnlock?: boolean;
 }
 
+/** One stream's part of a multi-stream append (EventStore.appendToStreams). */
+export interface StreamAppend {
+  streamId: string;
+  events: readonly NewEvent[];
+  /** The stream's version as the writer knows it; > 0 (the stream exists). */
+  expectedVersion: bigint;
+}
+
+/** Per stream: appended, or its version had moved and nothing of it was written. */
+export type StreamAppendOutcome =
+  | { ok: true; result: AppendResult; events: readonly RecordedEvent[] }
+  | { ok: false; error: WrongExpectedVersionError };
+
+export interface MultiStreamAppendOptions {
+  /**
+   * Runs inside the transaction after the events are inserted, with each stream's recorded
+   * events (null for a stream whose version had moved); not called when nothing was appended.
+   * Throwing rolls back every stream's events.
+   */
+  inTransaction?: (tx: SqlExecutor, appended: readonly (readonly RecordedEvent[] | null)[]) => Promise<void>;
+}
+
 export interface LockedAppendResult {
   /** What other writers appended after knownVersion, read under the lock and given to decide. */
   tail: RecordedEvent[];
@@ -147,6 +170,13 @@ export interface EventStore {
    * lock: append with 'no_stream' instead).
    */
   appendLocked(streamId: string, options: LockedAppendOptions): Promise<LockedAppendResult | null>;
+  /**
+   * Group commit across streams: appends to several existing streams at exact versions in ONE
+   * transaction (one statement on PostgreSQL). A stream whose version moved is left out, and
+   * reported as WrongExpectedVersionError, while the others commit; anything else that fails
+   * (an event id already stored, the hook throwing) rolls back all of them.
+   */
+  appendToStreams(appends: readonly StreamAppend[], options?: MultiStreamAppendOptions): Promise<StreamAppendOutcome[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Stream version, or 0n when the stream does not exist. */
   streamVersion(streamId: string): Promise<bigint>;

@@ -14,11 +14,14 @@ import {
   type InlineProjection,
   type LockedAppendOptions,
   type LockedAppendResult,
+  type MultiStreamAppendOptions,
   type NewEvent,
   type ReadAllOfTypesOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
+  type StreamAppendOutcome,
   type SubscribeOptions,
   type Subscription,
 } from './event-store.port.js';
@@ -169,6 +172,46 @@ export class SqlEventStore implements EventStore {
       this.notifier.committed();
     }
     return outcome;
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[], options: MultiStreamAppendOptions = {}): Promise<StreamAppendOutcome[]> {
+    assertDistinctExistingStreams(appends);
+    const stored = appends.map((entry) => storedEvents(entry.streamId, entry.events, this.authenticator));
+    const appended = await this.client.transaction(async (tx) => {
+      const { rows } = await tx.query<MultiStreamAppendRow>(MULTI_STREAM_APPEND.sql, multiStreamParams(appends, stored), MULTI_STREAM_APPEND.name);
+      const rowsByStream = new Map<string, MultiStreamAppendRow[]>();
+      for (const row of rows) {
+        const streamRows = rowsByStream.get(row.stream_id);
+        if (streamRows === undefined) rowsByStream.set(row.stream_id, [row]);
+        else streamRows.push(row);
+      }
+      const results = appends.map((entry, index) => {
+        const streamRows = rowsByStream.get(entry.streamId);
+        return streamRows === undefined ? null : toAppended(entry.streamId, stored[index], streamRows, false);
+      });
+      const recorded = results.flatMap((result) => result?.recorded ?? []);
+      if (recorded.length > 0) {
+        await options.inTransaction?.(tx, results.map((result) => result?.recorded ?? null));
+        await this.projectInline(tx, recorded);
+      }
+      return results;
+    });
+    if (appended.some((result) => result !== null)) this.notifier.committed();
+    const moved = appends.filter((_, index) => appended[index] === null).map((entry) => entry.streamId);
+    const versions = moved.length === 0 ? new Map<string, bigint>() : await this.streamVersions(moved);
+    return appended.map((result, index): StreamAppendOutcome => {
+      if (result !== null) return { ok: true, result: result.result, events: result.recorded };
+      const { streamId, expectedVersion } = appends[index];
+      return { ok: false, error: new WrongExpectedVersionError(streamId, expectedVersion.toString(), versions.get(streamId) ?? 0n) };
+    });
+  }
+
+  private async streamVersions(streamIds: readonly string[]): Promise<Map<string, bigint>> {
+    const { rows } = await this.client.query<{ stream_id: string; version: string }>(
+      'SELECT stream_id, version FROM streams WHERE stream_id = ANY($1::text[])',
+      [streamIds],
+    );
+    return new Map(rows.map((row) => [row.stream_id, BigInt(row.version)]));
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -383,6 +426,69 @@ const FUNCTION_APPEND = {
   name: 'caracal_append',
   sql: 'SELECT * FROM caracal_append($1, $2, $3::bigint, $4::uuid[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[])',
 };
+
+/**
+ * appendToStreams' statement: bumps every stream whose version is the expected one (a stream
+ * whose version moved matches no row, so none of its events is inserted) and inserts the events
+ * of those streams, in the order given. Rows are locked in stream id order (the caller's order,
+ * sorted), so two such statements do not deadlock on each other.
+ * $1..$3 per stream: id, event count, expected version; $4.. per event: its stream, its place
+ * in the stream's append (1..), and its columns.
+ */
+const MULTI_STREAM_APPEND: Statement = {
+  name: 'caracal_append_streams',
+  sql: `WITH m AS (
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS m(stream_id, n, expected)
+), locked AS (
+  SELECT t.stream_id FROM streams t JOIN m ON m.stream_id = t.stream_id
+   ORDER BY t.stream_id
+     FOR UPDATE OF t
+), s AS (
+  UPDATE streams t SET version = t.version + m.n, updated_at = now()
+    FROM m
+   WHERE t.stream_id = m.stream_id AND t.version = m.expected
+     AND t.stream_id IN (SELECT stream_id FROM locked)
+  RETURNING t.stream_id, t.version - m.n AS base
+)
+INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag)
+SELECT e.stream_id, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text, e.auth_key_id, decode(e.auth_tag, 'hex')
+  FROM unnest($4::text[], $5::bigint[], $6::uuid[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[])
+       WITH ORDINALITY AS e(stream_id, ord, event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, i)
+  JOIN s ON s.stream_id = e.stream_id
+ ORDER BY e.i
+RETURNING stream_id, stream_position, global_position, transaction_id, recorded_at`,
+};
+
+interface MultiStreamAppendRow extends AppendRow {
+  stream_id: string;
+}
+
+function multiStreamParams(appends: readonly StreamAppend[], stored: readonly StoredEvent[][]): unknown[] {
+  const eventStreams: string[] = [];
+  const ords: number[] = [];
+  for (const [index, entry] of appends.entries()) {
+    for (let ord = 1; ord <= stored[index].length; ord += 1) {
+      eventStreams.push(entry.streamId);
+      ords.push(ord);
+    }
+  }
+  return [
+    appends.map((entry) => entry.streamId),
+    appends.map((entry) => entry.events.length),
+    appends.map((entry) => entry.expectedVersion.toString()),
+    eventStreams,
+    ords,
+    ...eventColumns(stored.flat()),
+  ];
+}
+
+function assertDistinctExistingStreams(appends: readonly StreamAppend[]): void {
+  if (appends.length === 0) throw new RangeError('appendToStreams needs at least one stream');
+  if (new Set(appends.map((entry) => entry.streamId)).size !== appends.length) throw new RangeError('appendToStreams has the same stream twice');
+  for (const entry of appends) {
+    if (entry.expectedVersion <= 0n) throw new RangeError(`appendToStreams: stream ${entry.streamId} needs an exact version > 0 (a new stream is appended alone)`);
+  }
+}
 
 /**
  * Which single statement an append may take. 'any' and 'stream_exists' can be idempotent retries

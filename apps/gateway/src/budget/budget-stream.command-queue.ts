@@ -14,7 +14,7 @@ import { EVENT_STORE, GATEWAY_METRICS, PROXY_CONFIG, SQL_CLIENT } from '../injec
 import type { ProxyConfig } from '@caracal/config';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { BudgetContentionError, BudgetStreamWriter, type CommandOrigin, type Outcome } from './budget-stream.writer.js';
-import { budgetTransactionHook } from './budget-transaction.hook.js';
+import { BudgetCommitGroup } from './budget-commit.group.js';
 import { HoldRefusedError } from './hold-refused.error.js';
 import { resolutionEventId } from './reservation-event-id.js';
 
@@ -50,6 +50,7 @@ const RESOLVE_RETRY_DELAYS_MS = [250, 1000, 2000, 4000, 8000, 16000];
 export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('BudgetStreamCommandQueue');
   private readonly writers = new Map<string, BudgetStreamWriter>();
+  private readonly commits: BudgetCommitGroup;
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
 
@@ -58,7 +59,9 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    this.commits = new BudgetCommitGroup(store);
+  }
 
   onModuleInit(): void {
     this.sweepTimer = setInterval(() => void this.sweepExpired(), EXPIRY_SWEEP_MS);
@@ -194,8 +197,7 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
   private writer(rootAgentId: string): BudgetStreamWriter {
     let writer = this.writers.get(rootAgentId);
     if (!writer) {
-      writer = new BudgetStreamWriter(rootAgentId, this.store, {
-        inTransaction: (tx, events, commands) => budgetTransactionHook(rootAgentId, tx, events, commands),
+      writer = new BudgetStreamWriter(rootAgentId, this.store, this.commits, {
         onAppended: (seconds) => this.metrics.appendDuration.observe(seconds),
       });
       this.writers.set(rootAgentId, writer);

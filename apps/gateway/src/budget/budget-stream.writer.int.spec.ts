@@ -17,7 +17,7 @@ import { IdempotencyConflictError, openPgliteClient, runMigrations, SqlEventStor
 import { adminProjection } from '../read-models/admin.projection.js';
 import { BUDGET_SNAPSHOT_TYPE } from './budget-state.loader.js';
 import { BudgetStreamWriter } from './budget-stream.writer.js';
-import { budgetTransactionHook } from './budget-transaction.hook.js';
+import { BudgetCommitGroup } from './budget-commit.group.js';
 import { resolutionEventId } from './reservation-event-id.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
 
@@ -25,8 +25,7 @@ describe('budget stream writer (PGlite)', () => {
   let client: SqlClient;
   let store: SqlEventStore;
   const root = randomUUID();
-  const writer = (rootAgentId: string = root) => new BudgetStreamWriter(rootAgentId, store, {
-    inTransaction: (tx, events, commands) => budgetTransactionHook(rootAgentId, tx, events, commands),
+  const writer = (rootAgentId: string = root) => new BudgetStreamWriter(rootAgentId, store, new BudgetCommitGroup(store), {
     onAppended: () => undefined,
   });
   const reserve = (rootAgentId: string = root, amountNanos = 1_000_000n): ReserveSpend => ({

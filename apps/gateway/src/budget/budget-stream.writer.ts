@@ -14,10 +14,11 @@ import {
   WrongExpectedVersionError,
   type EventStore,
   type NewEvent,
-  type RecordedEvent,
-  type SqlExecutor,
 } from '@caracal/event-store';
+import type { BudgetCommitGroup } from './budget-commit.group.js';
 import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState, toBudgetEvent } from './budget-state.loader.js';
+import { budgetTransactionHook } from './budget-transaction.hook.js';
+import { RedecideError } from './redecide.error.js';
 import { reservationEventId } from './reservation-event-id.js';
 
 export type Outcome = { ok: true; events: BudgetEvent[] } | { ok: false; error: DomainError };
@@ -29,8 +30,6 @@ export interface CommandOrigin {
 }
 
 export interface WriterHooks {
-  /** Runs in the append's transaction; throwing rolls the whole group back. */
-  inTransaction(tx: SqlExecutor, events: readonly RecordedEvent[], commands: readonly BudgetCommand[]): Promise<void>;
   onAppended(seconds: number): void;
 }
 
@@ -42,13 +41,6 @@ export class BudgetContentionError extends Error {
   constructor(readonly streamId: string) {
     super(`budget stream ${streamId} is contended by other gateway processes (lock_timeout reached); retry the request`);
     this.name = 'BudgetContentionError';
-  }
-}
-
-/** Another writer (process) or an in-transaction check invalidated the batch: decide it again. */
-export class RedecideError extends Error {
-  constructor(readonly suspendedAgentIds: readonly string[]) {
-    super(`agents suspended while deciding: ${suspendedAgentIds.join(', ')}`);
   }
 }
 
@@ -85,7 +77,8 @@ const GATEWAY: CommandOrigin = { actor: 'gateway' };
 /**
  * The single writer of one budget stream in this process. Commands queue up while an append is
  * in flight; the next drain decides all of them against the in-memory state, in order, and
- * appends their events in ONE transaction (group commit) with the expected stream version.
+ * appends their events in ONE transaction (group commit) with the expected stream version
+ * (through the BudgetCommitGroup, where other streams' commits may share that transaction).
  * A writer in another process that got there first makes that append fail; the batch is then
  * decided again under the stream's row lock, as are the next ones while the stream stays
  * contended (see commit). Nothing is admitted against stale state, because the version check
@@ -110,6 +103,7 @@ export class BudgetStreamWriter {
   constructor(
     private readonly rootAgentId: string,
     private readonly store: EventStore,
+    private readonly commits: BudgetCommitGroup,
     private readonly hooks: WriterHooks,
   ) {
     this.streamId = budgetStreamId(rootAgentId);
@@ -199,9 +193,12 @@ export class BudgetStreamWriter {
       }
       const started = process.hrtime.bigint();
       try {
-        await this.store.append(this.streamId, decided.events.map(({ event, origin }) => toNewEvent(event, origin)), {
-          expected: this.version === 0n ? 'no_stream' : this.version,
-          inTransaction: (tx, _result, recorded) => this.hooks.inTransaction(tx, recorded, commandsOf(batch)),
+        await this.commits.append({
+          rootAgentId: this.rootAgentId,
+          streamId: this.streamId,
+          events: decided.events.map(({ event, origin }) => toNewEvent(event, origin)),
+          expectedVersion: this.version,
+          commands: commandsOf(batch),
         });
       } catch (error) {
         if (error instanceof RedecideError) {
@@ -237,7 +234,7 @@ export class BudgetStreamWriter {
             under.decided = this.decide(current, batch, suspended);
             return under.decided.events.map(({ event, origin }) => toNewEvent(event, origin));
           },
-          inTransaction: (tx, _result, recorded) => this.hooks.inTransaction(tx, recorded, commandsOf(batch)),
+          inTransaction: (tx, _result, events) => budgetTransactionHook(tx, [{ rootAgentId: this.rootAgentId, events, commands: commandsOf(batch) }]),
           // The next process's group decides while this one's commit is flushed.
           flushAfterUnlock: true,
         });

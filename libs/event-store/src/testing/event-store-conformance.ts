@@ -327,6 +327,117 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
       });
     });
 
+    describe('multi-stream append', () => {
+      async function existingStream(purpose: string, events = 1): Promise<string> {
+        const streamId = streamName(purpose);
+        await store.append(streamId, Array.from({ length: events }, () => newEvent('First')), { expected: 'no_stream' });
+        return streamId;
+      }
+
+      it('appends to several streams in one transaction, in the order given, and hands the hook each stream\'s events', async () => {
+        const a = await existingStream('multi-a');
+        const b = await existingStream('multi-b', 3);
+        const seen: (readonly RecordedEvent[] | null)[] = [];
+        const outcomes = await store.appendToStreams(
+          [
+            { streamId: a, events: [newEvent('A1'), newEvent('A2')], expectedVersion: 1n },
+            { streamId: b, events: [newEvent('B1')], expectedVersion: 3n },
+          ],
+          { inTransaction: async (_tx, appended) => void seen.push(...appended) },
+        );
+        expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true]);
+        const [first, second] = outcomes.map((outcome) => (outcome.ok ? outcome : null));
+        expect(first?.result.nextExpectedVersion).toBe(3n);
+        expect(second?.result.nextExpectedVersion).toBe(4n);
+        expect(first?.events.map((event) => [event.type, event.streamPosition])).toEqual([['A1', 2n], ['A2', 3n]]);
+        expect(second?.events.map((event) => [event.type, event.streamPosition])).toEqual([['B1', 4n]]);
+        // One transaction, global positions in the order given.
+        expect(second?.result.transactionId).toBe(first?.result.transactionId);
+        expect(second?.result.firstGlobalPosition).toBeGreaterThan(first?.result.lastGlobalPosition ?? 0n);
+        expect(seen.map((events) => events?.map((event) => event.type))).toEqual([['A1', 'A2'], ['B1']]);
+        expect((await store.readStream(a)).map((event) => event.type)).toEqual(['First', 'A1', 'A2']);
+        expect((await store.readStream(b)).map((event) => event.type)).toEqual(['First', 'First', 'First', 'B1']);
+      });
+
+      it('leaves out a stream whose version moved, reporting it, and commits the others', async () => {
+        const moved = await existingStream('multi-moved');
+        const kept = await existingStream('multi-kept');
+        await store.append(moved, [newEvent('ByAnother')], { expected: 1n });
+        const seen: (readonly RecordedEvent[] | null)[] = [];
+        const outcomes = await store.appendToStreams(
+          [
+            { streamId: moved, events: [newEvent('Stale')], expectedVersion: 1n },
+            { streamId: kept, events: [newEvent('Kept')], expectedVersion: 1n },
+          ],
+          { inTransaction: async (_tx, appended) => void seen.push(...appended) },
+        );
+        expect(outcomes[0].ok).toBe(false);
+        expect(outcomes[0].ok ? null : outcomes[0].error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(outcomes[0].ok ? null : outcomes[0].error.actual).toBe(2n);
+        expect(outcomes[1].ok).toBe(true);
+        expect(seen[0]).toBeNull();
+        expect(seen[1]?.map((event) => event.type)).toEqual(['Kept']);
+        expect((await store.readStream(moved)).map((event) => event.type)).toEqual(['First', 'ByAnother']);
+        expect((await store.readStream(kept)).map((event) => event.type)).toEqual(['First', 'Kept']);
+      });
+
+      it('rolls every stream back when the hook throws or an event id is already stored', async () => {
+        const a = await existingStream('multi-rollback-a');
+        const b = await existingStream('multi-rollback-b');
+        await expect(store.appendToStreams(
+          [
+            { streamId: a, events: [newEvent()], expectedVersion: 1n },
+            { streamId: b, events: [newEvent()], expectedVersion: 1n },
+          ],
+          { inTransaction: async () => { throw new Error('hook refused'); } },
+        )).rejects.toThrow('hook refused');
+        const stored = (await store.readStream(a))[0];
+        await expect(store.appendToStreams([
+          { streamId: a, events: [newEvent()], expectedVersion: 1n },
+          { streamId: b, events: [{ ...newEvent(), eventId: stored.eventId }], expectedVersion: 1n },
+        ])).rejects.toThrow();
+        expect(await store.streamVersion(a)).toBe(1n);
+        expect(await store.streamVersion(b)).toBe(1n);
+      });
+
+      it('refuses no streams, the same stream twice and a stream that does not exist yet', async () => {
+        const a = await existingStream('multi-invalid');
+        await expect(store.appendToStreams([])).rejects.toBeInstanceOf(RangeError);
+        await expect(store.appendToStreams([
+          { streamId: a, events: [newEvent()], expectedVersion: 1n },
+          { streamId: a, events: [newEvent()], expectedVersion: 1n },
+        ])).rejects.toBeInstanceOf(RangeError);
+        await expect(store.appendToStreams([{ streamId: streamName('multi-new'), events: [newEvent()], expectedVersion: 0n }])).rejects.toBeInstanceOf(RangeError);
+        expect(await store.streamVersion(a)).toBe(1n);
+      });
+
+      it('two writers over the same streams in opposite orders: every version won once, nothing lost', async () => {
+        const streams = [await existingStream('multi-race-a'), await existingStream('multi-race-b'), await existingStream('multi-race-c')];
+        const second = await setup.openSecondStore();
+        try {
+          const rounds = 15;
+          await Promise.all([store, second.store].map(async (writer, w) => {
+            const order = w === 0 ? streams : [...streams].reverse();
+            for (let done = 0; done < rounds; ) {
+              const versions = await Promise.all(order.map((streamId) => writer.streamVersion(streamId)));
+              const outcomes = await writer.appendToStreams(order.map((streamId, i) => ({
+                streamId, events: [newEvent('Raced', { writer: w })], expectedVersion: versions[i],
+              })));
+              for (const outcome of outcomes) if (!outcome.ok) expect(outcome.error).toBeInstanceOf(WrongExpectedVersionError);
+              if (outcomes.every((outcome) => outcome.ok)) done += 1;
+            }
+          }));
+          for (const streamId of streams) {
+            const read = await store.readStream(streamId);
+            expect(read.map((event) => event.streamPosition)).toEqual(range(1, read.length));
+            expect(read.filter((event) => event.type === 'Raced').length).toBeGreaterThanOrEqual(2 * rounds);
+          }
+        } finally {
+          await second.close();
+        }
+      });
+    });
+
     describe('idempotency', () => {
       it('a retry with the same event ids at the same positions returns the earlier result and writes nothing', async () => {
         const streamId = streamName('retry');
