@@ -10,6 +10,7 @@ import { createTestDatabase, shouldRunPostgresTests, type TestDatabase } from '@
 import { startTcpFaultProxy, type TcpFaultProxy } from '@caracal/test-support/tcp-fault-proxy.js';
 import { pricebookWithResource } from '@caracal/test-support/test-pricebook.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
+import { openHoldsOfAgent } from '@caracal/test-support/open-holds.js';
 
 // Fault tests of the gateway's enforcement (issue 3, "Must show"), against the BUILT gateway
 // running as real processes on one PostgreSQL database of this file's own. With CI=true an
@@ -127,8 +128,7 @@ interface CallResult {
   }
 
   async function openHolds(agentId: string): Promise<number> {
-    const { rows } = await sql.query<{ n: string }>('SELECT count(*)::text AS n FROM open_reservations WHERE agent_id = $1', [agentId]);
-    return Number(rows[0].n);
+    return openHoldsOfAgent(sql, agentId);
   }
 
   /** Every reservation resolves exactly once, and nothing resolves that was never reserved. */

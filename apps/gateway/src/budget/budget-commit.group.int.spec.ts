@@ -66,7 +66,7 @@ const run = await shouldRunPostgresTests('budget commit group');
     return rows;
   }
 
-  it('commits the holds of many streams in shared transactions, each on its own stream, open_reservations in step', async () => {
+  it('commits the holds of many streams in shared transactions, each on its own stream, budget_open_holds in step', async () => {
     const writerOf = processWriters();
     const roots = await Promise.all(Array.from({ length: 16 }, () => budgetWithLimit(writerOf, '100.00')));
     const outcomes = await Promise.all(roots.flatMap((root) => [1, 2, 3].map(() => writerOf(root).submit(reserve(root, 1_000_000_000n)))));
@@ -80,11 +80,18 @@ const run = await shouldRunPostgresTests('budget commit group');
     expect(Math.max(...[...streamsPerTransaction.values()].map((streams) => streams.size))).toBeGreaterThan(1);
     expect(streamsPerTransaction.size).toBeLessThan(48);
 
-    const { rows: open } = await client.query<{ root_agent_id: string; n: string }>(
-      'SELECT root_agent_id, count(*)::text AS n FROM open_reservations WHERE root_agent_id = ANY($1::uuid[]) GROUP BY root_agent_id',
+    const { rows: open } = await client.query<{ root_agent_id: string; open_holds: number; next_expires_at: Date }>(
+      'SELECT root_agent_id, open_holds, next_expires_at FROM budget_open_holds WHERE root_agent_id = ANY($1::uuid[])',
       [roots],
     );
-    expect(open.map((row) => [row.root_agent_id, row.n]).sort()).toEqual(roots.map((root) => [root, '3']).sort());
+    expect(open.map((row) => [row.root_agent_id, row.open_holds]).sort()).toEqual(roots.map((root) => [root, 3]).sort());
+    for (const root of roots) {
+      const { rows: first } = await client.query<{ expires_at: string }>(
+        `SELECT min((data->>'expiresAt')::timestamptz) AS expires_at FROM events WHERE event_type = 'SpendReserved' AND stream_id = $1`,
+        [budgetStreamId(root)],
+      );
+      expect(open.find((row) => row.root_agent_id === root)?.next_expires_at.getTime()).toBe(new Date(first[0].expires_at).getTime());
+    }
   });
 
   it('a stream another process wrote to meanwhile is decided again on what it wrote; the streams beside it commit', async () => {

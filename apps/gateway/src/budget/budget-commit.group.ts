@@ -1,6 +1,7 @@
 import type { BudgetCommand } from '@caracal/domain';
 import type { EventStore, NewEvent } from '@caracal/event-store';
 import { budgetTransactionHook } from './budget-transaction.hook.js';
+import type { OpenHolds } from './open-holds.js';
 
 /** One budget stream's group commit, decided by its writer against the stream at expectedVersion. */
 export interface BudgetStreamCommit {
@@ -10,6 +11,8 @@ export interface BudgetStreamCommit {
   /** 0n: the stream's first append. */
   expectedVersion: bigint;
   commands: readonly BudgetCommand[];
+  /** The stream's open holds once this commit is in. */
+  openHolds: OpenHolds;
 }
 
 /** Streams in one transaction at most: bounds the statement and the time a failed group takes to redo. */
@@ -78,7 +81,7 @@ export class BudgetCommitGroup {
         {
           inTransaction: (tx, appended) => budgetTransactionHook(tx, sorted.flatMap(({ commit }, i) => {
             const events = appended[i];
-            return events === null ? [] : [{ rootAgentId: commit.rootAgentId, events, commands: commit.commands }];
+            return events === null ? [] : [{ rootAgentId: commit.rootAgentId, events, commands: commit.commands, openHolds: commit.openHolds }];
           })),
         },
       );
@@ -93,7 +96,7 @@ export class BudgetCommitGroup {
     try {
       await this.store.append(commit.streamId, commit.events, {
         expected: commit.expectedVersion === 0n ? 'no_stream' : commit.expectedVersion,
-        inTransaction: (tx, _result, events) => budgetTransactionHook(tx, [{ rootAgentId: commit.rootAgentId, events, commands: commit.commands }]),
+        inTransaction: (tx, _result, events) => budgetTransactionHook(tx, [{ rootAgentId: commit.rootAgentId, events, commands: commit.commands, openHolds: commit.openHolds }]),
       });
       resolve();
     } catch (error) {

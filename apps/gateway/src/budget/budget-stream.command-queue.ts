@@ -178,7 +178,7 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
     this.sweeping = true;
     try {
       const { rows } = await this.sql.query<{ root_agent_id: string }>(
-        'SELECT DISTINCT root_agent_id FROM open_reservations WHERE expires_at <= now()',
+        'SELECT root_agent_id FROM budget_open_holds WHERE next_expires_at <= now()',
       );
       for (const row of rows) {
         await this.submit(String(row.root_agent_id), { type: 'ExpireReservations', now: new Date() });

@@ -18,6 +18,7 @@ import {
 import type { BudgetCommitGroup } from './budget-commit.group.js';
 import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState, toBudgetEvent } from './budget-state.loader.js';
 import { budgetTransactionHook } from './budget-transaction.hook.js';
+import { openHoldsOf } from './open-holds.js';
 import { RedecideError } from './redecide.error.js';
 import { reservationEventId } from './reservation-event-id.js';
 
@@ -199,6 +200,7 @@ export class BudgetStreamWriter {
           events: decided.events.map(({ event, origin }) => toNewEvent(event, origin)),
           expectedVersion: this.version,
           commands: commandsOf(batch),
+          openHolds: openHoldsOf(decided.state),
         });
       } catch (error) {
         if (error instanceof RedecideError) {
@@ -234,7 +236,9 @@ export class BudgetStreamWriter {
             under.decided = this.decide(current, batch, suspended);
             return under.decided.events.map(({ event, origin }) => toNewEvent(event, origin));
           },
-          inTransaction: (tx, _result, events) => budgetTransactionHook(tx, [{ rootAgentId: this.rootAgentId, events, commands: commandsOf(batch) }]),
+          inTransaction: (tx, _result, events) => budgetTransactionHook(tx, [{
+            rootAgentId: this.rootAgentId, events, commands: commandsOf(batch), openHolds: openHoldsOf((under.decided as Decided).state),
+          }]),
           // The next process's group decides while this one's commit is flushed.
           flushAfterUnlock: true,
         });

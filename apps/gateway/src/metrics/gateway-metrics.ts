@@ -35,7 +35,7 @@ export class GatewayMetrics {
 
   readonly reservationsOpen = new Gauge({
     name: 'caracal_reservations_open',
-    help: 'Holds not yet settled, released or expired (all processes: read from open_reservations at scrape).',
+    help: 'Holds not yet settled, released or expired (all processes: read from budget_open_holds at scrape).',
     registers: [this.registry],
     collect: async () => {
       if (this.countOpenReservations === null) return;

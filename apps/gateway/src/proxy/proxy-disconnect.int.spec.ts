@@ -11,6 +11,7 @@ import { postgresAvailable } from '@caracal/test-support/postgres-test-database.
 import { probeSqlClient, type SqlProbe } from '@caracal/test-support/sql-probe.js';
 import { pricebookWithResource } from '@caracal/test-support/test-pricebook.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
+import { openHoldsOfAgent } from '@caracal/test-support/open-holds.js';
 
 const backends: ('pglite' | 'postgres')[] = ['pglite'];
 if (process.env.CI === 'true' || (await postgresAvailable())) backends.push('postgres');
@@ -133,8 +134,7 @@ describe.each(backends)('client disconnects on %s', (backend) => {
   }
 
   async function openHolds(agentId: string): Promise<number> {
-    const { rows } = await api.client.query<{ n: string }>('SELECT count(*)::text AS n FROM open_reservations WHERE agent_id = $1', [agentId]);
-    return Number(rows[0].n);
+    return openHoldsOfAgent(api.client, agentId);
   }
 
   function errorsLoggedSince(line: number): string[] {

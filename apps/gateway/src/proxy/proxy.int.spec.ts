@@ -5,6 +5,7 @@ import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock
 import { postgresAvailable } from '@caracal/test-support/postgres-test-database.js';
 import { pricebookWithResource } from '@caracal/test-support/test-pricebook.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
+import { openHoldsOfAgent } from '@caracal/test-support/open-holds.js';
 
 const backends: ('pglite' | 'postgres')[] = ['pglite'];
 if (process.env.CI === 'true' || (await postgresAvailable())) backends.push('postgres');
@@ -58,8 +59,7 @@ describe.each(backends)('proxy on %s', (backend) => {
   }
 
   async function openHolds(agentId: string): Promise<number> {
-    const { rows } = await api.client.query<{ n: string }>('SELECT count(*)::text AS n FROM open_reservations WHERE agent_id = $1', [agentId]);
-    return Number(rows[0].n);
+    return openHoldsOfAgent(api.client, agentId);
   }
 
   it('admits exactly what the budget allows in a burst, and settles it exactly', async () => {

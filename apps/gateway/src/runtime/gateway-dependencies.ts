@@ -23,7 +23,7 @@ export async function gatewayDependencies(
   const pricebook = { book: parsePricebook(document), document, publishedAt: null };
   const metrics = new GatewayMetrics();
   metrics.countOpenReservationsWith(async () => {
-    const { rows } = await storage.client.query<{ n: string }>('SELECT count(*)::text AS n FROM open_reservations');
+    const { rows } = await storage.client.query<{ n: string }>('SELECT coalesce(sum(open_holds), 0)::text AS n FROM budget_open_holds');
     return Number(rows[0].n);
   });
   const merkleSigner = signer !== undefined
