@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { eventAuthenticator, eventKeyIdOf, EVENT_KEY_LENGTH, type EventAuthenticator, type EventKeyring } from '@caracal/event-store';
 
@@ -43,6 +43,8 @@ export async function loadEventKeyFile(path: string): Promise<Buffer> {
 /** A new random key written to a new 0600 file (never overwrites). Returns its key id. */
 export async function writeNewEventKeyFile(path: string): Promise<string> {
   const key = randomBytes(EVENT_KEY_LENGTH);
+  // The embedded profile's first start: its data directory does not exist yet.
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFile(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   return eventKeyIdOf(key);
 }
