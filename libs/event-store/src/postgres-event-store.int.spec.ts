@@ -39,6 +39,57 @@ describePostgres('PostgreSQL event store', () => {
     },
   });
 
+  describe('transactions (BEGIN sent with the first statement)', () => {
+    let txDatabase: TestDatabase;
+    let single: SqlClient;
+    const xact = 'SELECT pg_current_xact_id()::text AS id, $1::int AS n';
+    beforeAll(async () => {
+      txDatabase = await createTestDatabase('event_store_tx');
+      // One connection: every transaction after the first takes BEGIN along with its first statement.
+      single = createPostgresClient({ connectionString: txDatabase.url, max: 1 });
+      await single.query('CREATE TABLE tx_rows (id int PRIMARY KEY)');
+    });
+    afterAll(async () => {
+      await single?.close();
+      await txDatabase?.drop();
+    });
+
+    it('runs the first statement inside the transaction, on a fresh connection and on a reused one', async () => {
+      for (let round = 0; round < 3; round++) {
+        const ids = await single.transaction(async (tx) => {
+          const first = await tx.query<{ id: string }>(xact, [round], 'tx_xact');
+          const second = await tx.query<{ id: string }>(xact, [round], 'tx_xact');
+          return [first.rows[0].id, second.rows[0].id];
+        });
+        expect(ids[1]).toBe(ids[0]);
+      }
+      const simple = await single.transaction(async (tx) => {
+        const first = await tx.query<{ id: string }>('SELECT pg_current_xact_id()::text AS id');
+        return [first.rows[0].id, (await tx.query<{ id: string }>('SELECT pg_current_xact_id()::text AS id')).rows[0].id];
+      });
+      expect(simple[1]).toBe(simple[0]);
+    });
+
+    it('rolls back the first statement when a later one fails, and the connection stays usable', async () => {
+      await expect(single.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_rows VALUES ($1)', [1], 'tx_insert');
+        await tx.query('INSERT INTO tx_rows VALUES ($1)', [1], 'tx_insert');
+      })).rejects.toMatchObject({ code: '23505' });
+      expect((await single.query('SELECT id FROM tx_rows')).rows).toEqual([]);
+    });
+
+    it('a failing first statement fails the transaction; the next one commits', async () => {
+      await expect(single.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_rows VALUES ($1::int / 0)', [1], 'tx_divide');
+      })).rejects.toMatchObject({ code: '22012' });
+      await expect(single.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_missing VALUES ($1)', [1], 'tx_missing_table');
+      })).rejects.toMatchObject({ code: '42P01' });
+      await single.transaction(async (tx) => tx.query('INSERT INTO tx_rows VALUES ($1)', [2], 'tx_insert'));
+      expect((await single.query('SELECT id FROM tx_rows')).rows).toEqual([{ id: 2 }]);
+    });
+  });
+
   describe('migrations on PostgreSQL', () => {
     let fresh: TestDatabase;
     beforeAll(async () => {
