@@ -48,21 +48,28 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
         broken = error;
       };
       connectionClient.on('error', onConnectionError);
-      // BEGIN goes out with the transaction's first statement (beginWith), not as a round trip of its own.
-      let begun = false;
+      // BEGIN goes out with the transaction's first statement, and COMMIT with its last one when
+      // the caller says which that is (queryThenCommit): neither takes a round trip of its own.
+      const progress: { state: 'idle' | 'begun' | 'committed' } = { state: 'idle' };
+      const send = async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] | undefined, preparedName: string | undefined, commit: boolean) => {
+        if (progress.state === 'committed') throw new Error('the transaction has committed: no statement may follow queryThenCommit');
+        const begin = progress.state === 'idle';
+        progress.state = commit ? 'committed' : 'begun';
+        // A lone statement that commits is a transaction by itself (autocommit).
+        if (begin && commit) return runQuery<R>(connectionClient, sql, params, preparedName);
+        return runGrouped<R>(connectionClient, { sql, params, preparedName }, { begin, commit });
+      };
       const tx: SqlExecutor = {
-        query(sql, params, preparedName) {
-          if (begun) return runQuery(connectionClient, sql, params, preparedName);
-          begun = true;
-          return beginWith(connectionClient, sql, params, preparedName);
-        },
+        query: (sql, params, preparedName) => send(sql, params, preparedName, false),
+        queryThenCommit: (sql, params, preparedName) => send(sql, params, preparedName, true),
       };
       try {
         const result = await fn(tx);
-        if (begun) await runQuery(connectionClient, 'COMMIT');
+        if (progress.state === 'begun') await runPrepared(connectionClient, COMMIT);
         return result;
       } catch (error) {
-        if (begun) {
+        if (progress.state !== 'idle') {
+          // Also after a failed queryThenCommit: its statement or COMMIT failed, so nothing committed.
           await connectionClient.query('ROLLBACK').catch((rollbackError: Error) => {
             broken = rollbackError; // the connection is unusable: destroy it instead of pooling it
           });
@@ -85,57 +92,103 @@ function executorOf(target: pg.Pool | pg.PoolClient): SqlExecutor {
   return { query: (sql, params, preparedName) => runQuery(target, sql, params, preparedName) };
 }
 
-/** BEGIN as a named statement, prepared once per connection, so that beginWith can send it with no Parse. */
+/** BEGIN and COMMIT as named statements, prepared once per connection, so that a group sends them with no Parse. */
 const BEGIN = { name: 'caracal_begin', text: 'BEGIN' };
-const beganOn = new WeakSet<pg.PoolClient>();
+const COMMIT = { name: 'caracal_commit', text: 'COMMIT' };
+const prepared = new WeakMap<pg.PoolClient, Set<string>>();
 
-/** pg's Query, with the method that writes its extended-protocol messages (not in its typings). */
+/** pg's Query, with the methods that write its extended-protocol messages (not in its typings). */
 interface ExtendedQuery {
   prepare(connection: pg.Connection): void;
+  _getRows(connection: pg.Connection, rows: number | undefined): void;
 }
-const ExtendedQueryClass = pg.Query as unknown as new (config: pg.QueryConfig & { callback: (error: Error | null, result: pg.QueryResult | pg.QueryResult[]) => void }) => ExtendedQuery & pg.Submittable;
+type QueryCallback = (error: Error | null, result: pg.QueryResult | pg.QueryResult[]) => void;
+const ExtendedQueryClass = pg.Query as unknown as new (config: pg.QueryConfig & { callback: QueryCallback }) => ExtendedQuery & pg.Submittable;
 
 /**
- * A statement preceded by Bind/Execute of the prepared BEGIN, in the same message group (one
- * Sync): one round trip for both. If BEGIN fails, PostgreSQL skips the statement (it discards
- * everything up to the Sync), so the statement never runs outside the transaction. The answer
- * holds BEGIN's result first, then the statement's.
+ * A statement with Bind/Execute of the prepared BEGIN before it and/or COMMIT after it, all in
+ * one message group (one Sync): one round trip. When a message fails, PostgreSQL skips the rest
+ * of the group up to the Sync: a statement whose BEGIN failed never runs outside the
+ * transaction, and a COMMIT whose statement failed never runs. The answer holds one result per
+ * command, in order.
  */
-class BeginThenQuery extends ExtendedQueryClass {
+class GroupedQuery extends ExtendedQueryClass {
+  constructor(config: pg.QueryConfig & { callback: QueryCallback }, private readonly around: { begin: boolean; commit: boolean }) {
+    super(config);
+  }
+
   override prepare(connection: pg.Connection): void {
-    connection.bind({ statement: BEGIN.name, values: [] }, false);
-    connection.execute({}, false);
+    if (this.around.begin) {
+      connection.bind({ statement: BEGIN.name, values: [] }, false);
+      connection.execute({}, false);
+    }
     super.prepare(connection);
   }
+
+  /** Called by prepare after the statement's Bind and Describe: its Execute, then COMMIT's, then the Sync. */
+  override _getRows(connection: pg.Connection, rows: number | undefined): void {
+    if (!this.around.commit) return super._getRows(connection, rows);
+    connection.execute({ portal: '' }, false);
+    connection.bind({ statement: COMMIT.name, values: [] }, false);
+    connection.execute({}, false);
+    connection.sync();
+  }
 }
 
 /**
- * The transaction's first statement, with its BEGIN. Only the extended protocol can carry both in
- * one group: a statement without parameters or name (simple protocol: may hold several
- * statements), or a connection without BEGIN prepared yet, takes BEGIN as a round trip of its own.
+ * A statement of a transaction, with its BEGIN and/or COMMIT (GroupedQuery). Only the extended
+ * protocol can carry them in one group: a statement without parameters or name (simple
+ * protocol: may hold several statements), or a connection without BEGIN and COMMIT prepared
+ * yet, takes them as round trips of their own.
  */
-async function beginWith<R extends Record<string, unknown>>(
+async function runGrouped<R extends Record<string, unknown>>(
   client: pg.PoolClient,
-  sql: string,
-  params?: readonly unknown[],
-  preparedName?: string,
+  statement: { sql: string; params?: readonly unknown[]; preparedName?: string },
+  around: { begin: boolean; commit: boolean },
 ): Promise<{ rows: R[]; rowCount: number }> {
-  if (!beganOn.has(client) || (params === undefined && preparedName === undefined)) {
-    await runQuery(client, BEGIN.text, [], BEGIN.name);
-    beganOn.add(client);
-    return runQuery(client, sql, params, preparedName);
+  const { sql, params, preparedName } = statement;
+  const names = preparedOn(client);
+  const extended = params !== undefined || preparedName !== undefined;
+  const grouped = { begin: around.begin && extended && names.has(BEGIN.name), commit: around.commit && extended && names.has(COMMIT.name) };
+  if (around.begin && !grouped.begin) await runPrepared(client, BEGIN);
+  const result = grouped.begin || grouped.commit ? await runGroup<R>(client, statement, grouped) : await runQuery<R>(client, sql, params, preparedName);
+  if (around.commit && !grouped.commit) await runPrepared(client, COMMIT);
+  return result;
+}
+
+/** BEGIN or COMMIT on its own, as the named statement that later groups bind. */
+async function runPrepared(client: pg.PoolClient, statement: { name: string; text: string }): Promise<void> {
+  await runQuery(client, statement.text, [], statement.name);
+  preparedOn(client).add(statement.name);
+}
+
+function preparedOn(client: pg.PoolClient): Set<string> {
+  let names = prepared.get(client);
+  if (names === undefined) {
+    names = new Set();
+    prepared.set(client, names);
   }
+  return names;
+}
+
+async function runGroup<R extends Record<string, unknown>>(
+  client: pg.PoolClient,
+  statement: { sql: string; params?: readonly unknown[]; preparedName?: string },
+  around: { begin: boolean; commit: boolean },
+): Promise<{ rows: R[]; rowCount: number }> {
+  const { sql, params, preparedName } = statement;
   try {
-    const result = await new Promise<pg.QueryResult<R> | pg.QueryResult<R>[]>((resolve, reject) => {
-      client.query(new BeginThenQuery({
+    const answer = await new Promise<pg.QueryResult<R> | pg.QueryResult<R>[]>((resolve, reject) => {
+      client.query(new GroupedQuery({
         text: sql,
         values: params ? [...params] : [],
         ...(preparedName === undefined ? {} : { name: preparedName }),
-        callback: (error, answer) => (error ? reject(error) : resolve(answer as pg.QueryResult<R> | pg.QueryResult<R>[])),
-      }));
+        callback: (error, result) => (error ? reject(error) : resolve(result as pg.QueryResult<R> | pg.QueryResult<R>[])),
+      }, around));
     });
-    const last = Array.isArray(result) ? result[result.length - 1] : result;
-    return { rows: last.rows, rowCount: last.rowCount ?? 0 };
+    const results = Array.isArray(answer) ? answer : [answer];
+    const own = results[around.begin ? 1 : 0];
+    return { rows: own.rows, rowCount: own.rowCount ?? 0 };
   } catch (error) {
     throw toStoreError(error);
   }

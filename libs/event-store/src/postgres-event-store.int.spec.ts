@@ -90,6 +90,62 @@ describePostgres('PostgreSQL event store', () => {
     });
   });
 
+  describe('queryThenCommit (COMMIT sent with the last statement)', () => {
+    let commitDatabase: TestDatabase;
+    let single: SqlClient;
+    const rows = async (): Promise<unknown[]> => (await single.query('SELECT id FROM commit_rows ORDER BY id')).rows;
+    beforeAll(async () => {
+      commitDatabase = await createTestDatabase('event_store_commit');
+      single = createPostgresClient({ connectionString: commitDatabase.url, max: 1 });
+      // Deferred: a duplicate fails at COMMIT, inside the group, not at its INSERT.
+      await single.query('CREATE TABLE commit_rows (id int, CONSTRAINT commit_rows_unique UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)');
+    });
+    afterAll(async () => {
+      await single?.close();
+      await commitDatabase?.drop();
+    });
+
+    it('commits the transaction with its last statement, on a fresh connection and on a reused one', async () => {
+      for (const id of [1, 3]) {
+        const returned = await single.transaction(async (tx) => {
+          await tx.query('INSERT INTO commit_rows VALUES ($1)', [id], 'commit_insert');
+          return (await tx.queryThenCommit!<{ id: number }>('INSERT INTO commit_rows VALUES ($1 + 1) RETURNING id', [id], 'commit_insert_next')).rows;
+        });
+        expect(returned).toEqual([{ id: id + 1 }]);
+      }
+      expect(await rows()).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }]);
+      // Alone, it is the whole transaction.
+      await single.transaction(async (tx) => tx.queryThenCommit!('INSERT INTO commit_rows VALUES ($1)', [5], 'commit_insert'));
+      expect(await rows()).toHaveLength(5);
+    });
+
+    it('commits nothing when the last statement or the COMMIT fails, and the connection stays usable', async () => {
+      await single.query('DELETE FROM commit_rows');
+      await expect(single.transaction(async (tx) => {
+        await tx.query('INSERT INTO commit_rows VALUES ($1)', [10], 'commit_insert');
+        await tx.queryThenCommit!('INSERT INTO commit_rows VALUES ($1::int / 0)', [1], 'commit_divide');
+      })).rejects.toMatchObject({ code: '22012' });
+      await expect(single.transaction(async (tx) => {
+        await tx.query('INSERT INTO commit_rows VALUES ($1)', [10], 'commit_insert');
+        await tx.queryThenCommit!('INSERT INTO commit_rows VALUES ($1)', [10], 'commit_insert');
+      })).rejects.toMatchObject({ code: '23505', constraint: 'commit_rows_unique' });
+      expect(await rows()).toEqual([]);
+      await single.transaction(async (tx) => tx.query('INSERT INTO commit_rows VALUES ($1)', [11], 'commit_insert'));
+      expect(await rows()).toEqual([{ id: 11 }]);
+    });
+
+    it('refuses a statement after it', async () => {
+      await single.query('DELETE FROM commit_rows');
+      await expect(single.transaction(async (tx) => {
+        await tx.query('INSERT INTO commit_rows VALUES ($1)', [20], 'commit_insert');
+        await tx.queryThenCommit!('INSERT INTO commit_rows VALUES ($1)', [21], 'commit_insert');
+        await tx.query('INSERT INTO commit_rows VALUES ($1)', [22], 'commit_insert');
+      })).rejects.toThrow(/no statement may follow queryThenCommit/);
+      // What it committed stays committed.
+      expect(await rows()).toEqual([{ id: 20 }, { id: 21 }]);
+    });
+  });
+
   describe('migrations on PostgreSQL', () => {
     let fresh: TestDatabase;
     beforeAll(async () => {

@@ -13,6 +13,17 @@ export interface SqlExecutor {
      */
     preparedName?: string,
   ): Promise<{ rows: R[]; rowCount: number }>;
+  /**
+   * Only on a PostgreSQL transaction's executor: the transaction's last statement, sent with its
+   * COMMIT (one round trip). If the statement or the COMMIT fails, nothing commits and the error
+   * is thrown; no statement may follow. Where absent, use query: the transaction commits when
+   * its function returns.
+   */
+  queryThenCommit?<R extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    preparedName?: string,
+  ): Promise<{ rows: R[]; rowCount: number }>;
 }
 
 export type SqlBackend = 'postgres' | 'pglite';
