@@ -39,7 +39,9 @@ export interface AppendOptions {
   expected: ExpectedState;
   /**
    * Runs inside the append's transaction after the events are inserted, so an inline
-   * projection commits (or fails) together with the events.
+   * projection commits (or fails) together with the events. It is the transaction's last step
+   * (after the store's inline projections): its last statement may carry the COMMIT
+   * (SqlExecutor.queryThenCommit).
    */
   inTransaction?: (tx: SqlExecutor, result: AppendResult, events: readonly RecordedEvent[]) => Promise<void>;
 }
@@ -93,7 +95,7 @@ export interface MultiStreamAppendOptions {
   /**
    * Runs inside the transaction after the events are inserted, with each stream's recorded
    * events (null for a stream whose version had moved); not called when nothing was appended.
-   * Throwing rolls back every stream's events.
+   * Throwing rolls back every stream's events. As AppendOptions.inTransaction, the last step.
    */
   inTransaction?: (tx: SqlExecutor, appended: readonly (readonly RecordedEvent[] | null)[]) => Promise<void>;
 }

@@ -83,8 +83,8 @@ export interface SqlEventStoreOptions {
    */
   singleStatementAppend?: boolean;
   /**
-   * Run inside every append's transaction that records events of their types, after the
-   * caller's inTransaction step. An append with none of their events takes no transaction for them.
+   * Run inside every append's transaction that records events of their types, before the
+   * caller's inTransaction step (which may commit). An append with none of their events takes no transaction for them.
    */
   inlineProjections?: readonly InlineProjection[];
   /**
@@ -126,8 +126,9 @@ export class SqlEventStore implements EventStore {
           const inTx = await appendEvents(tx, streamId, stored, options.expected, true, this.singleStatement);
           // A replayed append was projected when it first committed: projecting again would double it.
           if (!inTx.replayed) {
-            await inTransaction?.(tx, inTx.result, inTx.recorded);
+            // The caller's step last: it may carry the COMMIT (SqlExecutor.queryThenCommit).
             await this.projectInline(tx, inTx.recorded);
+            await inTransaction?.(tx, inTx.result, inTx.recorded);
           }
           return inTx;
         })
@@ -161,8 +162,8 @@ export class SqlEventStore implements EventStore {
       const stored = storedEvents(streamId, events, this.authenticator);
       // The row is locked by this transaction: the exact version holds, nobody can move it.
       const inTx = await appendEvents(tx, streamId, stored, version, true, this.singleStatement);
-      await options.inTransaction?.(tx, inTx.result, inTx.recorded);
       await this.projectInline(tx, inTx.recorded);
+      await options.inTransaction?.(tx, inTx.result, inTx.recorded);
       return { tail, appended: inTx.result };
     });
     if (outcome?.appended) {
@@ -191,8 +192,8 @@ export class SqlEventStore implements EventStore {
       });
       const recorded = results.flatMap((result) => result?.recorded ?? []);
       if (recorded.length > 0) {
-        await options.inTransaction?.(tx, results.map((result) => result?.recorded ?? null));
         await this.projectInline(tx, recorded);
+        await options.inTransaction?.(tx, results.map((result) => result?.recorded ?? null));
       }
       return results;
     });
