@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { PGlite, types, type Results, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { StoreUnavailableError } from './event-store.errors.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
@@ -14,7 +14,14 @@ import type { SqlClient, SqlExecutor } from './sql-client.js';
  * the database grows: with it the embedded gateway's RSS passed 400 MB. The data files are in the
  * OS page cache anyway (NODEFS), so a small pool costs little (docs/benchmarks.md, issue 9).
  */
-const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+const EXTRA_START_PARAMS = ['-c', 'shared_buffers=16MB'];
+
+/**
+ * PGlite's module is imported when a database is opened, not with this library: every process
+ * that uses the event store on PostgreSQL (the production gateway, the projector, the CLI) would
+ * otherwise load and keep its ~0.5 MB of JavaScript for nothing (docs/benchmarks.md, issue 9).
+ */
+const loadPglite = () => import('@electric-sql/pglite');
 
 /**
  * Creating a data directory runs initdb, which grows PGlite's WASM memory to ~850 MB that a
@@ -88,24 +95,26 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
  * directory's lock. Also what the worker of openPgliteWorkerClient opens.
  */
 export async function openPglite(dataDir: string | undefined, loadDataDir?: Uint8Array): Promise<PGlite> {
-  if (loadDataDir === undefined && dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await createDataDir(dataDir);
+  const { PGlite, types } = await loadPglite();
+  const startParams = [...PGlite.defaultStartParams, ...EXTRA_START_PARAMS];
+  if (loadDataDir === undefined && dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await createDataDir(dataDir, startParams);
   return PGlite.create({
     dataDir,
     loadDataDir: loadDataDir === undefined ? undefined : new Blob([loadDataDir]),
-    startParams: START_PARAMS,
+    startParams,
     // int8 as text, like pg: callers convert with BigInt() explicitly on both backends.
     parsers: { [types.INT8]: (value: string) => value },
   });
 }
 
-async function createDataDir(dataDir: string): Promise<void> {
+async function createDataDir(dataDir: string, startParams: readonly string[]): Promise<void> {
   const pgliteModule = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
   await promisify(execFile)(process.execPath, ['--input-type=module', '-e', INITDB_SCRIPT], {
     env: {
       ...process.env,
       CARACAL_PGLITE_MODULE: pgliteModule,
       CARACAL_PGLITE_DATA_DIR: dataDir,
-      CARACAL_PGLITE_START_PARAMS: JSON.stringify(START_PARAMS),
+      CARACAL_PGLITE_START_PARAMS: JSON.stringify(startParams),
     },
   });
 }
