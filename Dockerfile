@@ -49,4 +49,9 @@ COPY --from=build /app/pricebook ./pricebook
 RUN ln -s /app/bin/caracal.js /usr/local/bin/caracal
 USER 10001:10001
 EXPOSE 8443 9090
-CMD ["node", "dist/apps/gateway/src/main.js"]
+# V8's heap sized for a proxy, not for the machine (docs/benchmarks.md, "Peak RSS", issue 9):
+# without a limit V8 sizes the heap from the host's memory and lets the old generation grow to
+# ~4x the live data between full collections, and the young generation to 2 x 16 MB; undici's
+# HTTP parser is WebAssembly whose optimizing compile takes ~35 MB for a moment (--liftoff-only:
+# its baseline code only). The live heap is ~40-60 MB.
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=512", "--liftoff-only", "dist/apps/gateway/src/main.js"]

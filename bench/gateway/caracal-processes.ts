@@ -25,9 +25,12 @@ export function caracalEnv(mock: MockUpstream, extra: Record<string, string>): R
   };
 }
 
-/** The built gateway (dist/apps/gateway/src/main.js), ready when it logs where it listens. */
-export async function startCaracalGateway(env: Record<string, string>, workDir: string): Promise<CaracalGateway> {
-  const child = spawnLogged('caracal-gateway', process.execPath, [GATEWAY_MAIN], { env, cwd: workDir, logDir: workDir });
+/**
+ * The built gateway (dist/apps/gateway/src/main.js) run with node's `nodeFlags` (the image's:
+ * imageGatewayNodeFlags), ready when it logs where it listens.
+ */
+export async function startCaracalGateway(env: Record<string, string>, workDir: string, nodeFlags: readonly string[]): Promise<CaracalGateway> {
+  const child = spawnLogged('caracal-gateway', process.execPath, [...nodeFlags, GATEWAY_MAIN], { env, cwd: workDir, logDir: workDir });
   try {
     return { url: await waitForLog(child, /listening on (http:\/\/\S+)/), child };
   } catch (error) {

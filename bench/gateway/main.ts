@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { timeCli, type CliTiming } from './cli-timing.js';
 import { stopAllChildren } from './child-process.js';
 import { judgeGoals } from './goals.js';
+import { imageGatewayNodeFlags } from './image-node-flags.js';
 import { measureWindow } from './measurement.js';
 import { startMockUpstream } from './mock-upstream.js';
 import { caracalEmbeddedPath } from './paths/caracal-embedded.js';
@@ -49,6 +50,7 @@ const { values: flags } = parseArgs({
     'keep-db': { type: 'boolean', default: false },
     json: { type: 'string' },
     'portkey-server': { type: 'string' },
+    'gateway-node-flags': { type: 'string' },
   },
 });
 const rounds = positiveInteger(flags.rounds, 'rounds');
@@ -58,6 +60,9 @@ const warmupMs = Number(flags['warmup-seconds']) * 1000;
 const sustainedRequests = Number(flags['sustained-requests']);
 const cliRuns = Number(flags['cli-runs']);
 const selected = flags.paths.split(',').map((id) => id.trim());
+// The gateway starts with the Dockerfile CMD's node flags; --gateway-node-flags '' measures without them.
+const gatewayNodeFlags = flags['gateway-node-flags'] === undefined ? imageGatewayNodeFlags() : flags['gateway-node-flags'].split(/\s+/).filter(Boolean);
+console.log(`gateway started as: node ${[...gatewayNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')}`);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const workDir = mkdtempSync(join(tmpdir(), 'caracal-bench-gateway-'));
@@ -68,14 +73,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const mock = await startMockUpstream(workDir);
 const pgStats = await PostgresStats.connect(adminUrl);
 const production = (id: string, options: Pick<ProductionOptions, 'name' | 'gateways' | 'agents' | 'measuresC1'>) =>
-  [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'] })] as const;
+  [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'], nodeFlags: gatewayNodeFlags })] as const;
 const available = new Map<string, BenchPath>([
   ['direct', directPath(mock)],
   ['nginx', nginxPath(mock, workDir)],
   ['portkey', portkeyPath(mock, workDir, flags['portkey-server'] ?? null)],
   production('prod-1', { name: 'Caracal production, 1 agent (one hot budget)', gateways: 1, agents: 1, measuresC1: true }),
   production('prod-64', { name: 'Caracal production, 64 agents (64 budgets)', gateways: 1, agents: 64, measuresC1: false }),
-  ['embedded', caracalEmbeddedPath(mock, workDir)],
+  ['embedded', caracalEmbeddedPath(mock, workDir, gatewayNodeFlags)],
   production('prod-2proc', { name: 'Caracal production, 2 gateway processes, one hot budget', gateways: 2, agents: 1, measuresC1: false }),
   production('prod-4proc', { name: 'Caracal production, 4 gateway processes, one hot budget', gateways: 4, agents: 1, measuresC1: false }),
 ]);
@@ -111,7 +116,7 @@ try {
   const summaries: PathSummary[] = paths.map(([id, path]) => summarise(id, path.name, results.get(id)!, direct));
 
   let sustained: SustainedResult | null;
-  const sustainedPath = caracalProductionPath({ name: 'sustained', gateways: 1, agents: 1, measuresC1: false, mock, workDir, adminUrl, keepDb: flags['keep-db'] });
+  const sustainedPath = caracalProductionPath({ name: 'sustained', gateways: 1, agents: 1, measuresC1: false, mock, workDir, adminUrl, keepDb: flags['keep-db'], nodeFlags: gatewayNodeFlags });
   try {
     console.log(`sustained run: ${sustainedRequests.toLocaleString('en-US')} requests at c=64 after a ${warmupMs / 1000} s warm-up, then CLI timings`);
     sustained = await runSustained(sustainedPath, sustainedRequests, warmupMs, async (gatewayUrl) => {

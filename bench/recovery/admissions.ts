@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { agentHeaders, CARACAL_OPENAI_PATH, createBenchAgents } from '../gateway/caracal-agents.js';
 import { ADMIN_TOKEN, caracalEnv, startCaracalGateway, startCaracalProjector } from '../gateway/caracal-processes.js';
+import { imageGatewayNodeFlags } from '../gateway/image-node-flags.js';
 import type { BenchChild } from '../gateway/child-process.js';
 import { runLoad } from '../gateway/load-generator.js';
 import type { LoadResult } from '../gateway/load-spec.js';
@@ -54,7 +55,7 @@ export async function measureAdmissions(settings: AdmissionSettings, progress: (
       CARACAL_SNAPSHOT_KEEP: String(settings.snapshotKeep),
       ...(settings.snapshotBusyPercent === undefined ? {} : { CARACAL_SNAPSHOT_BUSY_PERCENT: settings.snapshotBusyPercent }),
     });
-    const gateway = await startCaracalGateway(env, settings.workDir);
+    const gateway = await startCaracalGateway(env, settings.workDir, imageGatewayNodeFlags());
     started.push(gateway.child);
     const projector = await startCaracalProjector(env, settings.workDir);
     started.push(projector);

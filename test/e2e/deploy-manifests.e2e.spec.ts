@@ -7,7 +7,7 @@ import { loadConfig } from '@caracal/config';
 import { REPO_ROOT } from '@caracal/test-support/gateway-process.js';
 import { RUNBOOK_PATH } from '@caracal/test-support/runbook.js';
 import { RUNBOOK_MD_PATH } from '@caracal/test-support/runbook-markdown.js';
-import { find, findOrFail, OVERLAYS, podSpec, readObjects, renderOverlay, validateAgainstSchema, type K8sObject } from '@caracal/test-support/k8s-manifests.js';
+import { entryOf, find, findOrFail, OVERLAYS, podSpec, readObjects, renderOverlay, validateAgainstSchema, type K8sObject } from '@caracal/test-support/k8s-manifests.js';
 
 /**
  * k8s/ as an operator deploys it (docs/deploy.md): each overlay renders with `kubectl kustomize`,
@@ -137,10 +137,10 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
     expect(containers.length).toBeGreaterThanOrEqual(4);
     for (const { container } of containers) {
       expect(container.image).toBe(`${IMAGE}:${packageJson.version}`);
-      const [node, entry] = container.command;
-      expect(node).toBe('node');
-      // The scripts that start the apps name the same files, and the build made them.
-      expect(Object.values(packageJson.scripts).some((script) => script.includes(`node ${entry}`))).toBe(true);
+      expect(container.command[0]).toBe('node');
+      const entry = entryOf(container.command);
+      // The scripts that start the apps run the same command (node's flags included), and the build made them.
+      expect(Object.values(packageJson.scripts).some((script) => script.includes(container.command.join(' ')))).toBe(true);
       expect(existsSync(`${REPO_ROOT}${entry}`)).toBe(true);
     }
   });
@@ -158,7 +158,7 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
       expect(portNumber(container, 'metrics')).toBe(config.metricsPort);
       const annotations = workload.spec.template.metadata.annotations;
       expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(config.metricsPort), 'prometheus.io/path': '/metrics' });
-      if (container.command[1] === 'dist/apps/gateway/src/main.js') {
+      if (entryOf(container.command) === 'dist/apps/gateway/src/main.js') {
         expect(portNumber(container, 'http')).toBe(config.port);
         expect(config.runProcessors).toBe(false);
         for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(container[probe].httpGet).toEqual({ path: '/health', port: 'http' });

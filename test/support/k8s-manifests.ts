@@ -63,3 +63,8 @@ export function findOrFail(objects: K8sObject[], kind: string, name: string): K8
 export function podSpec(workload: K8sObject): any {
   return workload.spec.template.spec;
 }
+
+/** The script a container's `node` command runs: its first argument that is not one of node's own flags. */
+export function entryOf(command: readonly string[]): string | undefined {
+  return command.slice(1).find((arg) => !arg.startsWith('-'));
+}

@@ -9,7 +9,7 @@ import { CHAT_BODY, type BenchPath } from './path.js';
  * Caracal embedded, as `npm start` runs it: one process, PGlite in a data directory of its own,
  * the processors in the same process. The data directory is kept across rounds.
  */
-export function caracalEmbeddedPath(mock: MockUpstream, workDir: string): BenchPath {
+export function caracalEmbeddedPath(mock: MockUpstream, workDir: string, nodeFlags: readonly string[]): BenchPath {
   const dataDir = mkdtempSync(join(workDir, 'embedded-'));
   let key: string | null = null;
   return {
@@ -18,7 +18,7 @@ export function caracalEmbeddedPath(mock: MockUpstream, workDir: string): BenchP
     database: null,
     async start() {
       const env = caracalEnv(mock, { CARACAL_PROFILE: 'embedded', CARACAL_DATA_DIR: join(dataDir, '.caracal') });
-      const gateway = await startCaracalGateway(env, dataDir);
+      const gateway = await startCaracalGateway(env, dataDir, nodeFlags);
       try {
         if (key === null) [key] = await createBenchAgents(gateway.url, ADMIN_TOKEN, 1);
       } catch (error) {

@@ -16,6 +16,8 @@ export interface ProductionOptions {
   /** Agents, each its own delegation root and so its own budget stream. */
   agents: number;
   measuresC1: boolean;
+  /** Node's flags for the gateway processes (the image's, unless the run says otherwise). */
+  nodeFlags: readonly string[];
 }
 
 /**
@@ -41,7 +43,7 @@ export function caracalProductionPath(options: ProductionOptions): BenchPath {
         const gateways: CaracalGateway[] = [];
         // One after the other: the first one creates the schema.
         for (let i = 0; i < options.gateways; i++) {
-          const gateway = await startCaracalGateway(env, options.workDir);
+          const gateway = await startCaracalGateway(env, options.workDir, options.nodeFlags);
           started.push(gateway.child);
           gateways.push(gateway);
         }
