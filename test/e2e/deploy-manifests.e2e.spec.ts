@@ -158,6 +158,10 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
       expect(portNumber(container, 'metrics')).toBe(config.metricsPort);
       const annotations = workload.spec.template.metadata.annotations;
       expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(config.metricsPort), 'prometheus.io/path': '/metrics' });
+      // The gateway writes events and the sealer checks them: both refuse to start without the event key.
+      const holdsEventKey = config.merkle.eventKeyHex !== null || config.merkle.eventKeyFile !== null;
+      const needsEventKey = container.command[1] === 'dist/apps/gateway/src/main.js' || env.CARACAL_PROCESSORS === 'merkle-sealer-group';
+      expect(`${workload.metadata.name} holds the event key: ${holdsEventKey || !needsEventKey}`).toBe(`${workload.metadata.name} holds the event key: true`);
       if (container.command[1] === 'dist/apps/gateway/src/main.js') {
         expect(portNumber(container, 'http')).toBe(config.port);
         expect(config.runProcessors).toBe(false);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostgresClient, SqlEventStore, type SqlClient } from '@caracal/event-store';
 import { caracalBinDir, sh, type ShellResult } from '@caracal/test-support/cli-shell.js';
-import { startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
 import { createTestDatabase, shouldRunPostgresTests, type TestDatabase } from '@caracal/test-support/postgres-test-database.js';
 import { runbookCommands } from '@caracal/test-support/runbook.js';
@@ -62,7 +62,7 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
   let pricebook: string;
 
   const env = (): Record<string, string> => ({
-    DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: TOKEN, CARACAL_PRICEBOOK: pricebook, CARACAL_MERKLE_SIGNING_KEY: signingKey,
+    DATABASE_URL: db.url, CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY, CARACAL_ADMIN_TOKEN: TOKEN, CARACAL_PRICEBOOK: pricebook, CARACAL_MERKLE_SIGNING_KEY: signingKey,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', CARACAL_BACKUP_DIR: join(workDir, 'backups'),
     CARACAL_MERKLE_BATCH_LEAVES: '8', CARACAL_MERKLE_MAX_BATCH_AGE_MS: '300',
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostgresClient, SqlEventStore, type SqlClient } from '@caracal/event-store';
 import { caracalBinDir, sh } from '@caracal/test-support/cli-shell.js';
-import { startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
 import { createTestDatabase, postgresAvailable } from '@caracal/test-support/postgres-test-database.js';
 import { runbookCommand } from '@caracal/test-support/runbook.js';
@@ -48,7 +48,7 @@ const postgres: Profile = {
     const keyFile = join(workDir, 'merkle-signing-key.pem');
     writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     const env = {
-      DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      DATABASE_URL: db.url, CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       CARACAL_MERKLE_SIGNING_KEY_FILE: keyFile, ...MERKLE,
     };
     const gateway = await startGatewayProcess(env, workDir);

@@ -3,7 +3,7 @@ import { loadConfig, type CaracalConfig } from '@caracal/config';
 import { ProcessorHost } from '@caracal/processing';
 import { ReplayJobTracker } from '@caracal/recovery';
 import { kafkaBusRuntime, kafkaConsumers, openStorage, projectionRuntime, resolveMerkleSigner, splitByBus, startSealTimer, type Storage } from '@caracal/runtime';
-import type { MerkleSigner } from '@caracal/sealing';
+import { MERKLE_SEALER, type MerkleSigner } from '@caracal/sealing';
 import { projectorMetrics } from './projector-metrics.js';
 
 /**
@@ -18,8 +18,10 @@ let storage: Storage;
 let signer: MerkleSigner | null;
 try {
   config = loadConfig();
-  storage = await openStorage(config);
   signer = await resolveMerkleSigner(config, { generate: config.profile === 'embedded' });
+  // The sealer checks every event's tag: a projector that runs it needs the event key (fail closed).
+  const seals = signer !== null && (config.processors === null || config.processors.includes(MERKLE_SEALER));
+  storage = await openStorage(config, { eventKeyRequired: seals });
 } catch (error) {
   console.error(`caracal projector failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
