@@ -57,6 +57,7 @@ const SECRET_STAND_INS: Record<string, string> = {
   DATABASE_URL: 'postgres://caracal:stand-in@postgresql:5432/caracal',
   CARACAL_ADMIN_TOKEN: 'stand-in-token',
   CARACAL_EVENT_AUTH_KEY: '0f'.repeat(32),
+  CARACAL_EVENT_AUTH_ACCEPTED_KEYS: '0e'.repeat(32),
 };
 
 function caracalContainers(objects: K8sObject[]): CaracalContainer[] {

@@ -52,7 +52,7 @@ export interface MerkleConfig {
   /**
    * CARACAL_EVENT_AUTH_ACCEPTED_KEYS: more keys (64 hex digits each, comma-separated) the sealer
    * accepts tags under but writers never tag with: the old key after a rotation, the next one
-   * before it (docs/runbook.md, "Rotate the event authentication key"). Never logged.
+   * before it (docs/runbook.md, "Event Key Rotation"). Never logged.
    */
   eventAcceptedKeysHex: string[];
 }

@@ -70,14 +70,15 @@ export interface EventKeys {
 /**
  * A key file as EventKeys. The writer keeps the key it was started with (a rotated key takes
  * over at the next start; the old one stays in every keyring, so its events still seal); the
- * keyring is re-read whenever the file was replaced, so a sealer knows a new key as soon as a
- * restarted writer uses it. `accepted` (hex, CARACAL_EVENT_AUTH_ACCEPTED_KEYS) are in the keyring
+ * keyring is re-read whenever the file or its directory changed (a rotation, a retired key
+ * deleted), so a sealer knows a new key as soon as a restarted writer uses it, and stops accepting
+ * a retired key once its file is gone. `accepted` (hex, CARACAL_EVENT_AUTH_ACCEPTED_KEYS) are in the keyring
  * too: keys other writers tag with, the sealer being elsewhere.
  */
 export async function eventKeysFromFile(path: string, accepted: readonly string[] = []): Promise<EventKeys> {
   const fingerprint = async (): Promise<string> => {
-    const info = await stat(path);
-    return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+    const [info, dir] = await Promise.all([stat(path), stat(dirname(path))]);
+    return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}:${dir.mtimeMs}:${dir.ctimeMs}`;
   };
   const acceptedKeys = acceptedKeyring(accepted);
   const load = async (): Promise<Map<string, Buffer>> => new Map([...acceptedKeys, ...await loadEventKeyring(path)]);
