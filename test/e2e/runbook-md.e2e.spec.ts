@@ -20,7 +20,8 @@ import { printsAsDocumented, runbookSteps, RUNBOOK_MD_PATH } from '@caracal/test
 import { pricebookWithResource } from '@caracal/test-support/test-pricebook.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
 
-jest.setTimeout(300_000);
+// 157 s alone at load 10 (with the event key rotation's restarts); over 300 s once at load 12.
+jest.setTimeout(480_000);
 
 const TOKEN = 'e2e-runbook-md-token';
 const CALLS = 3;
