@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { spawnLogged, waitForLog, type BenchChild } from './child-process.js';
 import type { MockUpstream } from './mock-upstream.js';
@@ -12,10 +13,14 @@ export interface CaracalGateway {
   child: BenchChild;
 }
 
-/** What every Caracal process of the benchmark shares: the mock as the OpenAI upstream, loopback only. */
+/** The production profile refuses to start without an event key; gateways and projector share this one. */
+const EVENT_AUTH_KEY = randomBytes(32).toString('hex');
+
+/** What every Caracal process of the benchmark shares: the mock as the OpenAI upstream, loopback only, one event key. */
 export function caracalEnv(mock: MockUpstream, extra: Record<string, string>): Record<string, string> {
   return {
     CARACAL_ADMIN_TOKEN: ADMIN_TOKEN,
+    CARACAL_EVENT_AUTH_KEY: EVENT_AUTH_KEY,
     CARACAL_UPSTREAM_OPENAI_URL: mock.url,
     OPENAI_API_KEY: 'sk-bench-provider',
     CARACAL_HOST: '127.0.0.1',

@@ -57,6 +57,7 @@ const SECRET_STAND_INS: Record<string, string> = {
   DATABASE_URL: 'postgres://caracal:stand-in@postgresql:5432/caracal',
   CARACAL_ADMIN_TOKEN: 'stand-in-token',
   CARACAL_EVENT_AUTH_KEY: '0f'.repeat(32),
+  CARACAL_EVENT_AUTH_ACCEPTED_KEYS: '0e'.repeat(32),
 };
 
 function caracalContainers(objects: K8sObject[]): CaracalContainer[] {
@@ -158,6 +159,10 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
       expect(portNumber(container, 'metrics')).toBe(config.metricsPort);
       const annotations = workload.spec.template.metadata.annotations;
       expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(config.metricsPort), 'prometheus.io/path': '/metrics' });
+      // The gateway writes events and the sealer checks them: both refuse to start without the event key.
+      const holdsEventKey = config.merkle.eventKeyHex !== null || config.merkle.eventKeyFile !== null;
+      const needsEventKey = entryOf(container.command) === 'dist/apps/gateway/src/main.js' || env.CARACAL_PROCESSORS === 'merkle-sealer-group';
+      expect(`${workload.metadata.name} holds the event key: ${holdsEventKey || !needsEventKey}`).toBe(`${workload.metadata.name} holds the event key: true`);
       if (entryOf(container.command) === 'dist/apps/gateway/src/main.js') {
         expect(portNumber(container, 'http')).toBe(config.port);
         expect(config.runProcessors).toBe(false);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startGatewayProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startHangingUpstream, type HangingUpstream } from '@caracal/test-support/hanging-upstream.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
 import { createTestDatabase, shouldRunPostgresTests, type TestDatabase } from '@caracal/test-support/postgres-test-database.js';
@@ -71,6 +71,7 @@ interface CallResult {
   async function startGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
     const gateway = await startGatewayProcess({
       DATABASE_URL: db.url,
+      CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY,
       CARACAL_ADMIN_TOKEN: ADMIN_TOKEN,
       CARACAL_METRICS_PORT: '0',
       CARACAL_HOST: '127.0.0.1',

@@ -13,7 +13,7 @@ import { createPostgresClient, SqlEventStore, type SqlClient } from '@caracal/ev
 import { ProcessorHost, ProcessorRegistry, resetProcessors } from '@caracal/processing';
 import { createProjections, PROJECTION_READ_MODEL_TABLES } from '@caracal/projections';
 import { caracalBinDir, sh } from '@caracal/test-support/cli-shell.js';
-import { startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startKafkaMockCluster, type KafkaMockCluster } from '@caracal/test-support/kafka-mock-cluster.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
 import { createTestDatabase, shouldRunPostgresTests, type TestDatabase } from '@caracal/test-support/postgres-test-database.js';
@@ -61,7 +61,7 @@ const runPostgres = await shouldRunPostgresTests('Kafka bus e2e');
     sql = createPostgresClient({ connectionString: db.url, max: 3 });
     mock = await startMockUpstream();
     const env = {
-      DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: TOKEN, CARACAL_PRICEBOOK: pricebookWithResource(`${mock.url}/*`, '0.01'),
+      DATABASE_URL: db.url, CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY, CARACAL_ADMIN_TOKEN: TOKEN, CARACAL_PRICEBOOK: pricebookWithResource(`${mock.url}/*`, '0.01'),
       CARACAL_BUS: 'kafka', KAFKA_BROKERS: cluster.brokers.join(','), CARACAL_KAFKA_SESSION_TIMEOUT_MS: String(SESSION_MS),
       CARACAL_BACKUP_DIR: join(workDir, 'backups'), CARACAL_PROCESSOR_LEASE_MS: '3000',
     };

@@ -7,7 +7,7 @@ import { createPostgresClient, openPgliteClient, type SqlClient, type SqlExecuto
 import { generateSigningKeyPair, headHash, signTreeHead } from '@caracal/merkle';
 import { loadHead, type StoredHead } from '@caracal/sealing';
 import { caracalBinDir, sh, type ShellResult } from '@caracal/test-support/cli-shell.js';
-import { startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@caracal/test-support/postgres-test-database.js';
 import { pricebookWithResource } from '@caracal/test-support/test-pricebook.js';
@@ -46,7 +46,7 @@ const postgres: Backend = {
   async env() {
     db = await createTestDatabase('e2e_merkle_tamper');
     const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    return { DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: ADMIN_TOKEN, CARACAL_MERKLE_SIGNING_KEY: pem };
+    return { DATABASE_URL: db.url, CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY, CARACAL_ADMIN_TOKEN: ADMIN_TOKEN, CARACAL_MERKLE_SIGNING_KEY: pem };
   },
   cliEnv: (_workDir, gateway) => ({ CARACAL_URL: gateway.url, CARACAL_TOKEN: ADMIN_TOKEN }),
   async tamper(_workDir, _stopped, fn) {

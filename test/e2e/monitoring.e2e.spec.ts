@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { startGatewayProcess, startProjectorProcess, REPO_ROOT, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, startProjectorProcess, REPO_ROOT, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { readObjects, validateAgainstSchema } from '@caracal/test-support/k8s-manifests.js';
 import { createTestDatabase, shouldRunPostgresTests, type TestDatabase } from '@caracal/test-support/postgres-test-database.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
@@ -138,7 +138,7 @@ const runPostgres = await shouldRunPostgresTests('monitoring metrics e2e');
   beforeAll(async () => {
     db = await createTestDatabase('e2e_monitoring');
     const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const env = { DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: TOKEN, CARACAL_MERKLE_SIGNING_KEY: signingKey };
+    const env = { DATABASE_URL: db.url, CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY, CARACAL_ADMIN_TOKEN: TOKEN, CARACAL_MERKLE_SIGNING_KEY: signingKey };
     gateway = await startGatewayProcess(env, workDir);
     projector = await startProjectorProcess(env, workDir);
   });

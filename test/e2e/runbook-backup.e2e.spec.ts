@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { caracalBinDir, sh, type ShellResult } from '@caracal/test-support/cli-shell.js';
-import { startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@caracal/test-support/postgres-test-database.js';
 import { runbookCommand } from '@caracal/test-support/runbook.js';
@@ -123,7 +123,7 @@ const runPostgres = process.env.CI === 'true' || (await postgresAvailable());
   async function start(databaseUrl: string): Promise<void> {
     const keyFile = join(workDir, 'merkle-signing-key.pem');
     const env = {
-      DATABASE_URL: databaseUrl, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook,
+      DATABASE_URL: databaseUrl, CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook,
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', CARACAL_MERKLE_SIGNING_KEY_FILE: keyFile,
       CARACAL_BACKUP_DIR: join(workDir, 'backups'), ...MERKLE,
     };

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caracalBinDir, sh } from '@caracal/test-support/cli-shell.js';
-import { startGatewayProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { createTestDatabase, postgresAvailable } from '@caracal/test-support/postgres-test-database.js';
 import { runbookCommand } from '@caracal/test-support/runbook.js';
 
@@ -28,7 +28,7 @@ const postgres: Profile = {
   async start(workDir) {
     const db = await createTestDatabase('e2e_runbook');
     const token = 'e2e-admin-token';
-    const gateway = await startGatewayProcess({ DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: token }, workDir);
+    const gateway = await startGatewayProcess({ DATABASE_URL: db.url, CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY, CARACAL_ADMIN_TOKEN: token }, workDir);
     return { gateway, cliEnv: { CARACAL_URL: gateway.url, CARACAL_TOKEN: token }, cleanup: db.drop };
   },
 };

@@ -6,13 +6,13 @@
 // (rollout restart, e.g. with a rotated signing key); other kubectl lines have no process to act
 // on here and are skipped.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPostgresClient, SqlEventStore, type SqlClient } from '@caracal/event-store';
+import { createPostgresClient, eventAuthenticator, eventKeyIdOf, SqlEventStore, type SqlClient } from '@caracal/event-store';
 import { caracalBinDir, sh, type ShellResult } from '@caracal/test-support/cli-shell.js';
-import { startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
 import { createTestDatabase, shouldRunPostgresTests, type TestDatabase } from '@caracal/test-support/postgres-test-database.js';
 import { runbookCommands } from '@caracal/test-support/runbook.js';
@@ -20,7 +20,8 @@ import { printsAsDocumented, runbookSteps, RUNBOOK_MD_PATH } from '@caracal/test
 import { pricebookWithResource } from '@caracal/test-support/test-pricebook.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
 
-jest.setTimeout(300_000);
+// 157 s alone at load 10 (with the event key rotation's restarts); over 300 s once at load 12.
+jest.setTimeout(480_000);
 
 const TOKEN = 'e2e-runbook-md-token';
 const CALLS = 3;
@@ -31,7 +32,7 @@ const PROCEDURES = [
   'Create Ledger Snapshot', 'Monitor Dead Letter Queue', 'Gateway Returns 503', 'Kafka Consumer Lag Increasing',
   'Merkle Verification Failures', 'High Memory Usage', 'PostgreSQL Backup', 'PostgreSQL Restore', 'Event Replay Recovery',
   'Horizontal Scaling', 'Vertical Scaling', 'Database Scaling', 'Key Metrics', 'Grafana Dashboards', 'Complete System Outage',
-  'Data Corruption Detected', 'Signing Key Rotation', 'Pricebook Publishing', 'Audit Export',
+  'Data Corruption Detected', 'Signing Key Rotation', 'Event Key Rotation', 'Pricebook Publishing', 'Audit Export',
 ];
 
 const isRunnable = (line: string): boolean => line.startsWith('caracal ') || line.startsWith('curl http://gateway:');
@@ -61,8 +62,11 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
   let signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   let pricebook: string;
 
+  /** The Secret's event keys, as `kubectl patch secret` lines of the runbook change them, and the shell variables they use. */
+  const secret: Record<string, string> = { CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY };
+  const shellVariables: Record<string, string> = {};
   const env = (): Record<string, string> => ({
-    DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: TOKEN, CARACAL_PRICEBOOK: pricebook, CARACAL_MERKLE_SIGNING_KEY: signingKey,
+    DATABASE_URL: db.url, ...secret, CARACAL_ADMIN_TOKEN: TOKEN, CARACAL_PRICEBOOK: pricebook, CARACAL_MERKLE_SIGNING_KEY: signingKey,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', CARACAL_BACKUP_DIR: join(workDir, 'backups'),
     CARACAL_MERKLE_BATCH_LEAVES: '8', CARACAL_MERKLE_MAX_BATCH_AGE_MS: '300',
   });
@@ -125,7 +129,8 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
       // A charge without its hold's facts: the ledger writer parks it in the DLQ.
       poisoned = true;
       placeholders['event-id'] = randomUUID();
-      await new SqlEventStore(sql).append(`budget-${randomUUID()}`, [{ eventId: placeholders['event-id'], type: 'SpendSettled', schemaVersion: 1, metadata: {}, data: {
+      // Written as the gateway writes, tagged under its key: a poison event, not a forged one.
+      await new SqlEventStore(sql, { authenticator: eventAuthenticator(Buffer.from(E2E_EVENT_AUTH_KEY, 'hex')) }).append(`budget-${randomUUID()}`, [{ eventId: placeholders['event-id'], type: 'SpendSettled', schemaVersion: 1, metadata: {}, data: {
         reservationId: randomUUID(), agentId: placeholders['agent-id'], amountNanos: '1', heldNanos: '1', overageNanos: '0', usage: {}, pricebookVersion: 'x', occurredAt: new Date().toISOString(),
       } }], { expected: 'any' });
       await waitFor(async () => (await api('/v1/dlq')).items.length > 0, 'the poison event parked', 60_000, 100);
@@ -158,8 +163,25 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
     if (command.startsWith('caracal merkle key generate')) generatedKey = { file: join(workDir, /--out (\S+)/.exec(command)![1]), keyId: /# key id (\S+)/.exec(output)![1] };
   }
 
-  /** The kubectl lines that change which processes run. */
+  /** The kubectl lines that change which processes run, or the Secret's event keys (Event Key Rotation). */
   async function kubectl(line: string): Promise<void> {
+    const assignment = /^([A-Z_]+)="\$\((.*)\)"$/.exec(line);
+    if (assignment) {
+      const read = /jsonpath='\{\.data\.([A-Z_]+)\}'/.exec(assignment[2]);
+      shellVariables[assignment[1]] = read ? secret[read[1]] : /^openssl rand -hex 32$/.test(assignment[2]) ? randomBytes(32).toString('hex') : '';
+      expect(`${line}: ${shellVariables[assignment[1]]}`).toMatch(/: [0-9a-f]{64}$/);
+    }
+    const merge = /^kubectl patch secret caracal-secrets --type merge -p "(.*)"$/.exec(line);
+    if (merge) {
+      const patch = JSON.parse(merge[1].replaceAll('\\"', '"').replace(/\$([A-Z_]+)/g, (_, name: string) => shellVariables[name])) as { stringData: Record<string, string> };
+      Object.assign(secret, patch.stringData);
+    }
+    const remove = /^kubectl patch secret caracal-secrets --type json -p '(.*)'$/.exec(line);
+    if (remove) for (const op of JSON.parse(remove[1]) as { op: string; path: string }[]) delete secret[op.path.replace(/^\/data\//, '')];
+    if (/^kubectl rollout restart deployment\/caracal-gateway$/.test(line)) {
+      await gateway.stop();
+      gateway = await startGatewayProcess(env(), workDir);
+    }
     const scale = /^kubectl scale deployment\/caracal-(ledger-writer|metrics-aggregator|merkle-sealer) --replicas=(\d+)/.exec(line);
     if (scale) await (Number(scale[2]) === 0 ? stopProjector() : startProjector());
     if (/^kubectl rollout restart .*deployment\/caracal-merkle-sealer/.test(line)) {
@@ -228,5 +250,13 @@ const runPostgres = await shouldRunPostgresTests('docs/runbook.md e2e');
     }
     expect(problems.join('\n\n')).toBe('');
     expect(ran).toBeGreaterThan(30);
+    // Event Key Rotation as the runbook orders it: events under both keys sealed, none refused.
+    expect(secret.CARACAL_EVENT_AUTH_KEY).not.toBe(E2E_EVENT_AUTH_KEY);
+    expect(secret.CARACAL_EVENT_AUTH_ACCEPTED_KEYS).toBeUndefined();
+    const { rows: sealedByKey } = await sql.query<{ auth_key_id: string }>(
+      'SELECT DISTINCT e.auth_key_id FROM events e JOIN merkle_leaves l ON l.event_id = e.event_id WHERE e.auth_key_id IS NOT NULL',
+    );
+    expect(sealedByKey.map((row) => row.auth_key_id).sort()).toEqual([E2E_EVENT_AUTH_KEY, secret.CARACAL_EVENT_AUTH_KEY].map((hex) => eventKeyIdOf(Buffer.from(hex, 'hex'))).sort());
+    expect((await sql.query('SELECT event_id FROM merkle_refused_events')).rows).toEqual([]);
   });
 });

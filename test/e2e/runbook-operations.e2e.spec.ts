@@ -3,9 +3,9 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPostgresClient, SqlEventStore, type SqlClient } from '@caracal/event-store';
+import { createPostgresClient, eventAuthenticator, SqlEventStore, type SqlClient } from '@caracal/event-store';
 import { caracalBinDir, sh } from '@caracal/test-support/cli-shell.js';
-import { startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
 import { createTestDatabase, postgresAvailable } from '@caracal/test-support/postgres-test-database.js';
 import { runbookCommand } from '@caracal/test-support/runbook.js';
@@ -48,7 +48,7 @@ const postgres: Profile = {
     const keyFile = join(workDir, 'merkle-signing-key.pem');
     writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     const env = {
-      DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      DATABASE_URL: db.url, CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       CARACAL_MERKLE_SIGNING_KEY_FILE: keyFile, ...MERKLE,
     };
     const gateway = await startGatewayProcess(env, workDir);
@@ -133,7 +133,8 @@ describe.each(profiles)('runbook operations commands, verbatim, on $name', (prof
     if (running.sql) {
       // A charge without its hold's facts (agent path, currency, …): the ledger writer must park it, not lose or guess it.
       eventId = randomUUID();
-      await new SqlEventStore(running.sql).append(`budget-${randomUUID()}`, [{ eventId, type: 'SpendSettled', schemaVersion: 1, metadata: {}, data: {
+      // Written as the gateway writes, tagged under its key: a poison event, not a forged one.
+      await new SqlEventStore(running.sql, { authenticator: eventAuthenticator(Buffer.from(E2E_EVENT_AUTH_KEY, 'hex')) }).append(`budget-${randomUUID()}`, [{ eventId, type: 'SpendSettled', schemaVersion: 1, metadata: {}, data: {
         reservationId: randomUUID(), agentId, amountNanos: '1', heldNanos: '1', overageNanos: '0', usage: {}, pricebookVersion: 'x', occurredAt: new Date().toISOString(),
       } }], { expected: 'any' });
       await waitFor(async () => (await json('caracal dlq list')).items.length > 0, 'poison event parked', 60_000, 200);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostgresClient, type SqlClient } from '@caracal/event-store';
 import { caracalBinDir, sh } from '@caracal/test-support/cli-shell.js';
-import { startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
+import { E2E_EVENT_AUTH_KEY, startGatewayProcess, startProjectorProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@caracal/test-support/postgres-test-database.js';
 import { runbookCommand } from '@caracal/test-support/runbook.js';
@@ -60,7 +60,7 @@ async function productionDeployment(workDir: string, pricebook: string): Promise
   const keyFile = join(workDir, 'merkle-signing-key.pem');
   writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   const token = 'e2e-recovery-token';
-  const env = { DATABASE_URL: db.url, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook, CARACAL_MERKLE_SIGNING_KEY_FILE: keyFile, ...MERKLE };
+  const env = { DATABASE_URL: db.url, CARACAL_EVENT_AUTH_KEY: E2E_EVENT_AUTH_KEY, CARACAL_ADMIN_TOKEN: token, CARACAL_PRICEBOOK: pricebook, CARACAL_MERKLE_SIGNING_KEY_FILE: keyFile, ...MERKLE };
   const gateway = await startGatewayProcess(env, workDir);
   let projector: GatewayProcess | null = await startProjectorProcess(env, workDir);
   const sql = createPostgresClient({ connectionString: db.url, max: 3 });

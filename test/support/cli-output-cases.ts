@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { consistencyProof, generateSigningKeyPair, inclusionProof, toHex } from '@caracal/merkle';
-import { writeExportBundle, writeSigningKeyFile, type ExportRecord } from '@caracal/sealing';
+import { writeExportBundle, writeNewEventKeyFile, writeSigningKeyFile, type ExportRecord } from '@caracal/sealing';
 import { inMemoryLog, type InMemoryLog } from '@caracal/sealing/testing';
 import type {
   Agent, AllowlistEntry, AllowlistTestResult, ApiKeyInfo, Backup, BackupVerification, ConsumerLag, DlqEntry, HealthReport, HistoryEntry, LedgerEntry, MerkleBatchHead,
@@ -506,6 +506,14 @@ export const OUTPUT_CASES: Record<string, OutputCase> = {
       'GET /v1/merkle/keys': ok(merkleKeys(v)),
       'GET /v1/merkle/proofs/consistency': ok(consistency(v)),
     }),
+  },
+  'merkle event-key rotate': {
+    local: true,
+    runs: async (_v, dir) => {
+      const keyFile = join(dir, 'event-auth-key');
+      await writeNewEventKeyFile(keyFile);
+      return one(['--key-file', keyFile], {});
+    },
   },
   'merkle export': {
     runs: (v, dir) => one(['--start-time', '2024-01-01T00:00:00Z', '--end-time', 'now', '--out', join(dir, 'bundle')], {

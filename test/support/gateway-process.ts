@@ -1,7 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * The event authentication key for production-profile processes (CARACAL_EVENT_AUTH_KEY): they
+ * refuse to start without one, and gateway and projector must share it for the sealer to accept
+ * the gateway's events. One per test process.
+ */
+export const E2E_EVENT_AUTH_KEY = randomBytes(32).toString('hex');
 const GATEWAY_MAIN = `${REPO_ROOT}dist/apps/gateway/src/main.js`;
 const PROJECTOR_MAIN = `${REPO_ROOT}dist/apps/projector/src/main.js`;
 

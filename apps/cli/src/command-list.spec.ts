@@ -18,7 +18,7 @@ describe('command list', () => {
       'dlq discard', 'dlq get', 'dlq list', 'dlq retry',
       'kafka consumer-lag',
       'ledger query',
-      'merkle consistency', 'merkle export',
+      'merkle consistency', 'merkle event-key rotate', 'merkle export',
       'merkle key export-public', 'merkle key generate', 'merkle key rotate',
       'merkle list-batches', 'merkle prove', 'merkle verify-batch', 'merkle verify-export', 'merkle verify-range',
       'policy create', 'policy deactivate', 'policy get', 'policy history', 'policy list', 'policy update',

@@ -21,7 +21,7 @@ const RUNS_PER_COMMAND = 40;
 /** Flags whose value is a local path: generated names are kept inside the scratch directory. */
 const PATH_FLAGS = new Set(['file', 'out', 'key-file', 'public-key', 'data-dir']);
 /** Commands that may succeed without calling the gateway. */
-const LOCAL_COMMANDS = new Set(['backup restore', 'merkle key generate', 'merkle key rotate', 'merkle key export-public', 'merkle verify-export']);
+const LOCAL_COMMANDS = new Set(['backup restore', 'merkle event-key rotate', 'merkle key generate', 'merkle key rotate', 'merkle key export-public', 'merkle verify-export']);
 
 let gateway: CannedGateway;
 let dir: string;

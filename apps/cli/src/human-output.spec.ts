@@ -45,6 +45,7 @@ function stable(text: string): string {
   return out
     .replace(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g, '<public key PEM>')
     .replace(/\b[0-9a-f]{64}\b/g, '<sha256>')
+    .replace(/key id {2}[0-9a-f]{32}\b/g, 'key id  <event key id>')
     .replace(/in [0-9.]+ s \([0-9,]+ events\/s\)/g, 'in <seconds> s (<rate> events/s)')
     .replace(/\.[0-9a-f]{8,63}\.retired\b/g, '.<key id prefix>.retired');
 }

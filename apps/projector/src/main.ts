@@ -3,8 +3,8 @@ import { loadConfig, type CaracalConfig } from '@caracal/config';
 import { ProcessorHost } from '@caracal/processing';
 import { ReplayJobTracker } from '@caracal/recovery';
 import { kafkaBusRuntime, kafkaConsumers, openStorage, projectionRuntime, resolveMerkleSigner, splitByBus, startSealTimer, type Storage } from '@caracal/runtime';
-import type { MerkleSigner } from '@caracal/sealing';
-import { projectorMetrics } from './projector-metrics.js';
+import { MERKLE_SEALER, type MerkleSigner } from '@caracal/sealing';
+import { merkleVerificationFailures, projectorMetrics } from './projector-metrics.js';
 
 /**
  * The production profile's processor deployment (runbook: caracal-ledger-writer,
@@ -18,16 +18,24 @@ let storage: Storage;
 let signer: MerkleSigner | null;
 try {
   config = loadConfig();
-  storage = await openStorage(config);
   signer = await resolveMerkleSigner(config, { generate: config.profile === 'embedded' });
+  // The sealer checks every event's tag: a projector that runs it needs the event key (fail closed).
+  const seals = signer !== null && (config.processors === null || config.processors.includes(MERKLE_SEALER));
+  storage = await openStorage(config, { eventKeyRequired: seals });
 } catch (error) {
   console.error(`caracal projector failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
 
+const merkleFailures = merkleVerificationFailures();
 const { registry, redis, sealer } = projectionRuntime(
   config.redisUrl, storage.client,
-  signer ? { signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs, eventKeys: storage.eventKeys } : null,
+  signer
+    ? {
+        signer, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs, eventKeys: storage.eventKeys,
+        onRefused: () => merkleFailures.inc({ reason: 'event_refused' }),
+      }
+    : null,
 );
 const bus = kafkaBusRuntime(config, registry);
 const owner = `projector-${hostname()}-${process.pid}`;
@@ -39,7 +47,7 @@ const host = new ProcessorHost({
   client: storage.client, store: storage.store, registry, names: names.store, owner, tuning: { leaseMs: config.processorLeaseMs, lingerMs: config.processorLingerMs }, rebuildTogether: true,
 });
 const consumers = bus ? kafkaConsumers({ bus, names: names.kafka, registry, client: storage.client, owner }) : [];
-const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host, bus, consumers);
+const metrics = await projectorMetrics(host, storage, registry, config.metricsPort, config.host, bus, consumers, merkleFailures);
 const replayTracker = new ReplayJobTracker({ client: storage.client, owner, status: () => host.status() });
 host.start();
 for (const consumer of consumers) void consumer.start();

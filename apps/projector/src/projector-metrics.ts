@@ -1,8 +1,22 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { consumerLag, DlqStore, type ProcessorHost, type ProcessorRegistry } from '@caracal/processing';
 import { kafkaConsumerLag, type KafkaConsumerGroup } from '@caracal/messaging';
 import { startMetricsServer, type KafkaBusRuntime, type Storage } from '@caracal/runtime';
 
+
+/**
+ * Events the projector's merkle-sealer refused (reason="event_refused"), under the name and label
+ * the gateway counts its verification findings with, so the Merkle alert and dashboard see both.
+ * Made before the sealer (which counts into it) and registered with the rest by projectorMetrics.
+ */
+export function merkleVerificationFailures(): Counter<'reason'> {
+  return new Counter({
+    name: 'caracal_merkle_verification_failures_total',
+    help: 'Merkle verification findings, by reason; on the projector: events its merkle-sealer refused (event_refused).',
+    labelNames: ['reason'] as const,
+    registers: [],
+  });
+}
 
 /**
  * The projector's /metrics: consumer lag per group (per partition for the Kafka consumer groups;
@@ -11,10 +25,11 @@ import { startMetricsServer, type KafkaBusRuntime, type Storage } from '@caracal
  */
 export async function projectorMetrics(
   host: ProcessorHost, storage: Storage, processors: ProcessorRegistry, port: number, listenHost: string,
-  bus: KafkaBusRuntime | null = null, consumers: readonly KafkaConsumerGroup[] = [],
+  bus: KafkaBusRuntime | null = null, consumers: readonly KafkaConsumerGroup[] = [], merkleFailures: Counter<'reason'> | null = null,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'caracal_' });
+  if (merkleFailures) registry.registerMetric(merkleFailures);
   const dlq = new DlqStore(storage.client, storage.store, processors);
   const lag = new Gauge({
     name: 'caracal_kafka_consumer_lag',

@@ -9,3 +9,5 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
 export const GATEWAY_INFO_FILE = 'gateway.json';
 /** The Ed25519 key that signs the Merkle tree heads when no key is configured. */
 export const EMBEDDED_SIGNING_KEY_FILE = 'merkle-signing-key.pem';
+/** The HMAC key events are tagged with when no key is configured (mode 0600; docs/leaf-format.md). */
+export const EMBEDDED_EVENT_KEY_FILE = 'event-auth-key';

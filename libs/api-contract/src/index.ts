@@ -2,7 +2,7 @@
 // dependency-free constants only, so any client can depend on this package alone. The gateway's
 // controllers declare these as their return types, so tsc checks what it answers against them.
 
-export { ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR, EMBEDDED_SIGNING_KEY_FILE, GATEWAY_INFO_FILE } from './embedded-data-dir.js';
+export { ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR, EMBEDDED_EVENT_KEY_FILE, EMBEDDED_SIGNING_KEY_FILE, GATEWAY_INFO_FILE } from './embedded-data-dir.js';
 export type { ItemList, Page } from './page.js';
 export type { ErrorBody } from './errors.js';
 export { AGENT_STATUSES, type Agent, type AgentStatus, type ApiKeyInfo, type CreatedAgent, type HistoryEntry, type IssuedApiKey, type RotatedApiKey } from './agents.js';

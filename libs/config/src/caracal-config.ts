@@ -49,6 +49,12 @@ export interface MerkleConfig {
   eventKeyFile: string | null;
   /** CARACAL_EVENT_AUTH_KEY: the event authentication key itself, 64 hex digits. Never logged. */
   eventKeyHex: string | null;
+  /**
+   * CARACAL_EVENT_AUTH_ACCEPTED_KEYS: more keys (64 hex digits each, comma-separated) the sealer
+   * accepts tags under but writers never tag with: the old key after a rotation, the next one
+   * before it (docs/runbook.md, "Event Key Rotation"). Never logged.
+   */
+  eventAcceptedKeysHex: string[];
 }
 
 /** Kafka client settings (docs/kafka.md); brokers empty when no Kafka is configured. */
@@ -213,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
       maxBatchAgeMs: integer(env.CARACAL_MERKLE_MAX_BATCH_AGE_MS, 'CARACAL_MERKLE_MAX_BATCH_AGE_MS', 5000, 0, 86_400_000),
       eventKeyFile: text(env.CARACAL_EVENT_AUTH_KEY_FILE, 'CARACAL_EVENT_AUTH_KEY_FILE'),
       eventKeyHex: text(env.CARACAL_EVENT_AUTH_KEY, 'CARACAL_EVENT_AUTH_KEY'),
+      eventAcceptedKeysHex: hexKeys(env.CARACAL_EVENT_AUTH_ACCEPTED_KEYS, 'CARACAL_EVENT_AUTH_ACCEPTED_KEYS'),
     },
   };
 }
@@ -247,6 +254,15 @@ function list(value: unknown, name: string): string[] | null {
   const raw = text(value, name);
   if (raw === null || raw === 'all') return null;
   return raw.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+/** Comma-separated 32-byte keys in hex; an error names the variable and the item's place, never the key. */
+function hexKeys(value: unknown, name: string): string[] {
+  const keys = (text(value, name) ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  keys.forEach((key, i) => {
+    if (!/^[0-9a-f]{64}$/i.test(key)) throw new ConfigError(name, `item ${i + 1} must be 64 hex digits (32 bytes)`);
+  });
+  return keys;
 }
 
 function readYaml(path: string): YamlConfig {

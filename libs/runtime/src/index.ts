@@ -3,4 +3,4 @@ export { projectionRuntime, type MerkleRuntimeOptions, type ProjectionRuntime } 
 export { resolveMerkleSigner, startSealTimer } from './merkle-signer.js';
 export { startMetricsServer } from './metrics-server.js';
 export { KAFKA_CONSUMER_GROUPS, kafkaBusRuntime, kafkaConsumers, splitByBus, type KafkaBusRuntime } from './event-bus.js';
-export { EMBEDDED_EVENT_KEY_FILE, resolveEventKeys } from './event-keys.js';
+export { resolveEventKeys } from './event-keys.js';

@@ -19,19 +19,26 @@ export interface Storage {
   location: string;
   /** Set when this start found a log restored from another cluster and renumbered its transaction ids. */
   transactionIdRebase: TransactionIdRebase | null;
-  /** The event authentication key: the store tags with it, the sealer checks with its keyring. null: none configured. */
+  /** The event authentication key: the store tags with it, the sealer checks with its keyring. null: none configured (a process that neither writes nor seals). */
   eventKeys: EventKeys | null;
 }
 
 export interface StorageOptions {
   /** Read models the store keeps in step inside each append's transaction (the gateway's admin views). */
   inlineProjections?: readonly InlineProjection[];
+  /**
+   * Whether this process writes or seals events, so that the production profile refuses to start
+   * without an event authentication key (default true: fail closed). False only for a process
+   * that does neither.
+   */
+  eventKeyRequired?: boolean;
 }
 
 /** Opens the profile's database, applies pending migrations, and wraps it in the event store. */
 export async function openStorage(config: CaracalConfig, options: StorageOptions = {}): Promise<Storage> {
   // Embedded: a key is generated into the data dir on first start, like the Merkle signing key.
-  const eventKeys = await resolveEventKeys(config, { generate: config.profile === 'embedded' });
+  // Production: no key is a configuration error, before any connection is opened.
+  const eventKeys = await resolveEventKeys(config, { required: options.eventKeyRequired ?? true });
   let client: SqlClient;
   let location: string;
   if (config.profile === 'embedded') {

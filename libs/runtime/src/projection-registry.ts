@@ -17,7 +17,7 @@ export interface MerkleRuntimeOptions {
   maxBatchAgeMs?: number;
   /** Tags are checked with its keyring; null: not checked (docs/leaf-format.md). */
   eventKeys?: EventKeys | null;
-  /** An event the sealer refused (its tag does not verify): count it, alert. */
+  /** An event the sealer refused (its tag does not verify), after it is logged: count it, alert. */
   onRefused?: (refusal: RefusedEvent) => void;
 }
 
@@ -34,7 +34,11 @@ export function projectionRuntime(redisUrl: string | null, sql: SqlExecutor, mer
   const sealer = merkle
     ? createMerkleSealer({
         signer: merkle.signer, batchLeaves: merkle.batchLeaves, maxBatchAgeMs: merkle.maxBatchAgeMs,
-        eventKeys: merkle.eventKeys ? () => merkle.eventKeys!.keyring() : undefined, onRefused: merkle.onRefused ?? warnRefused,
+        eventKeys: merkle.eventKeys ? () => merkle.eventKeys!.keyring() : undefined,
+        onRefused: (refusal) => {
+          logRefused(refusal);
+          merkle.onRefused?.(refusal);
+        },
       })
     : null;
   if (sealer) registry.register(sealer);
@@ -48,6 +52,6 @@ function connectRedis(url: string): Redis {
   return redis;
 }
 
-function warnRefused(refusal: RefusedEvent): void {
+function logRefused(refusal: RefusedEvent): void {
   console.error(`merkle-sealer: refused event ${refusal.eventId} at global position ${refusal.globalPosition}: ${refusal.detail}`);
 }

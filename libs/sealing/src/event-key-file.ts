@@ -72,23 +72,27 @@ export interface EventKeys {
 /**
  * A key file as EventKeys. The writer keeps the key it was started with (a rotated key takes
  * over at the next start; the old one stays in every keyring, so its events still seal); the
- * keyring is re-read whenever the file was replaced, so a sealer knows a new key as soon as a
- * restarted writer uses it.
+ * keyring is re-read whenever the file or its directory changed (a rotation, a retired key
+ * deleted), so a sealer knows a new key as soon as a restarted writer uses it, and stops accepting
+ * a retired key once its file is gone. `accepted` (hex, CARACAL_EVENT_AUTH_ACCEPTED_KEYS) are in the keyring
+ * too: keys other writers tag with, the sealer being elsewhere.
  */
-export async function eventKeysFromFile(path: string): Promise<EventKeys> {
+export async function eventKeysFromFile(path: string, accepted: readonly string[] = []): Promise<EventKeys> {
   const fingerprint = async (): Promise<string> => {
-    const info = await stat(path);
-    return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+    const [info, dir] = await Promise.all([stat(path), stat(dirname(path))]);
+    return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}:${dir.mtimeMs}:${dir.ctimeMs}`;
   };
+  const acceptedKeys = acceptedKeyring(accepted);
+  const load = async (): Promise<Map<string, Buffer>> => new Map([...acceptedKeys, ...await loadEventKeyring(path)]);
   let seen = await fingerprint();
-  let keyring = await loadEventKeyring(path);
+  let keyring = await load();
   const authenticator = eventAuthenticator(await loadEventKeyFile(path));
   return {
     authenticator,
     async keyring() {
       const now = await fingerprint();
       if (now !== seen) {
-        keyring = await loadEventKeyring(path);
+        keyring = await load();
         seen = now;
       }
       return keyring;
@@ -96,11 +100,18 @@ export async function eventKeysFromFile(path: string): Promise<EventKeys> {
   };
 }
 
-/** One key given as hex (an env var): rotated by changing it, with the old one kept in `retired`. */
-export function eventKeysFromHex(hex: string, source: string, retired: readonly string[] = []): EventKeys {
+/**
+ * One key given as hex (an env var), with the `accepted` ones in the keyring: rotated by moving
+ * the old key to `accepted` and setting a new one (docs/runbook.md).
+ */
+export function eventKeysFromHex(hex: string, source: string, accepted: readonly string[] = []): EventKeys {
   const key = parseEventKey(hex, source);
-  const keyring = new Map([key, ...retired.map((old) => parseEventKey(old, source))].map((k) => [eventKeyIdOf(k), k]));
+  const keyring = new Map([...acceptedKeyring(accepted), [eventKeyIdOf(key), key]]);
   return { authenticator: eventAuthenticator(key), keyring: () => Promise.resolve(keyring) };
+}
+
+function acceptedKeyring(accepted: readonly string[]): Map<string, Buffer> {
+  return new Map(accepted.map((hex, i) => parseEventKey(hex, `CARACAL_EVENT_AUTH_ACCEPTED_KEYS item ${i + 1}`)).map((key) => [eventKeyIdOf(key), key]));
 }
 
 /**

@@ -44,22 +44,28 @@ export async function loadLeafEvents(sql: SqlExecutor, first: number, last: numb
   return rows;
 }
 
+/** A leaf of the batch with its event's leaf text, or (merkle_index null) an event inside the batch's span without a leaf of this batch. */
 interface LeafTextRow extends Record<string, unknown> {
-  merkle_index: string;
-  leaf_global_position: string;
-  leaf_event_id: string;
-  leaf_hash: string;
+  merkle_index: string | null;
+  leaf_global_position: string | null;
+  leaf_event_id: string | null;
+  leaf_hash: string | null;
   leaf_batch_id: string | null;
+  global_position: string | null;
   event_id: string | null;
   leaf_text: string | null;
 }
 
 /**
  * The leaves [first, last] with the leaf text of the event now at each one's global position,
- * built by the database (storedLeafTextSql): what verification hashes, one text per event.
+ * built by the database (storedLeafTextSql): what verification hashes, one text per event; then
+ * the events inside the leaves' global-position span without a leaf of this batch, found in the
+ * same read of the events (candidate intruders: see intrudersAmong).
  * The events are read as one range scan over the leaves' global positions (nearly contiguous:
  * the sealer indexes events in the reader's order) and hash-joined, instead of one index probe
- * per leaf, which cost three times as much (docs/benchmarks.md, "Merkle").
+ * per leaf, which cost three times as much (docs/benchmarks.md, "Merkle"). No per-row subquery:
+ * its estimated cost over the span's unknown size made PostgreSQL JIT-compile every batch's
+ * query (5x slower).
  */
 async function loadLeafTexts(sql: SqlExecutor, first: number, last: number): Promise<LeafTextRow[]> {
   const { rows } = await sql.query<LeafTextRow>(
@@ -67,12 +73,30 @@ async function loadLeafTexts(sql: SqlExecutor, first: number, last: number): Pro
        SELECT merkle_index, global_position, event_id, leaf_hash, batch_id FROM merkle_leaves WHERE merkle_index BETWEEN $1 AND $2
      ), span AS (SELECT min(global_position) AS low, max(global_position) AS high FROM l)
      SELECT l.merkle_index::text AS merkle_index, l.global_position::text AS leaf_global_position, l.event_id::text AS leaf_event_id,
-            encode(l.leaf_hash, 'hex') AS leaf_hash, l.batch_id::text AS leaf_batch_id, e.event_id::text AS event_id,
-            ${storedLeafTextSql('l', 'e')} AS leaf_text
-       FROM l LEFT JOIN (SELECT e.* FROM events e, span WHERE e.global_position BETWEEN span.low AND span.high) e
+            encode(l.leaf_hash, 'hex') AS leaf_hash, l.batch_id::text AS leaf_batch_id, e.global_position::text AS global_position,
+            e.event_id::text AS event_id, ${storedLeafTextSql('l', 'e')} AS leaf_text
+       FROM l FULL JOIN (SELECT e.* FROM events e, span WHERE e.global_position BETWEEN span.low AND span.high) e
          ON e.global_position = l.global_position
-      ORDER BY l.merkle_index`,
+      ORDER BY l.merkle_index NULLS LAST, e.global_position`,
     [String(first), String(last)],
+  );
+  return rows;
+}
+
+/**
+ * Of events inside a batch's span without a leaf of that batch (normally none; a few where the
+ * reader's order interleaved two batches), those without any leaf: inserted (forged), or refused
+ * by the sealer (with why).
+ */
+async function intrudersAmong(sql: SqlExecutor, positions: readonly string[]) {
+  if (positions.length === 0) return [];
+  const { rows } = await sql.query<{ global_position: string; event_id: string; refusal: string | null }>(
+    `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id, r.reason || ': ' || r.detail AS refusal
+       FROM events e LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
+      WHERE e.global_position = ANY($1::bigint[])
+        AND NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.global_position = e.global_position)
+      ORDER BY e.global_position`,
+    [positions],
   );
   return rows;
 }
@@ -119,45 +143,45 @@ export async function verifyBatch(
   const keys = publicKeys ?? (await loadPublicKeys(sql));
   const previousId = BigInt(id) - 1n;
   const previous = previousId >= 1n ? ((await loadHead(sql, previousId)) ?? 'missing') : null;
-  const { report, span } = await verifyLoadedBatch(sql, stored, previous, keys);
-  const intruders = span === null ? [] : await unsealedEventsInSpan(sql, id, span);
-  const failures = [...report.failures, ...intruders];
-  return { ...report, ok: failures.length === 0, failures };
+  return verifyLoadedBatch(sql, stored, previous, keys);
 }
 
 /** The global-position span [low, high] of a batch's leaves (events inside it without a leaf are intruders). */
-export interface BatchSpan {
+interface BatchSpan {
   low: bigint;
   high: bigint;
 }
 
 /**
  * checkBatch over the batch's leaves read with their events, for a head (and previous head) the
- * caller has loaded; also returns the batch's span for the intruder check, which verifyRange
- * does for all batches in one scan.
+ * caller has loaded, plus an unsealed_event_in_batch_range failure for each event inside the
+ * batch's span without a leaf (found by the same read).
  */
 export async function verifyLoadedBatch(
   sql: SqlExecutor,
   stored: CheckedHead,
   previous: CheckedHead | null | 'missing',
   keys: PublicKeys,
-): Promise<{ report: BatchVerification; span: BatchSpan | null }> {
+): Promise<BatchVerification> {
   const { head } = stored;
   const rows = head.lastIndex >= head.firstIndex ? await loadLeafTexts(sql, head.firstIndex, head.lastIndex) : [];
-  const report = checkBatch({ head: stored, previous, leaves: rows.map(batchLeaf), publicKeys: keys });
-  if (rows.length === 0) return { report, span: null };
-  let low = BigInt(rows[0].leaf_global_position);
+  const leaves = rows.filter((row): row is LeafRow => row.merkle_index !== null);
+  const report = checkBatch({ head: stored, previous, leaves: leaves.map(batchLeaf), publicKeys: keys });
+  if (leaves.length === 0) return report;
+  let low = BigInt(leaves[0].leaf_global_position);
   let high = low;
-  for (const row of rows) {
+  for (const row of leaves) {
     const position = BigInt(row.leaf_global_position);
     if (position < low) low = position;
     if (position > high) high = position;
   }
-  return { report, span: { low, high } };
+  const candidates = rows.filter((row) => row.merkle_index === null).map((row) => row.global_position!);
+  const intruders = (await intrudersAmong(sql, candidates)).map((event) => intruderFailure(report.batchId, { low, high }, event));
+  return intruders.length === 0 ? report : { ...report, ok: false, failures: [...report.failures, ...intruders] };
 }
 
 /** An event without a leaf inside a sealed batch's span, as the failure that batch reports. */
-export function intruderFailure(batchId: string, span: BatchSpan, event: { global_position: string; event_id: string; refusal: string | null }): VerificationFailure {
+function intruderFailure(batchId: string, span: BatchSpan, event: { global_position: string; event_id: string; refusal: string | null }): VerificationFailure {
   return {
     reason: 'unsealed_event_in_batch_range', batchId, eventId: event.event_id, globalPosition: event.global_position,
     detail: `event at global position ${event.global_position} lies inside the batch's span [${span.low}, ${span.high}] but has no leaf`
@@ -165,33 +189,13 @@ export function intruderFailure(batchId: string, span: BatchSpan, event: { globa
   };
 }
 
-/**
- * Events without a leaf with global position in (after, high], at most `limit`: the intruder
- * check's query (an anti-join; refused events say why).
- */
-export async function eventsWithoutLeaf(sql: SqlExecutor, after: bigint, high: bigint, limit: number | null) {
-  const { rows } = await sql.query<{ global_position: string; event_id: string; refusal: string | null }>(
-    `SELECT e.global_position::text AS global_position, e.event_id::text AS event_id, r.reason || ': ' || r.detail AS refusal
-       FROM events e LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
-      WHERE e.global_position > $1 AND e.global_position <= $2
-        AND NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.global_position = e.global_position)
-      ORDER BY e.global_position LIMIT $3`,
-    [after.toString(), high.toString(), limit],
-  );
-  return rows;
-}
-
 /** A merkle_leaves row and the event now at its global position, as the pure check takes them. */
-function batchLeaf(row: LeafTextRow): BatchLeaf {
+type LeafRow = LeafTextRow & { merkle_index: string; leaf_global_position: string; leaf_event_id: string; leaf_hash: string };
+
+function batchLeaf(row: LeafRow): BatchLeaf {
   return {
     merkleIndex: Number(row.merkle_index),
     sealed: { leafHash: row.leaf_hash, eventId: row.leaf_event_id, globalPosition: row.leaf_global_position, batchId: row.leaf_batch_id },
     event: row.event_id === null || row.leaf_text === null ? null : { eventId: row.event_id, leafText: row.leaf_text },
   };
-}
-
-/** Events inside the batch's global-position span that have no leaf at all: inserted (forged), or refused by the sealer. */
-async function unsealedEventsInSpan(sql: SqlExecutor, id: string, span: BatchSpan): Promise<VerificationFailure[]> {
-  const intruders = await eventsWithoutLeaf(sql, span.low - 1n, span.high, null);
-  return intruders.map((event) => intruderFailure(id, span, event));
 }

@@ -3,7 +3,7 @@ import type { SqlExecutor } from '@caracal/event-store';
 import { canonicalNow, canonicalTimestamp, type PublicKeyInput } from '@caracal/merkle';
 import type { CheckedHead } from './batch.check.js';
 import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
-import { eventsWithoutLeaf, intruderFailure, verifyLoadedBatch, type BatchSpan, type PublicKeys } from './verify-batch.js';
+import { verifyLoadedBatch, type PublicKeys } from './verify-batch.js';
 import type { BatchVerification, RangeVerification, UnsealedEvent, VerificationFailure, RangeFailureReason } from './verification-report.js';
 
 /** Event-time bounds, inclusive. A string is RFC 3339 (any offset, up to µs) or 'now'. */
@@ -29,7 +29,7 @@ const DEFAULT_BATCH_PAGE = 1000;
 /**
  * Batches in flight: while the next batches' events are read by the database (and parsed by the
  * driver as they arrive), the current one is hashed here, so the database and this process work
- * at the same time. The range's event pass and the intruder scan run beside them.
+ * at the same time. The range's event pass runs beside them; each batch's read also finds its intruders.
  */
 const BATCHES_IN_FLIGHT = 4;
 
@@ -127,26 +127,6 @@ async function* existingHeads(sql: SqlExecutor, first: bigint, last: bigint, pag
 }
 
 /**
- * Events without a leaf inside the global-position span of the batches [first, last]: one
- * anti-join scan in pages (instead of one query per batch), run beside the batches.
- */
-async function intrudersOf(sql: SqlExecutor, first: bigint, last: bigint, pageSize: number) {
-  const { rows: [span] } = await sql.query<{ low: string | null; high: string | null }>(
-    'SELECT min(global_position)::text AS low, max(global_position)::text AS high FROM merkle_leaves WHERE batch_id BETWEEN $1 AND $2',
-    [first.toString(), last.toString()],
-  );
-  const found: Awaited<ReturnType<typeof eventsWithoutLeaf>> = [];
-  if (span.low === null || span.high === null) return found;
-  let after = BigInt(span.low) - 1n;
-  for (;;) {
-    const rows = await eventsWithoutLeaf(sql, after, BigInt(span.high), pageSize);
-    found.push(...rows);
-    if (rows.length < pageSize) return found;
-    after = BigInt(rows[rows.length - 1].global_position);
-  }
-}
-
-/**
  * verify-range: every sealed batch holding an event whose recorded_at is in [start, end] (or whose
  * head's first/last recorded_at overlap it), with batch ids contiguous from the first to the last
  * of them (a gap is a deleted batch: `batch_missing`), each verified with verifyBatch (which checks
@@ -178,12 +158,9 @@ export async function verifyRange(
   // Beside the batches: the range's events (the database scans them while this process hashes).
   const eventsDone = eventPass(sql, start, end, log.lastSealedPosition, listLimit, eventPageSize);
   eventsDone.catch(() => undefined); // awaited below; not unhandled while the batches run
-  const intrudersDone = span === null ? Promise.resolve([]) : intrudersOf(sql, span.first, span.last, eventPageSize);
-  intrudersDone.catch(() => undefined);
 
   const missing: string[] = [];
   const batches: BatchVerification[] = [];
-  const spans = new Map<string, BatchSpan>();
   if (span !== null) {
     const { rows: [{ n }] } = await sql.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM merkle_heads WHERE batch_id BETWEEN $1 AND $2',
@@ -204,14 +181,12 @@ export async function verifyRange(
           previous = head;
         }
       }
-      await verifyInOrder(toVerify, (batch) => verifyLoadedBatch(sql, batch.head, batch.previous, keys), ({ report, span: batchSpan }) => {
+      await verifyInOrder(toVerify, (batch) => verifyLoadedBatch(sql, batch.head, batch.previous, keys), (report) => {
         batches.push(report);
-        if (batchSpan !== null) spans.set(report.batchId, batchSpan);
         options.onProgress?.(batches.length, total);
       });
     }
   }
-  addIntruders(batches, spans, await intrudersDone);
   // Heads deleted at the end of the log leave no gap: the sealer's state still counts them.
   if (log.lastSealedByState > log.lastHead && (span === null || span.last === log.lastHead)) {
     for (let id = log.lastHead + 1n; id <= log.lastSealedByState; id++) missing.push(id.toString());
@@ -285,18 +260,6 @@ async function verifyInOrder<T, R>(
     // The calls still in flight finish before the first error is reported: no query outlives the call.
     await Promise.allSettled(inFlight);
     throw error;
-  }
-}
-
-/** Each event without a leaf goes to the batches whose span holds it (unsealed_event_in_batch_range). */
-function addIntruders(batches: BatchVerification[], spans: ReadonlyMap<string, BatchSpan>, intruders: Awaited<ReturnType<typeof eventsWithoutLeaf>>): void {
-  if (intruders.length === 0) return;
-  for (const [index, batch] of batches.entries()) {
-    const span = spans.get(batch.batchId);
-    if (span === undefined) continue;
-    const inside = intruders.filter((event) => BigInt(event.global_position) >= span.low && BigInt(event.global_position) <= span.high);
-    if (inside.length === 0) continue;
-    batches[index] = { ...batch, ok: false, failures: [...batch.failures, ...inside.map((event) => intruderFailure(batch.batchId, span, event))] };
   }
 }
 

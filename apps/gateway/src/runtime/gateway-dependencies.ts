@@ -1,6 +1,6 @@
 import type { CaracalConfig } from '@caracal/config';
 import { kafkaBusRuntime, projectionRuntime, resolveMerkleSigner, type Storage } from '@caracal/runtime';
-import type { MerkleSigner, RefusedEvent } from '@caracal/sealing';
+import type { MerkleSigner } from '@caracal/sealing';
 import { readFile } from 'node:fs/promises';
 import { defaultPricebookPath, parsePricebook } from '@caracal/pricing';
 import type { GatewayDependencies } from '../app.module.js';
@@ -32,10 +32,7 @@ export async function gatewayDependencies(
   const merkle = merkleSigner
     ? {
         signer: merkleSigner, batchLeaves: config.merkle.batchLeaves, maxBatchAgeMs: config.merkle.maxBatchAgeMs, eventKeys: storage.eventKeys ?? null,
-        onRefused: (refusal: RefusedEvent) => {
-          metrics.merkleVerificationFailures.inc({ reason: 'event_refused' });
-          console.error(`merkle-sealer: refused event ${refusal.eventId} at global position ${refusal.globalPosition}: ${refusal.detail}`);
-        },
+        onRefused: () => metrics.merkleVerificationFailures.inc({ reason: 'event_refused' }),
       }
     : null;
   const { registry, redis, sealer } = projectionRuntime(config.redisUrl, storage.client, merkle);

@@ -16,6 +16,7 @@ import { writeExportBundle } from '../export-bundle.write.js';
 import { loadPublicKeys } from '../merkle-heads.read.js';
 import { createMerkleSealer, EVENT_NOT_AUTHENTICATED, type RefusedEvent } from '../merkle-sealer.processor.js';
 import { signerFromPrivateKey } from '../signing-key.js';
+import { eventKeysFromFile, eventKeysFromHex, rotateEventKeyFile, writeNewEventKeyFile } from '../event-key-file.js';
 import { verifyRange } from '../verify-range.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
 import { emptyLog } from './test-log.js';
@@ -152,6 +153,59 @@ export function describeEventAuthentication(backend: string, setup: Authenticati
       } finally {
         await client.query('UPDATE event_authentication SET required_from = $1::xid8', [bound]);
       }
+    });
+
+    it('rotates a key file: the old key still seals until it is retired, then an event under it is refused', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'caracal-event-key-rotation-'));
+      try {
+        const path = join(dir, 'event-auth-key');
+        await writeNewEventKeyFile(path);
+        // The sealer's keys are loaded once, as a running sealer's are; it re-reads the file when it changes.
+        const sealerKeys = await eventKeysFromFile(path);
+        const oldWriter = await eventKeysFromFile(path);
+        await append(new SqlEventStore(client, { authenticator: oldWriter.authenticator }), 'rot-file', 2);
+        const rotation = await rotateEventKeyFile(path);
+        expect(rotation.oldKeyId).toBe(oldWriter.authenticator.keyId);
+        // A writer started after the rotation tags with the new key; one started before still uses the old.
+        const newWriter = await eventKeysFromFile(path);
+        expect(newWriter.authenticator.keyId).toBe(rotation.newKeyId);
+        await append(new SqlEventStore(client, { authenticator: newWriter.authenticator }), 'rot-file', 2);
+        await append(new SqlEventStore(client, { authenticator: oldWriter.authenticator }), 'rot-file', 1);
+
+        const refused: RefusedEvent[] = [];
+        await sealAll(await sealerKeys.keyring(), refused);
+        expect(refused).toEqual([]);
+        const { rows: sealed } = await client.query<{ auth_key_id: string; n: number }>(
+          'SELECT e.auth_key_id, count(*)::int AS n FROM merkle_leaves l JOIN events e ON e.event_id = l.event_id GROUP BY 1 ORDER BY 2',
+        );
+        expect(sealed).toEqual([{ auth_key_id: rotation.newKeyId, n: 2 }, { auth_key_id: rotation.oldKeyId, n: 3 }]);
+
+        // Retired: the old key's file is deleted. A straggler still tagging with it is refused.
+        await rm(rotation.retiredPath);
+        await append(new SqlEventStore(client, { authenticator: oldWriter.authenticator }), 'rot-file', 1);
+        await append(new SqlEventStore(client, { authenticator: newWriter.authenticator }), 'rot-file', 1);
+        await sealAll(await sealerKeys.keyring(), refused);
+        expect(refused).toHaveLength(1);
+        expect(refused[0].detail).toBe(`the event is tagged with a key the sealer does not know (${rotation.oldKeyId})`);
+        const { rows: [{ n }] } = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM merkle_leaves');
+        expect(n).toBe('6');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('rotates a key in the environment: the keys of CARACAL_EVENT_AUTH_ACCEPTED_KEYS seal, no others', async () => {
+      const [oldKey, newKey, unknownKey] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+      for (const key of [oldKey, newKey, unknownKey]) {
+        await append(new SqlEventStore(client, { authenticator: eventAuthenticator(key) }), 'rot-env', 1);
+      }
+      const refused: RefusedEvent[] = [];
+      const keys = eventKeysFromHex(newKey.toString('hex'), 'env', [oldKey.toString('hex')]);
+      expect(keys.authenticator.keyId).toBe(eventKeyIdOf(newKey));
+      await sealAll(await keys.keyring(), refused);
+      expect(refused.map((r) => r.detail)).toEqual([`the event is tagged with a key the sealer does not know (${eventKeyIdOf(unknownKey)})`]);
+      const { rows } = await client.query<{ auth_key_id: string }>('SELECT e.auth_key_id FROM merkle_leaves l JOIN events e ON e.event_id = l.event_id');
+      expect(rows.map((row) => row.auth_key_id).sort()).toEqual([eventKeyIdOf(oldKey), eventKeyIdOf(newKey)].sort());
     });
   });
 }
