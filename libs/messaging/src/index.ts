@@ -5,3 +5,4 @@ export { dlqTopicOf, ensureEventTopics } from './event-topics.js';
 export { createKafkaRelay, KAFKA_RELAY, type KafkaRelay, type KafkaRelayOptions } from './kafka-relay.processor.js';
 export { KafkaConsumerGroup, type KafkaConsumerGroupOptions, type KafkaConsumerGroupStatus } from './kafka-consumer-group.js';
 export { kafkaConsumerLag, type KafkaConsumerLag, type KafkaConsumerLagOptions, type KafkaGroupMember, type KafkaPartitionLag } from './kafka-consumer-lag.js';
+export { deleteKafkaConsumerPositions } from './kafka-consumer-positions.js';
