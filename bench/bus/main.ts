@@ -6,7 +6,7 @@
  * broker in one process, so the figure is the client path (produce with acks, fetch, commit,
  * the dedupe rows), not a tuned Kafka cluster's. Not a test.
  *
- *   npm run build && node dist/bench/bus/main.js [--events 40000] [--rounds 3] [--partitions 12]
+ *   npm run build && node dist/bench/bus/main.js [--events 40000] [--rounds 3] [--partitions 12] (--help)
  *
  * The mock broker keeps only about 5 MB per partition (it drops the oldest message sets past
  * that, as retention would): events x ~1 KB / partitions must stay under it, which the run checks
@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '@caracal/event-store';
-import { createKafkaRelay, KafkaConsumerGroup, KAFKA_RELAY } from '@caracal/messaging';
+import { createKafkaRelay, deleteKafkaConsumerPositions, KafkaConsumerGroup, KAFKA_RELAY } from '@caracal/messaging';
 import { ProcessorHost, ProcessorRegistry, resetProcessors, type Processor } from '@caracal/processing';
 import { createLedgerWriter } from '@caracal/projections';
 import { startKafkaMockCluster } from '@caracal/test-support/kafka-mock-cluster.js';
@@ -28,13 +28,23 @@ import { createBenchDatabase } from '../support/bench-database.js';
 import { describeSpread, formatCount, median } from '../support/spread.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const USAGE = `node dist/bench/bus/main.js [options]
+  --events <n>      events in the generated log (default 40000; ~1 KB each, under the mock's ~5 MB per partition)
+  --rounds <n>      rounds, each the store bus then the Kafka bus from an empty ledger (default 3)
+  --partitions <n>  partitions of the event topic (default 12)
+  --help            this text`;
 const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '40000' },
     rounds: { type: 'string', default: '3' },
     partitions: { type: 'string', default: '12' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const EVENTS = Number(args.events);
 const ROUNDS = Number(args.rounds);
 const PARTITIONS = Number(args.partitions);
@@ -66,17 +76,30 @@ async function storeBus(client: SqlClient, ledger: Processor, expected: { entrie
   return seconds;
 }
 
-async function kafkaBus(client: SqlClient, kafka: Kafka, ledger: Processor, topic: string, expected: { entries: number; denials: number }): Promise<number> {
-  await resetProcessors(client, [ledger]);
+/** Whether the relay's checkpoint is at the head of the log: every event acknowledged by the broker. */
+async function relayDone(client: SqlClient): Promise<boolean> {
+  const { rows } = await client.query<{ done: boolean }>(
+    'SELECT coalesce((SELECT global_position FROM processor_checkpoints WHERE processor = $1), 0) >= (SELECT max(global_position) FROM events) AS done',
+    [KAFKA_RELAY],
+  );
+  return rows[0].done;
+}
+
+/** Wall seconds to a complete ledger, and to the relay's checkpoint at the head of the log (the topic complete). */
+async function kafkaBus(client: SqlClient, kafka: Kafka, ledger: Processor, topic: string, expected: { entries: number; denials: number }): Promise<{ seconds: number; relaySeconds: number }> {
+  await resetProcessors(client, [ledger], { forgetProgress: deleteKafkaConsumerPositions });
   await client.query("DELETE FROM processor_checkpoints WHERE processor = $1", [KAFKA_RELAY]);
-  await client.query('DELETE FROM kafka_consumed_events');
   const relay = createKafkaRelay({ kafka, topic, partitions: PARTITIONS, warn: quiet });
   const host = new ProcessorHost({ client, store: new SqlEventStore(client), registry: new ProcessorRegistry([relay]), names: null, logger: quiet, tuning: { pollMs: 20 } });
   const consumer = new KafkaConsumerGroup({ kafka, client, topic, processor: ledger, logger: quiet, sessionTimeoutMs: 10_000 });
   const started = performance.now();
   host.start();
   await consumer.start();
-  await until(() => ledgerComplete(client, expected), 'the Kafka bus ledger');
+  let relaySeconds: number | null = null;
+  await until(async () => {
+    if (relaySeconds === null && (await relayDone(client))) relaySeconds = (performance.now() - started) / 1000;
+    return ledgerComplete(client, expected);
+  }, 'the Kafka bus ledger');
   const seconds = (performance.now() - started) / 1000;
   const admin = kafka.admin();
   await admin.connect();
@@ -86,7 +109,7 @@ async function kafkaBus(client: SqlClient, kafka: Kafka, ledger: Processor, topi
   await consumer.stop();
   await host.stop();
   await relay.close();
-  return seconds;
+  return { seconds, relaySeconds: relaySeconds ?? seconds };
 }
 
 const database = await createBenchDatabase(ADMIN_URL, 'caracal_bench_bus', { keep: false, events: EVENTS });
@@ -105,16 +128,21 @@ try {
   const ledger = createLedgerWriter();
   const store: number[] = [];
   const viaKafka: number[] = [];
+  const relayed: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Alternated, so drift on the shared machine weighs on both.
     store.push(log.events / (await storeBus(client, ledger, expected)));
-    viaKafka.push(log.events / (await kafkaBus(client, kafka, ledger, `bench.events.r${round}`, expected)));
-    console.log(`round ${round + 1}: store bus ${formatCount(Math.round(store[round]))} events/s, Kafka bus ${formatCount(Math.round(viaKafka[round]))} events/s`);
+    const kafkaRun = await kafkaBus(client, kafka, ledger, `bench.events.r${round}`, expected);
+    viaKafka.push(log.events / kafkaRun.seconds);
+    relayed.push(log.events / kafkaRun.relaySeconds);
+    console.log(`round ${round + 1}: store bus ${formatCount(Math.round(store[round]))} events/s, Kafka bus ${formatCount(Math.round(viaKafka[round]))} events/s ` +
+      `(the relay had the whole log on the topic after ${kafkaRun.relaySeconds.toFixed(1)} s of ${kafkaRun.seconds.toFixed(1)} s)`);
   }
   console.log('');
   console.log(`log -> ledger, ${formatCount(log.events)} events, ${ROUNDS} rounds, ${PARTITIONS} partitions:`);
   console.log(`  store bus (ledger writer reads the log):           median ${formatCount(Math.round(median(store)))} events/s (${describeSpread(store)})`);
   console.log(`  Kafka bus (relay -> topic -> ledger-writer-group): median ${formatCount(Math.round(median(viaKafka)))} events/s (${describeSpread(viaKafka)})`);
+  console.log(`  relay alone (log -> topic, acknowledged):         median ${formatCount(Math.round(median(relayed)))} events/s (${describeSpread(relayed)})`);
   console.log(`  ratio Kafka/store: ${(median(viaKafka) / median(store)).toFixed(2)}`);
 } finally {
   await cluster.stop();

@@ -58,6 +58,8 @@ function moved(position: KafkaConsumerPosition, applied: GlobalCheckpoint, end: 
 /** How often a member reports itself in kafka_group_members (the session timeout drops it). */
 const MEMBER_REPORT_MS = 3_000;
 const DEFAULT_BATCH_SIZE = 500;
+/** Kafka offset commits while a partition is behind: they only mirror the position rows. */
+const COMMIT_EVERY_MS = 1_000;
 
 /**
  * A processor run as a member of a Kafka consumer group named like it (`ledger-writer-group`):
@@ -89,6 +91,13 @@ export class KafkaConsumerGroup {
   private lastBatchAt: Date | null = null;
   private lastError: string | null = null;
   private stopped = false;
+  /**
+   * Per partition, the offset after the last slice this member applied since it was assigned the
+   * partition: a batch starting there continues it, with no look at the position row.
+   */
+  private readonly handledUpTo = new Map<number, bigint>();
+  /** Per partition, when this member last committed its offset to Kafka. */
+  private readonly committedAt = new Map<number, number>();
 
   constructor(options: KafkaConsumerGroupOptions) {
     this.options = options;
@@ -144,6 +153,7 @@ export class KafkaConsumerGroup {
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberId = payload.memberId;
+      this.handledUpTo.clear();
       this.partitions = [...(payload.memberAssignment[this.options.topic] ?? [])].sort((a, b) => a - b);
       this.report('info', `joined as ${payload.memberId} with partitions [${this.partitions.join(', ')}]`);
       void this.reportMember();
@@ -232,15 +242,22 @@ export class KafkaConsumerGroup {
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const consumer = this.consumer;
     if (!consumer || batch.messages.length === 0) return;
-    if (!(await this.startsAtPosition(consumer, batch.partition, BigInt(batch.messages[0].offset)))) return;
+    const first = BigInt(batch.messages[0].offset);
+    if (this.handledUpTo.get(batch.partition) !== first && !(await this.startsAtPosition(consumer, batch.partition, first))) return;
     for (let start = 0; start < batch.messages.length; start += this.batchSize) {
       if (!isRunning() || isStale()) return;
       const slice = batch.messages.slice(start, start + this.batchSize);
       await this.applySlice(batch.partition, slice);
       const last = slice[slice.length - 1].offset;
-      // After the transaction, for the lag and the broker's tools: the position row decides where
-      // a member starts and what it skips.
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      const next = BigInt(last) + 1n;
+      this.handledUpTo.set(batch.partition, next);
+      // For the lag and the broker's tools only (the position row decides where a member starts
+      // and what it skips): once caught up with the partition, else at most every COMMIT_EVERY_MS.
+      const now = Date.now();
+      if (next >= BigInt(batch.highWatermark) || now - (this.committedAt.get(batch.partition) ?? 0) >= COMMIT_EVERY_MS) {
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
+        this.committedAt.set(batch.partition, now);
+      }
       resolveOffset(last);
       this.eventsProcessed += slice.length;
       this.lastBatchAt = new Date();
