@@ -26,6 +26,8 @@ export interface KafkaConsumerGroupOptions {
   owner?: string;
   /** Events per database transaction within a fetched batch (default 500). */
   batchSize?: number;
+  /** Partitions whose batches this member handles at the same time, each in its own transaction (default 4, as the configuration's); a partition's batches are never concurrent. */
+  partitionsConcurrently?: number;
   retry?: Partial<RetryPolicy>;
   /** The group's session timeout (default 30000; the broker's minimum is usually 6000). */
   sessionTimeoutMs?: number;
@@ -58,13 +60,15 @@ function moved(position: KafkaConsumerPosition, applied: GlobalCheckpoint, end: 
 /** How often a member reports itself in kafka_group_members (the session timeout drops it). */
 const MEMBER_REPORT_MS = 3_000;
 const DEFAULT_BATCH_SIZE = 500;
+const DEFAULT_PARTITIONS_CONCURRENTLY = 4;
 /** Kafka offset commits while a partition is behind: they only mirror the position rows. */
 const COMMIT_EVERY_MS = 1_000;
 
 /**
  * A processor run as a member of a Kafka consumer group named like it (`ledger-writer-group`):
  * the partitions are shared by the members, each partition's batches are handled one at a time
- * (partitionsConsumedConcurrently 1, no concurrency within a partition). For each slice of a
+ * (no concurrency within a partition; up to partitionsConcurrently partitions at once, each in its
+ * own transaction: a budget's events, and so its rows, are all in one partition). For each slice of a
  * fetched batch, one transaction locks the partition's row in kafka_consumer_positions, applies
  * only the events past its log position (the relay publishes in log order, so anything at or
  * below it is a redelivery) and moves the row on: exactly-once effects with one row per
@@ -174,7 +178,7 @@ export class KafkaConsumerGroup {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.reportTimer = setInterval(() => void this.reportMember(), MEMBER_REPORT_MS);
