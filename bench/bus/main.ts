@@ -4,7 +4,9 @@
  * the log directly), on the same log, in the same run. The broker is librdkafka's mock cluster
  * (test/support/kafka-mock-cluster.ts, needs gcc and librdkafka-dev): a real Kafka-protocol
  * broker in one process, so the figure is the client path (produce with acks, fetch, commit,
- * the dedupe rows), not a tuned Kafka cluster's. Not a test.
+ * the position rows), not a tuned Kafka cluster's. Each round also times the relay alone (its
+ * checkpoint at the head of the log) and a raw kafkajs produce/consume of the log's own messages
+ * on the mock with no Caracal code: the broker's share of the bound. Not a test.
  *
  *   npm run build && node dist/bench/bus/main.js [--events 40000] [--rounds 3] [--partitions 12] (--help)
  *
@@ -17,9 +19,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
-import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '@caracal/event-store';
-import { createKafkaRelay, deleteKafkaConsumerPositions, KafkaConsumerGroup, KAFKA_RELAY } from '@caracal/messaging';
+import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
+import { createPostgresClient, runMigrations, SqlEventStore, START_OF_LOG, type SqlClient } from '@caracal/event-store';
+import { createKafkaRelay, deleteKafkaConsumerPositions, KafkaConsumerGroup, KAFKA_RELAY, produceRequests, toMessage } from '@caracal/messaging';
 import { ProcessorHost, ProcessorRegistry, resetProcessors, type Processor } from '@caracal/processing';
 import { createLedgerWriter } from '@caracal/projections';
 import { startKafkaMockCluster } from '@caracal/test-support/kafka-mock-cluster.js';
@@ -112,9 +114,48 @@ async function kafkaBus(client: SqlClient, kafka: Kafka, ledger: Processor, topi
   return { seconds, relaySeconds: relaySeconds ?? seconds };
 }
 
+/**
+ * The broker's share: the log's own messages (same keys, values and headers) produced in the
+ * relay's requests (acks=all, one at a time) and consumed by a plain kafkajs group (eachBatch,
+ * an offset commit per batch, as many partitions at once as ledger-writer-group), with no
+ * Caracal code and no database in between. Messages/s of each half.
+ */
+async function rawKafka(kafka: Kafka, topic: string, messages: readonly Message[]): Promise<{ produce: number; consume: number }> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1, idempotent: false });
+  await producer.connect();
+  let started = performance.now();
+  for (let i = 0; i < messages.length; i += 5_000) {
+    for (const request of produceRequests(messages.slice(i, i + 5_000), PARTITIONS)) await producer.send({ topic, acks: -1, messages: request });
+  }
+  const produce = messages.length / ((performance.now() - started) / 1000);
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId: `${topic}-raw`, sessionTimeout: 10_000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => { done = resolve; });
+  started = performance.now();
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 4,
+    eachBatch: async ({ batch, resolveOffset }) => {
+      resolveOffset(batch.lastOffset());
+      await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+      seen += batch.messages.length;
+      if (seen >= messages.length) done();
+    },
+  });
+  await finished;
+  const consume = messages.length / ((performance.now() - started) / 1000);
+  await consumer.disconnect();
+  return { produce, consume };
+}
+
 const database = await createBenchDatabase(ADMIN_URL, 'caracal_bench_bus', { keep: false, events: EVENTS });
 const client = createPostgresClient({ connectionString: database.url, max: 8 });
-const cluster = await startKafkaMockCluster(Object.fromEntries(Array.from({ length: ROUNDS }, (_, round) => [`bench.events.r${round}`, PARTITIONS])));
+const cluster = await startKafkaMockCluster(Object.fromEntries(Array.from({ length: ROUNDS }, (_, round) => [[`bench.events.r${round}`, PARTITIONS], [`bench.raw.r${round}`, PARTITIONS]]).flat()));
 try {
   await runMigrations(client);
   console.log(`generating ${formatCount(EVENTS)} events...`);
@@ -126,6 +167,9 @@ try {
   console.log(`log: ${formatCount(log.events)} events, ${formatCount(expected.entries)} charges, ${formatCount(expected.denials)} denials, ${log.streams} streams`);
   const kafka = new Kafka({ clientId: 'bench-bus', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
   const ledger = createLedgerWriter();
+  const logMessages = (await new SqlEventStore(client).readAll({ after: START_OF_LOG, maxCount: EVENTS + 1 })).map(toMessage);
+  const rawProduce: number[] = [];
+  const rawConsume: number[] = [];
   const store: number[] = [];
   const viaKafka: number[] = [];
   const relayed: number[] = [];
@@ -135,14 +179,20 @@ try {
     const kafkaRun = await kafkaBus(client, kafka, ledger, `bench.events.r${round}`, expected);
     viaKafka.push(log.events / kafkaRun.seconds);
     relayed.push(log.events / kafkaRun.relaySeconds);
+    const raw = await rawKafka(kafka, `bench.raw.r${round}`, logMessages);
+    rawProduce.push(raw.produce);
+    rawConsume.push(raw.consume);
     console.log(`round ${round + 1}: store bus ${formatCount(Math.round(store[round]))} events/s, Kafka bus ${formatCount(Math.round(viaKafka[round]))} events/s ` +
-      `(the relay had the whole log on the topic after ${kafkaRun.relaySeconds.toFixed(1)} s of ${kafkaRun.seconds.toFixed(1)} s)`);
+      `(the relay had the whole log on the topic after ${kafkaRun.relaySeconds.toFixed(1)} s of ${kafkaRun.seconds.toFixed(1)} s); ` +
+      `raw kafkajs on the mock: produce ${formatCount(Math.round(raw.produce))}/s, consume ${formatCount(Math.round(raw.consume))}/s`);
   }
   console.log('');
   console.log(`log -> ledger, ${formatCount(log.events)} events, ${ROUNDS} rounds, ${PARTITIONS} partitions:`);
   console.log(`  store bus (ledger writer reads the log):           median ${formatCount(Math.round(median(store)))} events/s (${describeSpread(store)})`);
   console.log(`  Kafka bus (relay -> topic -> ledger-writer-group): median ${formatCount(Math.round(median(viaKafka)))} events/s (${describeSpread(viaKafka)})`);
-  console.log(`  relay alone (log -> topic, acknowledged):         median ${formatCount(Math.round(median(relayed)))} events/s (${describeSpread(relayed)})`);
+  console.log(`  relay (log -> topic, acknowledged), same runs:    median ${formatCount(Math.round(median(relayed)))} events/s (${describeSpread(relayed)})`);
+  console.log(`  raw kafkajs produce on the mock (no Caracal code): median ${formatCount(Math.round(median(rawProduce)))} messages/s (${describeSpread(rawProduce)})`);
+  console.log(`  raw kafkajs consume on the mock (no Caracal code): median ${formatCount(Math.round(median(rawConsume)))} messages/s (${describeSpread(rawConsume)})`);
   console.log(`  ratio Kafka/store: ${(median(viaKafka) / median(store)).toFixed(2)}`);
 } finally {
   await cluster.stop();

@@ -82,11 +82,13 @@ async function partitionCount(kafka: Kafka, topic: string): Promise<number | nul
  * runner calls apply inside the transaction that moves the checkpoint, and apply returns only once
  * every broker in charge acknowledged the batch (acks = all), so the checkpoint commits after the
  * ack. At-least-once: a crash between ack and commit publishes the batch again; consumers skip
- * what they already applied (by event id). One batch in flight at a time (maxInFlightRequests 1),
- * so a retried request cannot overtake the next one within a partition.
+ * what they already applied (at or below their partition's log position). One request in flight
+ * at a time (maxInFlightRequests 1, the batch's requests sent one after the other), so a retried
+ * request cannot overtake the next one within a partition: each partition receives the log in log
+ * order, which the consumers' dedupe relies on.
  *
  * Not the idempotent producer: the test broker (librdkafka's mock) refuses it, and the consumers'
- * dedupe by event id makes the broker-side dedupe redundant.
+ * dedupe by log position makes the broker-side dedupe redundant.
  */
 export function createKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
   let producer: Producer | null = null;
