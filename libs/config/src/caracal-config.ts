@@ -69,6 +69,12 @@ export interface KafkaConfig {
   partitions: number;
   /** CARACAL_KAFKA_SESSION_TIMEOUT_MS / kafka.session_timeout_ms: a consumer silent this long leaves its group and its partitions move (default 30000). */
   sessionTimeoutMs: number;
+  /**
+   * CARACAL_KAFKA_PARTITIONS_CONCURRENTLY / kafka.partitions_concurrently: partitions a consumer
+   * group member handles at the same time, each batch in its own transaction; never two batches
+   * of one partition (default 4).
+   */
+  partitionsConcurrently: number;
   /** CARACAL_KAFKA_SSL / kafka.ssl: TLS to the brokers (default false). */
   ssl: boolean;
   /** CARACAL_KAFKA_SASL_MECHANISM / kafka.sasl.mechanism: plain, scram-sha-256 or scram-sha-512; null: no SASL. */
@@ -133,6 +139,7 @@ interface YamlConfig {
     topic?: unknown;
     partitions?: unknown;
     session_timeout_ms?: unknown;
+    partitions_concurrently?: unknown;
     ssl?: unknown;
     sasl?: { mechanism?: unknown; username?: unknown; password?: unknown };
   };
@@ -301,6 +308,7 @@ function kafkaConfig(env: NodeJS.ProcessEnv, file: YamlConfig): KafkaConfig {
     topic,
     partitions: integer(env.CARACAL_KAFKA_PARTITIONS ?? yaml.partitions, 'CARACAL_KAFKA_PARTITIONS', 12, 1, 10_000),
     sessionTimeoutMs: integer(env.CARACAL_KAFKA_SESSION_TIMEOUT_MS ?? yaml.session_timeout_ms, 'CARACAL_KAFKA_SESSION_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
+    partitionsConcurrently: integer(env.CARACAL_KAFKA_PARTITIONS_CONCURRENTLY ?? yaml.partitions_concurrently, 'CARACAL_KAFKA_PARTITIONS_CONCURRENTLY', 4, 1, 64),
     ssl: flag(env.CARACAL_KAFKA_SSL ?? (typeof yaml.ssl === 'boolean' ? String(yaml.ssl) : yaml.ssl), 'CARACAL_KAFKA_SSL', false),
     sasl: mechanism === null ? null : { mechanism, username: username as string, password: password as string },
   };

@@ -10,7 +10,7 @@ describe('Kafka bus settings', () => {
   it('defaults to the store bus, with no broker', () => {
     const config = loadConfig(base);
     expect(config.bus).toBe('event-store');
-    expect(config.kafka).toMatchObject({ brokers: [], clientId: 'caracal', topic: 'caracal.events', partitions: 12, sessionTimeoutMs: 30_000, ssl: false, sasl: null });
+    expect(config.kafka).toMatchObject({ brokers: [], clientId: 'caracal', topic: 'caracal.events', partitions: 12, sessionTimeoutMs: 30_000, partitionsConcurrently: 4, ssl: false, sasl: null });
   });
 
   it('reads brokers, client id, topic, TLS and SASL from the environment', () => {

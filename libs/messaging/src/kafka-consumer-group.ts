@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
-import { isConnectionFailure, type RecordedEvent, type SqlClient, type SqlExecutor } from '@caracal/event-store';
+import { isConnectionFailure, type GlobalCheckpoint, type RecordedEvent, type SqlClient, type SqlExecutor } from '@caracal/event-store';
 import {
   backoffDelayMs,
   consoleProcessorLogger,
@@ -14,6 +14,7 @@ import {
 } from '@caracal/processing';
 import { dlqTopicOf } from './event-topics.js';
 import { EVENT_HEADERS, fromMessage, headerText, UndecodableMessageError } from './event-message.js';
+import { isAfter, lockPosition, readPositions, savePosition, type KafkaConsumerPosition } from './kafka-consumer-positions.js';
 
 export interface KafkaConsumerGroupOptions {
   kafka: Kafka;
@@ -25,6 +26,8 @@ export interface KafkaConsumerGroupOptions {
   owner?: string;
   /** Events per database transaction within a fetched batch (default 500). */
   batchSize?: number;
+  /** Partitions whose batches this member handles at the same time, each in its own transaction (default 4, as the configuration's); a partition's batches are never concurrent. */
+  partitionsConcurrently?: number;
   retry?: Partial<RetryPolicy>;
   /** The group's session timeout (default 30000; the broker's minimum is usually 6000). */
   sessionTimeoutMs?: number;
@@ -45,19 +48,35 @@ export interface KafkaConsumerGroupStatus {
   lastError: string | null;
 }
 
+interface Item {
+  message: KafkaMessage;
+  event: RecordedEvent;
+}
+
+function moved(position: KafkaConsumerPosition, applied: GlobalCheckpoint, end: bigint): KafkaConsumerPosition {
+  return { partition: position.partition, applied, nextOffset: end > position.nextOffset ? end : position.nextOffset };
+}
+
 /** How often a member reports itself in kafka_group_members (the session timeout drops it). */
 const MEMBER_REPORT_MS = 3_000;
 const DEFAULT_BATCH_SIZE = 500;
+const DEFAULT_PARTITIONS_CONCURRENTLY = 4;
+/** Kafka offset commits while a partition is behind: they only mirror the position rows. */
+const COMMIT_EVERY_MS = 1_000;
 
 /**
  * A processor run as a member of a Kafka consumer group named like it (`ledger-writer-group`):
  * the partitions are shared by the members, each partition's batches are handled one at a time
- * (partitionsConsumedConcurrently 1, no concurrency within a partition). For each slice of a
- * fetched batch, one transaction records the events' ids in kafka_consumed_events and applies only
- * those not recorded before (idempotent by event id, in the transaction of the effect); the
- * partition's offset is committed after it, then the member heartbeats. A failing slice is applied
- * event by event; an event that still fails after the bounded retries is parked in the DLQ table
- * and sent to the DLQ topic, and the partition moves on.
+ * (no concurrency within a partition; up to partitionsConcurrently partitions at once, each in its
+ * own transaction: a budget's events, and so its rows, are all in one partition). For each slice of a
+ * fetched batch, one transaction locks the partition's row in kafka_consumer_positions, applies
+ * only the events past its log position (the relay publishes in log order, so anything at or
+ * below it is a redelivery) and moves the row on: exactly-once effects with one row per
+ * partition. The partition's offset is committed to Kafka after it (a mirror for the lag), then
+ * the member heartbeats. A member assigned a partition starts at the row's next offset, not at
+ * Kafka's committed one: after `db reset` deleted the rows, the group reads everything again.
+ * A failing slice is applied event by event; an event that still fails after the bounded retries
+ * is parked in the DLQ table and sent to the DLQ topic, and the partition moves on.
  */
 export class KafkaConsumerGroup {
   readonly owner: string;
@@ -76,8 +95,13 @@ export class KafkaConsumerGroup {
   private lastBatchAt: Date | null = null;
   private lastError: string | null = null;
   private stopped = false;
-  /** Per partition, the offset after the last one this member committed: a batch starting past it skipped messages. */
-  private readonly nextOffsets = new Map<number, bigint>();
+  /**
+   * Per partition, the offset after the last slice this member applied since it was assigned the
+   * partition: a batch starting there continues it, with no look at the position row.
+   */
+  private readonly handledUpTo = new Map<number, bigint>();
+  /** Per partition, when this member last committed its offset to Kafka. */
+  private readonly committedAt = new Map<number, number>();
 
   constructor(options: KafkaConsumerGroupOptions) {
     this.options = options;
@@ -133,11 +157,11 @@ export class KafkaConsumerGroup {
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberId = payload.memberId;
-      // Another member may have moved our former partitions on meanwhile.
-      this.nextOffsets.clear();
+      this.handledUpTo.clear();
       this.partitions = [...(payload.memberAssignment[this.options.topic] ?? [])].sort((a, b) => a - b);
       this.report('info', `joined as ${payload.memberId} with partitions [${this.partitions.join(', ')}]`);
       void this.reportMember();
+      void this.seekToPositions(consumer, this.partitions);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.lastError = errorMessage(payload.error);
@@ -154,7 +178,7 @@ export class KafkaConsumerGroup {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.reportTimer = setInterval(() => void this.reportMember(), MEMBER_REPORT_MS);
@@ -200,20 +224,45 @@ export class KafkaConsumerGroup {
     };
   }
 
+  /**
+   * Newly assigned partitions start at their positions' next offsets (offset 0, i.e. the oldest
+   * message kept, where there is no row): Kafka's committed offset may be ahead (`db reset`
+   * deleted the rows) or behind (a crash between our transaction and the commit).
+   */
+  private async seekToPositions(consumer: Consumer, partitions: readonly number[]): Promise<void> {
+    try {
+      const positions = await readPositions(this.options.client, this.processor, partitions);
+      if (this.consumer !== consumer) return;
+      for (const partition of partitions) {
+        const offset = positions.get(partition)?.nextOffset ?? 0n;
+        consumer.seek({ topic: this.options.topic, partition, offset: offset.toString() });
+      }
+    } catch (error) {
+      // Each batch checks its start against the position too: this only spares a round trip.
+      this.report('warn', 'could not read the partitions\' positions on joining', error);
+    }
+  }
+
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const consumer = this.consumer;
-    if (!consumer) return;
-    this.reportSkipped(batch.partition, batch.messages[0]?.offset);
+    if (!consumer || batch.messages.length === 0) return;
+    const first = BigInt(batch.messages[0].offset);
+    if (this.handledUpTo.get(batch.partition) !== first && !(await this.startsAtPosition(consumer, batch.partition, first))) return;
     for (let start = 0; start < batch.messages.length; start += this.batchSize) {
       if (!isRunning() || isStale()) return;
       const slice = batch.messages.slice(start, start + this.batchSize);
       await this.applySlice(batch.partition, slice);
       const last = slice[slice.length - 1].offset;
-      // After the transaction: a crash before this commit redelivers the slice, which the
-      // consumed-events rows then skip.
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      const next = BigInt(last) + 1n;
+      this.handledUpTo.set(batch.partition, next);
+      // For the lag and the broker's tools only (the position row decides where a member starts
+      // and what it skips): once caught up with the partition, else at most every COMMIT_EVERY_MS.
+      const now = Date.now();
+      if (next >= BigInt(batch.highWatermark) || now - (this.committedAt.get(batch.partition) ?? 0) >= COMMIT_EVERY_MS) {
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
+        this.committedAt.set(batch.partition, now);
+      }
       resolveOffset(last);
-      this.nextOffsets.set(batch.partition, BigInt(last) + 1n);
       this.eventsProcessed += slice.length;
       this.lastBatchAt = new Date();
       this.lastError = null;
@@ -222,21 +271,42 @@ export class KafkaConsumerGroup {
   }
 
   /**
-   * Our topic is neither compacted nor transactional, so offsets are dense: a batch that starts past
-   * the offset after our last commit means the broker no longer had those messages (retention ran
-   * ahead of this group, or the offset was reset). Their events were never applied here: said
-   * loudly, with the range, so an operator rebuilds the read model from the store (docs/kafka.md).
+   * false (after seeking back) when the batch starts past the partition's next offset: messages
+   * before it were never applied (Kafka's committed offset ran ahead of the row after `db reset`,
+   * or the batch was fetched before the seek on joining landed). Our topic is neither compacted
+   * nor transactional, so offsets are dense: if the broker no longer has the messages from the
+   * next offset on (its low watermark is past it: retention ran ahead of this group), their
+   * events were never applied here. Said loudly, with the range, so an operator rebuilds the read
+   * model from the store (docs/kafka.md), and the partition goes on from the oldest message kept.
    */
-  private reportSkipped(partition: number, firstOffset: string | undefined): void {
-    const expected = this.nextOffsets.get(partition);
-    if (expected === undefined || firstOffset === undefined || BigInt(firstOffset) <= expected) return;
-    this.lastError = `partition ${partition}: offsets ${expected}..${BigInt(firstOffset) - 1n} were gone from the topic when this group read it`;
-    this.report('error', `${this.lastError}; their events were not applied (topic retention shorter than the lag?)`);
+  private async startsAtPosition(consumer: Consumer, partition: number, first: bigint): Promise<boolean> {
+    let expected = (await readPositions(this.options.client, this.processor, [partition])).get(partition)?.nextOffset ?? 0n;
+    if (first <= expected) return true;
+    const low = await this.lowWatermark(partition);
+    if (low > expected) {
+      this.lastError = `partition ${partition}: offsets ${expected}..${low - 1n} were gone from the topic when this group read it`;
+      this.report('error', `${this.lastError}; their events were not applied (topic retention shorter than the lag?)`);
+      expected = low;
+      if (first <= expected) return true;
+    }
+    consumer.seek({ topic: this.options.topic, partition, offset: expected.toString() });
+    return false;
+  }
+
+  private async lowWatermark(partition: number): Promise<bigint> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.options.topic);
+      return BigInt(offsets.find((p) => p.partition === partition)?.low ?? '0');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   private async applySlice(partition: number, messages: readonly KafkaMessage[]): Promise<void> {
     const wanted = this.processor.eventTypes;
-    const relevant: { message: KafkaMessage; event: RecordedEvent }[] = [];
+    const relevant: Item[] = [];
     for (const message of messages) {
       const type = headerText(message.headers, EVENT_HEADERS.type);
       if (wanted !== undefined && type !== null && !wanted.includes(type)) continue;
@@ -249,29 +319,37 @@ export class KafkaConsumerGroup {
         await this.sendToDlqTopic(partition, message, error.message);
       }
     }
-    if (relevant.length === 0) return;
+    // Past every message of the slice, the skipped ones too: the next batch must start there.
+    const end = BigInt(messages[messages.length - 1].offset) + 1n;
     try {
-      await this.afterCommit(await this.options.client.transaction((tx) => this.applyNew(tx, partition, relevant)));
+      await this.afterCommit(await this.options.client.transaction((tx) => this.applyNew(tx, partition, relevant, end)));
       return;
     } catch (error) {
-      if (isConnectionFailure(error)) throw error;
+      if (isConnectionFailure(error) || relevant.length === 0) throw error;
       this.report('warn', `batch of ${relevant.length} failed; applying its events one by one`, error);
     }
     for (const one of relevant) await this.applyOne(partition, one);
+    await this.options.client.transaction((tx) => this.applyNew(tx, partition, [], end));
   }
 
-  /** Records the events' ids and applies those recorded for the first time, in the caller's transaction. */
-  private async applyNew(tx: SqlExecutor, partition: number, items: readonly { message: KafkaMessage; event: RecordedEvent }[]): Promise<RecordedEvent[]> {
-    const { rows } = await tx.query<{ event_id: string }>(
-      `INSERT INTO kafka_consumed_events (consumer_group, version, event_id, topic_partition, topic_offset)
-       SELECT $1, $2, e, $3, o FROM unnest($4::uuid[], $5::bigint[]) AS x(e, o)
-       ON CONFLICT (consumer_group, version, event_id) DO NOTHING
-       RETURNING event_id::text AS event_id`,
-      [this.processor.name, this.processor.version, partition, items.map(({ event }) => event.eventId), items.map(({ message }) => message.offset)],
-    );
-    const fresh = new Set(rows.map((row) => row.event_id));
-    const events = items.filter(({ event }) => fresh.has(event.eventId)).map(({ event }) => event);
+  /**
+   * In the caller's transaction: locks the partition's position, applies the events past it (in
+   * log order; a copy at or below it was applied already), and moves the position to the last
+   * applied event and the next offset to `end` (never backwards: a member that lost the
+   * partition in a rebalance may still finish an older batch).
+   */
+  private async applyNew(tx: SqlExecutor, partition: number, items: readonly Item[], end: bigint): Promise<RecordedEvent[]> {
+    const position = await lockPosition(tx, this.processor, partition);
+    let applied = position.applied;
+    const events: RecordedEvent[] = [];
+    for (const { event } of items) {
+      const at = { transactionId: event.transactionId, globalPosition: event.globalPosition };
+      if (!isAfter(at, applied)) continue;
+      events.push(event);
+      applied = at;
+    }
     if (events.length > 0) await this.processor.apply(tx, events);
+    await savePosition(tx, this.processor, moved(position, applied, end));
     return events;
   }
 
@@ -281,12 +359,13 @@ export class KafkaConsumerGroup {
     await this.processor.afterCommit(events).catch((error: unknown) => this.report('warn', 'afterCommit failed (the batch is committed)', error));
   }
 
-  private async applyOne(partition: number, item: { message: KafkaMessage; event: RecordedEvent }): Promise<void> {
+  private async applyOne(partition: number, item: Item): Promise<void> {
     let attempts = 0;
     const firstFailedAt = new Date();
+    const end = BigInt(item.message.offset) + 1n;
     for (;;) {
       try {
-        await this.afterCommit(await this.options.client.transaction((tx) => this.applyNew(tx, partition, [item])));
+        await this.afterCommit(await this.options.client.transaction((tx) => this.applyNew(tx, partition, [item], end)));
         return;
       } catch (error) {
         if (isConnectionFailure(error)) throw error;
@@ -302,16 +381,16 @@ export class KafkaConsumerGroup {
     }
   }
 
-  /** DLQ topic first (acknowledged), then the table with the consumed-event row: a crash between the two sends it twice, never loses it. */
-  private async park(partition: number, item: { message: KafkaMessage; event: RecordedEvent }, error: string, attempts: number, firstFailedAt: Date): Promise<void> {
+  /** DLQ topic first (acknowledged), then the table with the position moved past it: a crash between the two sends it twice, never loses it. */
+  private async park(partition: number, item: Item, error: string, attempts: number, firstFailedAt: Date): Promise<void> {
     await this.sendToDlqTopic(partition, item.message, error);
+    const at = { transactionId: item.event.transactionId, globalPosition: item.event.globalPosition };
     await this.options.client.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO kafka_consumed_events (consumer_group, version, event_id, topic_partition, topic_offset)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-        [this.processor.name, this.processor.version, item.event.eventId, partition, item.message.offset],
-      );
+      const position = await lockPosition(tx, this.processor, partition);
+      // Another member applied or parked it meanwhile (a rebalance): nothing to park.
+      if (!isAfter(at, position.applied)) return;
       await parkEvent(tx, this.processor, item.event, { error, attempts, firstFailedAt, lastFailedAt: new Date() });
+      await savePosition(tx, this.processor, moved(position, at, BigInt(item.message.offset) + 1n));
     });
     this.eventsParked += 1;
     this.report('error', `parked in the DLQ after ${attempts} attempts: ${error}`, undefined, item.event.eventId);

@@ -9,7 +9,7 @@ import { startKafkaMockCluster, type KafkaMockCluster } from '@caracal/test-supp
 import { postgresStoreFixture } from '@caracal/test-support/postgres-store-fixture.js';
 import { shouldRunPostgresTests } from '@caracal/test-support/postgres-test-database.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
-import { createKafkaRelay, dlqTopicOf, KafkaConsumerGroup, kafkaConsumerLag, KAFKA_RELAY } from './index.js';
+import { createKafkaRelay, deleteKafkaConsumerPositions, dlqTopicOf, KafkaConsumerGroup, kafkaConsumerLag, KAFKA_RELAY } from './index.js';
 
 const runPostgres = await shouldRunPostgresTests('Kafka bus tests');
 const describePostgres = runPostgres ? describe : describe.skip;
@@ -128,8 +128,94 @@ describePostgres('Kafka bus on PostgreSQL and a Kafka-protocol broker (librdkafk
       await waitFor(async () => (await topicTotal()) >= 2 * eventCount, 'the log on the topic twice', 60_000);
       await waitFor(async () => (await groupCaughtUp('ledger-writer-group')) && (await groupCaughtUp('metrics-aggregator-group')), 'groups past the republished log', 60_000);
       expect(await readModels(client)).toEqual(viaStore);
+      // The dedupe state: one row per group and partition holding events, however many events went through.
+      const positions = await client.query<{ consumer_group: string; n: string }>('SELECT consumer_group, count(*)::text AS n FROM kafka_consumer_positions GROUP BY 1 ORDER BY 1');
+      const perGroup = String(expectedPartitions.size);
+      expect(positions.rows).toEqual([{ consumer_group: 'ledger-writer-group', n: perGroup }, { consumer_group: 'metrics-aggregator-group', n: perGroup }]);
+
+      // db reset with the groups stopped: the read models and the groups' positions go in one
+      // transaction; restarted, the members read their partitions from the start (Kafka's committed
+      // offsets are still at the high watermarks) and build the same read models again.
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      const reset = await resetProcessors(client, projections, { forgetProgress: deleteKafkaConsumerPositions });
+      expect(reset.checkpoints).toBe(2 * expectedPartitions.size);
+      expect((await client.query('SELECT 1 FROM ledger_entries')).rowCount).toBe(0);
+      expect((await client.query('SELECT 1 FROM kafka_consumer_positions')).rowCount).toBe(0);
+      await Promise.all(consumers.map((consumer) => consumer.start()));
+      await waitFor(async () => (await projected()) && (await groupCaughtUp('ledger-writer-group')) && (await groupCaughtUp('metrics-aggregator-group')), 'groups rebuilt after db reset', 60_000);
+      expect(await readModels(client)).toEqual(viaStore);
     } finally {
       await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await relayHost.stop();
+      await relay.close();
+    }
+  }, 120_000);
+
+  it('one position row per partition however many events; a redelivered batch is applied once; a stale member finishing an old batch changes nothing', async () => {
+    await client.query('CREATE TABLE kafka_test_applied (event_id uuid NOT NULL)');
+    // Counts applications, not distinct events: a double application shows as two rows.
+    const counting: Processor = {
+      name: 'counting-test-group',
+      version: 1,
+      readModelTables: ['kafka_test_applied'],
+      eventTypes: ['TestCounted'],
+      async apply(tx, events: readonly RecordedEvent[]) {
+        await tx.query('INSERT INTO kafka_test_applied (event_id) SELECT unnest($1::uuid[])', [events.map((event) => event.eventId)]);
+      },
+    };
+    const relay = createKafkaRelay({ kafka, topic: TOPIC, partitions: 4, warn: silentLogger });
+    const relayHost = new ProcessorHost({ client, store, registry: new ProcessorRegistry([relay]), names: null, logger: silentLogger, tuning: { pollMs: 50 } });
+    const consumer = new KafkaConsumerGroup({ kafka, client, topic: TOPIC, processor: counting, logger: silentLogger, sessionTimeoutMs: 10_000, batchSize: 7 });
+    const appended: string[] = [];
+    const append = async (streams: number, perStream: number): Promise<void> => {
+      for (let s = 0; s < streams; s++) {
+        const ids = Array.from({ length: perStream }, () => randomUUID());
+        await store.append(`test-counted-${randomUUID()}`, ids.map((eventId) => ({ eventId, type: 'TestCounted', schemaVersion: 1, data: {}, metadata: {} })), { expected: 'any' });
+        appended.push(...ids);
+      }
+    };
+    const applied = async (): Promise<{ rows: number; distinct: number }> => {
+      const { rows } = await client.query<{ rows: string; distinct: string }>('SELECT count(*)::text AS rows, count(DISTINCT event_id)::text AS distinct FROM kafka_test_applied');
+      return { rows: Number(rows[0].rows), distinct: Number(rows[0].distinct) };
+    };
+    const positionRows = async (): Promise<number> => (await client.query('SELECT 1 FROM kafka_consumer_positions WHERE consumer_group = $1', ['counting-test-group'])).rowCount;
+    relayHost.start();
+    try {
+      await consumer.start();
+      await append(30, 20);
+      await waitFor(async () => (await applied()).distinct === 600, '600 events applied', 60_000);
+      expect(await positionRows()).toBeLessThanOrEqual(4);
+      await append(30, 20);
+      await waitFor(async () => (await applied()).distinct === 1_200 && (await groupCaughtUp('counting-test-group')), '1,200 events applied', 60_000);
+      // Twice the events, still at most one row per partition (slices of 7 events: many transactions).
+      expect(await positionRows()).toBeLessThanOrEqual(4);
+      expect(await applied()).toEqual({ rows: 1_200, distinct: 1_200 });
+
+      // A redelivery: the member restarts from offset 0 on every partition (as a member that lost
+      // its partitions in a rebalance and finishes an older batch, or a crash before the commit),
+      // so every batch comes again; nothing is applied twice.
+      await consumer.stop();
+      await client.query('UPDATE kafka_consumer_positions SET next_offset = 0 WHERE consumer_group = $1', ['counting-test-group']);
+      const highWatermarks = async (): Promise<Map<number, string>> => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          return new Map((await admin.fetchTopicOffsets(TOPIC)).filter((p) => p.high !== '0').map((p) => [p.partition, p.high]));
+        } finally {
+          await admin.disconnect();
+        }
+      };
+      await consumer.start();
+      const redelivered = async (): Promise<boolean> => {
+        const { rows } = await client.query<{ topic_partition: number; next_offset: string }>('SELECT topic_partition, next_offset::text FROM kafka_consumer_positions WHERE consumer_group = $1', ['counting-test-group']);
+        const highs = await highWatermarks();
+        return rows.length === highs.size && rows.every((row) => row.next_offset === highs.get(row.topic_partition));
+      };
+      await waitFor(redelivered, 'every partition read again to its high watermark', 60_000);
+      expect(await applied()).toEqual({ rows: 1_200, distinct: 1_200 });
+      expect(new Set(appended).size).toBe(1_200);
+    } finally {
+      await consumer.stop();
       await relayHost.stop();
       await relay.close();
     }

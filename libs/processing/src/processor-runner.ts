@@ -30,7 +30,7 @@ export interface ProcessorRunnerOptions {
   processor: Processor;
   /** This instance's id in the lease (default: host:pid:random). Unique per runner. */
   owner?: string;
-  /** Events per read and per transaction (default 500). */
+  /** Events per read and per transaction (default 500), unless the processor sets its own. */
   batchSize?: number;
   /** Backstop poll when no NOTIFY arrives, and the standby's lease poll (default 1000). */
   pollMs?: number;
@@ -130,7 +130,7 @@ export class ProcessorRunner {
     this.processor = options.processor;
     this.key = processorKey(options.processor);
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.batchSize = positive(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize');
+    this.batchSize = positive(options.processor.batchSize ?? options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize');
     this.pollMs = positive(options.pollMs ?? DEFAULT_POLL_MS, 'pollMs');
     this.lingerMs = nonNegative(options.lingerMs ?? DEFAULT_LINGER_MS, 'lingerMs');
     this.leaseMs = positive(options.leaseMs ?? DEFAULT_LEASE_MS, 'leaseMs');

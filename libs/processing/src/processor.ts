@@ -32,6 +32,12 @@ export interface Processor {
   isTransientFailure?(error: unknown): boolean;
   /** Side effects that must not run before the batch is durable (wake caches, metrics). */
   afterCommit?(events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * Events per read and per transaction for this processor, over the host's batch size: the Kafka
+   * relay's batches are its produce requests, and larger ones are what make it (and the consumers
+   * reading its message sets) fast.
+   */
+  readonly batchSize?: number;
   /** Tables owned by this processor (this version): what `db reset` truncates, unless keptOnReset. */
   readonly readModelTables: readonly string[];
   /**

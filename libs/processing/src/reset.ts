@@ -1,15 +1,25 @@
-import type { SqlClient } from '@caracal/event-store';
+import type { SqlClient, SqlExecutor } from '@caracal/event-store';
 import { InvalidTableNameError } from './processing.errors.js';
 import type { Processor } from './processor.js';
 
 export interface ResetResult {
   /** Read-model tables truncated, as given by the processors (deduplicated). */
   tables: string[];
+  /** Checkpoints removed, with the progress rows ResetOptions.forgetProgress removed (the Kafka groups' partition positions). */
   checkpoints: number;
   leases: number;
   dlqEntries: number;
   /** Processors left untouched (keptOnReset: the merkle sealer), by name: they go on from where they were. */
   kept: string[];
+}
+
+export interface ResetOptions {
+  /**
+   * Progress kept outside processor_checkpoints (the Kafka consumer groups' partition positions,
+   * libs/messaging), removed in the reset's transaction so those processors rebuild too; returns
+   * the rows removed.
+   */
+  forgetProgress?: (tx: SqlExecutor, processors: readonly Processor[]) => Promise<number>;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -22,7 +32,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Stop the runners first: a running one loses its lease and checkpoint, stands by, and restarts
  * from the beginning.
  */
-export async function resetProcessors(client: SqlClient, processors: readonly Processor[]): Promise<ResetResult> {
+export async function resetProcessors(client: SqlClient, processors: readonly Processor[], options: ResetOptions = {}): Promise<ResetResult> {
   const reset = processors.filter((processor) => !processor.keptOnReset);
   const kept = [...new Set(processors.filter((processor) => processor.keptOnReset).map((processor) => processor.name))];
   const tables = [...new Set(reset.flatMap((processor) => processor.readModelTables))];
@@ -36,6 +46,7 @@ export async function resetProcessors(client: SqlClient, processors: readonly Pr
       result.leases += (await tx.query('DELETE FROM processor_leases WHERE processor = $1 AND version = $2', key)).rowCount;
       result.dlqEntries += (await tx.query('DELETE FROM dlq WHERE processor = $1 AND version = $2', key)).rowCount;
     }
+    if (options.forgetProgress) result.checkpoints += await options.forgetProgress(tx, reset);
     return result;
   });
 }

@@ -39,5 +39,6 @@ export function kafkaConsumers(options: { bus: KafkaBusRuntime; names: readonly 
   return options.names.map((name) => new KafkaConsumerGroup({
     kafka: options.bus.kafka, client: options.client, topic: options.bus.topic, processor: options.registry.get(name), owner: options.owner, logger: options.logger,
     sessionTimeoutMs: options.bus.config.sessionTimeoutMs,
+    partitionsConcurrently: options.bus.config.partitionsConcurrently,
   }));
 }

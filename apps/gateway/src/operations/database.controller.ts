@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ResetResult } from '@caracal/api-contract';
 import type { SqlClient } from '@caracal/event-store';
+import { deleteKafkaConsumerPositions } from '@caracal/messaging';
 import { resetProcessors } from '@caracal/processing';
 import { RedisSpendingCounters } from '@caracal/projections';
 import { REDIS, SQL_CLIENT } from '../injection-tokens.js';
@@ -30,11 +31,14 @@ export class DatabaseController {
   /**
    * Empties read models, their checkpoints and DLQ entries; never events, nor the merkle sealer's
    * batches, heads and keys (`kept`: signed heads were handed to auditors). The processors then rebuild.
+   * The Kafka consumer groups' partition positions go too, whatever the bus is now (rows left by an
+   * earlier Kafka run would make a later one skip the rebuilt events): each member then reads its
+   * partitions from the start (docs/kafka.md, "db reset").
    */
   @Post('ops/reset')
   @HttpCode(200)
   async reset(@Body() _body: ResetDto): Promise<ResetResult> {
-    const result = await resetProcessors(this.sql, this.status.registry.all());
+    const result = await resetProcessors(this.sql, this.status.registry.all(), { forgetProgress: deleteKafkaConsumerPositions });
     const redisKeys = this.redis ? await new RedisSpendingCounters(this.redis).clear() : 0;
     return { tables: [...result.tables], checkpoints: result.checkpoints, leases: result.leases, dlqEntries: result.dlqEntries, redisKeys, kept: [...result.kept] };
   }
