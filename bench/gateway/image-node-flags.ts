@@ -12,3 +12,11 @@ export function imageGatewayNodeFlags(): string[] {
   if (node !== 'node') throw new Error(`Dockerfile: CMD runs ${node}, not node`);
   return args.filter((arg) => arg.startsWith('-'));
 }
+
+/** Node's flags in `npm start` (the embedded profile as the README starts it). */
+export function npmStartGatewayNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const command = /node ((?:-\S+ )*)dist\/apps\/gateway\/src\/main\.js/.exec(start);
+  if (!command) throw new Error('package.json: the start script does not run node dist/apps/gateway/src/main.js');
+  return command[1].split(' ').filter(Boolean);
+}

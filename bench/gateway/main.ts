@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { timeCli, type CliTiming } from './cli-timing.js';
 import { stopAllChildren } from './child-process.js';
 import { judgeGoals } from './goals.js';
-import { imageGatewayNodeFlags } from './image-node-flags.js';
+import { imageGatewayNodeFlags, npmStartGatewayNodeFlags } from './image-node-flags.js';
 import { measureWindow } from './measurement.js';
 import { startMockUpstream } from './mock-upstream.js';
 import { caracalEmbeddedPath } from './paths/caracal-embedded.js';
@@ -61,8 +61,11 @@ const sustainedRequests = Number(flags['sustained-requests']);
 const cliRuns = Number(flags['cli-runs']);
 const selected = flags.paths.split(',').map((id) => id.trim());
 // The gateway starts with the Dockerfile CMD's node flags; --gateway-node-flags '' measures without them.
-const gatewayNodeFlags = flags['gateway-node-flags'] === undefined ? imageGatewayNodeFlags() : flags['gateway-node-flags'].split(/\s+/).filter(Boolean);
-console.log(`gateway started as: node ${[...gatewayNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')}`);
+// The embedded path starts with `npm start`'s flags instead.
+const givenNodeFlags = flags['gateway-node-flags']?.split(/\s+/).filter(Boolean);
+const gatewayNodeFlags = givenNodeFlags ?? imageGatewayNodeFlags();
+const embeddedNodeFlags = givenNodeFlags ?? npmStartGatewayNodeFlags();
+console.log(`gateway started as: node ${[...gatewayNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')} (embedded: node ${[...embeddedNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')})`);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const workDir = mkdtempSync(join(tmpdir(), 'caracal-bench-gateway-'));
@@ -80,7 +83,7 @@ const available = new Map<string, BenchPath>([
   ['portkey', portkeyPath(mock, workDir, flags['portkey-server'] ?? null)],
   production('prod-1', { name: 'Caracal production, 1 agent (one hot budget)', gateways: 1, agents: 1, measuresC1: true }),
   production('prod-64', { name: 'Caracal production, 64 agents (64 budgets)', gateways: 1, agents: 64, measuresC1: false }),
-  ['embedded', caracalEmbeddedPath(mock, workDir, gatewayNodeFlags)],
+  ['embedded', caracalEmbeddedPath(mock, workDir, embeddedNodeFlags)],
   production('prod-2proc', { name: 'Caracal production, 2 gateway processes, one hot budget', gateways: 2, agents: 1, measuresC1: false }),
   production('prod-4proc', { name: 'Caracal production, 4 gateway processes, one hot budget', gateways: 4, agents: 1, measuresC1: false }),
 ]);
