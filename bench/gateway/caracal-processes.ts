@@ -4,8 +4,8 @@ import { spawnLogged, waitForLog, type BenchChild } from './child-process.js';
 import type { MockUpstream } from './mock-upstream.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const GATEWAY_MAIN = `${REPO_ROOT}dist/apps/gateway/src/main.js`;
-const PROJECTOR_MAIN = `${REPO_ROOT}dist/apps/projector/src/main.js`;
+const gatewayMain = (root: string) => `${root}/dist/apps/gateway/src/main.js`;
+const projectorMain = (root: string) => `${root}/dist/apps/projector/src/main.js`;
 export const ADMIN_TOKEN = 'bench-gateway-admin-token';
 
 export interface CaracalGateway {
@@ -31,11 +31,12 @@ export function caracalEnv(mock: MockUpstream, extra: Record<string, string>): R
 }
 
 /**
- * The built gateway (dist/apps/gateway/src/main.js) run with node's `nodeFlags` (the image's:
- * imageGatewayNodeFlags), ready when it logs where it listens.
+ * The built gateway (dist/apps/gateway/src/main.js of the checkout at `root`, this one unless a
+ * baseline is measured) run with node's `nodeFlags` (the image's: imageGatewayNodeFlags), ready
+ * when it logs where it listens.
  */
-export async function startCaracalGateway(env: Record<string, string>, workDir: string, nodeFlags: readonly string[]): Promise<CaracalGateway> {
-  const child = spawnLogged('caracal-gateway', process.execPath, [...nodeFlags, GATEWAY_MAIN], { env, cwd: workDir, logDir: workDir });
+export async function startCaracalGateway(env: Record<string, string>, workDir: string, nodeFlags: readonly string[], root = REPO_ROOT): Promise<CaracalGateway> {
+  const child = spawnLogged('caracal-gateway', process.execPath, [...nodeFlags, gatewayMain(root)], { env, cwd: workDir, logDir: workDir });
   try {
     return { url: await waitForLog(child, /listening on (http:\/\/\S+)/), child };
   } catch (error) {
@@ -45,8 +46,8 @@ export async function startCaracalGateway(env: Record<string, string>, workDir: 
 }
 
 /** The built projector (the production profile's processors), ready when it logs its metrics port. */
-export async function startCaracalProjector(env: Record<string, string>, workDir: string): Promise<BenchChild> {
-  const child = spawnLogged('caracal-projector', process.execPath, [PROJECTOR_MAIN], { env, cwd: workDir, logDir: workDir });
+export async function startCaracalProjector(env: Record<string, string>, workDir: string, root = REPO_ROOT): Promise<BenchChild> {
+  const child = spawnLogged('caracal-projector', process.execPath, [projectorMain(root)], { env, cwd: workDir, logDir: workDir });
   try {
     await waitForLog(child, /metrics on :(\d+)/);
     return child;

@@ -5,6 +5,7 @@
  *   npm run bench:gateway                       # 3 rounds, 200,000-request sustained run
  *   npm run bench:gateway -- --rounds 1 --c1-seconds 3 --c64-seconds 5 --sustained-requests 20000
  *   npm run bench:gateway -- --paths direct,prod-1 --json /tmp/gateway.json
+ *   npm run bench:gateway -- --paths prod-1,prod-1-baseline --baseline /tmp/before   # a built checkout beside this build
  *
  * Needs: PostgreSQL (DATABASE_URL of an admin database, default postgres://postgres@127.0.0.1:5432/postgres;
  * the bench makes its own databases and drops them unless --keep-db), nginx from Debian
@@ -14,11 +15,12 @@
  * Each round starts every path's processes, measures c=1 (latency) and c=64 (throughput) after
  * a warm-up, and stops them; the order of the paths rotates from round to round. The mock
  * upstream and the load generator are processes of their own, the same for every path.
- * Paths: direct, nginx, portkey, prod-1, prod-64, embedded, prod-2proc, prod-4proc.
+ * Paths: direct, nginx, portkey, prod-1, prod-64, embedded, prod-2proc, prod-4proc; with --baseline
+ * also prod-1-baseline and prod-64-baseline.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { timeCli, type CliTiming } from './cli-timing.js';
 import { stopAllChildren } from './child-process.js';
@@ -51,6 +53,7 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
     'portkey-server': { type: 'string' },
     'gateway-node-flags': { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const rounds = positiveInteger(flags.rounds, 'rounds');
@@ -75,8 +78,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const mock = await startMockUpstream(workDir);
 const pgStats = await PostgresStats.connect(adminUrl);
-const production = (id: string, options: Pick<ProductionOptions, 'name' | 'gateways' | 'agents' | 'measuresC1'>) =>
+const production = (id: string, options: Pick<ProductionOptions, 'name' | 'gateways' | 'agents' | 'measuresC1' | 'root'>) =>
   [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'], nodeFlags: gatewayNodeFlags })] as const;
+// --baseline <checkout>: that checkout's build (its dist/, its migrations) as paths of their own,
+// interleaved with this build's round by round, so a before/after ratio comes from one run.
+const baseline = flags.baseline ? resolve(flags.baseline) : null;
+const baselinePaths = baseline
+  ? [
+      production('prod-1-baseline', { name: `Caracal production, 1 agent, build of ${baseline}`, gateways: 1, agents: 1, measuresC1: true, root: baseline }),
+      production('prod-64-baseline', { name: `Caracal production, 64 agents, build of ${baseline}`, gateways: 1, agents: 64, measuresC1: false, root: baseline }),
+    ]
+  : [];
 const available = new Map<string, BenchPath>([
   ['direct', directPath(mock)],
   ['nginx', nginxPath(mock, workDir)],
@@ -86,6 +98,7 @@ const available = new Map<string, BenchPath>([
   ['embedded', caracalEmbeddedPath(mock, workDir, embeddedNodeFlags)],
   production('prod-2proc', { name: 'Caracal production, 2 gateway processes, one hot budget', gateways: 2, agents: 1, measuresC1: false }),
   production('prod-4proc', { name: 'Caracal production, 4 gateway processes, one hot budget', gateways: 4, agents: 1, measuresC1: false }),
+  ...baselinePaths,
 ]);
 const unknown = selected.filter((id) => !available.has(id));
 if (unknown.length > 0) throw new Error(`unknown --paths ${unknown.join(', ')}; known: ${[...available.keys()].join(', ')}`);

@@ -18,6 +18,8 @@ export interface ProductionOptions {
   measuresC1: boolean;
   /** Node's flags for the gateway processes (the image's, unless the run says otherwise). */
   nodeFlags: readonly string[];
+  /** The checkout whose build runs (--baseline: another build, measured beside this one). */
+  root?: string;
 }
 
 /**
@@ -43,11 +45,11 @@ export function caracalProductionPath(options: ProductionOptions): BenchPath {
         const gateways: CaracalGateway[] = [];
         // One after the other: the first one creates the schema.
         for (let i = 0; i < options.gateways; i++) {
-          const gateway = await startCaracalGateway(env, options.workDir, options.nodeFlags);
+          const gateway = await startCaracalGateway(env, options.workDir, options.nodeFlags, options.root);
           started.push(gateway.child);
           gateways.push(gateway);
         }
-        started.push(await startCaracalProjector(env, options.workDir));
+        started.push(await startCaracalProjector(env, options.workDir, options.root));
         if (keys.length === 0) keys = await createBenchAgents(gateways[0].url, ADMIN_TOKEN, options.agents);
         return {
           request: { origins: gateways.map((g) => g.url), path: CARACAL_OPENAI_PATH, headerSets: keys.map(agentHeaders), body: CHAT_BODY },

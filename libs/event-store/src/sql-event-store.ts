@@ -27,6 +27,7 @@ import {
 } from './event-store.port.js';
 import { GlobalSubscription } from './global-subscription.js';
 import { findUnstorableText } from './storable-text.js';
+import { joinTextList, splitTextList } from './text-list.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
 /** The channel SqlEventStore notifies on after its appends commit (payload: empty). */
@@ -371,7 +372,7 @@ interface Appended {
 // event (the common case) as plain parameters of the same positions, which spares encoding and
 // decoding arrays on both sides.
 // data and metadata go as their stored text (the jsonb columns are generated from it), the tag as hex.
-const MANY_EVENTS = `unnest($4::uuid[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[])
+const MANY_EVENTS = `unnest($4::uuid[], $5::text[], $6::integer[], ${splitTextList('$7')}, ${splitTextList('$8')}, $9::text[], $10::text[])
           WITH ORDINALITY AS e(event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, ord)`;
 const ONE_EVENT = `(VALUES ($4::uuid, $5::text, $6::integer, $7::text, $8::text, $9::text, $10::text, 1::bigint))
           AS e(event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, ord)`;
@@ -425,7 +426,7 @@ const FAST_APPEND = Object.fromEntries(
 
 const FUNCTION_APPEND = {
   name: 'caracal_append',
-  sql: 'SELECT * FROM caracal_append($1, $2, $3::bigint, $4::uuid[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[])',
+  sql: `SELECT * FROM caracal_append($1, $2, $3::bigint, $4::uuid[], $5::text[], $6::integer[], ${splitTextList('$7')}, ${splitTextList('$8')}, $9::text[], $10::text[])`,
 };
 
 /**
@@ -453,7 +454,7 @@ const MULTI_STREAM_APPEND: Statement = {
 )
 INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag)
 SELECT e.stream_id, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text, e.auth_key_id, decode(e.auth_tag, 'hex')
-  FROM unnest($4::text[], $5::bigint[], $6::uuid[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[])
+  FROM unnest($4::text[], $5::bigint[], $6::uuid[], $7::text[], $8::integer[], ${splitTextList('$9')}, ${splitTextList('$10')}, $11::text[], $12::text[])
        WITH ORDINALITY AS e(stream_id, ord, event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, i)
   JOIN s ON s.stream_id = e.stream_id
  ORDER BY e.i
@@ -568,7 +569,7 @@ function fastParams(streamId: string, events: readonly StoredEvent[], expected: 
   return [streamId, count, version, ...eventColumns(events)];
 }
 
-/** The events' columns as arrays, in stream order (the multi-event statement's and caracal_append's parameters). */
+/** The events' columns in stream order (the multi-event statements' and caracal_append's parameters): arrays, data and metadata as text lists. */
 function eventColumns(events: readonly StoredEvent[]): unknown[] {
   const count = events.length;
   const ids = new Array<string>(count);
@@ -588,7 +589,7 @@ function eventColumns(events: readonly StoredEvent[]): unknown[] {
     keyIds[index] = stored.authKeyId;
     tags[index] = stored.authTag;
   }
-  return [ids, types, schemaVersions, data, metadata, keyIds, tags];
+  return [ids, types, schemaVersions, joinTextList(data), joinTextList(metadata), keyIds, tags];
 }
 
 /** An event with the text the events table stores for it and its tag. */

@@ -21,6 +21,9 @@ export function findUnstorableText(
   root: string,
   keyProblem: (key: string) => string | null = () => null,
 ): { field: string; problem: string } | null {
+  // Every event appended and every admin body passes here; almost all are clean, so a walk that
+  // builds no path strings answers first, and the paths are built only for a value that fails.
+  if (!holdsUnstorableText(value, keyProblem)) return null;
   // Iterative: a deeply nested value must not overflow the stack.
   const pending: [string, unknown][] = [[root, value]];
   while (pending.length > 0) {
@@ -41,4 +44,22 @@ export function findUnstorableText(
     }
   }
   return null;
+}
+
+function holdsUnstorableText(value: unknown, keyProblem: (key: string) => string | null): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string') {
+      if (textProblem(item)) return true;
+    } else if (Array.isArray(item)) {
+      for (const entry of item) pending.push(entry);
+    } else if (item !== null && typeof item === 'object') {
+      for (const key of Object.keys(item)) {
+        if (keyProblem(key) ?? textProblem(key)) return true;
+        pending.push((item as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
 }

@@ -88,14 +88,46 @@ function writeObject(object: object, path: Path, ancestors: object[]): string {
   const prototype = Object.getPrototypeOf(object);
   if (prototype !== Object.prototype && prototype !== null) fail('unsupported_object', path);
   const record = object as Record<string, unknown>;
-  // Array.prototype.sort without a comparator orders by UTF-16 code units: RFC 8785 §3.2.3.
-  const keys = Object.keys(record).sort();
+  const keys = sortedKeys(Object.keys(record));
   let out = '{';
   for (let i = 0; i < keys.length; i += 1) {
     const key = keys[i];
     path.push(key);
-    out += `${i === 0 ? '' : ','}${writeString(key, path)}:${write(record[key], path, ancestors)}`;
+    out += `${i === 0 ? '' : ','}${quotedKey(key, path)}:${write(record[key], path, ancestors)}`;
     path.pop();
   }
   return `${out}}`;
+}
+
+// Events repeat the same few dozen member names; quoting each anew was a string per member per
+// event on the gateway's hot path. Bounded, so member names from open-ended data cannot grow it.
+const QUOTED_KEYS = new Map<string, string>();
+const MAX_QUOTED_KEYS = 1024;
+
+function quotedKey(key: string, path: Path): string {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = writeString(key, path);
+    if (QUOTED_KEYS.size < MAX_QUOTED_KEYS) QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
+}
+
+/**
+ * Member names in UTF-16 code unit order (RFC 8785 §3.2.3), which is what `<` on strings and
+ * Array.prototype.sort without a comparator both compare. Events have a dozen members or fewer
+ * per object: an in-place insertion sort, where sort() allocated a work area for every object.
+ */
+function sortedKeys(keys: string[]): string[] {
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i += 1) {
+    const key = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > key) {
+      keys[j + 1] = keys[j];
+      j -= 1;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }

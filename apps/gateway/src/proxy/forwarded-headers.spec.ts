@@ -31,7 +31,14 @@ describe('forwarded headers', () => {
   });
 
   it('drop hop-by-hop fields from the response', () => {
-    expect(downstreamResponseHeaders({ 'content-type': 'text/event-stream', connection: 'close', 'content-length': '10', 'x-request-id': 'r1' }))
+    expect(downstreamResponseHeaders({ 'content-type': 'text/event-stream', connection: 'close', 'transfer-encoding': 'chunked', 'x-request-id': 'r1' }))
       .toEqual({ 'content-type': 'text/event-stream', 'x-request-id': 'r1' });
+  });
+
+  it('keep the length of a body the upstream sent whole, and only then', () => {
+    expect(downstreamResponseHeaders({ 'content-type': 'application/json', 'content-length': '10' }))
+      .toEqual({ 'content-type': 'application/json', 'content-length': '10' });
+    expect(downstreamResponseHeaders({ 'content-length': '10', 'transfer-encoding': 'chunked' })).toEqual({});
+    expect(downstreamResponseHeaders({ 'content-length': ['10', '12'] })).toEqual({});
   });
 });

@@ -27,14 +27,20 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, credential
   return out;
 }
 
-/** Headers for the response to the agent: hop-by-hop removed; length/encoding set by our server. */
+/**
+ * Headers for the response to the agent: hop-by-hop removed. The relay passes the upstream's body
+ * bytes on unchanged, so a single Content-Length of a body sent without Transfer-Encoding is its
+ * length here too: keeping it spares the agent's connection a chunked frame, and the server a
+ * write of its own for the last chunk of every answer. Otherwise our server frames the body.
+ */
 export function downstreamResponseHeaders(upstream: Record<string, string | string[] | undefined>): HeaderMap {
   const dropped = connectionListed(upstream.connection);
+  const keepsLength = upstream['transfer-encoding'] === undefined && typeof upstream['content-length'] === 'string';
   const out: HeaderMap = {};
   for (const name in upstream) {
     const value = upstream[name];
     const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(lower) || dropped?.has(lower) || lower === 'content-length') continue;
+    if (value === undefined || HOP_BY_HOP.has(lower) || dropped?.has(lower) || (lower === 'content-length' && !keepsLength)) continue;
     out[lower] = value;
   }
   return out;

@@ -138,7 +138,7 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
       });
 
       it('records text that needs escaping in every field, under every expected state', async () => {
-        const tricky = ['"quoted"', 'back\\slash', '{braces, commas}', 'NULL', '', ' padded ', "it's", 'line\nbreak', 'žluť 🐆'];
+        const tricky = ['"quoted"', 'back\\slash', '{braces, commas}', 'NULL', '', ' padded ', "it's", 'line\nbreak', 'žluť 🐆', 'record\u001eseparator', 'tab\tand\u0001'];
         const streamId = streamName('escaping');
         const events = tricky.map((text, index) => ({
           ...newEvent(`Type ${text}`, { text, list: [text, { [text]: text }] }),
@@ -357,6 +357,20 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
         expect(seen.map((events) => events?.map((event) => event.type))).toEqual([['A1', 'A2'], ['B1']]);
         expect((await store.readStream(a)).map((event) => event.type)).toEqual(['First', 'A1', 'A2']);
         expect((await store.readStream(b)).map((event) => event.type)).toEqual(['First', 'First', 'First', 'B1']);
+      });
+
+      it('records text that needs escaping, data and metadata, in every stream', async () => {
+        const a = await existingStream('multi-text-a');
+        const b = await existingStream('multi-text-b');
+        const text = '"q" back\\slash \u001e\u001f tab\t žluť 🐆';
+        const tricky = (type: string) => ({ ...newEvent(type, { text, [text]: [text] }), metadata: { actor: text } });
+        const events = { [a]: [tricky('A1'), tricky('A2')], [b]: [tricky('B1')] };
+        await store.appendToStreams([
+          { streamId: a, events: events[a], expectedVersion: 1n },
+          { streamId: b, events: events[b], expectedVersion: 1n },
+        ]);
+        expect((await store.readStream(a)).slice(1).map(withoutStorageFields)).toEqual(events[a]);
+        expect((await store.readStream(b)).slice(1).map(withoutStorageFields)).toEqual(events[b]);
       });
 
       it('leaves out a stream whose version moved, reporting it, and commits the others', async () => {
