@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnLogged, waitForLog, type BenchChild } from './child-process.js';
 import type { MockUpstream } from './mock-upstream.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const gatewayMain = (root: string) => `${root}/dist/apps/gateway/src/main.js`;
-const projectorMain = (root: string) => `${root}/dist/apps/projector/src/main.js`;
+const gatewayMain = (root: string) => join(root, 'dist/apps/gateway/src/main.js');
+const projectorMain = (root: string) => join(root, 'dist/apps/projector/src/main.js');
 export const ADMIN_TOKEN = 'bench-gateway-admin-token';
 
 export interface CaracalGateway {

@@ -20,7 +20,9 @@ export class CommitNotifier {
       return;
     }
     this.inFlight = true;
-    void this.run();
+    // After the I/O the commit's own callers start (a gateway forwards the request it held for):
+    // the notify is for other processes' readers and must not go ahead of that on the wire.
+    setImmediate(() => void this.run());
   }
 
   private async run(): Promise<void> {

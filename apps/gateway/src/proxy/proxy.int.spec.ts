@@ -174,6 +174,21 @@ describe.each(backends)('proxy on %s', (backend) => {
     expect(mock.received.length).toBe(before);
   });
 
+  it('refuses an LLM body past CARACAL_PROXY_MAX_REQUEST_BYTES with 413, holding and forwarding nothing', async () => {
+    const { agentId, key } = await agentWith({ limit: '10.00', allow: ['https://api.openai.com/*'] });
+    const before = mock.received.length;
+    const padding = 'x'.repeat(10 * 1024 * 1024); // the default limit is 10 MiB
+    const response = await fetch(`${api.baseUrl}/proxy/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: padding }], max_tokens: 10 }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: 'payload_too_large' });
+    expect(mock.received.length).toBe(before);
+    expect(await openHolds(agentId)).toBe(0);
+  });
+
   it('refuses private addresses unless an entry names the host, and never follows redirects', async () => {
     const wildcard = await agentWith({ limit: '10.00', allow: [`http://*:${new URL(mock.url).port}/*`] });
     const refused = await resourceCall(wildcard.key);

@@ -4,22 +4,37 @@ import { ProxyDenial } from '../http/proxy-denial.js';
 
 /**
  * Reads a request body that must be priced before forwarding (LLM JSON), refusing it once it
- * passes the limit instead of buffering without bound.
+ * passes the limit instead of buffering without bound. Listeners rather than `for await`: the
+ * async iterator costs a generator, a promise per chunk and an end-of-stream watcher on every
+ * request, for a body that is one chunk.
  */
-export async function readBoundedBody(stream: Readable | undefined, limitBytes: number): Promise<Buffer> {
-  if (!stream) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buffer.length;
-    if (size > limitBytes) {
-      stream.destroy();
-      throw new ProxyDenial(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes (CARACAL_PROXY_MAX_REQUEST_BYTES)`);
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks, size);
+export function readBoundedBody(stream: Readable | undefined, limitBytes: number): Promise<Buffer> {
+  if (!stream || stream.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  if (stream.destroyed) return Promise.reject(new Error('the request body was closed before its end'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error: unknown, body?: Buffer): void => {
+      stream.off('data', onData).off('end', onEnd).off('error', finish).off('close', onClose);
+      if (body === undefined) reject(error);
+      else resolve(body);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      if (size > limitBytes) {
+        // The rest is read and dropped (the stream flows with no listener) rather than the
+        // socket destroyed, which cut the 413 off before the agent could read it.
+        finish(new ProxyDenial(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes (CARACAL_PROXY_MAX_REQUEST_BYTES)`));
+        return;
+      }
+      chunks.push(buffer);
+    };
+    const onEnd = (): void => finish(null, Buffer.concat(chunks, size));
+    // Closed without its end (the agent went away): the caller tells a disconnect by the socket.
+    const onClose = (): void => finish(new Error('the request body was closed before its end'));
+    stream.on('data', onData).once('end', onEnd).once('error', finish).once('close', onClose);
+  });
 }
 
 /** Far deeper than LLM requests nest (tool schemas included), far shallower than the pricing code's stack. */
