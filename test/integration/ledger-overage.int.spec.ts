@@ -66,8 +66,8 @@ describe.each(backends)('overage: usage above the hold, on %s', (backend) => {
     const ledger = async () => (await api.call('GET', `/v1/ledger/entries?agentId=${agentId}&startTime=2024-01-01T00:00:00Z&endTime=now`)).body;
     await waitFor(async () => (await ledger()).items.length === 2, 'both charges on the ledger');
     const { rows: holds } = await api.client.query<{ reservation_id: string; held: string }>(
-      `SELECT data->>'reservationId' AS reservation_id, data->>'amountNanos' AS held FROM events
-        WHERE event_type = 'SpendReserved' AND data->>'agentId' = $1 ORDER BY global_position`,
+      `SELECT e.data->>'reservationId' AS reservation_id, e.data->>'amountNanos' AS held FROM events e
+        WHERE e.event_type = 'SpendReserved' AND e.data->>'agentId' = $1 ORDER BY e.global_position`,
       [agentId],
     );
     const [withinHold, overHold] = holds;

@@ -48,7 +48,7 @@ describe.each(backends)('admin API on %s', (backend) => {
     expect(got.body).toMatchObject({ name: 'key-holder', owner: 'user@example.com', status: 'active', parentAgentId: null });
     expect(JSON.stringify(got.body)).not.toContain(created.apiKey.key);
     const { rows } = await api.client.query<{ hits: string }>(
-      `SELECT (SELECT count(*) FROM events WHERE data::text LIKE $1) + (SELECT count(*) FROM agent_keys WHERE key_hash LIKE $1) AS hits`,
+      `SELECT (SELECT count(*) FROM events WHERE data_text LIKE $1) + (SELECT count(*) FROM agent_keys WHERE key_hash LIKE $1) AS hits`,
       [`%${created.apiKey.key.slice(20)}%`],
     );
     expect(Number(rows[0].hits)).toBe(0);

@@ -36,6 +36,39 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
   return {
     backend: 'postgres',
     query: executorOf(pool).query,
+    async queryEach(sql, params, onRow, preparedName) {
+      const connectionClient = await pool.connect().catch((error: unknown) => {
+        throw toStoreError(error);
+      });
+      let broken: Error | undefined;
+      const onConnectionError = (error: Error): void => {
+        broken = error;
+      };
+      connectionClient.on('error', onConnectionError);
+      try {
+        return await new Promise<number>((resolve, reject) => {
+          // pg's Query with a 'row' listener and no callback does not collect the rows.
+          const query = new pg.Query({ text: sql, values: params as unknown[] | undefined, name: preparedName });
+          let count = 0;
+          let failed: { error: unknown } | null = null;
+          query.on('row', (row: Parameters<typeof onRow>[0]) => {
+            if (failed !== null) return;
+            count++;
+            try {
+              onRow(row);
+            } catch (error) {
+              failed = { error };
+            }
+          });
+          query.on('end', () => (failed === null ? resolve(count) : reject(failed.error)));
+          query.on('error', (error: Error) => reject(toStoreError(error)));
+          connectionClient.query(query);
+        });
+      } finally {
+        connectionClient.off('error', onConnectionError);
+        connectionClient.release(broken);
+      }
+    },
     async transaction(fn) {
       const connectionClient = await pool.connect().catch((error: unknown) => {
         throw toStoreError(error);

@@ -24,6 +24,19 @@ export interface SqlExecutor {
     params?: readonly unknown[],
     preparedName?: string,
   ): Promise<{ rows: R[]; rowCount: number }>;
+  /**
+   * Only on a PostgreSQL client (not a transaction): runs one statement and hands each row to
+   * `onRow` as it arrives from the server instead of collecting them into an array, so a reader
+   * of many wide rows (verify-range) processes them while the rest are still coming and holds
+   * none of them longer than it needs. Resolves with the row count once the statement is done; an
+   * error thrown by `onRow` drops the remaining rows and rejects with it. Where absent, use query.
+   */
+  queryEach?<R extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] | undefined,
+    onRow: (row: R) => void,
+    preparedName?: string,
+  ): Promise<number>;
 }
 
 export type SqlBackend = 'postgres' | 'pglite';

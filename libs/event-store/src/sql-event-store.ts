@@ -45,8 +45,9 @@ const IDEMPOTENCY_CONFLICT = 'CE002';
 const UNIQUE_VIOLATION = '23505';
 const EVENT_ID_CONSTRAINT = 'events_event_id_key';
 
+// data and metadata as their stored text (migration 017: the only copy), parsed here.
 const EVENT_COLUMNS = `global_position, transaction_id, stream_id, stream_position, event_id, event_type,
-  schema_version, data, metadata, recorded_at`;
+  schema_version, data_text, metadata_text, recorded_at`;
 
 interface EventRow extends Record<string, unknown> {
   global_position: string;
@@ -56,8 +57,8 @@ interface EventRow extends Record<string, unknown> {
   event_id: string;
   event_type: string;
   schema_version: number;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
+  data_text: string;
+  metadata_text: string;
   recorded_at: Date;
 }
 
@@ -263,7 +264,7 @@ export class SqlEventStore implements EventStore {
       `SELECT global_position, transaction_id, event_type, wanted,
               CASE WHEN wanted THEN stream_id END AS stream_id, CASE WHEN wanted THEN stream_position END AS stream_position,
               CASE WHEN wanted THEN event_id END AS event_id, CASE WHEN wanted THEN schema_version END AS schema_version,
-              CASE WHEN wanted THEN data END AS data, CASE WHEN wanted THEN metadata END AS metadata,
+              CASE WHEN wanted THEN data_text END AS data_text, CASE WHEN wanted THEN metadata_text END AS metadata_text,
               CASE WHEN wanted THEN recorded_at END AS recorded_at
          FROM (SELECT *, event_type = ANY($4::text[]) AS wanted FROM events
                 WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -371,7 +372,7 @@ interface Appended {
 // The events: one row per event, ord = 1.. in stream order. Several events as typed arrays; one
 // event (the common case) as plain parameters of the same positions, which spares encoding and
 // decoding arrays on both sides.
-// data and metadata go as their stored text (the jsonb columns are generated from it), the tag as hex.
+// data and metadata go as their stored text (the only copy: migration 017), the tag as hex.
 const MANY_EVENTS = `unnest($4::uuid[], $5::text[], $6::integer[], ${splitTextList('$7')}, ${splitTextList('$8')}, $9::text[], $10::text[])
           WITH ORDINALITY AS e(event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, ord)`;
 const ONE_EVENT = `(VALUES ($4::uuid, $5::text, $6::integer, $7::text, $8::text, $9::text, $10::text, 1::bigint))
@@ -722,8 +723,8 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     eventId: row.event_id,
     type: row.event_type,
     schemaVersion: row.schema_version,
-    data: row.data,
-    metadata: row.metadata,
+    data: JSON.parse(row.data_text) as Record<string, unknown>,
+    metadata: JSON.parse(row.metadata_text) as Record<string, unknown>,
     streamId: row.stream_id,
     streamPosition: BigInt(row.stream_position),
     globalPosition: BigInt(row.global_position),

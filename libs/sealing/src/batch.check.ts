@@ -21,9 +21,11 @@ export interface BatchLeaf {
   sealed: { leafHash: string; eventId: string; globalPosition: string; batchId?: string | null };
   /**
    * The event as stored now: its id and its leaf bytes as text (storedLeafText, or the same frame
-   * built by the database); null when it is gone.
+   * built by the database); null when it is gone. `leafHash`: the leaf hash of that text when the
+   * caller hashed it already (verify-range hashes each page as it arrives; `leafHashHex` the same
+   * in hex); used instead of hashing it here.
    */
-  event: { eventId: string; leafText: string } | null;
+  event: { eventId: string; leafText: string; leafHash?: Buffer; leafHashHex?: string } | null;
 }
 
 export interface BatchCheckInput {
@@ -95,9 +97,9 @@ export function checkBatch(input: BatchCheckInput): BatchVerification {
       complete = false;
       continue;
     }
-    const recomputed = leafHashOfText(leaf.event.leafText);
+    const recomputed = leaf.event.leafHash ?? leafHashOfText(leaf.event.leafText);
     hashes.push(recomputed);
-    const actual = toHex(recomputed);
+    const actual = leaf.event.leafHashHex ?? toHex(recomputed);
     if (actual !== sealed.leafHash || leaf.event.eventId !== sealed.eventId) {
       failures.push({
         reason: 'leaf_mismatch', ...located, expected: sealed.leafHash, actual,

@@ -1,8 +1,9 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, hash } from 'node:crypto';
 import type { SqlExecutor } from '@caracal/event-store';
 import { canonicalNow, canonicalTimestamp, type PublicKeyInput } from '@caracal/merkle';
-import type { CheckedHead } from './batch.check.js';
+import { checkBatch, type BatchLeaf, type CheckedHead } from './batch.check.js';
 import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
+import { storedLeafTextSql } from './stored-leaf.sql.js';
 import { verifyLoadedBatch, type PublicKeys } from './verify-batch.js';
 import type { BatchVerification, RangeVerification, UnsealedEvent, VerificationFailure, RangeFailureReason } from './verification-report.js';
 
@@ -26,20 +27,20 @@ export interface VerifyRangeOptions {
 export const DEFAULT_LIST_LIMIT = 100;
 const DEFAULT_EVENT_PAGE = 5000;
 const DEFAULT_BATCH_PAGE = 1000;
-/**
- * Batches in flight: while the next batches' events are read by the database (and parsed by the
- * driver as they arrive), the current one is hashed here, so the database and this process work
- * at the same time. The range's event pass runs beside them; each batch's read also finds its intruders.
- */
-const BATCHES_IN_FLIGHT = 4;
+/** Chunk queries of the log scan in flight: the database reads the next while this process hashes one. */
+const CHUNKS_IN_FLIGHT = 2;
+/** A batch still incomplete once the scan has collected leaves of a batch this much further is verified on its own. */
+const BATCH_LAG = 8n;
+/** Batches the scan holds the hashed leaves of at most, ahead of verifyRange (memory bound). */
+const MAX_PENDING = 64;
 
 /** A range bound as a canonical timestamp ('now': this instant). */
 export function rangeBound(value: Date | string): string {
   return value === 'now' ? canonicalNow() : canonicalTimestamp(value);
 }
 
-/** An event of the range, classified in SQL (see RANGE_EVENT_STATUS). */
-interface RangeEventRow extends Record<string, unknown> {
+/** An event of the range that is not sealed, classified in SQL (see RANGE_EVENT_STATUS). */
+interface RangeEventRow {
   global_position: string;
   event_id: string;
   recorded_at: string;
@@ -48,9 +49,6 @@ interface RangeEventRow extends Record<string, unknown> {
   status: 'sealed' | 'unsealed' | 'headless' | 'no_leaf' | 'refused';
   refusal: string | null;
 }
-
-/** A page of the event pass: its size and end on every row, the event columns NULL on the row of a page with every event sealed. */
-type PageRow = { page_count: string; page_end: string | null } & { [K in keyof RangeEventRow]: RangeEventRow[K] | null };
 
 /**
  * sealed: its leaf's batch has a head; headless: its leaf's batch has none; refused: no leaf, the
@@ -65,17 +63,52 @@ const RANGE_EVENT_STATUS = `CASE
     ELSE 'no_leaf' END`;
 
 /**
- * One page of the range's events after global position $4. The page bound is repeated on the
- * leaves: without it PostgreSQL merge-joins merkle_leaves from its first row for every page
- * (quadratic: 800 ms a page at 1M events instead of 18 ms).
+ * One chunk of the log, global positions ($4, $5], read once in position order for everything
+ * verify-range needs of it (docs/benchmarks.md, "Merkle"): each event with its leaf (merge of the
+ * two primary-key/unique indexes on global_position), and
+ *  - s: its status when its recorded_at is in the range [$1, $2] (NULL outside it: read only for
+ *    the batches and intruders below);
+ *  - i, b, h, t: its leaf's merkle index, batch, stored hash and, for a leaf of a batch being
+ *    verified ($6..$7), the leaf text built by the database (storedLeafTextSql), hashed here;
+ *  - m: the sealed event id when another event now holds its global position;
+ *  - event_id, recorded_at, refusal: only for events of the range that are not sealed (listed).
+ * Rows without a leaf are read inside sealed batches' spans too (≤ $3, candidate intruders);
+ * events outside the range in no batch being verified are not returned.
+ * Rows come in no particular order (no sort of the wide rows in the database: it spilled to disk
+ * at 5,000 rows); the few that need an order are sorted here. The chunk bound is repeated on the
+ * leaves: without it PostgreSQL merge-joins merkle_leaves from its first row for every chunk. No per-row subquery: its cost estimate made PostgreSQL
+ * JIT-compile such queries (5x slower).
  */
-const RANGE_EVENTS_PAGE = `FROM events e
-    LEFT JOIN merkle_leaves l ON l.global_position = e.global_position AND l.global_position > $4::bigint
-    LEFT JOIN merkle_heads h ON h.batch_id = l.batch_id
-    LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
-   WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND e.global_position > $4::bigint`;
-/** Below every global position (the smallest bigint): the first page's bound. */
-const BEFORE_EVERY_POSITION = '-9223372036854775808';
+const CHUNK = `SELECT x.g, x.i, x.b, x.h, x.t, x.m, x.s,
+       CASE WHEN x.s <> 'sealed' THEN x.event_id END AS event_id,
+       CASE WHEN x.s <> 'sealed' THEN ${recordedAtTextSql('x.recorded_at')} END AS recorded_at,
+       CASE WHEN x.s <> 'sealed' THEN x.refusal END AS refusal
+  FROM (SELECT e.global_position::text AS g, l.merkle_index::text AS i, l.batch_id::text AS b,
+               CASE WHEN l.batch_id BETWEEN $6::bigint AND $7::bigint THEN encode(l.leaf_hash, 'hex') END AS h,
+               CASE WHEN l.batch_id BETWEEN $6::bigint AND $7::bigint THEN ${storedLeafTextSql('l', 'e')} END AS t,
+               CASE WHEN l.event_id <> e.event_id THEN l.event_id::text END AS m,
+               CASE WHEN e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz THEN ${RANGE_EVENT_STATUS} END AS s,
+               e.event_id::text AS event_id, e.recorded_at, r.reason || ': ' || r.detail AS refusal
+          FROM events e
+          LEFT JOIN merkle_leaves l ON l.global_position = e.global_position AND l.global_position > $4::bigint AND l.global_position <= $5::bigint
+          LEFT JOIN merkle_heads h ON h.batch_id = l.batch_id
+          LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
+         WHERE e.global_position > $4::bigint AND e.global_position <= $5::bigint
+           AND (e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz OR l.batch_id BETWEEN $6::bigint AND $7::bigint
+                OR (l.merkle_index IS NULL AND e.global_position <= $3::bigint))) x`;
+
+interface ChunkRow extends Record<string, unknown> {
+  g: string;
+  i: string | null;
+  b: string | null;
+  h: string | null;
+  t: string | null;
+  m: string | null;
+  s: RangeEventRow['status'] | null;
+  event_id: string | null;
+  recorded_at: string | null;
+  refusal: string | null;
+}
 
 interface LogEnds {
   lastHead: bigint;
@@ -154,39 +187,45 @@ export async function verifyRange(
   const log = await loadLogEnds(sql);
   const span = await batchSpan(sql, start, end);
 
-  const eventPageSize = options.eventPageSize ?? DEFAULT_EVENT_PAGE;
-  // Beside the batches: the range's events (the database scans them while this process hashes).
-  const eventsDone = eventPass(sql, start, end, log.lastSealedPosition, listLimit, eventPageSize);
-  eventsDone.catch(() => undefined); // awaited below; not unhandled while the batches run
+  // One scan of the log in position order (beside the batches below): counts the range's events
+  // and hashes the leaves of the batches to verify as the pages arrive.
+  const scan = new LogScan(sql, { start, end, span, lastSealedPosition: log.lastSealedPosition, listLimit, chunk: options.eventPageSize ?? DEFAULT_EVENT_PAGE });
+  const scanned = scan.run();
+  scanned.catch(() => undefined); // awaited below; not unhandled while the batches run
 
   const missing: string[] = [];
   const batches: BatchVerification[] = [];
-  if (span !== null) {
-    const { rows: [{ n }] } = await sql.query<{ n: string }>(
-      'SELECT count(*)::text AS n FROM merkle_heads WHERE batch_id BETWEEN $1 AND $2',
-      [span.first.toString(), span.last.toString()],
-    );
-    const total = Number(n);
-    // The head before the first batch: its chain link and compact range start the first batch.
-    let previous: CheckedHead | null | 'missing' = span.first === 1n ? null : ((await loadHead(sql, span.first - 1n)) ?? 'missing');
-    for await (const page of existingHeads(sql, span.first, span.last, options.batchPageSize ?? DEFAULT_BATCH_PAGE)) {
-      const toVerify: { head: StoredHead; previous: CheckedHead | null | 'missing' }[] = [];
-      for (let id = page.from; id <= page.to; id++) {
-        const head = page.heads.get(id);
-        if (head === undefined) {
-          missing.push(id.toString());
-          previous = 'missing';
-        } else {
-          toVerify.push({ head, previous });
+  try {
+    if (span !== null) {
+      const { rows: [{ n }] } = await sql.query<{ n: string }>(
+        'SELECT count(*)::text AS n FROM merkle_heads WHERE batch_id BETWEEN $1 AND $2',
+        [span.first.toString(), span.last.toString()],
+      );
+      const total = Number(n);
+      // The head before the first batch: its chain link and compact range start the first batch.
+      let previous: CheckedHead | null | 'missing' = span.first === 1n ? null : ((await loadHead(sql, span.first - 1n)) ?? 'missing');
+      for await (const page of existingHeads(sql, span.first, span.last, options.batchPageSize ?? DEFAULT_BATCH_PAGE)) {
+        for (let id = page.from; id <= page.to; id++) {
+          const head = page.heads.get(id);
+          if (head === undefined) {
+            missing.push(id.toString());
+            previous = 'missing';
+            scan.passed(id + 1n);
+            continue;
+          }
+          const collected = await scan.take(id, head.head.lastIndex - head.head.firstIndex + 1);
+          batches.push(await verifyCollected(sql, head, previous, keys, collected));
+          options.onProgress?.(batches.length, total);
           previous = head;
         }
       }
-      await verifyInOrder(toVerify, (batch) => verifyLoadedBatch(sql, batch.head, batch.previous, keys), (report) => {
-        batches.push(report);
-        options.onProgress?.(batches.length, total);
-      });
     }
+  } catch (error) {
+    scan.stop();
+    await scanned.catch(() => undefined); // no query outlives the call
+    throw error;
   }
+  scan.passed(null); // the scan no longer waits for the batches
   // Heads deleted at the end of the log leave no gap: the sealer's state still counts them.
   if (log.lastSealedByState > log.lastHead && (span === null || span.last === log.lastHead)) {
     for (let id = log.lastHead + 1n; id <= log.lastSealedByState; id++) missing.push(id.toString());
@@ -195,7 +234,7 @@ export async function verifyRange(
     reason: 'batch_missing', batchId: id, detail: `batch ${id} and its head are missing: the chain has a gap`,
   }));
 
-  const events = await eventsDone;
+  const events = await scanned;
   failures.push(...events.uncovered);
 
   const batchesFailed = batches.filter((batch) => !batch.ok).length;
@@ -224,6 +263,33 @@ export async function verifyRange(
 }
 
 /**
+ * A batch from the leaves the scan hashed: checkBatch over them when they are all there, in
+ * order, each with the event it was sealed as, and no event without a leaf lies inside the
+ * batch's span; otherwise (and whenever that check finds anything) the batch is verified again
+ * on its own (verifyLoadedBatch: its leaves and span read afresh), whose report names what differs.
+ */
+async function verifyCollected(
+  sql: SqlExecutor,
+  head: StoredHead,
+  previous: CheckedHead | null | 'missing',
+  keys: PublicKeys,
+  collected: CollectedBatch | null,
+): Promise<BatchVerification> {
+  if (collected !== null && collected.clean) {
+    const order = collected.indexes.map((_, i) => i).sort((x, y) => collected.indexes[x] - collected.indexes[y]);
+    const leaves = order.map((i): BatchLeaf => ({
+      merkleIndex: collected.indexes[i],
+      // The event ids are not read: a leaf whose position holds another event made the batch unclean.
+      sealed: { leafHash: collected.stored[i], eventId: '', globalPosition: collected.positions[i], batchId: head.head.batchId },
+      event: { eventId: '', leafText: '', leafHash: Buffer.from(collected.hashes[i], 'hex'), leafHashHex: collected.hashes[i] },
+    }));
+    const report = checkBatch({ head, previous, leaves, publicKeys: keys });
+    if (report.ok) return report;
+  }
+  return verifyLoadedBatch(sql, head, previous, keys);
+}
+
+/**
  * PEM keys parsed once for the whole range instead of once per head. A key that does not parse
  * stays text, so each head signed with it still fails as bad_signature in its own batch.
  */
@@ -238,31 +304,6 @@ function parsedOnce(keys: PublicKeys): PublicKeys {
   }));
 }
 
-/** Runs `verify` over `items` with BATCHES_IN_FLIGHT in flight, handing the results over in order. */
-async function verifyInOrder<T, R>(
-  items: readonly T[],
-  verify: (item: T) => Promise<R>,
-  onResult: (result: R) => void,
-): Promise<void> {
-  const inFlight: Promise<R>[] = [];
-  let next = 0;
-  try {
-    while (next < items.length || inFlight.length > 0) {
-      while (next < items.length && inFlight.length < BATCHES_IN_FLIGHT) {
-        const verification = verify(items[next++]);
-        // Handled here so a later call failing while an earlier one is awaited is not an unhandled rejection.
-        verification.catch(() => undefined);
-        inFlight.push(verification);
-      }
-      onResult(await inFlight.shift()!);
-    }
-  } catch (error) {
-    // The calls still in flight finish before the first error is reported: no query outlives the call.
-    await Promise.allSettled(inFlight);
-    throw error;
-  }
-}
-
 interface EventPass {
   count: number;
   sealedCount: number;
@@ -273,46 +314,267 @@ interface EventPass {
   uncovered: VerificationFailure<RangeFailureReason>[];
 }
 
-/** Every event of the range, in pages by global position: counted by status, the first few listed. */
-async function eventPass(
-  sql: SqlExecutor,
-  start: string,
-  end: string,
-  lastSealedPosition: string | null,
-  listLimit: number,
-  pageSize: number,
-): Promise<EventPass> {
-  const pass: EventPass = { count: 0, sealedCount: 0, unsealedCount: 0, uncoveredCount: 0, refusedCount: 0, unsealed: [], uncovered: [] };
-  let after = BEFORE_EVERY_POSITION;
-  for (;;) {
-    // Sealed events (nearly all) are only counted, in the database: a page answers its size, its
-    // last position and only the events that are not sealed (or one row of NULLs when all are).
-    const { rows } = await sql.query<PageRow>(
-      `WITH page AS MATERIALIZED (
-         SELECT e.global_position, e.event_id, e.recorded_at, l.merkle_index, l.batch_id, ${RANGE_EVENT_STATUS} AS status,
-                r.reason || ': ' || r.detail AS refusal
-           ${RANGE_EVENTS_PAGE}
-          ORDER BY e.global_position LIMIT $5
-       ), stats AS (SELECT count(*) AS n, max(global_position) AS last FROM page)
-       SELECT s.n::text AS page_count, s.last::text AS page_end, p.global_position::text AS global_position, p.event_id::text AS event_id,
-              ${recordedAtTextSql('p.recorded_at')} AS recorded_at, p.merkle_index::text AS merkle_index, p.batch_id::text AS batch_id,
-              p.status, p.refusal
-         FROM stats s LEFT JOIN page p ON p.status <> 'sealed'
-        ORDER BY p.global_position`,
-      [start, end, lastSealedPosition, after, pageSize],
-    );
-    const count = Number(rows[0].page_count);
-    let notSealed = 0;
-    for (const event of rows) {
-      if (event.global_position === null) continue;
-      notSealed++;
-      classify(pass, event as RangeEventRow, lastSealedPosition, listLimit);
-    }
-    pass.sealedCount += count - notSealed;
-    pass.count += count;
-    if (count < pageSize) return pass;
-    after = rows[0].page_end as string;
+/**
+ * The leaves of one batch as the scan read and hashed them, as parallel arrays (in arrival order):
+ * they live until the batch is verified, so they are kept to few, flat objects (GC).
+ */
+interface CollectedBatch {
+  id: bigint;
+  indexes: number[];
+  /** Leaf hashes recomputed from the leaf texts, hex. */
+  hashes: string[];
+  /** merkle_leaves.leaf_hash, hex. */
+  stored: string[];
+  positions: string[];
+  /** False when a leaf's global position now holds another event, or an event without a leaf lies inside the span: verified on its own. */
+  clean: boolean;
+}
+
+/** A chunk of the scan: what it found that is handled in position order once it is finished. */
+interface Chunk {
+  /** Its last global position (inclusive). */
+  to: bigint;
+  notSealed: ChunkRow[];
+  withoutLeaf: bigint[];
+  highestBatch: bigint;
+}
+
+/** The global positions of a batch's leaves, lowest and highest. */
+function spanOf(batch: CollectedBatch): { low: bigint; high: bigint } {
+  let low = BigInt(batch.positions[0]);
+  let high = low;
+  for (const text of batch.positions) {
+    const position = BigInt(text);
+    if (position < low) low = position;
+    if (position > high) high = position;
   }
+  return { low, high };
+}
+
+interface LogScanOptions {
+  start: string;
+  end: string;
+  span: { first: bigint; last: bigint } | null;
+  lastSealedPosition: string | null;
+  listLimit: number;
+  /** Global positions per chunk query. */
+  chunk: number;
+}
+
+/**
+ * The range's single pass over the events table, in chunks of global positions (CHUNK), up to
+ * CHUNKS_IN_FLIGHT queries ahead so the database reads while this process hashes. It counts and
+ * lists the range's events by status (the event pass) and collects the hashed leaves of the
+ * batches being verified, which verifyRange takes in batch order (take). A batch is handed over
+ * when all its leaves arrived; one still incomplete once the scan has reached batches
+ * BATCH_LAG further (a leaf whose event is gone or outside the scan, a leaf moved to another
+ * batch) or has ended is handed over as null, and verified on its own. At most MAX_PENDING
+ * batches are held: the scan waits for verifyRange beyond that (memory stays bounded).
+ */
+class LogScan {
+  private readonly pass: EventPass = { count: 0, sealedCount: 0, unsealedCount: 0, uncoveredCount: 0, refusedCount: 0, unsealed: [], uncovered: [] };
+  private readonly pending = new Map<string, CollectedBatch>();
+  /** Global positions ≤ the last sealed one of events without a leaf (normally none), ascending: intruders if inside a batch's span. */
+  private readonly withoutLeaf: bigint[] = [];
+  /** Batch ids below it are done (verified or missing): their leaves are not collected; null: no more batches wanted. */
+  private floor: bigint | null;
+  /** Every event up to this global position has been read and its chunk finished (chunks finish in order). */
+  private readThrough = -1n;
+  /** The highest batch id of a leaf in the chunks finished. */
+  private highestBatchRead = -1n;
+  private done = false;
+  private stopped = false;
+  private failed: unknown = undefined;
+  private wakeTaker: (() => void) | null = null;
+  private wakeScanner: (() => void) | null = null;
+  private readonly lastSealed: bigint | null;
+
+  constructor(private readonly sql: SqlExecutor, private readonly options: LogScanOptions) {
+    this.floor = options.span?.first ?? null;
+    this.lastSealed = options.lastSealedPosition === null ? null : BigInt(options.lastSealedPosition);
+  }
+
+  async run(): Promise<EventPass> {
+    try {
+      const { rows: [bounds] } = await this.sql.query<{ low: string | null; high: string | null }>(
+        'SELECT (SELECT min(global_position) FROM events)::text AS low, (SELECT max(global_position) FROM events)::text AS high',
+      );
+      if (bounds.low !== null && bounds.high !== null) {
+        const low = BigInt(bounds.low) - 1n;
+        const high = BigInt(bounds.high);
+        const width = BigInt(this.options.chunk);
+        const inFlight: { chunk: Chunk; read: Promise<void> }[] = [];
+        let next = low;
+        const launch = () => {
+          while (inFlight.length < CHUNKS_IN_FLIGHT && next < high && !this.stopped) {
+            const to = next + width < high ? next + width : high;
+            const chunk: Chunk = { to, notSealed: [], withoutLeaf: [], highestBatch: -1n };
+            const read = this.readChunk(chunk, next);
+            read.catch(() => undefined); // awaited in order below
+            inFlight.push({ chunk, read });
+            next = to;
+          }
+        };
+        try {
+          launch();
+          while (inFlight.length > 0 && !this.stopped) {
+            const { chunk, read } = inFlight[0];
+            await read;
+            inFlight.shift();
+            this.finish(chunk);
+            this.notifyTaker();
+            // Too many batches held: no new chunk until verifyRange takes some. The chunks in flight
+            // still finish first, so every batch held is either complete or given up (BATCH_LAG).
+            if (inFlight.length === 0) {
+              while (this.floor !== null && this.pending.size > MAX_PENDING && !this.stopped) await new Promise<void>((resolve) => (this.wakeScanner = resolve));
+            }
+            if (this.floor === null || this.pending.size <= MAX_PENDING) launch();
+          }
+        } finally {
+          await Promise.allSettled(inFlight.map((entry) => entry.read)); // no query outlives the call
+        }
+      }
+      return this.pass;
+    } catch (error) {
+      this.failed = error;
+      throw error;
+    } finally {
+      this.done = true;
+      this.notifyTaker();
+    }
+  }
+
+  /**
+   * The chunk's rows, each handled as it arrives where the executor can stream them (PostgreSQL:
+   * the rows of the next chunk are hashed while this one's are still coming, and no row outlives
+   * its handling), else once the query returns them all (PGlite).
+   */
+  private async readChunk(chunk: Chunk, after: bigint): Promise<void> {
+    const { start, end, span, lastSealedPosition } = this.options;
+    const params = [start, end, lastSealedPosition, after.toString(), chunk.to.toString(), span?.first.toString() ?? null, span?.last.toString() ?? null];
+    const onRow = (row: ChunkRow) => this.collect(chunk, row);
+    if (this.sql.queryEach !== undefined) {
+      await this.sql.queryEach<ChunkRow>(CHUNK, params, onRow, 'caracal_verify_range_chunk');
+      return;
+    }
+    const { rows } = await this.sql.query<ChunkRow>(CHUNK, params, 'caracal_verify_range_chunk');
+    for (const row of rows) onRow(row);
+  }
+
+  /** One row of a chunk: counted, and its leaf hashed into its batch (in any order; see finish). */
+  private collect(chunk: Chunk, row: ChunkRow): void {
+    const pass = this.pass;
+    const status = row.s;
+    if (status !== null) {
+      pass.count++;
+      if (status === 'sealed') pass.sealedCount++;
+      else chunk.notSealed.push(row);
+    }
+    if (row.i === null) {
+      if (this.lastSealed !== null && BigInt(row.g) <= this.lastSealed) chunk.withoutLeaf.push(BigInt(row.g));
+      return;
+    }
+    if (row.t === null || this.floor === null) return;
+    const batchText = row.b!;
+    let batch = this.pending.get(batchText);
+    if (batch === undefined) {
+      const batchId = BigInt(batchText);
+      if (batchId < this.floor) return;
+      batch = { id: batchId, indexes: [], hashes: [], stored: [], positions: [], clean: true };
+      this.pending.set(batchText, batch);
+    }
+    if (batch.id > chunk.highestBatch) chunk.highestBatch = batch.id;
+    if (row.m !== null) batch.clean = false;
+    batch.indexes.push(Number(row.i));
+    batch.hashes.push(leafHashHexOfText(row.t));
+    batch.stored.push(row.h!);
+    batch.positions.push(row.g);
+  }
+
+  /** A chunk whose rows have all been handled, in chunk order: what needs the position order. */
+  private finish(chunk: Chunk): void {
+    // The lists keep the first events of the range; the intruder search is a binary search.
+    chunk.notSealed.sort((x, y) => compareBigInt(BigInt(x.g), BigInt(y.g)));
+    for (const row of chunk.notSealed) {
+      classify(this.pass, {
+        global_position: row.g, event_id: row.event_id!, recorded_at: row.recorded_at!, merkle_index: row.i, batch_id: row.b, status: row.s!, refusal: row.refusal,
+      }, this.options.lastSealedPosition, this.options.listLimit);
+    }
+    chunk.withoutLeaf.sort(compareBigInt);
+    for (const position of chunk.withoutLeaf) this.withoutLeaf.push(position);
+    this.readThrough = chunk.to;
+    if (chunk.highestBatch > this.highestBatchRead) this.highestBatchRead = chunk.highestBatch;
+  }
+
+  /**
+   * The leaves of batch `id` (expected: its head's leaf count), once all arrived and every event
+   * up to its last leaf has been read; null when they cannot all arrive (see the class). Batches
+   * below `id` are dropped.
+   */
+  async take(id: bigint, expected: number): Promise<CollectedBatch | null> {
+    this.passed(id);
+    const key = id.toString();
+    for (;;) {
+      if (this.failed !== undefined) throw this.failed;
+      const batch = this.pending.get(key);
+      const span = batch !== undefined && batch.indexes.length >= expected ? spanOf(batch) : null;
+      const complete = span !== null && span.high <= this.readThrough;
+      if (complete || this.done || this.highestBatchRead >= id + BATCH_LAG) {
+        this.pending.delete(key);
+        this.notifyScanner();
+        if (!complete) return null;
+        if (anyWithin(this.withoutLeaf, span.low, span.high)) batch!.clean = false;
+        return batch!;
+      }
+      await new Promise<void>((resolve) => (this.wakeTaker = resolve));
+    }
+  }
+
+  /** Ends the scan after the chunk at hand (verifyRange failed): run() resolves with what was counted. */
+  stop(): void {
+    this.stopped = true;
+    this.passed(null);
+  }
+
+  /** Batches below `floor` are done (null: all are): their leaves are no longer collected. */
+  passed(floor: bigint | null): void {
+    this.floor = floor;
+    for (const key of [...this.pending.keys()]) if (floor === null || BigInt(key) < floor) this.pending.delete(key);
+    this.notifyScanner();
+  }
+
+  private notifyTaker(): void {
+    const wake = this.wakeTaker;
+    this.wakeTaker = null;
+    wake?.();
+  }
+
+  private notifyScanner(): void {
+    const wake = this.wakeScanner;
+    this.wakeScanner = null;
+    wake?.();
+  }
+}
+
+/** leafHashOfText (libs/merkle) as hex: no Buffer per leaf (the scan keeps thousands of them alive at a time). */
+function leafHashHexOfText(text: string): string {
+  return hash('sha256', `\u0000${text}`, 'hex');
+}
+
+function compareBigInt(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether the ascending `positions` hold one in [low, high] (binary search). */
+function anyWithin(positions: readonly bigint[], low: bigint, high: bigint): boolean {
+  let lo = 0;
+  let hi = positions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (positions[mid] < low) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < positions.length && positions[lo] <= high;
 }
 
 function classify(pass: EventPass, event: RangeEventRow, lastSealedPosition: string | null, listLimit: number): void {

@@ -87,7 +87,7 @@ const run = await shouldRunPostgresTests('budget commit group');
     expect(open.map((row) => [row.root_agent_id, row.open_holds]).sort()).toEqual(roots.map((root) => [root, 3]).sort());
     for (const root of roots) {
       const { rows: first } = await client.query<{ expires_at: string }>(
-        `SELECT min((data->>'expiresAt')::timestamptz) AS expires_at FROM events WHERE event_type = 'SpendReserved' AND stream_id = $1`,
+        `SELECT min((events.data->>'expiresAt')::timestamptz) AS expires_at FROM events WHERE event_type = 'SpendReserved' AND stream_id = $1`,
         [budgetStreamId(root)],
       );
       expect(open.find((row) => row.root_agent_id === root)?.next_expires_at.getTime()).toBe(new Date(first[0].expires_at).getTime());

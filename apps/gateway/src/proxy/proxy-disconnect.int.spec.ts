@@ -125,8 +125,8 @@ describe.each(backends)('client disconnects on %s', (backend) => {
 
   async function holdEvents(agentId: string): Promise<{ event_type: string; amount: string }[]> {
     const { rows } = await api.client.query<{ event_type: string; amount: string }>(
-      `SELECT event_type, data->>'amountNanos' AS amount FROM events
-        WHERE event_type IN ('SpendReserved', 'SpendSettled', 'ReservationReleased', 'ReservationExpired') AND data->>'agentId' = $1
+      `SELECT e.event_type, e.data->>'amountNanos' AS amount FROM events e
+        WHERE event_type IN ('SpendReserved', 'SpendSettled', 'ReservationReleased', 'ReservationExpired') AND e.data->>'agentId' = $1
         ORDER BY global_position`,
       [agentId],
     );

@@ -51,8 +51,8 @@ describe.each(backends)('proxy on %s', (backend) => {
 
   async function settledTotalNanos(agentId: string): Promise<bigint> {
     const { rows } = await api.client.query<{ total: string | null }>(
-      `SELECT (COALESCE(sum((data->>'amountNanos')::bigint), 0))::text AS total FROM events
-       WHERE event_type IN ('SpendSettled', 'ReservationExpired') AND data->>'agentId' = $1`,
+      `SELECT (COALESCE(sum((e.data->>'amountNanos')::bigint), 0))::text AS total FROM events e
+       WHERE e.event_type IN ('SpendSettled', 'ReservationExpired') AND e.data->>'agentId' = $1`,
       [agentId],
     );
     return BigInt(rows[0].total ?? '0');
@@ -129,8 +129,8 @@ describe.each(backends)('proxy on %s', (backend) => {
     }
     await waitFor(async () => (await openHolds(agentId)) === 0, 'hold resolved');
     const { rows } = await api.client.query<{ event_type: string; amount: string; usage: unknown }>(
-      `SELECT event_type, data->>'amountNanos' AS amount, data->'usage' AS usage FROM events
-        WHERE event_type IN ('SpendReserved', 'SpendSettled', 'ReservationReleased') AND data->>'agentId' = $1 ORDER BY global_position`,
+      `SELECT e.event_type, e.data->>'amountNanos' AS amount, e.data->'usage' AS usage FROM events e
+        WHERE e.event_type IN ('SpendReserved', 'SpendSettled', 'ReservationReleased') AND e.data->>'agentId' = $1 ORDER BY e.global_position`,
       [agentId],
     );
     // The upstream may have generated (and billed) the whole answer: charged in full at the hold.
@@ -214,7 +214,7 @@ describe.each(backends)('proxy on %s', (backend) => {
     }
     await waitFor(async () => (await openHolds(agentId)) === 0, 'hold released');
     expect(await settledTotalNanos(agentId)).toBe(0n);
-    const { rows } = await api.client.query<{ n: string }>(`SELECT count(*)::text AS n FROM events WHERE event_type = 'ReservationReleased' AND data->>'agentId' = $1`, [agentId]);
+    const { rows } = await api.client.query<{ n: string }>(`SELECT count(*)::text AS n FROM events e WHERE e.event_type = 'ReservationReleased' AND e.data->>'agentId' = $1`, [agentId]);
     expect(Number(rows[0].n)).toBe(1);
   });
 
