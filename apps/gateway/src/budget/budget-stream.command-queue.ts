@@ -15,6 +15,7 @@ import type { ProxyConfig } from '@caracal/config';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { BudgetContentionError, BudgetStreamWriter, type CommandOrigin, type Outcome } from './budget-stream.writer.js';
 import { BudgetCommitGroup } from './budget-commit.group.js';
+import { BudgetWriterRegistry } from './budget-writer.registry.js';
 import { HoldRefusedError } from './hold-refused.error.js';
 import { resolutionEventId } from './reservation-event-id.js';
 
@@ -37,6 +38,9 @@ export interface Hold {
 }
 
 const EXPIRY_SWEEP_MS = 1000;
+/** A budget's writer unused this long is dropped (BudgetWriterRegistry); checked every minute. */
+const WRITER_IDLE_MS = 5 * 60_000;
+const WRITER_EVICTION_MS = 60_000;
 const RESOLVE_RETRY_DELAYS_MS = [250, 1000, 2000, 4000, 8000, 16000];
 
 /**
@@ -49,9 +53,9 @@ const RESOLVE_RETRY_DELAYS_MS = [250, 1000, 2000, 4000, 8000, 16000];
 @Injectable()
 export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('BudgetStreamCommandQueue');
-  private readonly writers = new Map<string, BudgetStreamWriter>();
-  private readonly commits: BudgetCommitGroup;
+  private readonly writers: BudgetWriterRegistry;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private evictionTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
 
   constructor(
@@ -60,18 +64,25 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
   ) {
-    this.commits = new BudgetCommitGroup(store);
+    const commits = new BudgetCommitGroup(store);
+    this.writers = new BudgetWriterRegistry(
+      (rootAgentId) => new BudgetStreamWriter(rootAgentId, store, commits, { onAppended: (seconds) => metrics.appendDuration.observe(seconds) }),
+      WRITER_IDLE_MS,
+    );
   }
 
   onModuleInit(): void {
     this.sweepTimer = setInterval(() => void this.sweepExpired(), EXPIRY_SWEEP_MS);
     this.sweepTimer.unref();
+    this.evictionTimer = setInterval(() => this.writers.evictIdle(), WRITER_EVICTION_MS);
+    this.evictionTimer.unref();
   }
 
   /** Settlements still lingering for a shared commit are committed before the process goes. */
   async onModuleDestroy(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await Promise.allSettled([...this.writers.values()].map((writer) => writer.flush()));
+    if (this.evictionTimer) clearInterval(this.evictionTimer);
+    await Promise.allSettled(this.writers.all().map((writer) => writer.flush()));
   }
 
   /**
@@ -195,13 +206,6 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
   }
 
   private writer(rootAgentId: string): BudgetStreamWriter {
-    let writer = this.writers.get(rootAgentId);
-    if (!writer) {
-      writer = new BudgetStreamWriter(rootAgentId, this.store, this.commits, {
-        onAppended: (seconds) => this.metrics.appendDuration.observe(seconds),
-      });
-      this.writers.set(rootAgentId, writer);
-    }
-    return writer;
+    return this.writers.get(rootAgentId);
   }
 }

@@ -99,6 +99,7 @@ export class BudgetStreamWriter {
   private lingerTimer: NodeJS.Timeout | null = null;
   /** Until when group commits take the stream's lock (another process wrote to it lately). */
   private contendedUntil = 0;
+  private lastUsedAtMs = Date.now();
   private readonly streamId: string;
 
   constructor(
@@ -120,6 +121,7 @@ export class BudgetStreamWriter {
    * deny on what it sees.
    */
   async view(options: { fresh?: boolean } = {}): Promise<BudgetState> {
+    this.lastUsedAtMs = Date.now();
     if (options.fresh === true || this.state === null) await this.enqueue(null, GATEWAY);
     return this.state as BudgetState;
   }
@@ -129,7 +131,13 @@ export class BudgetStreamWriter {
     if (this.queue.length > 0) await this.enqueue(null, GATEWAY);
   }
 
+  /** Nothing queued, lingering or being committed, and not used since `sinceMs`: the writer may be dropped. */
+  idleSince(sinceMs: number): boolean {
+    return this.queue.length === 0 && !this.draining && this.lingerTimer === null && this.lastUsedAtMs < sinceMs;
+  }
+
   private enqueue(command: BudgetCommand | null, origin: CommandOrigin): Promise<Outcome> {
+    this.lastUsedAtMs = Date.now();
     return new Promise<Outcome>((resolve, reject) => {
       this.queue.push({ command, origin, resolve, reject });
       if (this.draining) return;
