@@ -147,7 +147,7 @@ async function measureRawRead(client: SqlClient, page: number, expected: number)
   for (;;) {
     const { rows } = await client.query<{ global_position: string }>(
       `SELECT global_position, transaction_id, stream_id, stream_position, event_id, event_type, schema_version,
-              data, metadata, recorded_at
+              data_text, metadata_text, recorded_at
          FROM events WHERE global_position > $1::bigint ORDER BY global_position LIMIT $2`,
       [after, page],
     );

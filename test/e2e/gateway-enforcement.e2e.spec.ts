@@ -122,7 +122,7 @@ interface CallResult {
   /** The agent's budget stream (its own root here), in stream order. */
   async function budgetStream(rootAgentId: string): Promise<StreamEvent[]> {
     const { rows } = await sql.query<{ position: string; event_type: string; data: Record<string, any>; recorded_at: Date }>(
-      'SELECT stream_position::text AS position, event_type, data, recorded_at FROM events WHERE stream_id = $1 ORDER BY stream_position',
+      'SELECT e.stream_position::text AS position, e.event_type, e.data, e.recorded_at FROM events e WHERE e.stream_id = $1 ORDER BY e.stream_position',
       [`budget-${rootAgentId}`],
     );
     return rows.map((row) => ({ position: BigInt(row.position), type: row.event_type, data: row.data, recordedAt: row.recorded_at }));

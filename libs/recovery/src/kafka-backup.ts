@@ -171,7 +171,8 @@ interface LogRow extends Record<string, unknown> {
   event_type: string;
   global_position: string;
   stream_id: string;
-  data: Record<string, unknown>;
+  /** The stored RFC 8785 text; compared as the relay sends it (parsed, then JSON.stringify). */
+  data_text: string;
 }
 
 /**
@@ -203,7 +204,7 @@ export async function compareKafkaBackup(sql: SqlExecutor, directory: BackupDire
   let after = 0n;
   for (;;) {
     const { rows } = await sql.query<LogRow>(
-      `SELECT event_id::text AS event_id, event_type, global_position::text AS global_position, stream_id, data
+      `SELECT event_id::text AS event_id, event_type, global_position::text AS global_position, stream_id, data_text
          FROM events WHERE global_position > $1::bigint ORDER BY global_position LIMIT 5000`,
       [after.toString()],
     );
@@ -212,7 +213,7 @@ export async function compareKafkaBackup(sql: SqlExecutor, directory: BackupDire
       const message = onTopic.get(row.event_id);
       if (message) {
         seen.add(row.event_id);
-        if (message.type !== row.event_type || message.position !== row.global_position || message.stream !== row.stream_id || message.data !== JSON.stringify(row.data)) notInLog.add(row.event_id);
+        if (message.type !== row.event_type || message.position !== row.global_position || message.stream !== row.stream_id || message.data !== JSON.stringify(JSON.parse(row.data_text))) notInLog.add(row.event_id);
       } else if (BigInt(row.global_position) <= BigInt(relayPosition)) {
         missing.push(row.event_id);
       }
