@@ -281,7 +281,8 @@ function buildRequest(method: string, pathTemplate: string, template: Template, 
 
 /** The field named, or a path inside it, or the body as a whole (a depth or parse problem). */
 function namesField(named: string, expected: string): boolean {
-  if (expected === '') return named === '""' || named === 'body';
+  // The empty key is spelled "" in a field name, also when the field found is inside it.
+  if (expected === '') return named === '""' || named === 'body' || named.startsWith('"".') || named.startsWith('""[');
   return named === expected || named === 'body' || named === 'path' || named.startsWith(`${expected}.`) || named.startsWith(`${expected}[`);
 }
 
