@@ -36,17 +36,9 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
   return {
     backend: 'postgres',
     query: executorOf(pool).query,
-    async queryEach(sql, params, onRow, preparedName) {
-      const connectionClient = await pool.connect().catch((error: unknown) => {
-        throw toStoreError(error);
-      });
-      let broken: Error | undefined;
-      const onConnectionError = (error: Error): void => {
-        broken = error;
-      };
-      connectionClient.on('error', onConnectionError);
-      try {
-        return await new Promise<number>((resolve, reject) => {
+    queryEach(sql, params, onRow, preparedName) {
+      return withCheckedOutClient(pool, (connectionClient) =>
+        new Promise<number>((resolve, reject) => {
           // pg's Query with a 'row' listener and no callback does not collect the rows.
           const query = new pg.Query({ text: sql, values: params as unknown[] | undefined, name: preparedName });
           let count = 0;
@@ -63,24 +55,10 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
           query.on('end', () => (failed === null ? resolve(count) : reject(failed.error)));
           query.on('error', (error: Error) => reject(toStoreError(error)));
           connectionClient.query(query);
-        });
-      } finally {
-        connectionClient.off('error', onConnectionError);
-        connectionClient.release(broken);
-      }
+        }),
+      );
     },
-    async transaction(fn) {
-      const connectionClient = await pool.connect().catch((error: unknown) => {
-        throw toStoreError(error);
-      });
-      let broken: Error | undefined;
-      // pg-pool removes its own error listener while a client is checked out; without one, a
-      // connection reset mid-transaction is an unhandled 'error' event that kills the process.
-      // The failing query rejects on its own: here we only mark the connection as unusable.
-      const onConnectionError = (error: Error): void => {
-        broken = error;
-      };
-      connectionClient.on('error', onConnectionError);
+    transaction: (fn) => withCheckedOutClient(pool, async (connectionClient, markBroken) => {
       // BEGIN goes out with the transaction's first statement, and COMMIT with its last one when
       // the caller says which that is (queryThenCommit): neither takes a round trip of its own.
       const progress: { state: 'idle' | 'begun' | 'committed' } = { state: 'idle' };
@@ -103,22 +81,40 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
       } catch (error) {
         if (progress.state !== 'idle') {
           // Also after a failed queryThenCommit: its statement or COMMIT failed, so nothing committed.
-          await connectionClient.query('ROLLBACK').catch((rollbackError: Error) => {
-            broken = rollbackError; // the connection is unusable: destroy it instead of pooling it
-          });
+          await connectionClient.query('ROLLBACK').catch(markBroken); // unusable: destroyed, not pooled
         }
         throw error;
-      } finally {
-        connectionClient.off('error', onConnectionError);
-        connectionClient.release(broken);
       }
-    },
+    }),
     listen: (channel, onNotify) => listener.listen(channel, onNotify),
     async close() {
       await listener.close();
       await pool.end();
     },
   };
+}
+
+/**
+ * Runs `fn` on a connection checked out of the pool and returns it afterwards, destroyed instead
+ * of pooled when it broke. pg-pool removes its own error listener while a client is checked out;
+ * without one, a connection reset mid-use is an unhandled 'error' event that kills the process.
+ * The failing query rejects on its own: the listener only marks the connection as unusable.
+ */
+async function withCheckedOutClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient, markBroken: (error: Error) => void) => Promise<T>): Promise<T> {
+  const connectionClient = await pool.connect().catch((error: unknown) => {
+    throw toStoreError(error);
+  });
+  let broken: Error | undefined;
+  const markBroken = (error: Error): void => {
+    broken = error;
+  };
+  connectionClient.on('error', markBroken);
+  try {
+    return await fn(connectionClient, markBroken);
+  } finally {
+    connectionClient.off('error', markBroken);
+    connectionClient.release(broken);
+  }
 }
 
 function executorOf(target: pg.Pool | pg.PoolClient): SqlExecutor {
