@@ -1,4 +1,4 @@
-import type { SqlExecutor } from './sql-client.js';
+import type { SqlExecutor, SqlStatement } from './sql-client.js';
 import type { WrongExpectedVersionError } from './event-store.errors.js';
 
 /** What the writer expects the stream to be before its append. A bigint is an exact version. */
@@ -44,6 +44,14 @@ export interface AppendOptions {
    * (SqlExecutor.queryThenCommit).
    */
   inTransaction?: (tx: SqlExecutor, result: AppendResult, events: readonly RecordedEvent[]) => Promise<void>;
+  /**
+   * The caller's last statement in the append's transaction, after the events (and after
+   * inTransaction), sent with the COMMIT. For an exact expected version on PostgreSQL, without
+   * inTransaction or inline projections, the insert, this statement and the COMMIT go in one
+   * round trip (SqlExecutor.queryPairThenCommit). Not run for an idempotent replay. What it
+   * raises is thrown as the database reported it (its SQLSTATE is the caller's to read).
+   */
+  commitStatement?: SqlStatement;
 }
 
 /**

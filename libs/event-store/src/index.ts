@@ -1,6 +1,6 @@
 export * from './event-store.port.js';
 export * from './event-store.errors.js';
-export type { SqlBackend, SqlClient, SqlExecutor } from './sql-client.js';
+export type { SqlBackend, SqlClient, SqlExecutor, SqlRows, SqlStatement } from './sql-client.js';
 export { newEventId, uuidText } from './event-id.js';
 export { SqlEventStore, EVENTS_CHANNEL, type SqlEventStoreOptions } from './sql-event-store.js';
 export { createPostgresClient, type PostgresClientOptions } from './postgres-client.js';

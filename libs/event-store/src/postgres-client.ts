@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { toStoreError } from './connection-failure.js';
 import { PostgresListener } from './postgres-listener.js';
-import type { SqlClient, SqlExecutor } from './sql-client.js';
+import type { SqlClient, SqlExecutor, SqlRows, SqlStatement } from './sql-client.js';
 
 export interface PostgresClientOptions {
   connectionString: string;
@@ -73,6 +73,15 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
       const tx: SqlExecutor = {
         query: (sql, params, preparedName) => send(sql, params, preparedName, false),
         queryThenCommit: (sql, params, preparedName) => send(sql, params, preparedName, true),
+        queryPairThenCommit: async <F extends Record<string, unknown>, L extends Record<string, unknown>>(first: SqlStatement, last: SqlStatement): Promise<[SqlRows<F>, SqlRows<L>]> => {
+          if (progress.state === 'committed') throw new Error('the transaction has committed: no statement may follow queryThenCommit');
+          const begin = progress.state === 'idle';
+          if (!canGroupPair(connectionClient, first, last, begin)) {
+            return [await send<F>(first.sql, first.params, first.preparedName, false), await send<L>(last.sql, last.params, last.preparedName, true)];
+          }
+          progress.state = 'committed';
+          return runPairGroup<F, L>(connectionClient, first, last as SqlStatement & { preparedName: string }, begin);
+        },
       };
       try {
         const result = await fn(tx);
@@ -132,6 +141,8 @@ interface ExtendedQuery {
   _getRows(connection: pg.Connection, rows: number | undefined): void;
 }
 type QueryCallback = (error: Error | null, result: pg.QueryResult | pg.QueryResult[]) => void;
+/** pg's conversion of a parameter to its text form (arrays to array literals, dates, buffers), as its own Bind uses. */
+const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
 const ExtendedQueryClass = pg.Query as unknown as new (config: pg.QueryConfig & { callback: QueryCallback }) => ExtendedQuery & pg.Submittable;
 
 /**
@@ -142,7 +153,10 @@ const ExtendedQueryClass = pg.Query as unknown as new (config: pg.QueryConfig & 
  * command, in order.
  */
 class GroupedQuery extends ExtendedQueryClass {
-  constructor(config: pg.QueryConfig & { callback: QueryCallback }, private readonly around: { begin: boolean; commit: boolean }) {
+  constructor(
+    config: pg.QueryConfig & { callback: QueryCallback },
+    private readonly around: { begin: boolean; commit: boolean; then?: { name: string; values: readonly unknown[] } },
+  ) {
     super(config);
   }
 
@@ -154,10 +168,19 @@ class GroupedQuery extends ExtendedQueryClass {
     super.prepare(connection);
   }
 
-  /** Called by prepare after the statement's Bind and Describe: its Execute, then COMMIT's, then the Sync. */
+  /**
+   * Called by prepare after the statement's Bind and Describe: its Execute, then the prepared
+   * statement that follows it (Bind, Describe, Execute), then COMMIT's, then the Sync.
+   */
   override _getRows(connection: pg.Connection, rows: number | undefined): void {
     if (!this.around.commit) return super._getRows(connection, rows);
     connection.execute({ portal: '' }, false);
+    const then = this.around.then;
+    if (then !== undefined) {
+      connection.bind({ statement: then.name, values: [...then.values], valueMapper: prepareValue } as pg.BindConfig, false);
+      connection.describe({ type: 'P', name: '' }, false);
+      connection.execute({ portal: '' }, false);
+    }
     connection.bind({ statement: COMMIT.name, values: [] }, false);
     connection.execute({}, false);
     connection.sync();
@@ -218,6 +241,45 @@ async function runGroup<R extends Record<string, unknown>>(
     const results = Array.isArray(answer) ? answer : [answer];
     const own = results[around.begin ? 1 : 0];
     return { rows: own.rows, rowCount: own.rowCount ?? 0 };
+  } catch (error) {
+    throw toStoreError(error);
+  }
+}
+
+/**
+ * Whether queryPairThenCommit can send everything in one group: both statements take the
+ * extended protocol, `last` is already parsed on this connection under its name (its Parse would
+ * be answered out of the order pg's Query expects), and BEGIN (if due) and COMMIT are prepared.
+ */
+function canGroupPair(client: pg.PoolClient, first: SqlStatement, last: SqlStatement, begin: boolean): boolean {
+  const names = preparedOn(client);
+  const parsed = (client as unknown as { connection: { parsedStatements: Record<string, string | undefined> } }).connection.parsedStatements;
+  return last.preparedName !== undefined && parsed[last.preparedName] === last.sql
+    && names.has(COMMIT.name) && (!begin || names.has(BEGIN.name));
+}
+
+/** BEGIN (if due), first, last, COMMIT, Sync: one round trip (GroupedQuery with `then`). */
+async function runPairGroup<F extends Record<string, unknown>, L extends Record<string, unknown>>(
+  client: pg.PoolClient,
+  first: SqlStatement,
+  last: SqlStatement & { preparedName: string },
+  begin: boolean,
+): Promise<[SqlRows<F>, SqlRows<L>]> {
+  try {
+    const answer = await new Promise<pg.QueryResult[]>((resolve, reject) => {
+      client.query(new GroupedQuery({
+        text: first.sql,
+        values: [...first.params],
+        ...(first.preparedName === undefined ? {} : { name: first.preparedName }),
+        callback: (error, result) => (error ? reject(error) : resolve(result as pg.QueryResult[])),
+      }, { begin, commit: true, then: { name: last.preparedName, values: last.params } }));
+    });
+    const own = answer[begin ? 1 : 0];
+    const next = answer[begin ? 2 : 1];
+    return [
+      { rows: own.rows as F[], rowCount: own.rowCount ?? 0 },
+      { rows: next.rows as L[], rowCount: next.rowCount ?? 0 },
+    ];
   } catch (error) {
     throw toStoreError(error);
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import pg from 'pg';
 import {
   createTestDatabase,
   shouldRunPostgresTests,
@@ -143,6 +144,80 @@ describePostgres('PostgreSQL event store', () => {
       })).rejects.toThrow(/no statement may follow queryThenCommit/);
       // What it committed stays committed.
       expect(await rows()).toEqual([{ id: 20 }, { id: 21 }]);
+    });
+  });
+
+  describe('append with a commit statement (insert, statement and COMMIT in one round trip)', () => {
+    let tripDatabase: TestDatabase;
+    let single: SqlClient;
+    let store: SqlEventStore;
+    const event = () => ({ eventId: crypto.randomUUID(), type: 'Tripped', schemaVersion: 1, data: { quote: '"\u0001' }, metadata: {} });
+    // $3 = 0 makes the statement fail (division by zero) after the insert has run.
+    const after = (streamId: string, n: number, divisor = 1) => ({ sql: 'INSERT INTO after_rows VALUES ($1, $2::int / $3::int)', params: [streamId, n, divisor], preparedName: 'after_insert' });
+    const afterRows = async (streamId: string): Promise<number[]> =>
+      (await single.query<{ n: number }>('SELECT n FROM after_rows WHERE stream_id = $1 ORDER BY n', [streamId])).rows.map((row) => row.n);
+    /** Appends the stream's first two events, so the connection has prepared the statements. */
+    const started = async (): Promise<string> => {
+      const streamId = `trip-${crypto.randomUUID()}`;
+      await store.append(streamId, [event()], { expected: 'no_stream', commitStatement: after(streamId, 1) });
+      await store.append(streamId, [event()], { expected: 1n, commitStatement: after(streamId, 2) });
+      return streamId;
+    };
+    beforeAll(async () => {
+      tripDatabase = await createTestDatabase('event_store_trip');
+      // One connection: every append after the first two finds the statements prepared on it.
+      single = createPostgresClient({ connectionString: tripDatabase.url, max: 1 });
+      await runMigrations(single);
+      await single.query('CREATE TABLE after_rows (stream_id text, n int)');
+      store = new SqlEventStore(single);
+    });
+    afterAll(async () => {
+      await single?.close();
+      await tripDatabase?.drop();
+    });
+
+    it('commits the events and the statement together, in one round trip once the connection has prepared them', async () => {
+      const streamId = await started();
+      const syncs = jest.spyOn(pg.Connection.prototype, 'sync');
+      let result;
+      try {
+        result = await store.append(streamId, [event(), event()], { expected: 2n, commitStatement: after(streamId, 3) });
+        expect(syncs).toHaveBeenCalledTimes(1);
+      } finally {
+        syncs.mockRestore();
+      }
+      expect(result.nextExpectedVersion).toBe(4n);
+      expect(await afterRows(streamId)).toEqual([1, 2, 3]);
+      const stored = await store.readStream(streamId);
+      expect(stored.map((recorded) => recorded.streamPosition)).toEqual([1n, 2n, 3n, 4n]);
+      expect(stored[3].data).toEqual({ quote: '"\u0001' });
+      expect(stored[3].globalPosition).toBe(result.lastGlobalPosition);
+    });
+
+    it('commits nothing when the statement fails, and the connection stays usable', async () => {
+      const streamId = await started();
+      await expect(store.append(streamId, [event()], { expected: 2n, commitStatement: after(streamId, 3, 0) })).rejects.toMatchObject({ code: '22012' });
+      expect(await store.streamVersion(streamId)).toBe(2n);
+      expect(await afterRows(streamId)).toEqual([1, 2]);
+      await store.append(streamId, [event()], { expected: 2n, commitStatement: after(streamId, 3) });
+      expect(await afterRows(streamId)).toEqual([1, 2, 3]);
+    });
+
+    it('a stream past the expected version: WrongExpectedVersionError with its version, and the statement does not run', async () => {
+      const streamId = await started();
+      await expect(store.append(streamId, [event()], { expected: 1n, commitStatement: after(streamId, 9) }))
+        .rejects.toMatchObject({ name: 'WrongExpectedVersionError', actual: 2n });
+      expect(await afterRows(streamId)).toEqual([1, 2]);
+      expect(await store.streamVersion(streamId)).toBe(2n);
+    });
+
+    it('an idempotent replay returns the first append\'s result and does not run the statement again', async () => {
+      const streamId = await started();
+      const events = [event(), event()];
+      const first = await store.append(streamId, events, { expected: 2n, commitStatement: after(streamId, 3) });
+      const replayed = await store.append(streamId, events, { expected: 2n, commitStatement: after(streamId, 4) });
+      expect(replayed).toEqual(first);
+      expect(await afterRows(streamId)).toEqual([1, 2, 3]);
     });
   });
 

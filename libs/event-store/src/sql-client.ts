@@ -1,3 +1,12 @@
+/** A statement with its parameters; a name makes it a prepared statement (see SqlExecutor.query). */
+export interface SqlStatement {
+  sql: string;
+  params: readonly unknown[];
+  preparedName?: string;
+}
+
+export type SqlRows<R extends Record<string, unknown> = Record<string, unknown>> = { rows: R[]; rowCount: number };
+
 /**
  * The one SQL surface shared by the event store and the read models, so the same SQL runs on
  * PostgreSQL (pg Pool) and on PGlite (embedded). Parameters use $1..$n. int8/xid8 columns come
@@ -24,6 +33,18 @@ export interface SqlExecutor {
     params?: readonly unknown[],
     preparedName?: string,
   ): Promise<{ rows: R[]; rowCount: number }>;
+  /**
+   * Only on a PostgreSQL transaction's executor: the transaction's last two statements, `first`
+   * then `last`, then COMMIT. Once `last` (named) is prepared on the connection, they go in one
+   * message group with the COMMIT (and the BEGIN, if nothing ran yet): one round trip. A failure
+   * stops everything after it, so nothing commits; `first` must fail itself (raise) for `last`
+   * not to run. Before that (the connection's first use of `last`) they take two round trips.
+   * Returns each statement's rows; no statement may follow.
+   */
+  queryPairThenCommit?<F extends Record<string, unknown> = Record<string, unknown>, L extends Record<string, unknown> = Record<string, unknown>>(
+    first: SqlStatement,
+    last: SqlStatement,
+  ): Promise<[SqlRows<F>, SqlRows<L>]>;
   /**
    * Only on a PostgreSQL client (not a transaction): runs one statement and hands each row to
    * `onRow` as it arrives from the server instead of collecting them into an array, so a reader

@@ -28,7 +28,7 @@ import {
 import { GlobalSubscription } from './global-subscription.js';
 import { findUnstorableText } from './storable-text.js';
 import { joinTextList, splitTextList } from './text-list.js';
-import type { SqlClient, SqlExecutor } from './sql-client.js';
+import type { SqlClient, SqlExecutor, SqlStatement } from './sql-client.js';
 
 /** The channel SqlEventStore notifies on after its appends commit (payload: empty). */
 export const EVENTS_CHANNEL = 'caracal_events';
@@ -42,6 +42,8 @@ const MAX_BIGINT = '9223372036854775807';
 // SQLSTATEs raised by caracal_append (schemas/migrations/001_event_store.sql).
 const WRONG_EXPECTED_VERSION = 'CE001';
 const IDEMPOTENCY_CONFLICT = 'CE002';
+/** Raised by the guarded append (GUARDED_APPEND) when the stream is not at the expected version. */
+const VERSION_MOVED = 'CE011';
 const UNIQUE_VIOLATION = '23505';
 const EVENT_ID_CONSTRAINT = 'events_event_id_key';
 
@@ -122,22 +124,57 @@ export class SqlEventStore implements EventStore {
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const stored = storedEvents(streamId, events, this.authenticator);
-    const { inTransaction } = options;
-    const appended = inTransaction !== undefined || events.some((event) => this.projectedTypes.has(event.type))
+    const { inTransaction, commitStatement, expected } = options;
+    const projected = events.some((event) => this.projectedTypes.has(event.type));
+    if (commitStatement !== undefined && inTransaction === undefined && !projected && this.singleStatement && typeof expected === 'bigint' && expected > 0n) {
+      const inOneTrip = await this.appendInOneRoundTrip(streamId, stored, expected, commitStatement);
+      if (inOneTrip !== null) {
+        this.notifier.committed();
+        return inOneTrip.result;
+      }
+      // The stream was not at the expected version: the ordinary append below tells a wrong
+      // version from an idempotent replay.
+    }
+    const appended = inTransaction !== undefined || commitStatement !== undefined || projected
       ? await this.client.transaction(async (tx) => {
-          const inTx = await appendEvents(tx, streamId, stored, options.expected, true, this.singleStatement);
+          const inTx = await appendEvents(tx, streamId, stored, expected, true, this.singleStatement);
           // A replayed append was projected when it first committed: projecting again would double it.
           if (!inTx.replayed) {
-            // The caller's step last: it may carry the COMMIT (SqlExecutor.queryThenCommit).
+            // The caller's steps last: they may carry the COMMIT (SqlExecutor.queryThenCommit).
             await this.projectInline(tx, inTx.recorded);
             await inTransaction?.(tx, inTx.result, inTx.recorded);
+            if (commitStatement !== undefined) {
+              const { sql, params, preparedName } = commitStatement;
+              await (tx.queryThenCommit ? tx.queryThenCommit(sql, params, preparedName) : tx.query(sql, params, preparedName));
+            }
           }
           return inTx;
         })
-      : await appendEvents(this.client, streamId, stored, options.expected, false, this.singleStatement);
+      : await appendEvents(this.client, streamId, stored, expected, false, this.singleStatement);
     // Committed. A replay wrote nothing new (its first attempt announced it).
     if (!appended.replayed) this.notifier.committed();
     return appended.result;
+  }
+
+  /**
+   * BEGIN, the guarded insert, the caller's statement and COMMIT in one message group: the
+   * request path's hold costs one round trip. null when the stream was not at `expected` (the
+   * guard raised, nothing committed).
+   */
+  private async appendInOneRoundTrip(streamId: string, stored: readonly StoredEvent[], expected: bigint, last: SqlStatement): Promise<Appended | null> {
+    const statement = stored.length === 1 ? GUARDED_APPEND.one : GUARDED_APPEND.many;
+    const insert: SqlStatement = { sql: statement.sql, params: fastParams(streamId, stored, expected), preparedName: statement.name };
+    try {
+      const [{ rows }] = await this.client.transaction(async (tx) => {
+        if (tx.queryPairThenCommit) return tx.queryPairThenCommit<AppendRow>(insert, last);
+        const inserted = await tx.query<AppendRow>(insert.sql, insert.params, insert.preparedName);
+        return [inserted, await tx.query(last.sql, last.params, last.preparedName)] as const;
+      });
+      return toAppended(streamId, stored, rows, false);
+    } catch (error) {
+      if ((error as { code?: string }).code === VERSION_MOVED) return null;
+      throw toAppendError(error, streamId, stored, expected);
+    }
   }
 
   private async projectInline(tx: SqlExecutor, recorded: readonly RecordedEvent[]): Promise<void> {
@@ -424,6 +461,22 @@ const FAST_APPEND = Object.fromEntries(
     { one: fastStatement(expected, false), many: fastStatement(expected, true) },
   ]),
 ) as Record<FastExpected, { one: Statement; many: Statement }>;
+
+/**
+ * The exact-version statement for appendInOneRoundTrip: the statements after it are already sent,
+ * so instead of returning no row when the version moved it raises CE011
+ * (schemas/migrations/018_append_version_guard.sql: the guard runs only when there is no base).
+ */
+const guardedStatement = (many: boolean): Statement => ({
+  name: `caracal_append_guarded_${many ? 'many' : 'one'}`,
+  sql: `WITH bumped AS (
+  ${LOCK_STREAM.exact}
+), s AS (
+  SELECT coalesce((SELECT base FROM bumped), caracal_append_version_moved($1, $3::bigint)) AS base
+)${insertEvents(many ? MANY_EVENTS : ONE_EVENT)}`,
+});
+
+const GUARDED_APPEND = { one: guardedStatement(false), many: guardedStatement(true) };
 
 const FUNCTION_APPEND = {
   name: 'caracal_append',

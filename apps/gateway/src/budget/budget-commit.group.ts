@@ -1,7 +1,8 @@
 import type { BudgetCommand } from '@caracal/domain';
 import type { EventStore, NewEvent } from '@caracal/event-store';
-import { budgetTransactionHook } from './budget-transaction.hook.js';
+import { budgetCommitFailure, budgetCommitStatement, budgetTransactionHook, type BudgetStreamCommitted } from './budget-transaction.hook.js';
 import type { OpenHolds } from './open-holds.js';
+import type { RememberedAccess } from './remembered-access.js';
 
 /** One budget stream's group commit, decided by its writer against the stream at expectedVersion. */
 export interface BudgetStreamCommit {
@@ -13,6 +14,8 @@ export interface BudgetStreamCommit {
   commands: readonly BudgetCommand[];
   /** The stream's open holds once this commit is in. */
   openHolds: OpenHolds;
+  /** The admitted holds that rest on remembered access, for the commit to confirm. */
+  accessChecks: readonly RememberedAccess[];
 }
 
 /** Streams in one transaction at most: bounds the statement and the time a failed group takes to redo. */
@@ -81,7 +84,7 @@ export class BudgetCommitGroup {
         {
           inTransaction: (tx, appended) => budgetTransactionHook(tx, sorted.flatMap(({ commit }, i) => {
             const events = appended[i];
-            return events === null ? [] : [{ rootAgentId: commit.rootAgentId, events, commands: commit.commands, openHolds: commit.openHolds }];
+            return events === null ? [] : [{ ...committedPart(commit), events }];
           })),
         },
       );
@@ -96,11 +99,16 @@ export class BudgetCommitGroup {
     try {
       await this.store.append(commit.streamId, commit.events, {
         expected: commit.expectedVersion === 0n ? 'no_stream' : commit.expectedVersion,
-        inTransaction: (tx, _result, events) => budgetTransactionHook(tx, [{ rootAgentId: commit.rootAgentId, events, commands: commit.commands, openHolds: commit.openHolds }]),
+        // With the insert and the COMMIT in one round trip: this is the request path's hold at low load.
+        commitStatement: budgetCommitStatement([committedPart(commit)]),
       });
       resolve();
     } catch (error) {
-      reject(error);
+      reject(budgetCommitFailure(error));
     }
   }
+}
+
+function committedPart(commit: BudgetStreamCommit): BudgetStreamCommitted {
+  return { rootAgentId: commit.rootAgentId, events: commit.events, commands: commit.commands, openHolds: commit.openHolds, accessChecks: commit.accessChecks };
 }

@@ -17,7 +17,9 @@ import { BudgetContentionError, BudgetStreamWriter, type CommandOrigin, type Out
 import { BudgetCommitGroup } from './budget-commit.group.js';
 import { BudgetWriterRegistry } from './budget-writer.registry.js';
 import { HoldRefusedError } from './hold-refused.error.js';
+import type { RememberedAccess } from './remembered-access.js';
 import { resolutionEventId } from './reservation-event-id.js';
+import { StaleAccessError } from './stale-access.error.js';
 
 export interface HoldRequest {
   requestId: string;
@@ -29,6 +31,8 @@ export interface HoldRequest {
   model: string | null;
   amountNanos: bigint;
   currency: string;
+  /** Set when the agent's access was remembered, not read for this request: the hold's commit confirms it. */
+  access: RememberedAccess | null;
 }
 
 export interface Hold {
@@ -109,11 +113,14 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
     if (!outcome.ok) throw outcome.error;
   }
 
-  /** Queued on the stream's writer, which decides it with decideReservation. Throws HoldRefusedError. */
+  /**
+   * Queued on the stream's writer, which decides it with decideReservation. Throws
+   * HoldRefusedError, or StaleAccessError when the remembered access no longer holds.
+   */
   async reserve(request: HoldRequest): Promise<Hold> {
     // Time-ordered: it is also its hold's event id (reservation-event-id.ts).
     const reservationId = newEventId();
-    const outcome = await this.submit(request.rootAgentId, {
+    const outcome = await this.writer(request.rootAgentId).submit({
       type: 'ReserveSpend',
       reservationId,
       requestId: request.requestId,
@@ -125,8 +132,11 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
       currency: request.currency,
       now: new Date(),
       ttlMs: this.config.reservationTtlMs,
-    });
-    if (!outcome.ok) throw new HoldRefusedError(outcome.error, request.currency);
+    }, undefined, request.access);
+    if (!outcome.ok) {
+      if (outcome.error instanceof StaleAccessError) throw outcome.error;
+      throw new HoldRefusedError(outcome.error, request.currency);
+    }
     return { reservationId, rootAgentId: request.rootAgentId, amountNanos: request.amountNanos };
   }
 

@@ -20,6 +20,8 @@ import { applyBudgetTail, BUDGET_SNAPSHOT_TYPE, loadBudgetState, toBudgetEvent }
 import { budgetTransactionHook } from './budget-transaction.hook.js';
 import { openHoldsOf } from './open-holds.js';
 import { RedecideError } from './redecide.error.js';
+import type { RememberedAccess } from './remembered-access.js';
+import { StaleAccessError } from './stale-access.error.js';
 import { reservationEventId } from './reservation-event-id.js';
 
 export type Outcome = { ok: true; events: BudgetEvent[] } | { ok: false; error: DomainError };
@@ -49,6 +51,8 @@ interface Pending {
   /** null: no command, the caller wants the state as the stream is now (see view). */
   command: BudgetCommand | null;
   origin: CommandOrigin;
+  /** A hold admitted on remembered access: its commit confirms it. */
+  access: RememberedAccess | null;
   resolve(outcome: Outcome): void;
   reject(error: unknown): void;
 }
@@ -58,6 +62,14 @@ interface Decided {
   state: BudgetState;
   events: { event: BudgetEvent; origin: CommandOrigin }[];
   outcomes: Outcome[];
+  /** The remembered access of the holds admitted, for the commit to confirm. */
+  accessChecks: RememberedAccess[];
+}
+
+/** What the batch's commit found changed since it was decided (RedecideError), for deciding it again. */
+interface Changed {
+  suspendedAgentIds: Set<string>;
+  staleKeyIds: Set<string>;
 }
 
 const MAX_BATCH = 256;
@@ -111,8 +123,8 @@ export class BudgetStreamWriter {
     this.streamId = budgetStreamId(rootAgentId);
   }
 
-  submit(command: BudgetCommand, origin: CommandOrigin = GATEWAY): Promise<Outcome> {
-    return this.enqueue(command, origin);
+  submit(command: BudgetCommand, origin: CommandOrigin = GATEWAY, access: RememberedAccess | null = null): Promise<Outcome> {
+    return this.enqueue(command, origin, access);
   }
 
   /**
@@ -136,10 +148,10 @@ export class BudgetStreamWriter {
     return this.queue.length === 0 && !this.draining && this.lingerTimer === null && this.lastUsedAtMs < sinceMs;
   }
 
-  private enqueue(command: BudgetCommand | null, origin: CommandOrigin): Promise<Outcome> {
+  private enqueue(command: BudgetCommand | null, origin: CommandOrigin, access: RememberedAccess | null = null): Promise<Outcome> {
     this.lastUsedAtMs = Date.now();
     return new Promise<Outcome>((resolve, reject) => {
-      this.queue.push({ command, origin, resolve, reject });
+      this.queue.push({ command, origin, access, resolve, reject });
       if (this.draining) return;
       if (canLinger(command)) {
         this.lingerTimer ??= setTimeout(() => void this.drain(), RESOLUTION_LINGER_MS).unref();
@@ -178,19 +190,19 @@ export class BudgetStreamWriter {
    * process during that time keeps the stream marked contended.
    */
   private async commit(batch: Pending[]): Promise<void> {
-    if (this.state !== null && Date.now() < this.contendedUntil) return this.commitLocked(batch, new Set());
+    if (this.state !== null && Date.now() < this.contendedUntil) return this.commitLocked(batch, nothingChanged());
     return this.commitOptimistic(batch);
   }
 
   private async commitOptimistic(batch: Pending[]): Promise<void> {
-    const suspended = new Set<string>();
+    const changed = nothingChanged();
     let fresh = false;
     for (;;) {
       if (this.state === null) {
         await this.catchUp();
         fresh = true;
       }
-      const decided = this.decide(this.state as BudgetState, batch, suspended);
+      const decided = this.decide(this.state as BudgetState, batch, changed);
       if (decided.events.length === 0) {
         if (!fresh) {
           await this.catchUp();
@@ -209,15 +221,16 @@ export class BudgetStreamWriter {
           expectedVersion: this.version,
           commands: commandsOf(batch),
           openHolds: openHoldsOf(decided.state),
+          accessChecks: decided.accessChecks,
         });
       } catch (error) {
         if (error instanceof RedecideError) {
-          error.suspendedAgentIds.forEach((id) => suspended.add(id));
+          noteChanged(changed, error);
           continue;
         }
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         this.contendedUntil = Date.now() + CONTENDED_FOR_MS;
-        return this.commitLocked(batch, suspended);
+        return this.commitLocked(batch, changed);
       }
       this.hooks.onAppended(Number(process.hrtime.bigint() - started) / 1e9);
       this.state = decided.state;
@@ -229,7 +242,7 @@ export class BudgetStreamWriter {
   }
 
   /** Decides under the stream's row lock, on the stream as it is: no version race to lose. */
-  private async commitLocked(batch: Pending[], suspended: Set<string>): Promise<void> {
+  private async commitLocked(batch: Pending[], changed: Changed): Promise<void> {
     for (;;) {
       if (this.state === null) await this.catchUp();
       const known = { state: this.state as BudgetState, version: this.version };
@@ -241,18 +254,19 @@ export class BudgetStreamWriter {
           knownVersion: known.version,
           decide: (tail) => {
             const current = tail.length === 0 ? known.state : evolveBudgetAll(known.state, tail.map(toBudgetEvent));
-            under.decided = this.decide(current, batch, suspended);
+            under.decided = this.decide(current, batch, changed);
             return under.decided.events.map(({ event, origin }) => toNewEvent(event, origin));
           },
           inTransaction: (tx, _result, events) => budgetTransactionHook(tx, [{
             rootAgentId: this.rootAgentId, events, commands: commandsOf(batch), openHolds: openHoldsOf((under.decided as Decided).state),
+            accessChecks: (under.decided as Decided).accessChecks,
           }]),
           // The next process's group decides while this one's commit is flushed.
           flushAfterUnlock: true,
         });
       } catch (error) {
         if (error instanceof RedecideError) {
-          error.suspendedAgentIds.forEach((id) => suspended.add(id));
+          noteChanged(changed, error);
           continue;
         }
         if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) throw new BudgetContentionError(this.streamId);
@@ -271,16 +285,22 @@ export class BudgetStreamWriter {
     }
   }
 
-  private decide(start: BudgetState, batch: Pending[], suspended: ReadonlySet<string>): Decided {
-    const { state, decisions } = decideBudgetBatch(start, batch, (current, { command }) =>
-      command === null ? [] : decideOnBudget(current, command, suspended));
+  private decide(start: BudgetState, batch: Pending[], changed: Changed): Decided {
+    const { state, decisions } = decideBudgetBatch(start, batch, (current, { command, access }) => {
+      if (command === null) return [];
+      if (access !== null && changed.staleKeyIds.has(access.keyId)) return new StaleAccessError(access.keyId);
+      return decideOnBudget(current, command, changed.suspendedAgentIds);
+    });
     const events: { event: BudgetEvent; origin: CommandOrigin }[] = [];
+    const accessChecks: RememberedAccess[] = [];
     const outcomes = decisions.map((decision, i): Outcome => {
       if (decision instanceof DomainError) return { ok: false, error: decision };
       events.push(...decision.map((event) => ({ event, origin: batch[i].origin })));
+      const { access } = batch[i];
+      if (access !== null) accessChecks.push(access);
       return { ok: true, events: decision };
     });
-    return { state, events, outcomes };
+    return { state, events, outcomes, accessChecks };
   }
 
   /** Loads from the latest snapshot (if none is cached) and applies the stream's tail. */
@@ -311,6 +331,15 @@ function decideOnBudget(state: BudgetState, command: BudgetCommand, suspended: R
     ...command,
     agentChain: command.agentChain.map((a) => (suspended.has(a.agentId) ? { ...a, status: 'suspended' as const } : a)),
   });
+}
+
+function nothingChanged(): Changed {
+  return { suspendedAgentIds: new Set(), staleKeyIds: new Set() };
+}
+
+function noteChanged(changed: Changed, error: RedecideError): void {
+  error.suspendedAgentIds.forEach((id) => changed.suspendedAgentIds.add(id));
+  error.staleKeyIds.forEach((id) => changed.staleKeyIds.add(id));
 }
 
 /** Resolutions have no caller waiting on them: they may wait a moment for a hold to share its commit. */

@@ -5,6 +5,7 @@ import { createPostgresClient, openPgliteClient, runMigrations, SqlEventStore, t
 import { createTestDatabase, shouldRunPostgresTests, type TestDatabase } from '@caracal/test-support/postgres-test-database.js';
 import { BudgetCommitGroup } from './budget-commit.group.js';
 import { BudgetStreamWriter } from './budget-stream.writer.js';
+import { StaleAccessError } from './stale-access.error.js';
 
 jest.setTimeout(120_000);
 
@@ -65,6 +66,32 @@ function describeHook(backend: 'postgres' | 'pglite', open: () => Promise<{ clie
       expect(outcome.ok ? null : outcome.error.message).toMatch(/suspended/);
       expect(await store.streamVersion(budgetStreamId(root))).toBe(1n);
       expect(await openHolds(root)).toBe(1);
+    });
+
+    it('holds on remembered access commit only while the key is active and the entry in place; the rest of their batch commits', async () => {
+      const root = randomUUID();
+      await insertAgent(root, root, 'active');
+      const keyId = randomUUID().replaceAll('-', '').slice(0, 16);
+      const entryId = randomUUID();
+      await client.query(`INSERT INTO agent_keys (key_id, agent_id, key_hash, status, created_at) VALUES ($1, $2, 'hash', 'active', now())`, [keyId, root]);
+      await client.query(`INSERT INTO allowlist_entries (entry_id, agent_id, pattern, pattern_type, created_at) VALUES ($1, $2, 'https://api.example.com/*', 'glob', now())`, [entryId, root]);
+      const remembered = { keyId, entryId };
+      const budget = writer(root);
+      expect((await budget.submit(reserve(root), undefined, remembered)).ok).toBe(true);
+
+      await client.query(`UPDATE allowlist_entries SET removed_at = now() WHERE entry_id = $1`, [entryId]);
+      // The first goes alone; the other two queue behind it and share one commit, which refuses the remembered one.
+      const [first, stale, plain] = await Promise.all([budget.submit(reserve(root)), budget.submit(reserve(root), undefined, remembered), budget.submit(reserve(root))]);
+      expect([first.ok, stale.ok, plain.ok]).toEqual([true, false, true]);
+      expect(stale.ok ? null : stale.error).toBeInstanceOf(StaleAccessError);
+      expect(await store.streamVersion(budgetStreamId(root))).toBe(3n);
+      expect(await openHolds(root)).toBe(3);
+
+      await client.query(`UPDATE allowlist_entries SET removed_at = NULL WHERE entry_id = $1`, [entryId]);
+      await client.query(`UPDATE agent_keys SET status = 'revoked' WHERE key_id = $1`, [keyId]);
+      const revoked = await budget.submit(reserve(root), undefined, remembered);
+      expect(revoked.ok ? null : revoked.error).toBeInstanceOf(StaleAccessError);
+      expect(await store.streamVersion(budgetStreamId(root))).toBe(3n);
     });
   });
 }

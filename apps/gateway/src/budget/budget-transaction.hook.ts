@@ -1,30 +1,36 @@
 import type { BudgetCommand } from '@caracal/domain';
-import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
+import type { SqlExecutor, SqlStatement } from '@caracal/event-store';
 import type { OpenHolds } from './open-holds.js';
 import { RedecideError } from './redecide.error.js';
+import type { RememberedAccess } from './remembered-access.js';
 
-/** One budget stream's part of a commit: the events it appended, the commands they decide, the holds left open. */
+/** One budget stream's part of a commit: the events it appends, the commands they decide, the holds left open. */
 export interface BudgetStreamCommitted {
   rootAgentId: string;
-  events: readonly RecordedEvent[];
+  events: readonly { type: string }[];
   commands: readonly BudgetCommand[];
   openHolds: OpenHolds;
+  /** The admitted holds that rest on remembered access, to confirm. */
+  accessChecks: readonly RememberedAccess[];
 }
 
 /**
- * Runs inside each budget commit (one stream's group commit, or several streams' in one
- * transaction), after the events are inserted, as ONE statement, the transaction's last, which
- * also carries the COMMIT where the client can send it along (queryThenCommit): each round trip
- * here is time the streams are busy.
+ * The statement that ends each budget commit (one stream's group commit, or several streams' in
+ * one transaction), after the events are inserted: the transaction's last, which also carries
+ * the COMMIT, and on the request path's lone commit the insert too (AppendOptions.commitStatement:
+ * one round trip). Each round trip here is time the streams are busy.
  * 1. Locks the rows of every agent on the admitted paths (FOR SHARE) and re-reads their status.
  *    A suspension that committed after we decided makes the statement raise (CE010), so nothing
  *    commits and we decide again; one still in flight waits for us. Either way no admission
  *    commits after a suspension of its path commits.
  * 2. Writes each stream's open holds (how many, the first expiry) to `budget_open_holds`, so any
  *    process can find holds to expire after a crash, and the gauge can count them.
+ * 3. Confirms the access that holds were admitted on from memory (RememberedAccess): the key
+ *    still active, the allowlist entry not removed; else it raises (CE012) and nothing commits.
  * The store has projected policy events (rare) into the admin read model before (adminProjection).
+ * Its failure reaches the caller as the database's error: budgetCommitFailure reads it.
  */
-export async function budgetTransactionHook(tx: SqlExecutor, committed: readonly BudgetStreamCommitted[]): Promise<void> {
+export function budgetCommitStatement(committed: readonly BudgetStreamCommitted[]): SqlStatement {
   const pathAgents = new Set<string>();
   let opened = 0;
   for (const { events, commands } of committed) {
@@ -39,25 +45,43 @@ export async function budgetTransactionHook(tx: SqlExecutor, committed: readonly
     committed.map((stream) => stream.openHolds.count),
     committed.map((stream) => (stream.openHolds.nextExpiresAtMs === null ? null : new Date(stream.openHolds.nextExpiresAtMs).toISOString())),
     opened > 0,
+    committed.flatMap((stream) => stream.accessChecks.map((check) => check.keyId)),
+    committed.flatMap((stream) => stream.accessChecks.map((check) => check.entryId)),
   ];
+  return { sql: HOOK_STATEMENT, params, preparedName: HOOK_STATEMENT_NAME };
+}
+
+/** A budget commit's failure as its writer handles it: inactive path agents or stale access → RedecideError. */
+export function budgetCommitFailure(error: unknown): unknown {
+  const { code, detail } = error as { code?: string; detail?: string };
+  const ids = (detail ?? '').split(',').filter(Boolean);
+  if (code === PATH_NOT_ACTIVE) return new RedecideError(ids);
+  if (code === ACCESS_STALE) return new RedecideError([], ids);
+  return error;
+}
+
+/** budgetCommitStatement run as the last step of a transaction the store opened (inTransaction). */
+export async function budgetTransactionHook(tx: SqlExecutor, committed: readonly BudgetStreamCommitted[]): Promise<void> {
+  const { sql, params, preparedName } = budgetCommitStatement(committed);
   try {
-    if (tx.queryThenCommit) await tx.queryThenCommit(HOOK_STATEMENT, params, HOOK_STATEMENT_NAME);
-    else await tx.query(HOOK_STATEMENT, params, HOOK_STATEMENT_NAME);
+    if (tx.queryThenCommit) await tx.queryThenCommit(sql, params, preparedName);
+    else await tx.query(sql, params, preparedName);
   } catch (error) {
-    const { code, detail } = error as { code?: string; detail?: string };
-    if (code === PATH_NOT_ACTIVE) throw new RedecideError((detail ?? '').split(',').filter(Boolean));
-    throw error;
+    throw budgetCommitFailure(error);
   }
 }
 
 /** SQLSTATE of caracal_refuse_inactive_path (schemas/migrations/015_budget_hook_refusal.sql). */
 const PATH_NOT_ACTIVE = 'CE010';
+/** SQLSTATE of caracal_refuse_stale_access (schemas/migrations/018_one_round_trip_hold.sql). */
+const ACCESS_STALE = 'CE012';
 const HOOK_STATEMENT_NAME = 'caracal_budget_commit_hook';
 
 // $1 path agents; $2..$4 per stream: root, open holds, first expiry; $5 whether holds are opened
-// (only those are refused). Raises CE010 naming the path agents that are not active (a SELECT's
-// FOR SHARE lock is taken on every row the CTE reads, even when filtered here; the select list
-// runs only for a group that HAVING keeps).
+// (only those are refused); $6, $7 per remembered access: key id, allowlist entry id. Raises CE010
+// naming the path agents that are not active (a SELECT's FOR SHARE lock is taken on every row the
+// CTE reads, even when filtered here; the select list runs only for a group that HAVING keeps),
+// then CE012 naming the keys whose remembered access no longer holds.
 const HOOK_STATEMENT = `
 WITH path AS (
   SELECT agent_id, status FROM agents WHERE agent_id = ANY($1::uuid[]) ORDER BY agent_id FOR SHARE
@@ -65,7 +89,15 @@ WITH path AS (
   INSERT INTO budget_open_holds AS h (root_agent_id, open_holds, next_expires_at)
   SELECT * FROM unnest($2::uuid[], $3::integer[], $4::timestamptz[])
   ON CONFLICT (root_agent_id) DO UPDATE SET open_holds = excluded.open_holds, next_expires_at = excluded.next_expires_at
+), stale AS (
+  SELECT c.key_id FROM unnest($6::text[], $7::uuid[]) AS c(key_id, entry_id)
+   WHERE NOT EXISTS (SELECT 1 FROM agent_keys k WHERE k.key_id = c.key_id AND k.status = 'active')
+      OR NOT EXISTS (SELECT 1 FROM allowlist_entries e WHERE e.entry_id = c.entry_id AND e.removed_at IS NULL)
 )
 SELECT caracal_refuse_inactive_path(array_agg(agent_id ORDER BY agent_id))
   FROM path WHERE status <> 'active' AND $5::boolean
+HAVING count(*) > 0
+UNION ALL
+SELECT caracal_refuse_stale_access(array_agg(DISTINCT key_id))
+  FROM stale
 HAVING count(*) > 0`;

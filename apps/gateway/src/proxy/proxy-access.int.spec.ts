@@ -88,6 +88,48 @@ describe.each(backends)('proxy access checks on %s', (backend) => {
     expect(await call(child.key)).toEqual({ status: 401, error: 'unauthorized' });
   });
 
+  it('remembers the access of a key whose hold committed: its next requests read none, and their holds confirm it', async () => {
+    const { agentId, key, keyId } = await agent();
+    const accessReads = /key_hash/;
+    const holds = async (): Promise<number> => (await probe.client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM events e WHERE e.event_type = 'SpendReserved' AND e.data->>'agentId' = $1`, [agentId],
+    )).rows[0].n;
+    expect((await call(key)).status).toBe(200);
+    const before = probe.finished(accessReads);
+    for (let i = 0; i < 3; i++) expect((await call(key)).status).toBe(200);
+    expect(probe.finished(accessReads) - before).toBe(0);
+    expect(await holds()).toBe(4);
+
+    // Revoked after it was remembered: the hold's commit refuses the remembered access, nothing
+    // is held, and the answer comes from the access read again.
+    expect((await api.call('DELETE', `/v1/agents/${agentId}/keys/${keyId}`)).status).toBe(200);
+    const beforeRevoked = probe.finished(accessReads);
+    expect(await call(key)).toEqual({ status: 401, error: 'unauthorized' });
+    expect(probe.finished(accessReads) - beforeRevoked).toBe(1);
+    expect(await holds()).toBe(4);
+    expect(await call(key)).toEqual({ status: 401, error: 'unauthorized' });
+  });
+
+  it('a removed entry refuses a request on remembered access through the hold\'s commit; another entry that allows it is read and used', async () => {
+    const { agentId, key, entryId } = await agent();
+    expect((await call(key)).status).toBe(200);
+    const second = await api.call('POST', '/v1/allowlists', { agentId, pattern: `${mock.url}/w*`, patternType: 'glob' });
+    expect(second.status).toBe(201);
+    expect((await api.call('DELETE', `/v1/allowlists/${entryId}`)).status).toBe(200);
+    expect((await call(key)).status).toBe(200);
+    expect((await api.call('DELETE', `/v1/allowlists/${second.body.entryId as string}`)).status).toBe(200);
+    expect(await call(key)).toEqual({ status: 403, error: 'resource_not_allowed' });
+  });
+
+  it('a refusal is not decided on remembered access: a revoked key over its budget is answered 401, not budget_exceeded', async () => {
+    const { agentId, key, keyId } = await agent();
+    expect((await api.call('POST', '/v1/policies', { agentId, limit: '0.01', currency: 'USD', timeWindow: 'monthly', windowType: 'calendar', changeReason: 'test' })).status).toBe(201);
+    expect((await call(key)).status).toBe(200);
+    // Remembered now; a refused hold commits nothing, so no commit would confirm the access.
+    expect((await api.call('DELETE', `/v1/agents/${agentId}/keys/${keyId}`)).status).toBe(200);
+    expect(await call(key)).toEqual({ status: 401, error: 'unauthorized' });
+  });
+
   it('answers an unknown key id like a wrong secret', async () => {
     const { key } = await agent();
     const wrongSecret = `${key.slice(0, key.lastIndexOf('_') + 1)}${'x'.repeat(43)}`;

@@ -24,11 +24,12 @@ import {
 import { BudgetStreamCommandQueue, type Hold } from '../budget/budget-stream.command-queue.js';
 import { BudgetContentionError } from '../budget/budget-stream.writer.js';
 import { HoldRefusedError } from '../budget/hold-refused.error.js';
+import { StaleAccessError } from '../budget/stale-access.error.js';
 import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';
 import { PricebookProvider } from '../pricebook/pricebook.provider.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { agentPath, type AgentPath } from './agent-path.js';
-import { AgentKeyAuthenticator } from './agent-key.authenticator.js';
+import { AgentKeyAuthenticator, type AuthenticatedAgent } from './agent-key.authenticator.js';
 import { CLIENT_CLOSED_REQUEST, ClientConnection, ClientDisconnectedError } from './client-connection.js';
 import { DenialRecorder } from './denial-recorder.js';
 import { holdDenial } from './hold-denial.js';
@@ -42,6 +43,19 @@ import { resolvedAddressRefusal, TargetPolicy, type TargetVerdict } from '../tar
 import { parseJsonBody, readBoundedBody } from './request-body.js';
 import { upstreamCredentialHeaders } from './upstream-credentials.js';
 import type { UpstreamDispatchers } from './upstream-dispatchers.js';
+
+/** Who is asking, on which path, and which allowlist entry lets the target through. */
+interface Authorized {
+  agent: AuthenticatedAgent;
+  path: AgentPath;
+  verdict: TargetVerdict;
+}
+
+/** An admitted request: who, what it costs at worst, and its committed hold. */
+interface Admitted extends Authorized {
+  priced: PricedRequest;
+  hold: Hold;
+}
 
 /** Responses larger than this are still streamed to the agent, but usage is not parsed from them. */
 const USAGE_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -77,28 +91,14 @@ export class ProxyService {
     const client = new ClientConnection(reply.raw);
     const stopTimer = this.metrics.requestDuration.startTimer();
     let route = 'unknown';
-    let agentId: string | null = null;
+    const who: { agentId: string | null } = { agentId: null };
     let resource = request.url;
     try {
       const target = resolveProxyTarget(request.url, request.headers[TARGET_URL_HEADER], this.config.upstreams);
       route = target.upstream?.name ?? 'resource';
       resource = target.resourceUrl;
-      const agent = await this.authenticator.authenticate(request.headers);
-      agentId = agent.agentId;
-      const path = agentPath(agent.access);
-      const verdict = this.targets.judge(agent.agentId, agent.access.entries, target);
-      const priced = target.upstream ? await this.priceLlmCall(target, path, request) : this.priceResource(target, request);
-      if (client.gone) throw new ClientDisconnectedError('before the hold was taken');
-      const hold = await this.budgetStreams.reserve({
-        requestId,
-        agentId: agent.agentId,
-        rootAgentId: path.rootAgentId,
-        chain: path.chain,
-        resource: target.resourceUrl,
-        model: priced.model,
-        amountNanos: priced.amountNanos,
-        currency: priced.currency,
-      });
+      const { agent, path, verdict, priced, hold } = await this.admit(request, target, client, requestId, who);
+      this.authenticator.remember(agent);
       // Only for the X-Caracal-Remaining header: the hold is committed, so a failure here must
       // not turn into an error that leaves it to expire unused.
       const remaining = await this.budgetStreams.remaining(path.rootAgentId, path.chain, priced.currency).catch(() => null);
@@ -126,8 +126,8 @@ export class ProxyService {
       const denial = this.toDenial(error);
       this.metrics.decisions.inc({ outcome: denial.code });
       this.metrics.requests.inc({ route, status: String(denial.status) });
-      if (agentId !== null && isRecordedDenial(denial.code)) {
-        this.denials.record({ requestId, agentId, reason: denial.code, policyId: (denial.details.policy as string | undefined) ?? null, resource, now: new Date() });
+      if (who.agentId !== null && isRecordedDenial(denial.code)) {
+        this.denials.record({ requestId, agentId: who.agentId, reason: denial.code, policyId: (denial.details.policy as string | undefined) ?? null, resource, now: new Date() });
       }
       if (!reply.sent && !reply.raw.headersSent && !client.gone) {
         const headers: Record<string, string> = { 'x-caracal-request-id': requestId };
@@ -137,6 +137,60 @@ export class ProxyService {
     } finally {
       stopTimer({ route });
     }
+  }
+
+  /**
+   * authenticate → agent active → allowlist → price → reserve (committed). On remembered access a
+   * refusal at any step is not the answer yet: the access is read again, and its own refusal wins
+   * (it would have come first); a hold refused, or refused for stale access, is decided again on
+   * it. `who` names the agent as soon as it is known, for the denial's record.
+   */
+  private async admit(request: FastifyRequest, target: ProxyTarget, client: ClientConnection, requestId: string, who: { agentId: string | null }): Promise<Admitted> {
+    let authorized = await this.authorize(request, target, false);
+    who.agentId = authorized.agent.agentId;
+    let priced: PricedRequest | null = null;
+    try {
+      priced = target.upstream ? await this.priceLlmCall(target, authorized.path, request) : this.priceResource(target, request);
+      if (client.gone) throw new ClientDisconnectedError('before the hold was taken');
+      return { ...authorized, priced, hold: await this.reserve(requestId, target, priced, authorized) };
+    } catch (error) {
+      if (!authorized.agent.remembered || !isRefusal(error)) throw error;
+      this.authenticator.forget(authorized.agent.keyId);
+      authorized = await this.authorize(request, target, true);
+      if (priced === null || !(error instanceof StaleAccessError || error instanceof HoldRefusedError)) throw error;
+      return { ...authorized, priced, hold: await this.reserve(requestId, target, priced, authorized) };
+    }
+  }
+
+  /**
+   * The agent behind the key, its path and the allowlist's verdict on the target: on the access
+   * remembered for the key unless `fresh`. Whatever refuses on remembered access is decided again
+   * on a fresh read, so a denial always rests on what the database holds.
+   */
+  private async authorize(request: FastifyRequest, target: ProxyTarget, fresh: boolean): Promise<Authorized> {
+    const agent = await this.authenticator.authenticate(request.headers, { fresh });
+    try {
+      return { agent, path: agentPath(agent.access), verdict: this.targets.judge(agent.agentId, agent.access.entries, target) };
+    } catch (error) {
+      if (!agent.remembered) throw error;
+      this.authenticator.forget(agent.keyId);
+      return this.authorize(request, target, true);
+    }
+  }
+
+  /** The durable hold; on remembered access, its commit also confirms that access (RememberedAccess). */
+  private reserve(requestId: string, target: ProxyTarget, priced: PricedRequest, { agent, path, verdict }: Authorized): Promise<Hold> {
+    return this.budgetStreams.reserve({
+      requestId,
+      agentId: agent.agentId,
+      rootAgentId: path.rootAgentId,
+      chain: path.chain,
+      resource: target.resourceUrl,
+      model: priced.model,
+      amountNanos: priced.amountNanos,
+      currency: priced.currency,
+      access: agent.remembered ? { keyId: agent.keyId, entryId: verdict.entryId } : null,
+    });
   }
 
   /** Agent-chosen URLs go through the public-only pool (its DNS lookup judges the answers) unless exempt. */
@@ -326,6 +380,11 @@ function isClientDisconnect(error: unknown, client: ClientConnection): boolean {
   if (error instanceof ClientDisconnectedError) return true;
   if (error instanceof ProxyDenial || error instanceof HoldRefusedError || error instanceof StoreUnavailableError || error instanceof BudgetContentionError) return false;
   return client.gone;
+}
+
+/** An answer that refuses the request (not a failure to decide it). */
+function isRefusal(error: unknown): boolean {
+  return error instanceof ProxyDenial || error instanceof HoldRefusedError || error instanceof StaleAccessError;
 }
 
 function isRecordedDenial(code: string): code is DenialReason {
