@@ -465,7 +465,7 @@ const FAST_APPEND = Object.fromEntries(
 /**
  * The exact-version statement for appendInOneRoundTrip: the statements after it are already sent,
  * so instead of returning no row when the version moved it raises CE011
- * (schemas/migrations/018_append_version_guard.sql: the guard runs only when there is no base).
+ * (schemas/migrations/018_one_round_trip_hold.sql: the guard runs only when there is no base).
  */
 const guardedStatement = (many: boolean): Statement => ({
   name: `caracal_append_guarded_${many ? 'many' : 'one'}`,
