@@ -53,10 +53,5 @@ EXPOSE 8443 9090
 # without a limit V8 sizes the heap from the host's memory and lets the old generation grow to
 # ~4x the live data between full collections, and the young generation to 2 x 16 MB; undici's
 # HTTP parser is WebAssembly whose optimizing compile takes ~35 MB for a moment (--liftoff-only:
-# its baseline code only). The live heap is ~40-60 MB. Young generation 2 x 8 MB: with 4 MB the
-# scavenger ran every ~20 ms at c=64, shorter than a request's life, and copied most requests'
-# garbage (GC ~18% of the gateway's CPU); 8 MB was ahead in 6 of 7 alternated pairs (median
-# ~1.15-1.2x throughput) for ~+5 MB of RSS. Old generation capped at 256 MB (4x the live heap),
-# which keeps peak RSS under 150 MB; a gateway with many thousands of budgets in use at once
-# (their writers stay in memory until idle for 5 minutes) may need it raised.
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=256", "--liftoff-only", "dist/apps/gateway/src/main.js"]
+# its baseline code only). The live heap is ~40-60 MB.
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=512", "--liftoff-only", "dist/apps/gateway/src/main.js"]

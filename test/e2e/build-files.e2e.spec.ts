@@ -82,14 +82,12 @@ describe('Dockerfile', () => {
     expect(uid).toBeGreaterThan(0);
 
     const cmd = JSON.parse(args(runtime.find((i) => i.getKeyword() === 'CMD') as Instruction).join(' ')) as string[];
-    // `npm start` (the embedded profile) runs the same entry with the same heap flags, except a
-    // 4 MB young generation (PGlite's memory shares its RSS budget), without --liftoff-only
-    // (PGlite's WebAssembly needs the optimizing compiler) and with one V8 platform thread (one
-    // optimizing compile at a time: docs/benchmarks.md, "Peak RSS").
+    // `npm start` (the embedded profile) runs the same entry with the same heap flags, without
+    // --liftoff-only (PGlite's WebAssembly needs the optimizing compiler) and with one V8
+    // platform thread (one optimizing compile at a time: docs/benchmarks.md, "Peak RSS").
     const start = /node ((?:-\S+ )*)(\S+)/.exec(packageJson.scripts.start);
     expect(start?.[2]).toBe(cmd.at(-1));
-    const embeddedFlags = cmd.slice(1, -1).filter((arg) => arg !== '--liftoff-only').map((arg) => (arg.startsWith('--max-semi-space-size=') ? '--max-semi-space-size=4' : arg));
-    expect(start?.[1].split(' ').filter(Boolean)).toEqual([...embeddedFlags, '--v8-pool-size=1']);
+    expect(start?.[1].split(' ').filter(Boolean)).toEqual([...cmd.slice(1, -1).filter((arg) => arg !== '--liftoff-only'), '--v8-pool-size=1']);
 
     // The manifests run this image as the Dockerfile's user, with entry points the image holds,
     // and its pg_dump is of the PostgreSQL StatefulSet's major version (backup create).
