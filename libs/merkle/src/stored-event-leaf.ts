@@ -32,11 +32,33 @@ export function storedLeafBytes(leaf: StoredEventLeaf): Buffer {
 /** storedLeafBytes as text (its UTF-8 encoding is the leaf's bytes). */
 export function storedLeafText(leaf: StoredEventLeaf): string {
   return (
-    `{"data":${leaf.dataText},"eventId":${JSON.stringify(leaf.eventId)},"eventType":${JSON.stringify(leaf.eventType)},` +
+    `{"data":${leaf.dataText},"eventId":${jsonString(leaf.eventId)},"eventType":${jsonString(leaf.eventType)},` +
       `"globalPosition":"${leaf.globalPosition}","merkleIndex":"${leaf.merkleIndex}","metadata":${leaf.metadataText},` +
-      `"recordedAt":"${leaf.recordedAt}","schemaVersion":${leaf.schemaVersion},"streamId":${JSON.stringify(leaf.streamId)},` +
+      `"recordedAt":"${leaf.recordedAt}","schemaVersion":${leaf.schemaVersion},"streamId":${jsonString(leaf.streamId)},` +
       `"streamPosition":"${leaf.streamPosition}"}`
   );
+}
+
+/**
+ * storedLeafHash as hex, from the event's columns as a reader receives them: the frame is built
+ * here (one string, hashed natively) instead of by the database, whose framing expressions cost
+ * more than the whole read of the row (docs/benchmarks.md, issue 15). verify-range, one per event.
+ */
+export function storedLeafHashHex(leaf: StoredEventLeaf): string {
+  return hash('sha256', `\u0000${storedLeafText(leaf)}`, 'hex');
+}
+
+// What JSON.stringify escapes in a string: `"`, `\`, U+0000–U+001F, and lone surrogates (matched
+// here as any surrogate: a valid pair goes the slow way too and comes out unchanged).
+// eslint-disable-next-line no-control-regex -- the control characters are what must be found
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * JSON.stringify(text) (RFC 8785 §3.2.2.2): stream ids, event types and event ids almost never
+ * need an escape, and quoting them directly is a third of the cost of a leaf's frame.
+ */
+export function jsonString(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
 /** leafHash(storedLeafBytes(leaf)) (libs/merkle hash.ts). */
