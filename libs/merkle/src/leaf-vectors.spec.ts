@@ -57,6 +57,16 @@ describe('schemas/merkle/leaf-vectors.json', () => {
     }
   });
 
+  it('storedLeafHashHex over texts longer than its buffer, then shorter again, multibyte and escaped', () => {
+    const [vector] = vectors.leaves;
+    const sizes = ['', '😀'.repeat(3000), 'é'.repeat(5000), 'x', '\u0001'.repeat(2000)];
+    for (const text of sizes) {
+      const leaf = { ...vector.event, dataText: JSON.stringify({ text }), metadataText: JSON.stringify({ m: text.slice(0, 100) }), streamId: text.slice(0, 700), eventType: text.slice(0, 300) };
+      expect(storedLeafHashHex(leaf)).toBe(toHex(storedLeafHash(leaf)));
+      expect(storedLeafHashHex(leaf)).toBe(createHash('sha256').update(Buffer.from([0x00])).update(storedLeafText(leaf), 'utf8').digest('hex'));
+    }
+  });
+
   it('one changed byte of the stored data changes the hash', () => {
     const [vector] = vectors.leaves;
     const changed = { ...vector.event, dataText: vector.event.dataText.replace('Billing', 'Bi11ing') };
