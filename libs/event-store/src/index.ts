@@ -18,6 +18,6 @@ export { isConnectionFailure } from './connection-failure.js';
 export { findUnstorableText, textProblem } from './storable-text.js';
 export { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 export {
-  checkEventTag, eventAuthenticationBytes, eventAuthenticator, eventKeyIdOf, EVENT_KEY_LENGTH, InvalidEventKeyError,
+  checkEventTag, eventAuthenticationBytes, eventAuthenticationText, eventAuthenticator, eventKeyIdOf, EVENT_KEY_LENGTH, hmacSha256, InvalidEventKeyError,
   type AuthenticatedEventFields, type EventAuthenticator, type EventKeyring, type EventTagCheck,
 } from './event-authentication.js';

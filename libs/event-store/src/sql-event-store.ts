@@ -1,6 +1,6 @@
 import { canonicalize, CanonicalJsonError } from '@caracal/merkle';
 import { CommitNotifier } from './commit-notifier.js';
-import { eventAuthenticationBytes, type EventAuthenticator } from './event-authentication.js';
+import { eventAuthenticationText, type EventAuthenticator } from './event-authentication.js';
 import { IdempotencyConflictError, StoreUnavailableError, UnstorableTextError, WrongExpectedVersionError } from './event-store.errors.js';
 import {
   START_OF_LOG,
@@ -484,6 +484,17 @@ const FUNCTION_APPEND = {
 };
 
 /**
+ * caracal_append for one event (PGlite's every append, and the common case): its columns as plain
+ * parameters made one-element arrays in SQL, as the single statement's ONE_EVENT does: no array
+ * literal built by the client and parsed by the server, no text list split. PGlite parses and
+ * plans every statement anew and runs in the writer's thread, so this is its append's cost.
+ */
+const FUNCTION_APPEND_ONE = {
+  name: 'caracal_append_one',
+  sql: `SELECT * FROM caracal_append($1, $2, $3::bigint, ARRAY[$4::uuid], ARRAY[$5::text], ARRAY[$6::integer], ARRAY[$7::text], ARRAY[$8::text], ARRAY[$9::text], ARRAY[$10::text])`,
+};
+
+/**
  * appendToStreams' statement: bumps every stream whose version is the expected one (a stream
  * whose version moved matches no row, so none of its events is inserted) and inserts the events
  * of those streams, in the order given. Rows are locked in stream id order (the caller's order,
@@ -599,13 +610,14 @@ async function appendWithFunction(
   expected: ExpectedState,
 ): Promise<Appended> {
   const exact = typeof expected === 'bigint';
-  const columns = eventColumns(events);
+  const statement = events.length === 1 ? FUNCTION_APPEND_ONE : FUNCTION_APPEND;
+  const columns = events.length === 1 ? oneEventColumns(events[0]) : eventColumns(events);
   let rows: AppendRow[];
   try {
     ({ rows } = await executor.query<AppendRow>(
-      FUNCTION_APPEND.sql,
+      statement.sql,
       [streamId, exact ? 'exact' : expected, exact ? expected.toString() : null, ...columns],
-      FUNCTION_APPEND.name,
+      statement.name,
     ));
   } catch (error) {
     throw toAppendError(error, streamId, events, expected);
@@ -616,11 +628,13 @@ async function appendWithFunction(
 function fastParams(streamId: string, events: readonly StoredEvent[], expected: ExpectedState): unknown[] {
   const version = typeof expected === 'bigint' && expected !== 0n ? expected.toString() : null;
   const count = events.length;
-  if (count === 1) {
-    const [{ event, dataText, metadataText, authKeyId, authTag }] = events;
-    return [streamId, 1, version, event.eventId, event.type, event.schemaVersion, dataText, metadataText, authKeyId, authTag];
-  }
+  if (count === 1) return [streamId, 1, version, ...oneEventColumns(events[0])];
   return [streamId, count, version, ...eventColumns(events)];
+}
+
+/** One event's columns as plain parameters (the one-event statements: ONE_EVENT, FUNCTION_APPEND_ONE). */
+function oneEventColumns({ event, dataText, metadataText, authKeyId, authTag }: StoredEvent): unknown[] {
+  return [event.eventId, event.type, event.schemaVersion, dataText, metadataText, authKeyId, authTag];
 }
 
 /** The events' columns in stream order (the multi-event statements' and caracal_append's parameters): arrays, data and metadata as text lists. */
@@ -668,10 +682,10 @@ function storedEvents(streamId: string, events: readonly NewEvent[], authenticat
     const dataText = event.data === undefined ? null : canonicalText(event.data, '');
     const metadataText = event.metadata === undefined ? '{}' : canonicalText(event.metadata, 'eventMetadata');
     if (authenticator === null || dataText === null) return { event, dataText, metadataText, authKeyId: null, authTag: null };
-    const bytes = eventAuthenticationBytes({
+    const text = eventAuthenticationText({
       eventId: event.eventId, eventType: event.type, schemaVersion: event.schemaVersion, streamId, dataText, metadataText,
     });
-    return { event, dataText, metadataText, authKeyId: authenticator.keyId, authTag: authenticator.tag(bytes).toString('hex') };
+    return { event, dataText, metadataText, authKeyId: authenticator.keyId, authTag: authenticator.tag(text).toString('hex') };
   });
 }
 

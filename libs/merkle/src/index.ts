@@ -17,4 +17,4 @@ export {
   type PublicKeyInput, type SigningKeyPair, type TreeHeadSignatureCheck,
 } from './tree-head.sign.js';
 export { InvalidTreeHeadError, SigningKeyError, TreeHeadSignatureError, type TreeHeadSignatureFailure } from './tree-head.errors.js';
-export { leafHashOfText, storedLeafBytes, storedLeafHash, storedLeafText, type StoredEventLeaf } from './stored-event-leaf.js';
+export { leafHashOfText, storedLeafBytes, storedLeafHash, storedLeafHashHex, storedLeafText, type StoredEventLeaf } from './stored-event-leaf.js';

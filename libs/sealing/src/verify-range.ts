@@ -1,9 +1,8 @@
-import { createPublicKey, hash } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import type { SqlExecutor } from '@caracal/event-store';
-import { canonicalNow, canonicalTimestamp, type PublicKeyInput } from '@caracal/merkle';
+import { canonicalNow, canonicalTimestamp, storedLeafHashHex, type PublicKeyInput, type StoredEventLeaf } from '@caracal/merkle';
 import { checkBatch, type BatchLeaf, type CheckedHead } from './batch.check.js';
 import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
-import { storedLeafTextSql } from './stored-leaf.sql.js';
 import { verifyLoadedBatch, type PublicKeys } from './verify-batch.js';
 import type { BatchVerification, RangeVerification, UnsealedEvent, VerificationFailure, RangeFailureReason } from './verification-report.js';
 
@@ -68,10 +67,14 @@ const RANGE_EVENT_STATUS = `CASE
  * two primary-key/unique indexes on global_position), and
  *  - s: its status when its recorded_at is in the range [$1, $2] (NULL outside it: read only for
  *    the batches and intruders below);
- *  - i, b, h, t: its leaf's merkle index, batch, stored hash and, for a leaf of a batch being
- *    verified ($6..$7), the leaf text built by the database (storedLeafTextSql), hashed here;
+ *  - merkleIndex, b, h: its leaf's merkle index, batch and, for a leaf of a batch being verified
+ *    ($6..$7), its stored hash;
+ *  - the event's columns a leaf frames (named as StoredEventLeaf's fields): the leaf text is built
+ *    and hashed here (storedLeafHashHex), from the same column text the database would frame
+ *    (storedLeafTextSql, which verify-batch still uses): the database only reads the row, as a
+ *    plain read of the events does (its framing cost ~1.5 µs per event, more than the read);
  *  - m: the sealed event id when another event now holds its global position;
- *  - event_id, recorded_at, refusal: only for events of the range that are not sealed (listed).
+ *  - refusal: the sealer's refusal of an event without a leaf.
  * Rows without a leaf are read inside sealed batches' spans too (≤ $3, candidate intruders);
  * events outside the range in no batch being verified are not returned.
  * Rows come in no particular order (no sort of the wide rows in the database: it spilled to disk
@@ -79,34 +82,28 @@ const RANGE_EVENT_STATUS = `CASE
  * leaves: without it PostgreSQL merge-joins merkle_leaves from its first row for every chunk. No per-row subquery: its cost estimate made PostgreSQL
  * JIT-compile such queries (5x slower).
  */
-const CHUNK = `SELECT x.g, x.i, x.b, x.h, x.t, x.m, x.s,
-       CASE WHEN x.s <> 'sealed' THEN x.event_id END AS event_id,
-       CASE WHEN x.s <> 'sealed' THEN ${recordedAtTextSql('x.recorded_at')} END AS recorded_at,
-       CASE WHEN x.s <> 'sealed' THEN x.refusal END AS refusal
-  FROM (SELECT e.global_position::text AS g, l.merkle_index::text AS i, l.batch_id::text AS b,
-               CASE WHEN l.batch_id BETWEEN $6::bigint AND $7::bigint THEN encode(l.leaf_hash, 'hex') END AS h,
-               CASE WHEN l.batch_id BETWEEN $6::bigint AND $7::bigint THEN ${storedLeafTextSql('l', 'e')} END AS t,
-               CASE WHEN l.event_id <> e.event_id THEN l.event_id::text END AS m,
-               CASE WHEN e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz THEN ${RANGE_EVENT_STATUS} END AS s,
-               e.event_id::text AS event_id, e.recorded_at, r.reason || ': ' || r.detail AS refusal
-          FROM events e
-          LEFT JOIN merkle_leaves l ON l.global_position = e.global_position AND l.global_position > $4::bigint AND l.global_position <= $5::bigint
-          LEFT JOIN merkle_heads h ON h.batch_id = l.batch_id
-          LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
-         WHERE e.global_position > $4::bigint AND e.global_position <= $5::bigint
-           AND (e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz OR l.batch_id BETWEEN $6::bigint AND $7::bigint
-                OR (l.merkle_index IS NULL AND e.global_position <= $3::bigint))) x`;
+const CHUNK = `SELECT e.global_position::text AS "globalPosition", l.merkle_index::text AS "merkleIndex", l.batch_id::text AS b,
+       CASE WHEN l.batch_id BETWEEN $6::bigint AND $7::bigint THEN encode(l.leaf_hash, 'hex') END AS h,
+       CASE WHEN l.event_id <> e.event_id THEN l.event_id::text END AS m,
+       CASE WHEN e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz THEN ${RANGE_EVENT_STATUS} END AS s,
+       e.event_id::text AS "eventId", e.stream_id AS "streamId", e.stream_position::text AS "streamPosition", e.event_type AS "eventType",
+       e.schema_version AS "schemaVersion", e.data_text AS "dataText", e.metadata_text AS "metadataText",
+       ${recordedAtTextSql('e.recorded_at')} AS "recordedAt", r.reason || ': ' || r.detail AS refusal
+  FROM events e
+  LEFT JOIN merkle_leaves l ON l.global_position = e.global_position AND l.global_position > $4::bigint AND l.global_position <= $5::bigint
+  LEFT JOIN merkle_heads h ON h.batch_id = l.batch_id
+  LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
+ WHERE e.global_position > $4::bigint AND e.global_position <= $5::bigint
+   AND (e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz OR l.batch_id BETWEEN $6::bigint AND $7::bigint
+        OR (l.merkle_index IS NULL AND e.global_position <= $3::bigint))`;
 
-interface ChunkRow extends Record<string, unknown> {
-  g: string;
-  i: string | null;
+/** A row of CHUNK: the event's columns as StoredEventLeaf (merkleIndex null: no leaf). */
+interface ChunkRow extends Omit<StoredEventLeaf, 'merkleIndex'>, Record<string, unknown> {
+  merkleIndex: string | null;
   b: string | null;
   h: string | null;
-  t: string | null;
   m: string | null;
   s: RangeEventRow['status'] | null;
-  event_id: string | null;
-  recorded_at: string | null;
   refusal: string | null;
 }
 
@@ -321,7 +318,7 @@ interface EventPass {
 interface CollectedBatch {
   id: bigint;
   indexes: number[];
-  /** Leaf hashes recomputed from the leaf texts, hex. */
+  /** Leaf hashes recomputed from the events' columns (storedLeafHashHex), hex. */
   hashes: string[];
   /** merkle_leaves.leaf_hash, hex. */
   stored: string[];
@@ -470,11 +467,11 @@ class LogScan {
       if (status === 'sealed') pass.sealedCount++;
       else chunk.notSealed.push(row);
     }
-    if (row.i === null) {
-      if (this.lastSealed !== null && BigInt(row.g) <= this.lastSealed) chunk.withoutLeaf.push(BigInt(row.g));
+    if (row.merkleIndex === null) {
+      if (this.lastSealed !== null && BigInt(row.globalPosition) <= this.lastSealed) chunk.withoutLeaf.push(BigInt(row.globalPosition));
       return;
     }
-    if (row.t === null || this.floor === null) return;
+    if (row.h === null || this.floor === null) return;
     const batchText = row.b!;
     let batch = this.pending.get(batchText);
     if (batch === undefined) {
@@ -485,19 +482,20 @@ class LogScan {
     }
     if (batch.id > chunk.highestBatch) chunk.highestBatch = batch.id;
     if (row.m !== null) batch.clean = false;
-    batch.indexes.push(Number(row.i));
-    batch.hashes.push(leafHashHexOfText(row.t));
-    batch.stored.push(row.h!);
-    batch.positions.push(row.g);
+    batch.indexes.push(Number(row.merkleIndex));
+    // merkleIndex is not null here: the row is a StoredEventLeaf.
+    batch.hashes.push(storedLeafHashHex(row as StoredEventLeaf));
+    batch.stored.push(row.h);
+    batch.positions.push(row.globalPosition);
   }
 
   /** A chunk whose rows have all been handled, in chunk order: what needs the position order. */
   private finish(chunk: Chunk): void {
     // The lists keep the first events of the range; the intruder search is a binary search.
-    chunk.notSealed.sort((x, y) => compareBigInt(BigInt(x.g), BigInt(y.g)));
+    chunk.notSealed.sort((x, y) => compareBigInt(BigInt(x.globalPosition), BigInt(y.globalPosition)));
     for (const row of chunk.notSealed) {
       classify(this.pass, {
-        global_position: row.g, event_id: row.event_id!, recorded_at: row.recorded_at!, merkle_index: row.i, batch_id: row.b, status: row.s!, refusal: row.refusal,
+        global_position: row.globalPosition, event_id: row.eventId, recorded_at: row.recordedAt, merkle_index: row.merkleIndex, batch_id: row.b, status: row.s!, refusal: row.refusal,
       }, this.options.lastSealedPosition, this.options.listLimit);
     }
     chunk.withoutLeaf.sort(compareBigInt);
@@ -554,11 +552,6 @@ class LogScan {
     this.wakeScanner = null;
     wake?.();
   }
-}
-
-/** leafHashOfText (libs/merkle) as hex: no Buffer per leaf (the scan keeps thousands of them alive at a time). */
-function leafHashHexOfText(text: string): string {
-  return hash('sha256', `\u0000${text}`, 'hex');
 }
 
 function compareBigInt(a: bigint, b: bigint): number {

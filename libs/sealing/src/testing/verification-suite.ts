@@ -4,11 +4,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { SqlClient, SqlEventStore } from '@caracal/event-store';
-import { generateSigningKeyPair, headHash, signTreeHead } from '@caracal/merkle';
-import { loadHead, loadPublicKeys, RECORDED_AT_TEXT_SQL, type StoredHead } from '../merkle-heads.read.js';
+import { START_OF_LOG } from '@caracal/event-store';
+import {
+  generateSigningKeyPair, headHash, leafHashOfText, signTreeHead, storedLeafHashHex, storedLeafText, type StoredEventLeaf,
+} from '@caracal/merkle';
+import { waitFor } from '@caracal/test-support/wait-for.js';
+import { loadHead, loadPublicKeys, RECORDED_AT_TEXT_SQL, recordedAtTextSql, type StoredHead } from '../merkle-heads.read.js';
 import { createMerkleSealer } from '../merkle-sealer.processor.js';
 import { appendTestEvents, emptyLog, tamper } from './test-log.js';
 import { signerFromPrivateKey } from '../signing-key.js';
+import { storedLeafTextSql } from '../stored-leaf.sql.js';
 import type { VerificationFailure } from '../verification-report.js';
 import { verifyBatch, type PublicKeys } from '../verify-batch.js';
 import { verifyRange } from '../verify-range.js';
@@ -84,6 +89,58 @@ export function describeVerification(backend: string, setup: VerificationSuiteSe
       const narrow = await verifyRange(client, { start: rows[0].t, end: rows[0].t }, keys);
       expect(narrow.ok).toBe(true);
       expect(narrow.batches.map((batch) => batch.batchId)).toContain('2');
+    });
+
+    it('hashes leaves framed in Node from the columns, byte for byte the database\'s frame: quotes, control characters, non-ASCII', async () => {
+      // verify-range frames each leaf from the event's columns (storedLeafHashHex); verify-batch
+      // has the database frame it (storedLeafTextSql). Both must give the bytes the sealer hashed.
+      await emptyLog(client);
+      const streams = ['odd "stream" \\ id', 'ctl \u0001\u001f\b\f\n\r\t \u007f end', 'ünï 😀 \u2028\u2029 \ufffd \ue000 \u{10ffff}', 'plain-stream'];
+      const types = ['Type "quoted" \\ back', 'Ctl\u0002\tType\u001e', 'Ünïcödé😀Type\u2028', 'TestHappened'];
+      for (const [s, streamId] of streams.entries()) {
+        await store.append(streamId, Array.from({ length: 4 }, (_, k) => ({
+          eventId: randomUUID(), type: types[(s + k) % types.length], schemaVersion: k * 7,
+          data: { note: `a"b\\c\u0001\u001f 😀 \u2028 é ${k}`, keys: { '\u007f': 1, é: 2, '😀': 3, '\ufffd': 4, '"': 5 } },
+          metadata: { actor: streamId, '\u0001': 'ctl' },
+        })), { expected: 'any' });
+      }
+      let all: Awaited<ReturnType<SqlEventStore['readAll']>> = [];
+      await waitFor(async () => (all = await store.readAll({ after: START_OF_LOG, maxCount: 100 })).length === 16, 'readAll to return every event');
+      const sealer = createMerkleSealer({ signer: signerFromPrivateKey(generateSigningKeyPair().privateKeyPem), batchLeaves: BATCH_LEAVES, maxBatchAgeMs: 600_000 });
+      await client.transaction((tx) => sealer.apply(tx, all));
+      const tricky = await loadPublicKeys(client);
+
+      const { rows } = await client.query<Omit<StoredEventLeaf, 'merkleIndex'> & { merkleIndex: string; framed: string; stored: string }>(
+        `SELECT l.merkle_index::text AS "merkleIndex", e.global_position::text AS "globalPosition", e.stream_id AS "streamId",
+                e.stream_position::text AS "streamPosition", e.event_id::text AS "eventId", e.event_type AS "eventType",
+                e.schema_version AS "schemaVersion", e.data_text AS "dataText", e.metadata_text AS "metadataText",
+                ${recordedAtTextSql('e.recorded_at')} AS "recordedAt",
+                ${storedLeafTextSql('l', 'e')} AS framed, encode(l.leaf_hash, 'hex') AS stored
+           FROM events e JOIN merkle_leaves l ON l.global_position = e.global_position ORDER BY l.merkle_index`,
+      );
+      expect(rows).toHaveLength(16);
+      expect(new Set(rows.map((row) => row.streamId))).toEqual(new Set(streams));
+      for (const row of rows) {
+        expect(storedLeafText(row)).toBe(row.framed);
+        expect(storedLeafHashHex(row)).toBe(row.stored);
+        expect(leafHashOfText(row.framed).toString('hex')).toBe(row.stored);
+      }
+      const range = await verifyRange(client, EVERYTHING, tricky);
+      expect(range).toMatchObject({ ok: true, failures: [] });
+      expect(range.totals).toMatchObject({ batches: 2, batchesOk: 2, sealedEvents: 16 });
+
+      // One control character of a sealed stream id changed: both framings see it.
+      const target = rows.find((row) => row.streamId === streams[1])!;
+      await tamper(client, async (tx) => {
+        await tx.query(`UPDATE events SET stream_id = replace(stream_id, E'\\x01', E'\\x02') WHERE global_position = $1`, [target.globalPosition]);
+      });
+      const changed = await verifyRange(client, EVERYTHING, tricky);
+      expect(changed.ok).toBe(false);
+      expect(changed.batches.flatMap((batch) => batch.failures).find((f) => f.reason === 'leaf_mismatch')).toMatchObject({
+        merkleIndex: Number(target.merkleIndex), eventId: target.eventId,
+      });
+      const batch = await verifyBatch(client, Number(target.merkleIndex) < BATCH_LEAVES ? 1 : 2, tricky);
+      expect(batch.failures.find((f) => f.reason === 'leaf_mismatch')).toMatchObject({ merkleIndex: Number(target.merkleIndex), eventId: target.eventId });
     });
 
     it('detects one changed byte of an event\'s data: leaf_mismatch at its merkle index and event, root_mismatch', async () => {
