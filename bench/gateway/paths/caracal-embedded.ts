@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { agentHeaders, CARACAL_OPENAI_PATH, createBenchAgents } from '../caracal-agents.js';
 import { ADMIN_TOKEN, caracalEnv, startCaracalGateway } from '../caracal-processes.js';
 import type { MockUpstream } from '../mock-upstream.js';
+import { processorsCaughtUp } from '../processors-caught-up.js';
 import { CHAT_BODY, type BenchPath } from './path.js';
 
 /**
@@ -28,6 +29,7 @@ export function caracalEmbeddedPath(mock: MockUpstream, workDir: string, nodeFla
       return {
         request: { origins: [gateway.url], path: CARACAL_OPENAI_PATH, headerSets: [agentHeaders(key)], body: CHAT_BODY },
         processes: [gateway.child],
+        processorsCaughtUp: () => processorsCaughtUp(gateway.url),
         stop: () => gateway.child.stop(),
       };
     },

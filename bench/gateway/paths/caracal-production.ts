@@ -3,6 +3,7 @@ import { agentHeaders, CARACAL_OPENAI_PATH, createBenchAgents } from '../caracal
 import { ADMIN_TOKEN, caracalEnv, startCaracalGateway, startCaracalProjector, type CaracalGateway } from '../caracal-processes.js';
 import type { BenchChild } from '../child-process.js';
 import type { MockUpstream } from '../mock-upstream.js';
+import { processorsCaughtUp } from '../processors-caught-up.js';
 import { CHAT_BODY, type BenchPath, type RunningPath } from './path.js';
 
 export interface ProductionOptions {
@@ -54,6 +55,7 @@ export function caracalProductionPath(options: ProductionOptions): BenchPath {
         return {
           request: { origins: gateways.map((g) => g.url), path: CARACAL_OPENAI_PATH, headerSets: keys.map(agentHeaders), body: CHAT_BODY },
           processes: started,
+          processorsCaughtUp: () => processorsCaughtUp(gateways[0].url),
           stop: async () => void (await Promise.all(started.map((child) => child.stop()))),
         };
       } catch (error) {

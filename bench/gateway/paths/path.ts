@@ -6,6 +6,8 @@ export interface RunningPath {
   request: Pick<LoadSpec, 'origins' | 'path' | 'headerSets' | 'body'>;
   /** The path's own processes (the mock upstream and PostgreSQL are measured apart). */
   processes: BenchChild[];
+  /** Caracal's paths: resolves once its processors have handled the whole log (ms waited, null past the deadline). */
+  processorsCaughtUp?(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
