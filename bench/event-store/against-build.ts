@@ -4,7 +4,10 @@
  * between runs; docs/benchmarks.md). Each side appends to its own database, migrated by its own
  * build; rounds alternate which side goes first. Not a test.
  *
- *   node dist/bench/event-store/against-build.js --base <other checkout>/dist/libs/event-store/src/index.js [--rounds 8] [--ms 2000]
+ *   node dist/bench/event-store/against-build.js --base <other checkout>/dist/libs/event-store/src/index.js [--rounds 8] [--ms 2000] [--untagged]
+ *
+ * --untagged adds a third side, this build without an authenticator (events not tagged), in the
+ * same rounds: what the event's tag costs this build (this/untagged), and untagged/base.
  *
  * e.g. the other build: `git archive <commit> | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/
  * && (cd /tmp/base && npx tsc -p tsconfig.build.json)`. Results: docs/benchmarks.md.
@@ -21,7 +24,7 @@ import { median } from '../support/spread.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const { values: args } = parseArgs({
-  options: { base: { type: 'string' }, rounds: { type: 'string', default: '8' }, ms: { type: 'string', default: '2000' }, writers: { type: 'string', default: '8' } },
+  options: { base: { type: 'string' }, rounds: { type: 'string', default: '8' }, ms: { type: 'string', default: '2000' }, writers: { type: 'string', default: '8' }, untagged: { type: 'boolean', default: false } },
 });
 if (args.base === undefined) throw new Error('--base <path to the other build\'s libs/event-store/src/index.js> is required');
 const ROUNDS = Number(args.rounds);
@@ -35,11 +38,11 @@ interface Side {
   close(): Promise<void>;
 }
 
-async function side(name: string, lib: Module, backend: 'postgres' | 'pglite'): Promise<Side> {
+async function side(name: string, lib: Module, backend: 'postgres' | 'pglite', tagged = true): Promise<Side> {
   let client: current.SqlClient;
   let cleanup: () => Promise<void>;
   if (backend === 'postgres') {
-    const database = await createBenchDatabase(ADMIN_URL, `caracal_bench_ab_${name}`, { keep: false, events: 0 });
+    const database = await createBenchDatabase(ADMIN_URL, `caracal_bench_ab_${name.replace('-', '_')}`, { keep: false, events: 0 });
     client = lib.createPostgresClient({ connectionString: database.url, max: WRITERS });
     cleanup = () => database.drop();
   } else {
@@ -48,8 +51,8 @@ async function side(name: string, lib: Module, backend: 'postgres' | 'pglite'): 
     cleanup = () => rm(dir, { recursive: true, force: true });
   }
   await lib.runMigrations(client);
-  // This build tags every event (as the gateway does); an older build has no authenticator option.
-  const authenticator = 'eventAuthenticator' in lib ? lib.eventAuthenticator(randomBytes(32)) : undefined;
+  // This build tags every event (as the gateway does) unless told not to; an older build has no authenticator option.
+  const authenticator = tagged && 'eventAuthenticator' in lib ? lib.eventAuthenticator(randomBytes(32)) : undefined;
   const store = new lib.SqlEventStore(client, { authenticator } as current.SqlEventStoreOptions);
   return {
     name,
@@ -83,24 +86,31 @@ async function measure(target: Side, ms: number): Promise<number> {
 }
 
 const base = (await import(args.base)) as Module;
+const rounded = (ratios: number[]) => `median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`;
 for (const backend of ['postgres', 'pglite'] as const) {
   const sides = [await side('base', base, backend), await side('this', current, backend)];
+  if (args.untagged) sides.push(await side('this-untagged', current, backend, false));
   try {
     for (const s of sides) await measure(s, 500); // warm-up
-    const rates: Record<string, number[]> = { base: [], this: [] };
-    const ratios: number[] = [];
+    const rates = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+    const ratios = new Map<string, number[]>();
+    const ratio = (label: string, value: number) => ratios.set(label, [...(ratios.get(label) ?? []), value]);
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      // Each side goes first in turn (with two sides: alternating), so none always follows the same one.
+      const order = sides.map((_, index) => sides[(index + round) % sides.length]);
       const got: Record<string, number> = {};
       for (const s of order) got[s.name] = await measure(s, MEASURE_MS);
-      rates.base.push(got.base);
-      rates.this.push(got.this);
-      ratios.push(got.this / got.base);
-      process.stderr.write(`${backend} round ${round + 1}: base ${got.base.toFixed(0)}/s, this ${got.this.toFixed(0)}/s\n`);
+      for (const s of sides) rates.get(s.name)?.push(got[s.name]);
+      ratio('this/base', got.this / got.base);
+      if (args.untagged) {
+        ratio('this/untagged', got.this / got['this-untagged']);
+        ratio('untagged/base', got['this-untagged'] / got.base);
+      }
+      process.stderr.write(`${backend} round ${round + 1}: ${sides.map((s) => `${s.name} ${got[s.name].toFixed(0)}/s`).join(', ')}\n`);
     }
     console.log(
-      `${backend}, ${WRITERS} writers, own streams: base ${median(rates.base).toFixed(0)}/s, this ${median(rates.this).toFixed(0)}/s; ` +
-        `this/base per round: median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}) over ${ROUNDS} rounds`,
+      `${backend}, ${WRITERS} writers, own streams: ${sides.map((s) => `${s.name} ${median(rates.get(s.name) ?? []).toFixed(0)}/s`).join(', ')}; ` +
+        `per round: ${[...ratios].map(([label, values]) => `${label} ${rounded(values)}`).join(', ')} over ${ROUNDS} rounds`,
     );
   } finally {
     for (const s of sides) await s.close();
