@@ -4,7 +4,7 @@
  * between runs; docs/benchmarks.md). Each side appends to its own database, migrated by its own
  * build; rounds alternate which side goes first. Not a test.
  *
- *   node dist/bench/event-store/against-build.js --base <other checkout>/dist/libs/event-store/src/index.js [--rounds 8] [--ms 2000] [--untagged]
+ *   node dist/bench/event-store/against-build.js --base <other checkout>/dist/libs/event-store/src/index.js [--rounds 8] [--ms 2000] [--untagged] [--backends postgres,pglite]
  *
  * --untagged adds a third side, this build without an authenticator (events not tagged), in the
  * same rounds: what the event's tag costs this build (this/untagged), and untagged/base.
@@ -24,7 +24,8 @@ import { median } from '../support/spread.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const { values: args } = parseArgs({
-  options: { base: { type: 'string' }, rounds: { type: 'string', default: '8' }, ms: { type: 'string', default: '2000' }, writers: { type: 'string', default: '8' }, untagged: { type: 'boolean', default: false } },
+  options: { base: { type: 'string' }, rounds: { type: 'string', default: '8' }, ms: { type: 'string', default: '2000' }, writers: { type: 'string', default: '8' }, untagged: { type: 'boolean', default: false },
+    backends: { type: 'string', default: 'postgres,pglite' } },
 });
 if (args.base === undefined) throw new Error('--base <path to the other build\'s libs/event-store/src/index.js> is required');
 const ROUNDS = Number(args.rounds);
@@ -87,7 +88,11 @@ async function measure(target: Side, ms: number): Promise<number> {
 
 const base = (await import(args.base)) as Module;
 const rounded = (ratios: number[]) => `median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`;
-for (const backend of ['postgres', 'pglite'] as const) {
+const BACKENDS = args.backends.split(',').map((name) => {
+  if (name !== 'postgres' && name !== 'pglite') throw new Error(`--backends: postgres and/or pglite, got ${name}`);
+  return name;
+});
+for (const backend of BACKENDS) {
   const sides = [await side('base', base, backend), await side('this', current, backend)];
   if (args.untagged) sides.push(await side('this-untagged', current, backend, false));
   try {
