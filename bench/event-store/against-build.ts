@@ -6,6 +6,10 @@
  *
  *   node dist/bench/event-store/against-build.js --base <other checkout>/dist/libs/event-store/src/index.js [--rounds 8] [--ms 2000] [--untagged] [--backends postgres,pglite]
  *
+ * Besides appends/s, each side's WAL bytes per append (pg_current_wal_lsn around its measurement: the
+ * sides take turns, so the WAL of a window is its side's) and, at the end, its events table's heap
+ * bytes per event.
+ *
  * --untagged adds a third side, this build without an authenticator (events not tagged), in the
  * same rounds: what the event's tag costs this build (this/untagged), and untagged/base.
  *
@@ -36,6 +40,12 @@ type Module = typeof current;
 interface Side {
   name: string;
   append(streamId: string, version: bigint): Promise<void>;
+  /** The database's WAL insert position. */
+  walPosition(): Promise<string>;
+  /** WAL bytes written since a walPosition(). */
+  walSince(position: string): Promise<number>;
+  /** Heap bytes of the events table per event. */
+  heapBytesPerEvent(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -64,6 +74,11 @@ async function side(name: string, lib: Module, backend: 'postgres' | 'pglite', t
         metadata: { correlationId: randomUUID(), actor: 'bench' },
       }], { expected: version - 1n });
     },
+    walPosition: async () => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn,
+    walSince: async (position) =>
+      (await client.query<{ bytes: number }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 AS bytes', [position])).rows[0].bytes,
+    heapBytesPerEvent: async () =>
+      (await client.query<{ bytes: number }>(`SELECT pg_relation_size('events')::float8 / count(*) AS bytes FROM events`)).rows[0].bytes,
     close: async () => {
       await client.close();
       await cleanup();
@@ -71,9 +86,10 @@ async function side(name: string, lib: Module, backend: 'postgres' | 'pglite', t
   };
 }
 
-/** WRITERS writers on their own streams, one event per append, for `ms`: appends/s. */
-async function measure(target: Side, ms: number): Promise<number> {
+/** WRITERS writers on their own streams, one event per append, for `ms`: appends/s and WAL bytes per append. */
+async function measure(target: Side, ms: number): Promise<{ rate: number; walPerAppend: number }> {
   const run = randomBytes(4).toString('hex');
+  const wal = await target.walPosition();
   const start = performance.now();
   const counts = await Promise.all(Array.from({ length: WRITERS }, async (_, writer) => {
     let count = 0;
@@ -83,7 +99,9 @@ async function measure(target: Side, ms: number): Promise<number> {
     }
     return count;
   }));
-  return counts.reduce((a, b) => a + b, 0) / ((performance.now() - start) / 1000);
+  const seconds = (performance.now() - start) / 1000;
+  const appends = counts.reduce((a, b) => a + b, 0);
+  return { rate: appends / seconds, walPerAppend: (await target.walSince(wal)) / appends };
 }
 
 const base = (await import(args.base)) as Module;
@@ -98,13 +116,18 @@ for (const backend of BACKENDS) {
   try {
     for (const s of sides) await measure(s, 500); // warm-up
     const rates = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+    const walPerAppend = new Map<string, number[]>(sides.map((s) => [s.name, []]));
     const ratios = new Map<string, number[]>();
     const ratio = (label: string, value: number) => ratios.set(label, [...(ratios.get(label) ?? []), value]);
     for (let round = 0; round < ROUNDS; round++) {
       // Each side goes first in turn (with two sides: alternating), so none always follows the same one.
       const order = sides.map((_, index) => sides[(index + round) % sides.length]);
       const got: Record<string, number> = {};
-      for (const s of order) got[s.name] = await measure(s, MEASURE_MS);
+      for (const s of order) {
+        const measured = await measure(s, MEASURE_MS);
+        got[s.name] = measured.rate;
+        walPerAppend.get(s.name)?.push(measured.walPerAppend);
+      }
       for (const s of sides) rates.get(s.name)?.push(got[s.name]);
       ratio('this/base', got.this / got.base);
       if (args.untagged) {
@@ -117,6 +140,11 @@ for (const backend of BACKENDS) {
       `${backend}, ${WRITERS} writers, own streams: ${sides.map((s) => `${s.name} ${median(rates.get(s.name) ?? []).toFixed(0)}/s`).join(', ')}; ` +
         `per round: ${[...ratios].map(([label, values]) => `${label} ${rounded(values)}`).join(', ')} over ${ROUNDS} rounds`,
     );
+    const footprints: string[] = [];
+    for (const s of sides) {
+      footprints.push(`${s.name} WAL ${median(walPerAppend.get(s.name) ?? []).toFixed(0)} B/append (median of rounds), heap ${(await s.heapBytesPerEvent()).toFixed(0)} B/event`);
+    }
+    console.log(`${backend}: ${footprints.join('; ')}`);
   } finally {
     for (const s of sides) await s.close();
   }
