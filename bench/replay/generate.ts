@@ -145,7 +145,7 @@ export class LogGenerator {
     const ids: string[] = [];
     const types: string[] = [];
     const datas: string[] = [];
-    const tags: (string | null)[] = [];
+    const tags: (Buffer | null)[] = [];
     const recorded: string[] = [];
     const authenticator = this.options.authenticator ?? null;
     for (const row of rows) {
@@ -160,13 +160,13 @@ export class LogGenerator {
       datas.push(dataText);
       tags.push(authenticator === null ? null : authenticator.tag(eventAuthenticationBytes({
         eventId: ids[ids.length - 1], eventType: row.type, schemaVersion: 1, streamId: row.streamId, dataText, metadataText: BENCH_METADATA,
-      })).toString('hex'));
+      })));
       recorded.push(new Date(row.recordedAtMs).toISOString());
     }
     await this.client.query(
-      `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, recorded_at, auth_key_id, auth_tag)
-       SELECT s, p, i, t, 1, d, $7, r, $8, decode(g, 'hex')
-         FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $9::text[])
+      `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, recorded_at, auth_key, auth_tag)
+       SELECT s, p, i, t, 1, d, $7, r, (SELECT caracal_event_auth_key($8::text) WHERE $8::text IS NOT NULL), g
+         FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $9::bytea[])
               WITH ORDINALITY AS u(s, p, i, t, d, r, g, ord)
         ORDER BY ord`,
       [streamIds, positions, ids, types, datas, recorded, BENCH_METADATA, authenticator?.keyId ?? null, tags],

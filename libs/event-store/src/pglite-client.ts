@@ -104,7 +104,15 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Uint
     startParams,
     // int8 as text, like pg: callers convert with BigInt() explicitly on both backends.
     parsers: { [types.INT8]: (value: string) => value },
+    // bytea parameters (event tags) as hex text, written natively: PGlite's own serializer maps
+    // every byte through a closure and a string.
+    serializers: { [types.BYTEA]: byteaText },
   });
+}
+
+function byteaText(value: unknown): string {
+  if (!(value instanceof Uint8Array)) throw new TypeError('a bytea parameter takes bytes (Uint8Array or Buffer)');
+  return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
 }
 
 async function createDataDir(dataDir: string, startParams: readonly string[]): Promise<void> {

@@ -105,6 +105,8 @@ export class SqlEventStore implements EventStore {
   private readonly inlineProjections: readonly InlineProjection[];
   private readonly projectedTypes: ReadonlySet<string>;
   private readonly authenticator: EventAuthenticator | null;
+  /** The authenticator with its key's number (event_auth_keys), registered at the first tagged append. */
+  private tagging: Promise<EventTagger> | null = null;
 
   constructor(
     private readonly client: SqlClient,
@@ -123,7 +125,7 @@ export class SqlEventStore implements EventStore {
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    const stored = storedEvents(streamId, events, this.authenticator);
+    const stored = storedEvents(streamId, events, await this.tagger());
     const { inTransaction, commitStatement, expected } = options;
     const projected = events.some((event) => this.projectedTypes.has(event.type));
     if (commitStatement !== undefined && inTransaction === undefined && !projected && this.singleStatement && typeof expected === 'bigint' && expected > 0n) {
@@ -177,6 +179,24 @@ export class SqlEventStore implements EventStore {
     }
   }
 
+  /**
+   * What tags this store's events: the authenticator and its key's number, which the database
+   * assigns once per key (caracal_event_auth_key, migration 019) and the store keeps. A failed
+   * registration is asked again at the next append. null: events are not tagged.
+   */
+  private tagger(): Promise<EventTagger> | null {
+    const authenticator = this.authenticator;
+    if (authenticator === null) return null;
+    this.tagging ??= this.client
+      .query<{ key_no: number }>('SELECT caracal_event_auth_key($1) AS key_no', [authenticator.keyId])
+      .then(({ rows }) => ({ authenticator, keyNumber: rows[0].key_no }))
+      .catch((error: unknown) => {
+        this.tagging = null;
+        throw error;
+      });
+    return this.tagging;
+  }
+
   private async projectInline(tx: SqlExecutor, recorded: readonly RecordedEvent[]): Promise<void> {
     for (const projection of this.inlineProjections) {
       const events = recorded.filter((event) => projection.eventTypes.includes(event.type));
@@ -186,6 +206,7 @@ export class SqlEventStore implements EventStore {
 
   async appendLocked(streamId: string, options: LockedAppendOptions): Promise<LockedAppendResult | null> {
     const flushAfterUnlock = options.flushAfterUnlock === true && this.client.backend === 'postgres';
+    const tagger = await this.tagger(); // before the transaction: it may query the database
     const outcome = await this.client.transaction(async (tx) => {
       const { rows } = await tx.query<{ version: string }>(flushAfterUnlock ? LOCK_STREAM_ROW_COMMIT_ASYNC : LOCK_STREAM_ROW, [streamId]);
       if (rows.length === 0) return null;
@@ -198,7 +219,7 @@ export class SqlEventStore implements EventStore {
         : [];
       const events = options.decide(tail);
       if (events.length === 0) return { tail, appended: null };
-      const stored = storedEvents(streamId, events, this.authenticator);
+      const stored = storedEvents(streamId, events, tagger);
       // The row is locked by this transaction: the exact version holds, nobody can move it.
       const inTx = await appendEvents(tx, streamId, stored, version, true, this.singleStatement);
       await this.projectInline(tx, inTx.recorded);
@@ -216,7 +237,8 @@ export class SqlEventStore implements EventStore {
 
   async appendToStreams(appends: readonly StreamAppend[], options: MultiStreamAppendOptions = {}): Promise<StreamAppendOutcome[]> {
     assertDistinctExistingStreams(appends);
-    const stored = appends.map((entry) => storedEvents(entry.streamId, entry.events, this.authenticator));
+    const tagger = await this.tagger();
+    const stored = appends.map((entry) => storedEvents(entry.streamId, entry.events, tagger));
     const appended = await this.client.transaction(async (tx) => {
       const { rows } = await tx.query<MultiStreamAppendRow>(MULTI_STREAM_APPEND.sql, multiStreamParams(appends, stored), MULTI_STREAM_APPEND.name);
       const rowsByStream = new Map<string, MultiStreamAppendRow[]>();
@@ -409,15 +431,16 @@ interface Appended {
 // The events: one row per event, ord = 1.. in stream order. Several events as typed arrays; one
 // event (the common case) as plain parameters of the same positions, which spares encoding and
 // decoding arrays on both sides.
-// data and metadata go as their stored text (the only copy: migration 017), the tag as hex.
-const MANY_EVENTS = `unnest($4::uuid[], $5::text[], $6::integer[], ${splitTextList('$7')}, ${splitTextList('$8')}, $9::text[], $10::text[])
-          WITH ORDINALITY AS e(event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, ord)`;
-const ONE_EVENT = `(VALUES ($4::uuid, $5::text, $6::integer, $7::text, $8::text, $9::text, $10::text, 1::bigint))
-          AS e(event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, ord)`;
+// data and metadata go as their stored text (the only copy: migration 017), the tag's key as
+// its number in event_auth_keys and the tag as bytes (migration 019: a Buffer goes binary).
+const MANY_EVENTS = `unnest($4::uuid[], $5::text[], $6::integer[], ${splitTextList('$7')}, ${splitTextList('$8')}, $9::integer[], $10::bytea[])
+          WITH ORDINALITY AS e(event_id, event_type, schema_version, data_text, metadata_text, auth_key, auth_tag, ord)`;
+const ONE_EVENT = `(VALUES ($4::uuid, $5::text, $6::integer, $7::text, $8::text, $9::integer, $10::bytea, 1::bigint))
+          AS e(event_id, event_type, schema_version, data_text, metadata_text, auth_key, auth_tag, ord)`;
 
 const insertEvents = (source: string): string => `
-INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag)
-SELECT $1, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text, e.auth_key_id, decode(e.auth_tag, 'hex')
+INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, auth_key, auth_tag)
+SELECT $1, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text, e.auth_key, e.auth_tag
   FROM s, ${source}
  ORDER BY e.ord
 RETURNING stream_position, global_position, transaction_id, recorded_at`;
@@ -480,7 +503,7 @@ const GUARDED_APPEND = { one: guardedStatement(false), many: guardedStatement(tr
 
 const FUNCTION_APPEND = {
   name: 'caracal_append',
-  sql: `SELECT * FROM caracal_append($1, $2, $3::bigint, $4::uuid[], $5::text[], $6::integer[], ${splitTextList('$7')}, ${splitTextList('$8')}, $9::text[], $10::text[])`,
+  sql: `SELECT * FROM caracal_append($1, $2, $3::bigint, $4::uuid[], $5::text[], $6::integer[], ${splitTextList('$7')}, ${splitTextList('$8')}, $9::integer[], $10::bytea[])`,
 };
 
 /**
@@ -491,7 +514,7 @@ const FUNCTION_APPEND = {
  */
 const FUNCTION_APPEND_ONE = {
   name: 'caracal_append_one',
-  sql: `SELECT * FROM caracal_append($1, $2, $3::bigint, ARRAY[$4::uuid], ARRAY[$5::text], ARRAY[$6::integer], ARRAY[$7::text], ARRAY[$8::text], ARRAY[$9::text], ARRAY[$10::text])`,
+  sql: `SELECT * FROM caracal_append($1, $2, $3::bigint, ARRAY[$4::uuid], ARRAY[$5::text], ARRAY[$6::integer], ARRAY[$7::text], ARRAY[$8::text], ARRAY[$9::integer], ARRAY[$10::bytea])`,
 };
 
 /**
@@ -517,10 +540,10 @@ const MULTI_STREAM_APPEND: Statement = {
      AND t.stream_id IN (SELECT stream_id FROM locked)
   RETURNING t.stream_id, t.version - m.n AS base
 )
-INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag)
-SELECT e.stream_id, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text, e.auth_key_id, decode(e.auth_tag, 'hex')
-  FROM unnest($4::text[], $5::bigint[], $6::uuid[], $7::text[], $8::integer[], ${splitTextList('$9')}, ${splitTextList('$10')}, $11::text[], $12::text[])
-       WITH ORDINALITY AS e(stream_id, ord, event_id, event_type, schema_version, data_text, metadata_text, auth_key_id, auth_tag, i)
+INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, auth_key, auth_tag)
+SELECT e.stream_id, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text, e.auth_key, e.auth_tag
+  FROM unnest($4::text[], $5::bigint[], $6::uuid[], $7::text[], $8::integer[], ${splitTextList('$9')}, ${splitTextList('$10')}, $11::integer[], $12::bytea[])
+       WITH ORDINALITY AS e(stream_id, ord, event_id, event_type, schema_version, data_text, metadata_text, auth_key, auth_tag, i)
   JOIN s ON s.stream_id = e.stream_id
  ORDER BY e.i
 RETURNING stream_id, stream_position, global_position, transaction_id, recorded_at`,
@@ -633,8 +656,8 @@ function fastParams(streamId: string, events: readonly StoredEvent[], expected: 
 }
 
 /** One event's columns as plain parameters (the one-event statements: ONE_EVENT, FUNCTION_APPEND_ONE). */
-function oneEventColumns({ event, dataText, metadataText, authKeyId, authTag }: StoredEvent): unknown[] {
-  return [event.eventId, event.type, event.schemaVersion, dataText, metadataText, authKeyId, authTag];
+function oneEventColumns({ event, dataText, metadataText, authKey, authTag }: StoredEvent): unknown[] {
+  return [event.eventId, event.type, event.schemaVersion, dataText, metadataText, authKey, authTag];
 }
 
 /** The events' columns in stream order (the multi-event statements' and caracal_append's parameters): arrays, data and metadata as text lists. */
@@ -645,8 +668,8 @@ function eventColumns(events: readonly StoredEvent[]): unknown[] {
   const schemaVersions = new Array<number>(count);
   const data = new Array<string | null>(count);
   const metadata = new Array<string>(count);
-  const keyIds = new Array<string | null>(count);
-  const tags = new Array<string | null>(count);
+  const keys = new Array<number | null>(count);
+  const tags = new Array<Buffer | null>(count);
   for (let index = 0; index < count; index += 1) {
     const stored = events[index];
     ids[index] = stored.event.eventId;
@@ -654,10 +677,10 @@ function eventColumns(events: readonly StoredEvent[]): unknown[] {
     schemaVersions[index] = stored.event.schemaVersion;
     data[index] = stored.dataText;
     metadata[index] = stored.metadataText;
-    keyIds[index] = stored.authKeyId;
+    keys[index] = stored.authKey;
     tags[index] = stored.authTag;
   }
-  return [ids, types, schemaVersions, joinTextList(data), joinTextList(metadata), keyIds, tags];
+  return [ids, types, schemaVersions, joinTextList(data), joinTextList(metadata), keys, tags];
 }
 
 /** An event with the text the events table stores for it and its tag. */
@@ -667,25 +690,32 @@ interface StoredEvent {
   dataText: string | null;
   /** RFC 8785 text of metadata ('{}' when absent). */
   metadataText: string;
-  authKeyId: string | null;
-  /** hex */
-  authTag: string | null;
+  /** The tag's key: its number in event_auth_keys (migration 019). */
+  authKey: number | null;
+  /** HMAC-SHA256, 32 bytes. */
+  authTag: Buffer | null;
+}
+
+/** The store's authenticator and its key's number in event_auth_keys. */
+interface EventTagger {
+  authenticator: EventAuthenticator;
+  keyNumber: number;
 }
 
 /**
  * Checks the events (before anything is sent) and serialises data and metadata once, as RFC 8785
  * text: the bytes their Merkle leaves will hash and their tag covers (docs/leaf-format.md).
  */
-function storedEvents(streamId: string, events: readonly NewEvent[], authenticator: EventAuthenticator | null): StoredEvent[] {
+function storedEvents(streamId: string, events: readonly NewEvent[], tagger: EventTagger | null): StoredEvent[] {
   assertAppendable(events);
   return events.map((event) => {
     const dataText = event.data === undefined ? null : canonicalText(event.data, '');
     const metadataText = event.metadata === undefined ? '{}' : canonicalText(event.metadata, 'eventMetadata');
-    if (authenticator === null || dataText === null) return { event, dataText, metadataText, authKeyId: null, authTag: null };
+    if (tagger === null || dataText === null) return { event, dataText, metadataText, authKey: null, authTag: null };
     const text = eventAuthenticationText({
       eventId: event.eventId, eventType: event.type, schemaVersion: event.schemaVersion, streamId, dataText, metadataText,
     });
-    return { event, dataText, metadataText, authKeyId: authenticator.keyId, authTag: authenticator.tag(text).toString('hex') };
+    return { event, dataText, metadataText, authKey: tagger.keyNumber, authTag: tagger.authenticator.tag(text) };
   });
 }
 

@@ -200,14 +200,17 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
 
     // The events as stored: leaves hash the stored text (RecordedEvent.data is a parse of it, and
     // its recordedAt a Date without microseconds), whether each already has a leaf or was refused,
-    // and whether it must carry a tag: one query per batch.
+    // and whether it must carry a tag: one query per batch. The tag's key id is the numbered key's
+    // (migration 019), or the one written in the row before it; a number that names no key is
+    // reported as 'number <n>', a key id no keyring holds.
     const { rows } = await tx.query<SealerEventRow>(
       `SELECT e.global_position::text AS global_position, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
               l.merkle_index::text AS merkle_index, r.event_id IS NOT NULL AS refused,
               e.transaction_id >= coalesce((SELECT required_from FROM event_authentication), '0'::xid8) AS must_authenticate,
               e.stream_id, e.stream_position::text AS stream_position, e.event_id::text AS event_id, e.event_type, e.schema_version,
-              e.data_text, e.metadata_text, e.auth_key_id, e.auth_tag
+              e.data_text, e.metadata_text, coalesce(k.key_id, 'number ' || e.auth_key, e.auth_key_id_text) AS auth_key_id, e.auth_tag
          FROM events e LEFT JOIN merkle_leaves l ON l.event_id = e.event_id LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
+              LEFT JOIN event_auth_keys k ON k.key_no = e.auth_key
         WHERE e.global_position = ANY($1::bigint[])`,
       [events.map((event) => event.globalPosition.toString())],
     );

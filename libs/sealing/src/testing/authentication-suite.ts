@@ -79,8 +79,8 @@ export function describeEventAuthentication(backend: string, setup: Authenticati
         [forged.untagged],
       );
       await client.query(
-        `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, auth_key_id, auth_tag)
-         SELECT 'forged', 2, $1, event_type, schema_version, '{"i":99}', auth_key_id, auth_tag FROM events WHERE stream_id = 'auth-a' LIMIT 1`,
+        `INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, auth_key, auth_tag)
+         SELECT 'forged', 2, $1, event_type, schema_version, '{"i":99}', auth_key, auth_tag FROM events WHERE stream_id = 'auth-a' LIMIT 1`,
         [forged.copiedTag],
       );
       await append(new SqlEventStore(client, { authenticator: eventAuthenticator(randomBytes(32)) }), 'auth-b', 1);
