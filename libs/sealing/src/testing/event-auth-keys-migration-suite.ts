@@ -57,7 +57,8 @@ export function describeEventAuthKeysMigration(backend: string, setup: Migration
         const oldUnknown = await appendAsBefore(client, unknown, 'old', 3);
 
         const result = await runMigrations(client);
-        expect(result.applied).toEqual(['019_event_auth_keys']);
+        // 019 first; later migrations follow it.
+        expect(result.applied[0]).toBe('019_event_auth_keys');
         const store = new SqlEventStore(client, { authenticator: eventAuthenticator(current) });
         for (let i = 0; i < 3; i += 1) {
           await store.append('new', [{ eventId: randomUUID(), type: 'TestHappened', schemaVersion: 1, data: { i }, metadata: {} }], { expected: 'any' });
