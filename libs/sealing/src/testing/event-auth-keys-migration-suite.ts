@@ -2,12 +2,10 @@
 // holds its key id as text and the writer sent the tag as hex: those rows keep their key id and
 // still seal after the migration, beside rows that name their key by number. Test code only.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  eventAuthenticationText, eventAuthenticator, eventKeyIdOf, findMigrationsDirectory, runMigrations, SqlEventStore, START_OF_LOG,
+  eventAuthenticationText, eventAuthenticator, eventKeyIdOf, runMigrations, SqlEventStore, START_OF_LOG,
   type SqlClient,
 } from '@caracal/event-store';
 import { generateSigningKeyPair } from '@caracal/merkle';
@@ -16,6 +14,7 @@ import { createMerkleSealer, type RefusedEvent } from '../merkle-sealer.processo
 import { signerFromPrivateKey } from '../signing-key.js';
 import { verifyRange } from '../verify-range.js';
 import type { MigrationSuiteSetup } from './stored-bytes-migration-suite.js';
+import { migrationsBefore } from './migrations-before.js';
 
 const EVERYTHING = { start: '2000-01-01T00:00:00Z', end: 'now' };
 
@@ -25,9 +24,7 @@ export function describeEventAuthKeysMigration(backend: string, setup: Migration
 
     beforeAll(async () => {
       // The migrations as they were before 019.
-      before = await mkdtemp(join(tmpdir(), 'caracal-migrations-'));
-      const all = findMigrationsDirectory();
-      for (const name of await readdir(all)) if (name.endsWith('.sql') && name < '019') await cp(join(all, name), join(before, name));
+      before = await migrationsBefore('019');
     });
     afterAll(async () => {
       await rm(before, { recursive: true, force: true });

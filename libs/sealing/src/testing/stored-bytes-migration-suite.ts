@@ -2,13 +2,12 @@
 // each event's stored text, checks every sealed leaf against it before switching, and refuses to
 // switch a database whose sealed leaves no longer match their events. Test code only.
 import { randomUUID } from 'node:crypto';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { findMigrationsDirectory, runMigrations, type SqlClient } from '@caracal/event-store';
+import { runMigrations, type SqlClient } from '@caracal/event-store';
 import { canonicalize, eventLeafHash, storedLeafHash, toHex } from '@caracal/merkle';
 import { recordedAtTextSql } from '../merkle-heads.read.js';
+import { migrationsBefore } from './migrations-before.js';
 
 export interface MigrationSuiteSetup {
   /** A new empty database each call. */
@@ -31,9 +30,7 @@ export function describeStoredBytesMigration(backend: string, setup: MigrationSu
 
     beforeAll(async () => {
       // The migrations as they were before 011.
-      before = await mkdtemp(join(tmpdir(), 'caracal-migrations-'));
-      const all = findMigrationsDirectory();
-      for (const name of await readdir(all)) if (name.endsWith('.sql') && name < '011') await cp(join(all, name), join(before, name));
+      before = await migrationsBefore('011');
     });
     afterAll(async () => {
       await rm(before, { recursive: true, force: true });
