@@ -78,9 +78,26 @@ const ACCESS_STALE = 'CE012';
 const HOOK_STATEMENT_NAME = 'caracal_budget_commit_hook';
 
 // $1 path agents; $2..$4 per stream: root, open holds, first expiry; $5 whether holds are opened
-// (only those are refused); $6, $7 per remembered access: key id, allowlist entry id. The work is
-// caracal_budget_commit's (schemas/migrations/020_budget_commit_function.sql: a function so that
-// its statements keep a generic plan instead of being planned at every bind). It raises CE010
-// naming the path agents that are not active, then CE012 naming the keys whose remembered access
-// no longer holds.
-const HOOK_STATEMENT = 'SELECT caracal_budget_commit($1::uuid[], $2::uuid[], $3::integer[], $4::timestamptz[], $5::boolean, $6::text[], $7::uuid[])';
+// (only those are refused); $6, $7 per remembered access: key id, allowlist entry id. Raises CE010
+// naming the path agents that are not active (a SELECT's FOR SHARE lock is taken on every row the
+// CTE reads, even when filtered here; the select list runs only for a group that HAVING keeps),
+// then CE012 naming the keys whose remembered access no longer holds.
+const HOOK_STATEMENT = `
+WITH path AS (
+  SELECT agent_id, status FROM agents WHERE agent_id = ANY($1::uuid[]) ORDER BY agent_id FOR SHARE
+), holds AS (
+  INSERT INTO budget_open_holds AS h (root_agent_id, open_holds, next_expires_at)
+  SELECT * FROM unnest($2::uuid[], $3::integer[], $4::timestamptz[])
+  ON CONFLICT (root_agent_id) DO UPDATE SET open_holds = excluded.open_holds, next_expires_at = excluded.next_expires_at
+), stale AS (
+  SELECT c.key_id FROM unnest($6::text[], $7::uuid[]) AS c(key_id, entry_id)
+   WHERE NOT EXISTS (SELECT 1 FROM agent_keys k WHERE k.key_id = c.key_id AND k.status = 'active')
+      OR NOT EXISTS (SELECT 1 FROM allowlist_entries e WHERE e.entry_id = c.entry_id AND e.removed_at IS NULL)
+)
+SELECT caracal_refuse_inactive_path(array_agg(agent_id ORDER BY agent_id))
+  FROM path WHERE status <> 'active' AND $5::boolean
+HAVING count(*) > 0
+UNION ALL
+SELECT caracal_refuse_stale_access(array_agg(DISTINCT key_id))
+  FROM stale
+HAVING count(*) > 0`;
