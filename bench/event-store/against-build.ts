@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as current from '@caracal/event-store';
 import { createBenchDatabase } from '../support/bench-database.js';
-import { median } from '../support/spread.js';
+import { describeSpread, median } from '../support/spread.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const { values: args } = parseArgs({
@@ -105,7 +105,6 @@ async function measure(target: Side, ms: number): Promise<{ rate: number; walPer
 }
 
 const base = (await import(args.base)) as Module;
-const rounded = (ratios: number[]) => `median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`;
 const BACKENDS = args.backends.split(',').map((name) => {
   if (name !== 'postgres' && name !== 'pglite') throw new Error(`--backends: postgres and/or pglite, got ${name}`);
   return name;
@@ -138,7 +137,7 @@ for (const backend of BACKENDS) {
     }
     console.log(
       `${backend}, ${WRITERS} writers, own streams: ${sides.map((s) => `${s.name} ${median(rates.get(s.name) ?? []).toFixed(0)}/s`).join(', ')}; ` +
-        `per round: ${[...ratios].map(([label, values]) => `${label} ${rounded(values)}`).join(', ')} over ${ROUNDS} rounds`,
+        `per round: ${[...ratios].map(([label, values]) => `${label} median ${describeSpread(values, 3)}`).join(', ')} over ${ROUNDS} rounds`,
     );
     const footprints: string[] = [];
     for (const s of sides) {
