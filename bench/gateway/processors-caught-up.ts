@@ -14,8 +14,10 @@ interface HealthReport {
 export async function processorsCaughtUp(gatewayUrl: string, deadlineMs = 60_000): Promise<number | null> {
   const started = Date.now();
   while (Date.now() - started < deadlineMs) {
-    const response = await fetch(new URL('/health', gatewayUrl));
-    const report = (await response.json()) as HealthReport;
+    // Each call bounded by what is left of the deadline, so a /health that never answers ends the wait too.
+    const report = await fetch(new URL('/health', gatewayUrl), { signal: AbortSignal.timeout(Math.max(1, deadlineMs - (Date.now() - started))) })
+      .then((response) => response.json() as Promise<HealthReport>)
+      .catch(() => ({}) as HealthReport);
     const processors = Object.values(report.checks?.processors ?? {});
     if (processors.length > 0 && processors.every((processor) => processor.eventsBehind === 0)) return Date.now() - started;
     await sleep(100);

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { StoreUnavailableError } from './event-store.errors.js';
-import type { SqlClient, SqlExecutor } from './sql-client.js';
+import { PglitePreparedStatements } from './pglite-prepared-statements.js';
+import type { SqlClient, SqlExecutor, SqlRows } from './sql-client.js';
 
 /**
  * PostgreSQL's default shared_buffers (128 MB) lives in PGlite's WASM memory and is touched as
@@ -58,6 +59,8 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
     throw error;
   }
 
+  const statements = await pglitePreparedStatements(db);
+  const executor = pgliteExecutor(db, statements, false);
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     if (db.closed) throw new StoreUnavailableError(new Error('the embedded database is closed'));
     return work();
@@ -65,8 +68,8 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
 
   return {
     backend: 'pglite',
-    query: (sql, params) => guarded(() => runQuery(db, sql, params)),
-    transaction: (fn) => guarded(() => db.transaction((tx) => fn(executorOf(tx)))),
+    query: (sql, params, preparedName) => guarded(() => executor.query(sql, params, preparedName)),
+    transaction: (fn) => guarded(() => db.transaction((tx) => fn(pgliteExecutor(tx, statements, true)))),
     listen: (channel, onNotify) =>
       guarded(async () => {
         const unlisten = await db.listen(channel, onNotify);
@@ -77,7 +80,7 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
     // In process (tests, the CLI): its callers run nothing else on the instance meanwhile.
     dumpDataDir: (read) =>
       guarded(async () => {
-        const result = await read({ query: (sql, params) => runQuery(db, sql, params) });
+        const result = await read(executor);
         return { read: result, tarball: new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer()) };
       }),
     async close() {
@@ -127,15 +130,33 @@ async function createDataDir(dataDir: string, startParams: readonly string[]): P
   });
 }
 
-function executorOf(tx: Transaction): SqlExecutor {
-  return { query: (sql, params) => runQuery(tx, sql, params) };
+/** The prepared statements of an instance opened by openPglite (one per instance). */
+export async function pglitePreparedStatements(db: PGlite): Promise<PglitePreparedStatements> {
+  const { protocol } = await loadPglite();
+  return new PglitePreparedStatements(db, protocol.serialize);
 }
 
-export async function runQuery<R extends Record<string, unknown>>(
+/**
+ * Queries on the instance, or on its transaction `target` (inTransaction): a named statement runs
+ * prepared (PglitePreparedStatements); anything else through PGlite's query() or, without
+ * parameters, exec() (several statements allowed; the last one's result).
+ */
+export function pgliteExecutor(
+  target: PGlite | Transaction,
+  statements: PglitePreparedStatements,
+  inTransaction: boolean,
+): SqlExecutor {
+  return {
+    query: <R extends Record<string, unknown>>(sql: string, params?: readonly unknown[], preparedName?: string): Promise<SqlRows<R>> =>
+      preparedName === undefined ? runQuery<R>(target, sql, params) : statements.run<R>(preparedName, sql, params ?? [], inTransaction),
+  };
+}
+
+async function runQuery<R extends Record<string, unknown>>(
   target: PGlite | Transaction,
   sql: string,
   params?: readonly unknown[],
-): Promise<{ rows: R[]; rowCount: number }> {
+): Promise<SqlRows<R>> {
   const result: Results<R> =
     params && params.length > 0
       ? await target.query<R>(sql, [...params])

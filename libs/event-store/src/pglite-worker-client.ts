@@ -60,7 +60,7 @@ export async function openPgliteWorkerClient(options: PgliteClientOptions = {}):
     tail = run.catch(() => undefined);
     return run;
   };
-  const executor: SqlExecutor = { query: (sql, params) => send({ op: 'query', sql, params }) };
+  const executor: SqlExecutor = { query: (sql, params, preparedName) => send({ op: 'query', sql, params, preparedName }) };
 
   try {
     await send({ op: 'open' });
@@ -72,7 +72,7 @@ export async function openPgliteWorkerClient(options: PgliteClientOptions = {}):
 
   return {
     backend: 'pglite',
-    query: (sql, params) => exclusive(() => executor.query(sql, params)),
+    query: (sql, params, preparedName) => exclusive(() => executor.query(sql, params, preparedName)),
     transaction: (fn) =>
       exclusive(async () => {
         await executor.query('BEGIN');

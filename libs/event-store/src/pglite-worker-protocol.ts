@@ -1,7 +1,7 @@
 /** What openPgliteWorkerClient sends its worker thread (pglite-worker.ts). */
 export type WorkerRequest =
   | { id: number; op: 'open' }
-  | { id: number; op: 'query'; sql: string; params?: readonly unknown[] }
+  | { id: number; op: 'query'; sql: string; params?: readonly unknown[]; preparedName?: string }
   | { id: number; op: 'listen'; channel: string }
   | { id: number; op: 'unlisten'; channel: string }
   | { id: number; op: 'dumpDataDir' }

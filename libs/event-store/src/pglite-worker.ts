@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { openPglite, runQuery } from './pglite-client.js';
+import { openPglite, pgliteExecutor, pglitePreparedStatements } from './pglite-client.js';
 import { serializeError, type WorkerReply, type WorkerRequest } from './pglite-worker-protocol.js';
 
 // The worker thread of openPgliteWorkerClient: owns the PGlite instance and runs what the
@@ -11,6 +11,9 @@ const reply = (message: WorkerReply): void => port.postMessage(message);
 
 const opening = openPglite((workerData as { dataDir?: string }).dataDir);
 opening.catch(() => undefined); // reported as the reply to the client's 'open'
+// Outside db.transaction(): the client's transactions arrive as BEGIN ... COMMIT queries.
+const executing = opening.then(async (db) => pgliteExecutor(db, await pglitePreparedStatements(db), false));
+executing.catch(() => undefined);
 const unlisteners = new Map<string, () => Promise<void>>();
 
 port.on('message', (request: WorkerRequest) => {
@@ -26,7 +29,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case 'open':
       return null;
     case 'query':
-      return runQuery(db, request.sql, request.params);
+      return (await executing).query(request.sql, request.params, request.preparedName);
     case 'listen': {
       const { channel } = request;
       if (!unlisteners.has(channel)) {

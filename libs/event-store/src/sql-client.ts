@@ -17,8 +17,9 @@ export interface SqlExecutor {
     sql: string,
     params?: readonly unknown[],
     /**
-     * A name for a statement run often with parameters: PostgreSQL then parses and plans it once
-     * per connection (a named prepared statement). One name, one SQL text. PGlite ignores it.
+     * A name for a statement run often with parameters: the database then parses it once per
+     * connection (a named prepared statement; on PGlite, PglitePreparedStatements). One name, one
+     * SQL text, one statement.
      */
     preparedName?: string,
   ): Promise<{ rows: R[]; rowCount: number }>;

@@ -79,11 +79,8 @@ export interface SqlEventStoreOptions {
    */
   onNotifyError?: (error: unknown) => void;
   /**
-   * Appends take the single statement where it applies (else caracal_append): default true on
-   * PostgreSQL. false: every append calls caracal_append (same results; a diagnostic for the
-   * benchmark). PGlite always uses caracal_append: it has no prepared statements here, and
-   * planning the statement on every append made it slower there than the function, whose plans
-   * plpgsql caches (docs/benchmarks.md).
+   * Appends take the single statement where it applies (else caracal_append): default true.
+   * false: every append calls caracal_append (same results; a diagnostic for the benchmark).
    */
   singleStatementAppend?: boolean;
   /**
@@ -118,7 +115,7 @@ export class SqlEventStore implements EventStore {
       () => client.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`),
       options.onNotifyError ?? warnNotifyError,
     );
-    this.singleStatement = client.backend === 'postgres' && (options.singleStatementAppend ?? true);
+    this.singleStatement = options.singleStatementAppend ?? true;
     this.inlineProjections = options.inlineProjections ?? [];
     this.projectedTypes = new Set(this.inlineProjections.flatMap((projection) => projection.eventTypes));
     this.authenticator = options.authenticator ?? null;
@@ -507,10 +504,9 @@ const FUNCTION_APPEND = {
 };
 
 /**
- * caracal_append for one event (PGlite's every append, and the common case): its columns as plain
- * parameters made one-element arrays in SQL, as the single statement's ONE_EVENT does: no array
- * literal built by the client and parsed by the server, no text list split. PGlite parses and
- * plans every statement anew and runs in the writer's thread, so this is its append's cost.
+ * caracal_append for one event (the common case): its columns as plain parameters made
+ * one-element arrays in SQL, as the single statement's ONE_EVENT does: no array literal built by
+ * the client and parsed by the server, no text list split.
  */
 const FUNCTION_APPEND_ONE = {
   name: 'caracal_append_one',
