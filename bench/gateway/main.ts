@@ -18,7 +18,7 @@
  * caught up with the start's load); the order of the paths rotates from round to round. The mock
  * upstream and the load generator are processes of their own, the same for every path.
  * Paths: direct, nginx, portkey, bare-proxy (the gateway's HTTP stack alone), prod-1, prod-64, embedded, prod-2proc, prod-4proc; with --baseline
- * also prod-1-baseline and prod-64-baseline.
+ * also prod-1-baseline, prod-64-baseline and embedded-baseline.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -96,6 +96,7 @@ const baselinePaths = baseline
   ? [
       production('prod-1-baseline', { name: `Caracal production, 1 agent, build of ${baseline}`, gateways: 1, agents: 1, measuresC1: true, root: baseline }),
       production('prod-64-baseline', { name: `Caracal production, 64 agents, build of ${baseline}`, gateways: 1, agents: 64, measuresC1: false, root: baseline }),
+      ['embedded-baseline', caracalEmbeddedPath(mock, workDir, embeddedNodeFlags, { dir: baseline, name: baseline })] as const,
     ]
   : [];
 const available = new Map<string, BenchPath>([

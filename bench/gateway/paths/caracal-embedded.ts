@@ -8,18 +8,19 @@ import { CHAT_BODY, type BenchPath } from './path.js';
 
 /**
  * Caracal embedded, as `npm start` runs it: one process, PGlite in a data directory of its own,
- * the processors in the same process. The data directory is kept across rounds.
+ * the processors in the same process. The data directory is kept across rounds. `root`: another
+ * checkout's build to run instead (--baseline).
  */
-export function caracalEmbeddedPath(mock: MockUpstream, workDir: string, nodeFlags: readonly string[]): BenchPath {
+export function caracalEmbeddedPath(mock: MockUpstream, workDir: string, nodeFlags: readonly string[], root?: { dir: string; name: string }): BenchPath {
   const dataDir = mkdtempSync(join(workDir, 'embedded-'));
   let key: string | null = null;
   return {
-    name: 'Caracal embedded (PGlite)',
+    name: root === undefined ? 'Caracal embedded (PGlite)' : `Caracal embedded (PGlite), build of ${root.name}`,
     measuresC1: true,
     database: null,
     async start() {
       const env = caracalEnv(mock, { CARACAL_PROFILE: 'embedded', CARACAL_DATA_DIR: join(dataDir, '.caracal') });
-      const gateway = await startCaracalGateway(env, dataDir, nodeFlags);
+      const gateway = await startCaracalGateway(env, dataDir, nodeFlags, root?.dir);
       try {
         if (key === null) [key] = await createBenchAgents(gateway.url, ADMIN_TOKEN, 1);
       } catch (error) {
