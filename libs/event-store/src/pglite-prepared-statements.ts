@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite';
+import type { messages, PGlite } from '@electric-sql/pglite';
 import type { SqlRows } from './sql-client.js';
 
 type ProtocolSerializer = (typeof import('@electric-sql/pglite'))['protocol']['serialize'];
@@ -9,15 +9,6 @@ interface PreparedStatement {
   parameterTypes: readonly number[];
   /** Result columns, or none for a statement that returns no rows. */
   fields: readonly { name: string; dataTypeID: number }[];
-}
-
-interface DataRowMessage {
-  name: 'dataRow';
-  fields: (string | null)[];
-}
-interface CommandCompleteMessage {
-  name: 'commandComplete';
-  text: string;
 }
 
 /**
@@ -51,26 +42,26 @@ export class PglitePreparedStatements {
     const statement = this.prepared.get(name) ?? (await this.prepare(name, sql));
     if (statement.sql !== sql) throw new Error(`prepared statement ${name} was prepared with other SQL: one name, one SQL text`);
     const values = params.map((value, index) => this.serializeParameter(value, statement.parameterTypes[index]));
-    const { messages } = await this.db.execProtocol(
+    const { messages: received } = await this.db.execProtocol(
       Buffer.concat([this.serialize.bind({ statement: name, values }), this.serialize.execute({}), this.serialize.sync()]),
       { syncToFs: false },
     );
     // What query() does after a statement outside db.transaction(): persist the data directory.
     if (!inTransaction) await this.db.syncToFs();
-    return this.toRows<R>(statement, messages as readonly { name: string }[]);
+    return this.toRows<R>(statement, received);
   }
 
   private async prepare(name: string, sql: string): Promise<PreparedStatement> {
-    const { messages } = await this.db.execProtocol(
+    const { messages: received } = await this.db.execProtocol(
       Buffer.concat([this.serialize.parse({ name, text: sql }), this.serialize.describe({ type: 'S', name }), this.serialize.sync()]),
       { syncToFs: false },
     );
     let parameterTypes: readonly number[] = [];
     let fields: PreparedStatement['fields'] = [];
-    for (const message of messages as readonly { name: string }[]) {
-      if (message.name === 'parameterDescription') parameterTypes = (message as unknown as { dataTypeIDs: number[] }).dataTypeIDs;
+    for (const message of received) {
+      if (message.name === 'parameterDescription') parameterTypes = (message as messages.ParameterDescriptionMessage).dataTypeIDs;
       if (message.name === 'rowDescription') {
-        fields = (message as unknown as { fields: { name: string; dataTypeID: number }[] }).fields.map(({ name: column, dataTypeID }) => ({ name: column, dataTypeID }));
+        fields = (message as messages.RowDescriptionMessage).fields.map(({ name: column, dataTypeID }) => ({ name: column, dataTypeID }));
       }
     }
     const statement = { sql, parameterTypes, fields };
@@ -84,20 +75,20 @@ export class PglitePreparedStatements {
     return serializer ? serializer(value) : String(value);
   }
 
-  private toRows<R extends Record<string, unknown>>(statement: PreparedStatement, messages: readonly { name: string }[]): SqlRows<R> {
+  private toRows<R extends Record<string, unknown>>(statement: PreparedStatement, received: readonly messages.BackendMessage[]): SqlRows<R> {
     const rows: R[] = [];
     let affected = 0;
-    for (const message of messages) {
+    for (const message of received) {
       if (message.name === 'dataRow') {
         const row: Record<string, unknown> = {};
-        (message as DataRowMessage).fields.forEach((value, index) => {
+        (message as messages.DataRowMessage).fields.forEach((value, index) => {
           const { name, dataTypeID } = statement.fields[index];
           const parser = this.db.parsers[dataTypeID];
           row[name] = value === null ? null : parser ? parser(value, dataTypeID) : value;
         });
         rows.push(row as R);
       } else if (message.name === 'commandComplete') {
-        const count = Number((message as CommandCompleteMessage).text.split(' ').at(-1));
+        const count = Number((message as messages.CommandCompleteMessage).text.split(' ').at(-1));
         if (Number.isInteger(count)) affected = count;
       }
     }
