@@ -6,6 +6,7 @@
  *   npm run bench:gateway -- --rounds 1 --c1-seconds 3 --c64-seconds 5 --sustained-requests 20000
  *   npm run bench:gateway -- --paths direct,prod-1 --json /tmp/gateway.json
  *   npm run bench:gateway -- --paths prod-1,prod-1-baseline --baseline /tmp/before   # a built checkout beside this build
+ *   npm run bench:gateway -- --paths prod-1,prod-1-baseline --baseline . '--baseline-node-flags=--max-semi-space-size=8'   # node flags A/B
  *
  * Needs: PostgreSQL (DATABASE_URL of an admin database, default postgres://postgres@127.0.0.1:5432/postgres;
  * the bench makes its own databases and drops them unless --keep-db), nginx from Debian
@@ -18,7 +19,7 @@
  * caught up with the start's load); the order of the paths rotates from round to round. The mock
  * upstream and the load generator are processes of their own, the same for every path.
  * Paths: direct, nginx, portkey, bare-proxy (the gateway's HTTP stack alone), prod-1, prod-64, embedded, prod-2proc, prod-4proc; with --baseline
- * also prod-1-baseline, prod-64-baseline and embedded-baseline.
+ * also prod-1-baseline, prod-64-baseline, embedded-baseline, prod-2proc-baseline and prod-4proc-baseline.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -59,6 +60,7 @@ const { values: flags } = parseArgs({
     'portkey-server': { type: 'string' },
     'gateway-node-flags': { type: 'string' },
     baseline: { type: 'string' },
+    'baseline-node-flags': { type: 'string' },
   },
 });
 const rounds = positiveInteger(flags.rounds, 'rounds');
@@ -77,7 +79,11 @@ const selected = flags.paths.split(',').map((id) => id.trim());
 const givenNodeFlags = flags['gateway-node-flags']?.split(/\s+/).filter(Boolean);
 const gatewayNodeFlags = givenNodeFlags ?? imageGatewayNodeFlags();
 const embeddedNodeFlags = givenNodeFlags ?? npmStartGatewayNodeFlags();
+// --baseline-node-flags: the baseline's production gateways start with these instead (with
+// `--baseline .`, an A/B of node flags on one build, interleaved round by round).
+const baselineNodeFlags = flags['baseline-node-flags']?.split(/\s+/).filter(Boolean) ?? gatewayNodeFlags;
 console.log(`gateway started as: node ${[...gatewayNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')} (embedded: node ${[...embeddedNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')})`);
+if (flags['baseline-node-flags'] !== undefined) console.log(`baseline gateways started as: node ${[...baselineNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')}`);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const workDir = mkdtempSync(join(tmpdir(), 'caracal-bench-gateway-'));
@@ -88,7 +94,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const mock = await startMockUpstream(workDir);
 const pgStats = await PostgresStats.connect(adminUrl);
 const production = (id: string, options: Pick<ProductionOptions, 'name' | 'gateways' | 'agents' | 'measuresC1' | 'root'>) =>
-  [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'], nodeFlags: gatewayNodeFlags })] as const;
+  [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'], nodeFlags: options.root ? baselineNodeFlags : gatewayNodeFlags })] as const;
 // --baseline <checkout>: that checkout's build (its dist/, its migrations) as paths of their own,
 // interleaved with this build's round by round, so a before/after ratio comes from one run.
 const baseline = flags.baseline ? resolve(flags.baseline) : null;
@@ -97,6 +103,8 @@ const baselinePaths = baseline
       production('prod-1-baseline', { name: `Caracal production, 1 agent, build of ${baseline}`, gateways: 1, agents: 1, measuresC1: true, root: baseline }),
       production('prod-64-baseline', { name: `Caracal production, 64 agents, build of ${baseline}`, gateways: 1, agents: 64, measuresC1: false, root: baseline }),
       ['embedded-baseline', caracalEmbeddedPath(mock, workDir, embeddedNodeFlags, { dir: baseline, name: baseline })] as const,
+      production('prod-2proc-baseline', { name: `Caracal production, 2 gateway processes, one hot budget, build of ${baseline}`, gateways: 2, agents: 1, measuresC1: false, root: baseline }),
+      production('prod-4proc-baseline', { name: `Caracal production, 4 gateway processes, one hot budget, build of ${baseline}`, gateways: 4, agents: 1, measuresC1: false, root: baseline }),
     ]
   : [];
 const available = new Map<string, BenchPath>([

@@ -12,7 +12,7 @@ export interface Window {
   cpuMsByProcess: Record<string, number>;
   mockCpuMs: number;
   /** PostgreSQL: backends of the path's database, and its statistics; null without a database. */
-  postgres: { cpuMs: number; transactions: number; rowsWritten: number } | null;
+  postgres: { cpuMs: number; transactions: number; rowsWritten: number; walFlushes: number } | null;
 }
 
 export interface WindowSettings {
@@ -48,6 +48,7 @@ export async function measureWindow(running: RunningPath, settings: WindowSettin
       cpuMs: backendCpuDelta(backendsBefore, backendsAfter),
       transactions: countersAfter.transactions - countersBefore.transactions,
       rowsWritten: countersAfter.rowsWritten - countersBefore.rowsWritten,
+      walFlushes: countersAfter.walFlushes - countersBefore.walFlushes,
     };
   }
   return { load, cpuMsByProcess, mockCpuMs, postgres };

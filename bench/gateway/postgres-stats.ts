@@ -2,10 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { cpuMs } from './process-stats.js';
 
-/** Transactions and rows written in one database, from pg_stat_database. */
+/** Transactions and rows written in one database (pg_stat_database), and the server's WAL flushes. */
 export interface DatabaseCounters {
   transactions: number;
   rowsWritten: number;
+  /**
+   * WAL flushes (fsync/fdatasync) of the whole server (pg_stat_wal.wal_sync): a synchronous
+   * commit that wrote WAL waits for one, unless a flush in flight covers it. Server-wide, so the
+   * bench runs one path at a time.
+   */
+  walFlushes: number;
 }
 
 /**
@@ -31,13 +37,14 @@ export class PostgresStats {
   }
 
   async counters(database: string): Promise<DatabaseCounters> {
-    const { rows } = await this.client.query<{ transactions: string; rows_written: string }>(
-      `SELECT (xact_commit + xact_rollback)::text AS transactions, (tup_inserted + tup_updated + tup_deleted)::text AS rows_written
+    const { rows } = await this.client.query<{ transactions: string; rows_written: string; wal_flushes: string }>(
+      `SELECT (xact_commit + xact_rollback)::text AS transactions, (tup_inserted + tup_updated + tup_deleted)::text AS rows_written,
+              (SELECT wal_sync FROM pg_stat_wal)::text AS wal_flushes
        FROM pg_stat_database WHERE datname = $1`,
       [database],
     );
-    if (rows.length === 0) return { transactions: 0, rowsWritten: 0 };
-    return { transactions: Number(rows[0].transactions), rowsWritten: Number(rows[0].rows_written) };
+    if (rows.length === 0) return { transactions: 0, rowsWritten: 0, walFlushes: 0 };
+    return { transactions: Number(rows[0].transactions), rowsWritten: Number(rows[0].rows_written), walFlushes: Number(rows[0].wal_flushes) };
   }
 
   /**
@@ -54,7 +61,7 @@ export class PostgresStats {
     while (Date.now() < end) {
       await sleep(400);
       const current = await this.counters(database);
-      if (current.transactions === previous.transactions && current.rowsWritten === previous.rowsWritten) return current;
+      if (current.transactions === previous.transactions && current.rowsWritten === previous.rowsWritten && current.walFlushes === previous.walFlushes) return current;
       previous = current;
     }
     return previous;

@@ -30,12 +30,12 @@ export function printReport(summaries: PathSummary[], sustained: SustainedResult
   if (direct) console.log(`\nDirect to the mock at c=1: p50 ${ms(direct.p50Ms)} ms, p99 ${ms(direct.p99Ms)} ms (the "added" columns subtract these, round by round).`);
 
   console.log('\nCPU per request at c=64 (ms), and PostgreSQL work per request of the path\'s database:\n');
-  console.log('| path | proxy process(es) | projector | PostgreSQL backends | mock | load generator | transactions/req c=1 | c=64 | rows written/req c=1 | c=64 |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| path | proxy process(es) | projector | PostgreSQL backends | mock | load generator | transactions/req c=1 | c=64 | rows written/req c=1 | c=64 | WAL flushes/req c=1 | c=64 |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of summaries) {
     const proxy = proxyLabels(s).reduce((sum, label) => sum + s.cpuMsPerRequest[label], 0);
     const cell = (label: string) => (s.cpuMsPerRequest[label] === undefined ? '–' : s.cpuMsPerRequest[label].toFixed(2));
-    console.log(`| ${s.name} | ${proxyLabels(s).length === 0 ? '–' : proxy.toFixed(2)} | ${cell('caracal-projector')} | ${cell('postgres')} | ${cell('mock')} | ${cell('generator')} | ${ms(s.transactionsPerRequestC1)} | ${ms(s.transactionsPerRequestC64)} | ${ms(s.rowsPerRequestC1)} | ${ms(s.rowsPerRequestC64)} |`);
+    console.log(`| ${s.name} | ${proxyLabels(s).length === 0 ? '–' : proxy.toFixed(2)} | ${cell('caracal-projector')} | ${cell('postgres')} | ${cell('mock')} | ${cell('generator')} | ${ms(s.transactionsPerRequestC1)} | ${ms(s.transactionsPerRequestC64)} | ${ms(s.rowsPerRequestC1)} | ${ms(s.rowsPerRequestC64)} | ${ms(s.walFlushesPerRequestC1)} | ${ms(s.walFlushesPerRequestC64)} |`);
   }
 
   if (sustained) {

@@ -27,6 +27,8 @@ export interface PathSummary {
   transactionsPerRequestC64: number | null;
   rowsPerRequestC1: number | null;
   rowsPerRequestC64: number | null;
+  walFlushesPerRequestC1: number | null;
+  walFlushesPerRequestC64: number | null;
   peakRssMb: Record<string, number>;
 }
 
@@ -71,6 +73,8 @@ export function summarise(id: string, name: string, rounds: RoundResult[], direc
     transactionsPerRequestC64: perRequest(withPostgres, (w) => w.postgres!.transactions),
     rowsPerRequestC1: perRequest(c1Postgres, (w) => w.postgres!.rowsWritten),
     rowsPerRequestC64: perRequest(withPostgres, (w) => w.postgres!.rowsWritten),
+    walFlushesPerRequestC1: perRequest(c1Postgres, (w) => w.postgres!.walFlushes),
+    walFlushesPerRequestC64: perRequest(withPostgres, (w) => w.postgres!.walFlushes),
     peakRssMb,
   };
 }
