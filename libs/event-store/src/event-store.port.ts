@@ -76,6 +76,13 @@ export interface LockedAppendOptions {
   /** As AppendOptions.inTransaction; runs only when events were appended. */
   inTransaction?: AppendOptions['inTransaction'];
   /**
+   * As AppendOptions.commitStatement, made from the events decide returned; runs only when
+   * events were appended, after inTransaction. On PostgreSQL without inline projections for the
+   * events, the insert, this statement and the COMMIT go in one round trip: the stream's lock is
+   * held for the lock statement's trip (and the tail's, if any) and this one.
+   */
+  commitStatement?: (events: readonly NewEvent[]) => SqlStatement;
+  /**
    * Release the stream's lock before the commit is on disk, and resolve only once it is (on
    * PostgreSQL: an asynchronous commit, then a synchronous one that flushes the log past it).
    * Writers queued on the stream then go on while the disk flushes, and several flushes are

@@ -70,18 +70,22 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
         if (begin && commit) return runQuery<R>(connectionClient, sql, params, preparedName);
         return runGrouped<R>(connectionClient, { sql, params, preparedName }, { begin, commit });
       };
+      const sendPair = async <F extends Record<string, unknown>, S extends Record<string, unknown>>(first: SqlStatement, second: SqlStatement, commit: boolean): Promise<[SqlRows<F>, SqlRows<S>]> => {
+        if (progress.state === 'committed') throw new Error('the transaction has committed: no statement may follow queryThenCommit');
+        const begin = progress.state === 'idle';
+        if (!canGroupPair(connectionClient, first, second, { begin, commit })) {
+          return [await send<F>(first.sql, first.params, first.preparedName, false), await send<S>(second.sql, second.params, second.preparedName, commit)];
+        }
+        progress.state = commit ? 'committed' : 'begun';
+        return runPairGroup<F, S>(connectionClient, first, second as SqlStatement & { preparedName: string }, { begin, commit });
+      };
       const tx: SqlExecutor = {
         query: (sql, params, preparedName) => send(sql, params, preparedName, false),
         queryThenCommit: (sql, params, preparedName) => send(sql, params, preparedName, true),
-        queryPairThenCommit: async <F extends Record<string, unknown>, L extends Record<string, unknown>>(first: SqlStatement, last: SqlStatement): Promise<[SqlRows<F>, SqlRows<L>]> => {
-          if (progress.state === 'committed') throw new Error('the transaction has committed: no statement may follow queryThenCommit');
-          const begin = progress.state === 'idle';
-          if (!canGroupPair(connectionClient, first, last, begin)) {
-            return [await send<F>(first.sql, first.params, first.preparedName, false), await send<L>(last.sql, last.params, last.preparedName, true)];
-          }
-          progress.state = 'committed';
-          return runPairGroup<F, L>(connectionClient, first, last as SqlStatement & { preparedName: string }, begin);
-        },
+        queryPair: <F extends Record<string, unknown>, S extends Record<string, unknown>>(first: SqlStatement, second: SqlStatement) =>
+          sendPair<F, S>(first, second, false),
+        queryPairThenCommit: <F extends Record<string, unknown>, L extends Record<string, unknown>>(first: SqlStatement, last: SqlStatement) =>
+          sendPair<F, L>(first, last, true),
       };
       try {
         const result = await fn(tx);
@@ -173,16 +177,18 @@ class GroupedQuery extends ExtendedQueryClass {
    * statement that follows it (Bind, Describe, Execute), then COMMIT's, then the Sync.
    */
   override _getRows(connection: pg.Connection, rows: number | undefined): void {
-    if (!this.around.commit) return super._getRows(connection, rows);
-    connection.execute({ portal: '' }, false);
     const then = this.around.then;
+    if (!this.around.commit && then === undefined) return super._getRows(connection, rows);
+    connection.execute({ portal: '' }, false);
     if (then !== undefined) {
       connection.bind({ statement: then.name, values: [...then.values], valueMapper: prepareValue } as pg.BindConfig, false);
       connection.describe({ type: 'P', name: '' }, false);
       connection.execute({ portal: '' }, false);
     }
-    connection.bind({ statement: COMMIT.name, values: [] }, false);
-    connection.execute({}, false);
+    if (this.around.commit) {
+      connection.bind({ statement: COMMIT.name, values: [] }, false);
+      connection.execute({}, false);
+    }
     connection.sync();
   }
 }
@@ -247,24 +253,27 @@ async function runGroup<R extends Record<string, unknown>>(
 }
 
 /**
- * Whether queryPairThenCommit can send everything in one group: both statements take the
- * extended protocol, `last` is already parsed on this connection under its name (its Parse would
- * be answered out of the order pg's Query expects), and BEGIN (if due) and COMMIT are prepared.
+ * Whether queryPair(ThenCommit) can send everything in one group: `first` takes the extended
+ * protocol (pg sends a statement with neither parameters nor name as a simple query), `last` is
+ * already parsed on this connection under its name (its Parse would be answered out of the order
+ * pg's Query expects), and BEGIN (if due) and COMMIT (if asked) are prepared.
  */
-function canGroupPair(client: pg.PoolClient, first: SqlStatement, last: SqlStatement, begin: boolean): boolean {
+function canGroupPair(client: pg.PoolClient, first: SqlStatement, last: SqlStatement, around: { begin: boolean; commit: boolean }): boolean {
   const names = preparedOn(client);
   const parsed = (client as unknown as { connection: { parsedStatements: Record<string, string | undefined> } }).connection.parsedStatements;
-  return last.preparedName !== undefined && parsed[last.preparedName] === last.sql
-    && names.has(COMMIT.name) && (!begin || names.has(BEGIN.name));
+  return (first.params.length > 0 || first.preparedName !== undefined)
+    && last.preparedName !== undefined && parsed[last.preparedName] === last.sql
+    && (!around.commit || names.has(COMMIT.name)) && (!around.begin || names.has(BEGIN.name));
 }
 
-/** BEGIN (if due), first, last, COMMIT, Sync: one round trip (GroupedQuery with `then`). */
+/** BEGIN (if due), first, last, COMMIT (if asked), Sync: one round trip (GroupedQuery with `then`). */
 async function runPairGroup<F extends Record<string, unknown>, L extends Record<string, unknown>>(
   client: pg.PoolClient,
   first: SqlStatement,
   last: SqlStatement & { preparedName: string },
-  begin: boolean,
+  around: { begin: boolean; commit: boolean },
 ): Promise<[SqlRows<F>, SqlRows<L>]> {
+  const { begin, commit } = around;
   try {
     const answer = await new Promise<pg.QueryResult[]>((resolve, reject) => {
       client.query(new GroupedQuery({
@@ -272,7 +281,7 @@ async function runPairGroup<F extends Record<string, unknown>, L extends Record<
         values: [...first.params],
         ...(first.preparedName === undefined ? {} : { name: first.preparedName }),
         callback: (error, result) => (error ? reject(error) : resolve(result as pg.QueryResult[])),
-      }, { begin, commit: true, then: { name: last.preparedName, values: last.params } }));
+      }, { begin, commit, then: { name: last.preparedName, values: last.params } }));
     });
     const own = answer[begin ? 1 : 0];
     const next = answer[begin ? 2 : 1];

@@ -135,6 +135,29 @@ describePostgres('PostgreSQL event store', () => {
       expect(await rows()).toEqual([{ id: 11 }]);
     });
 
+    it('queryPair: both statements in one round trip once the second is prepared, the transaction going on; a failing first statement fails it', async () => {
+      await single.query('DELETE FROM commit_rows');
+      const insert = { sql: 'INSERT INTO commit_rows VALUES ($1::int / $2::int) RETURNING id', preparedName: 'pair_insert' };
+      const count = { sql: 'SELECT count(*)::int AS n FROM commit_rows WHERE id >= $1', preparedName: 'pair_count' };
+      const pair = (id: number, divisor: number) =>
+        single.transaction(async (tx) => {
+          const [inserted, counted] = await tx.queryPair!<{ id: number }, { n: number }>({ ...insert, params: [id, divisor] }, { ...count, params: [0] });
+          await tx.query('INSERT INTO commit_rows VALUES ($1)', [id + 1], 'commit_insert');
+          return [inserted.rows, counted.rows];
+        });
+      expect(await pair(30, 1)).toEqual([[{ id: 30 }], [{ n: 1 }]]); // prepares pair_count: two round trips
+      const syncs = jest.spyOn(pg.Connection.prototype, 'sync');
+      try {
+        // The second statement sees the first's row; then the INSERT and the COMMIT: three Syncs.
+        expect(await pair(40, 1)).toEqual([[{ id: 40 }], [{ n: 3 }]]);
+        expect(syncs).toHaveBeenCalledTimes(3);
+      } finally {
+        syncs.mockRestore();
+      }
+      await expect(pair(50, 0)).rejects.toMatchObject({ code: '22012' });
+      expect(await rows()).toEqual([{ id: 30 }, { id: 31 }, { id: 40 }, { id: 41 }]);
+    });
+
     it('refuses a statement after it', async () => {
       await single.query('DELETE FROM commit_rows');
       await expect(single.transaction(async (tx) => {
@@ -209,6 +232,26 @@ describePostgres('PostgreSQL event store', () => {
         .rejects.toMatchObject({ name: 'WrongExpectedVersionError', actual: 2n });
       expect(await afterRows(streamId)).toEqual([1, 2]);
       expect(await store.streamVersion(streamId)).toBe(2n);
+    });
+
+    it('appendLocked: two round trips, the lock with the tail read, then the events with the statement and the COMMIT', async () => {
+      const streamId = await started();
+      // The connection's first locked append prepares the tail read.
+      await store.appendLocked(streamId, { knownVersion: 2n, decide: () => [event()], commitStatement: () => after(streamId, 3) });
+      await store.append(streamId, [event()], { expected: 3n }); // another writer's
+      const syncs = jest.spyOn(pg.Connection.prototype, 'sync');
+      let result;
+      try {
+        result = await store.appendLocked(streamId, { knownVersion: 3n, decide: () => [event()], commitStatement: () => after(streamId, 5) });
+        expect(syncs).toHaveBeenCalledTimes(2);
+      } finally {
+        syncs.mockRestore();
+      }
+      expect(result?.tail.map((recorded) => recorded.streamPosition)).toEqual([4n]);
+      expect(result?.tail[0].data).toEqual({ quote: '"\u0001' });
+      expect(result?.appended?.nextExpectedVersion).toBe(5n);
+      expect(await afterRows(streamId)).toEqual([1, 2, 3, 5]);
+      expect((await store.readStream(streamId)).map((recorded) => recorded.streamPosition)).toEqual([1n, 2n, 3n, 4n, 5n]);
     });
 
     it('an idempotent replay returns the first append\'s result and does not run the statement again', async () => {

@@ -47,6 +47,17 @@ export interface SqlExecutor {
     last: SqlStatement,
   ): Promise<[SqlRows<F>, SqlRows<L>]>;
   /**
+   * Only on a PostgreSQL transaction's executor: `first` then `second`, in one message group (with
+   * the BEGIN, if nothing ran yet) once `second` (named) is prepared on the connection; before
+   * that, two round trips. `second` runs only if `first` succeeded, and on a snapshot taken when
+   * it starts (READ COMMITTED): after a `first` that waited for a row lock, it sees what the
+   * lock's holder committed. Returns each statement's rows; the transaction goes on.
+   */
+  queryPair?<F extends Record<string, unknown> = Record<string, unknown>, S extends Record<string, unknown> = Record<string, unknown>>(
+    first: SqlStatement,
+    second: SqlStatement,
+  ): Promise<[SqlRows<F>, SqlRows<S>]>;
+  /**
    * Only on a PostgreSQL client (not a transaction): runs one statement and hands each row to
    * `onRow` as it arrives from the server instead of collecting them into an array, so a reader
    * of many wide rows (verify-range) processes them while the rest are still coming and holds

@@ -50,6 +50,11 @@ const EVENT_ID_CONSTRAINT = 'events_event_id_key';
 // data and metadata as their stored text (migration 017: the only copy), parsed here.
 const EVENT_COLUMNS = `global_position, transaction_id, stream_id, stream_position, event_id, event_type,
   schema_version, data_text, metadata_text, recorded_at`;
+/** appendLocked's read of what other writers appended after the caller's version, under the lock. */
+const STREAM_TAIL: Statement = {
+  name: 'caracal_stream_tail',
+  sql: `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_position > $2::bigint ORDER BY stream_position`,
+};
 
 interface EventRow extends Record<string, unknown> {
   global_position: string;
@@ -161,18 +166,11 @@ export class SqlEventStore implements EventStore {
    * guard raised, nothing committed).
    */
   private async appendInOneRoundTrip(streamId: string, stored: readonly StoredEvent[], expected: bigint, last: SqlStatement): Promise<Appended | null> {
-    const statement = stored.length === 1 ? GUARDED_APPEND.one : GUARDED_APPEND.many;
-    const insert: SqlStatement = { sql: statement.sql, params: fastParams(streamId, stored, expected), preparedName: statement.name };
     try {
-      const [{ rows }] = await this.client.transaction(async (tx) => {
-        if (tx.queryPairThenCommit) return tx.queryPairThenCommit<AppendRow>(insert, last);
-        const inserted = await tx.query<AppendRow>(insert.sql, insert.params, insert.preparedName);
-        return [inserted, await tx.query(last.sql, last.params, last.preparedName)] as const;
-      });
-      return toAppended(streamId, stored, rows, false);
+      return await this.client.transaction((tx) => insertThenCommit(tx, streamId, stored, expected, last));
     } catch (error) {
       if ((error as { code?: string }).code === VERSION_MOVED) return null;
-      throw toAppendError(error, streamId, stored, expected);
+      throw error;
     }
   }
 
@@ -205,22 +203,31 @@ export class SqlEventStore implements EventStore {
     const flushAfterUnlock = options.flushAfterUnlock === true && this.client.backend === 'postgres';
     const tagger = await this.tagger(); // before the transaction: it may query the database
     const outcome = await this.client.transaction(async (tx) => {
-      const { rows } = await tx.query<{ version: string }>(flushAfterUnlock ? LOCK_STREAM_ROW_COMMIT_ASYNC : LOCK_STREAM_ROW, [streamId]);
+      const lock: SqlStatement = { sql: flushAfterUnlock ? LOCK_STREAM_ROW_COMMIT_ASYNC : LOCK_STREAM_ROW, params: [streamId] };
+      const tailRead: SqlStatement = { sql: STREAM_TAIL.sql, params: [streamId, options.knownVersion.toString()], preparedName: STREAM_TAIL.name };
+      // With the tail read in the lock's round trip where the executor can (it runs once the lock
+      // is had, and sees what its holder committed); otherwise read only when the version moved.
+      const [{ rows }, paired] = tx.queryPair
+        ? await tx.queryPair<{ version: string }, EventRow>(lock, tailRead)
+        : [await tx.query<{ version: string }>(lock.sql, lock.params), null];
       if (rows.length === 0) return null;
       const version = BigInt(rows[0].version);
-      const tail = version > options.knownVersion
-        ? (await tx.query<EventRow>(
-            `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_position > $2::bigint ORDER BY stream_position`,
-            [streamId, options.knownVersion.toString()],
-          )).rows.map(toRecordedEvent)
-        : [];
+      const tail = version <= options.knownVersion
+        ? []
+        : (paired ?? (await tx.query<EventRow>(tailRead.sql, tailRead.params, tailRead.preparedName))).rows.map(toRecordedEvent);
       const events = options.decide(tail);
       if (events.length === 0) return { tail, appended: null };
       const stored = storedEvents(streamId, events, tagger);
+      const last = options.commitStatement?.(events);
+      const projected = events.some((event) => this.projectedTypes.has(event.type));
+      if (last !== undefined && options.inTransaction === undefined && !projected && this.singleStatement && tx.queryPairThenCommit) {
+        return { tail, appended: (await insertThenCommit(tx, streamId, stored, version, last)).result };
+      }
       // The row is locked by this transaction: the exact version holds, nobody can move it.
       const inTx = await appendEvents(tx, streamId, stored, version, true, this.singleStatement);
       await this.projectInline(tx, inTx.recorded);
       await options.inTransaction?.(tx, inTx.result, inTx.recorded);
+      if (last !== undefined) await (tx.queryThenCommit ? tx.queryThenCommit(last.sql, last.params, last.preparedName) : tx.query(last.sql, last.params, last.preparedName));
       return { tail, appended: inTx.result };
     });
     if (outcome?.appended) {
@@ -594,6 +601,24 @@ function fastPathOf(expected: ExpectedState, inCallerTransaction: boolean): Fast
  * One round trip on the happy path: the single statement (fastPathOf), else caracal_append,
  * which locks the stream, checks, inserts and bumps the version.
  */
+/**
+ * The guarded insert at `expected`, then `last`, then COMMIT: one round trip where the executor
+ * groups them (queryPairThenCommit). A stream not at `expected` raises VERSION_MOVED in the
+ * insert, so `last` does not run and nothing commits.
+ */
+async function insertThenCommit(tx: SqlExecutor, streamId: string, stored: readonly StoredEvent[], expected: bigint, last: SqlStatement): Promise<Appended> {
+  const statement = stored.length === 1 ? GUARDED_APPEND.one : GUARDED_APPEND.many;
+  const insert: SqlStatement = { sql: statement.sql, params: fastParams(streamId, stored, expected), preparedName: statement.name };
+  try {
+    const [{ rows }] = tx.queryPairThenCommit
+      ? await tx.queryPairThenCommit<AppendRow>(insert, last)
+      : [await tx.query<AppendRow>(insert.sql, insert.params, insert.preparedName), await tx.query(last.sql, last.params, last.preparedName)];
+    return toAppended(streamId, stored, rows, false);
+  } catch (error) {
+    throw toAppendError(error, streamId, stored, expected);
+  }
+}
+
 async function appendEvents(
   executor: SqlExecutor,
   streamId: string,

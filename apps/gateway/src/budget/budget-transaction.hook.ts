@@ -17,8 +17,9 @@ export interface BudgetStreamCommitted {
 /**
  * The statement that ends each budget commit (one stream's group commit, or several streams' in
  * one transaction), after the events are inserted: the transaction's last, which also carries
- * the COMMIT, and on the request path's lone commit the insert too (AppendOptions.commitStatement:
- * one round trip). Each round trip here is time the streams are busy.
+ * the COMMIT, and on the request path's lone commit and on a commit under the stream's lock
+ * the insert too (AppendOptions.commitStatement and LockedAppendOptions.commitStatement: one
+ * round trip). Each round trip here is time the streams are busy.
  * 1. Locks the rows of every agent on the admitted paths (FOR SHARE) and re-reads their status.
  *    A suspension that committed after we decided makes the statement raise (CE010), so nothing
  *    commits and we decide again; one still in flight waits for us. Either way no admission

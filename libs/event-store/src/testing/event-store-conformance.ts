@@ -293,6 +293,37 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
         expect(await store.streamVersion(streamId)).toBe(1n);
       });
 
+      it('commits the commit statement with the events after the tail, and nothing when it fails', async () => {
+        const streamId = streamName('locked-statement');
+        await client.query('CREATE TABLE IF NOT EXISTS locked_after (stream_id text, n int)');
+        // $3 = 0 makes the statement fail (division by zero) after the insert has run.
+        const after = (n: number, divisor = 1) => ({ sql: 'INSERT INTO locked_after VALUES ($1, $2::int / $3::int)', params: [streamId, n, divisor], preparedName: 'locked_after_insert' });
+        const afterRows = async () => (await client.query<{ n: number }>('SELECT n FROM locked_after WHERE stream_id = $1 ORDER BY n', [streamId])).rows.map((row) => row.n);
+        await store.append(streamId, [newEvent('First')], { expected: 'no_stream' });
+        await store.append(streamId, [newEvent('ByAnother')], { expected: 1n });
+        let given: string[] = [];
+        const result = await store.appendLocked(streamId, {
+          knownVersion: 1n,
+          decide: () => [newEvent('Decided'), newEvent('Decided')],
+          commitStatement: (events) => {
+            given = events.map((event) => event.type);
+            return after(3);
+          },
+        });
+        expect(given).toEqual(['Decided', 'Decided']);
+        expect(result?.tail.map((event) => event.streamPosition)).toEqual([2n]);
+        expect(result?.appended?.nextExpectedVersion).toBe(4n);
+        expect(await afterRows()).toEqual([3]);
+
+        await expect(store.appendLocked(streamId, { knownVersion: 4n, decide: () => [newEvent()], commitStatement: () => after(5, 0) }))
+          .rejects.toMatchObject({ code: '22012' });
+        expect(await store.streamVersion(streamId)).toBe(4n);
+        expect(await afterRows()).toEqual([3]);
+        // Nothing decided, nothing run.
+        expect((await store.appendLocked(streamId, { knownVersion: 4n, decide: () => [], commitStatement: () => after(6) }))?.appended).toBeNull();
+        expect(await afterRows()).toEqual([3]);
+      });
+
       it.each([false, true])('8 concurrent writers with stale versions queue on the lock: every decision appends, none races (flushAfterUnlock %s)', async (flushAfterUnlock) => {
         const streamId = streamName('locked-contended');
         await store.append(streamId, [newEvent('Start')], { expected: 'no_stream' });
