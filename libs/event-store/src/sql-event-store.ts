@@ -598,10 +598,6 @@ function fastPathOf(expected: ExpectedState, inCallerTransaction: boolean): Fast
 }
 
 /**
- * One round trip on the happy path: the single statement (fastPathOf), else caracal_append,
- * which locks the stream, checks, inserts and bumps the version.
- */
-/**
  * The guarded insert at `expected`, then `last`, then COMMIT: one round trip where the executor
  * groups them (queryPairThenCommit). A stream not at `expected` raises VERSION_MOVED in the
  * insert, so `last` does not run and nothing commits.
@@ -619,6 +615,10 @@ async function insertThenCommit(tx: SqlExecutor, streamId: string, stored: reado
   }
 }
 
+/**
+ * One round trip on the happy path: the single statement (fastPathOf), else caracal_append,
+ * which locks the stream, checks, inserts and bumps the version.
+ */
 async function appendEvents(
   executor: SqlExecutor,
   streamId: string,
