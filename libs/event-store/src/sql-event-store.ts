@@ -129,7 +129,7 @@ export class SqlEventStore implements EventStore {
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const stored = storedEvents(streamId, events, await this.tagger());
     const { inTransaction, commitStatement, expected } = options;
-    const projected = events.some((event) => this.projectedTypes.has(event.type));
+    const projected = this.projects(events);
     if (commitStatement !== undefined && inTransaction === undefined && !projected && this.singleStatement && typeof expected === 'bigint' && expected > 0n) {
       const inOneTrip = await this.appendInOneRoundTrip(streamId, stored, expected, commitStatement);
       if (inOneTrip !== null) {
@@ -147,10 +147,7 @@ export class SqlEventStore implements EventStore {
             // The caller's steps last: they may carry the COMMIT (SqlExecutor.queryThenCommit).
             await this.projectInline(tx, inTx.recorded);
             await inTransaction?.(tx, inTx.result, inTx.recorded);
-            if (commitStatement !== undefined) {
-              const { sql, params, preparedName } = commitStatement;
-              await (tx.queryThenCommit ? tx.queryThenCommit(sql, params, preparedName) : tx.query(sql, params, preparedName));
-            }
+            if (commitStatement !== undefined) await queryLast(tx, commitStatement);
           }
           return inTx;
         })
@@ -192,6 +189,11 @@ export class SqlEventStore implements EventStore {
     return this.tagging;
   }
 
+  /** Whether an inline projection takes any of these events (the append then runs it in its transaction). */
+  private projects(events: readonly NewEvent[]): boolean {
+    return events.some((event) => this.projectedTypes.has(event.type));
+  }
+
   private async projectInline(tx: SqlExecutor, recorded: readonly RecordedEvent[]): Promise<void> {
     for (const projection of this.inlineProjections) {
       const events = recorded.filter((event) => projection.eventTypes.includes(event.type));
@@ -219,7 +221,7 @@ export class SqlEventStore implements EventStore {
       if (events.length === 0) return { tail, appended: null };
       const stored = storedEvents(streamId, events, tagger);
       const last = options.commitStatement?.(events);
-      const projected = events.some((event) => this.projectedTypes.has(event.type));
+      const projected = this.projects(events);
       if (last !== undefined && options.inTransaction === undefined && !projected && this.singleStatement && tx.queryPairThenCommit) {
         return { tail, appended: (await insertThenCommit(tx, streamId, stored, version, last)).result };
       }
@@ -227,7 +229,7 @@ export class SqlEventStore implements EventStore {
       const inTx = await appendEvents(tx, streamId, stored, version, true, this.singleStatement);
       await this.projectInline(tx, inTx.recorded);
       await options.inTransaction?.(tx, inTx.result, inTx.recorded);
-      if (last !== undefined) await (tx.queryThenCommit ? tx.queryThenCommit(last.sql, last.params, last.preparedName) : tx.query(last.sql, last.params, last.preparedName));
+      if (last !== undefined) await queryLast(tx, last);
       return { tail, appended: inTx.result };
     });
     if (outcome?.appended) {
@@ -595,6 +597,11 @@ function fastPathOf(expected: ExpectedState, inCallerTransaction: boolean): Fast
   if (typeof expected === 'bigint') return expected === 0n ? 'no_stream' : 'exact';
   if (expected === 'no_stream') return 'no_stream';
   return inCallerTransaction ? null : expected;
+}
+
+/** The caller's statement as its transaction's last, sent with the COMMIT where the executor can. */
+async function queryLast(tx: SqlExecutor, { sql, params, preparedName }: SqlStatement): Promise<void> {
+  await (tx.queryThenCommit ? tx.queryThenCommit(sql, params, preparedName) : tx.query(sql, params, preparedName));
 }
 
 /**
