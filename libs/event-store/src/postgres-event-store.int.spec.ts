@@ -264,6 +264,66 @@ describePostgres('PostgreSQL event store', () => {
     });
   });
 
+  describe('hasHeldBackEvents', () => {
+    let heldDatabase: TestDatabase;
+    let single: SqlClient;
+    let store: SqlEventStore;
+    const event = () => ({ eventId: crypto.randomUUID(), type: 'Held', schemaVersion: 1, data: {}, metadata: {} });
+    /** The scans of `events` counted so far, this connection's pending counts flushed first. */
+    const eventScans = async (): Promise<{ seq: number; index: number }> => {
+      await single.query('SELECT pg_stat_force_next_flush()');
+      const { rows } = await single.query<{ seq: string; index: string }>(
+        "SELECT seq_scan AS seq, idx_scan AS index FROM pg_stat_user_tables WHERE relname = 'events'",
+      );
+      return { seq: Number(rows[0].seq), index: Number(rows[0].index) };
+    };
+    beforeAll(async () => {
+      heldDatabase = await createTestDatabase('event_store_held');
+      // One connection, so that the statistics read are those of the store's own queries.
+      single = createPostgresClient({ connectionString: heldDatabase.url, max: 1 });
+      await runMigrations(single);
+      store = new SqlEventStore(single);
+    });
+    afterAll(async () => {
+      await single?.close();
+      await heldDatabase?.drop();
+    });
+
+    it('is true while an older open transaction holds a committed event back, false once it ends', async () => {
+      await store.append('held-first', [event()], { expected: 'no_stream' });
+      const head = await store.headCheckpoint();
+      const older = new pg.Client({ connectionString: heldDatabase.url });
+      await older.connect();
+      try {
+        await older.query('BEGIN');
+        await older.query('SELECT pg_current_xact_id()'); // takes a transaction id older than the append below
+        await store.append('held-second', [event()], { expected: 'no_stream' });
+        expect(await store.readAll({ after: head })).toEqual([]);
+        expect(await store.hasHeldBackEvents(head)).toBe(true);
+        await older.query('ROLLBACK');
+      } finally {
+        await older.end();
+      }
+      expect(await store.hasHeldBackEvents(head)).toBe(false);
+      expect((await store.readAll({ after: head })).map((recorded) => recorded.streamId)).toEqual(['held-second']);
+    });
+
+    it('at the head of a long log, answers from the index without scanning the log', async () => {
+      // Enough events that a plan expecting many rows past the checkpoint scans the table, and no
+      // statistics yet (a new database, or autovacuum off): the plan must not rest on them.
+      for (let chunk = 0; chunk < 6; chunk += 1) {
+        await store.append(`held-log-${chunk}`, Array.from({ length: 1_000 }, event), { expected: 'no_stream' });
+      }
+      const head = await store.headCheckpoint();
+      const before = await eventScans();
+      expect(await store.hasHeldBackEvents(head)).toBe(false);
+      const after = await eventScans();
+      expect(after.seq - before.seq).toBe(0);
+      // Planning probes the index's ends too, so the index is used more than once.
+      expect(after.index - before.index).toBeGreaterThan(0);
+    });
+  });
+
   describe('migrations on PostgreSQL', () => {
     let fresh: TestDatabase;
     beforeAll(async () => {

@@ -375,13 +375,19 @@ export class SqlEventStore implements EventStore {
    * eagerly while this holds instead of waiting a whole poll interval.
    */
   async hasHeldBackEvents(after: GlobalCheckpoint): Promise<boolean> {
-    const { rows } = await this.client.query<{ held: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM events
-                       WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
-                         AND (transaction_id, global_position) > ($1::xid8, $2::bigint)) AS held`,
+    // Not EXISTS: PostgreSQL drops the ORDER BY and LIMIT inside one, and then, expecting many
+    // rows past the checkpoint, scans the whole log (4 ms a call at 30,000 events, growing with
+    // history). In index order the scan starts at the checkpoint, and a caller that has just read
+    // everything below xmin finds its answer in the first rows it reaches.
+    const { rows } = await this.client.query(
+      `SELECT 1 FROM events
+        WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+          AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
+        ORDER BY transaction_id, global_position
+        LIMIT 1`,
       checkpointParams(after),
     );
-    return rows[0].held === true;
+    return rows.length > 0;
   }
 
   subscribeAll(handler: (events: readonly RecordedEvent[]) => Promise<void>, options: SubscribeOptions): Subscription {
