@@ -39,7 +39,7 @@ export { BudgetExceededError, type BudgetExceededDetails } from './budget/budget
 export { AgentSuspendedError } from './budget/agent-suspended.error.js';
 export { applicablePolicies, policyUsage, remainingFor, type PolicyUsage } from './budget/budget-usage.js';
 export { ROLLING_LENGTH_MS, SPEND_RETENTION_MS, spendWindow, type SpendWindow } from './budget/spend-window.js';
-export { type DayBucket, type SpendHistory } from './budget/spend-history.js';
+export { addSpend, emptySpendHistory, spentBetween, type DayBucket, type SpendHistory } from './budget/spend-history.js';
 export { budgetFromSnapshot, budgetSnapshot, type BudgetSnapshot } from './budget/budget-snapshot.js';
 
 export type * from './allowlist/allowlist.commands.js';

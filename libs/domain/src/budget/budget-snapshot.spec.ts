@@ -33,6 +33,20 @@ describe('budget snapshots', () => {
     for (const policyId of ['p-daily', 'p-rolling', 'p-total']) expect(policyUsage(restored, policyId, at)).toEqual(policyUsage(state, policyId, at));
   });
 
+  it('keeps the stored form of spend: every day\'s charged quarter-hours as [epoch ms, nanos] pairs', () => {
+    const days = budgetSnapshot(state).spend.flatMap(([, history]) => history.days);
+    const quarters = days.flatMap(([day, bucket]) => bucket.quarters.map(([quarter, nanos]) => ({ day, quarter, nanos })));
+    expect(quarters.length).toBeGreaterThan(0);
+    for (const { day, quarter, nanos } of quarters) {
+      expect((quarter - day) % (15 * 60_000)).toBe(0);
+      expect(quarter - day).toBeLessThan(86_400_000);
+      expect(nanos).not.toBe('0');
+    }
+    const dayNanos = days.map(([, bucket]) => BigInt(bucket.nanos));
+    const quarterNanos = days.map(([, bucket]) => bucket.quarters.reduce((sum, [, nanos]) => sum + BigInt(nanos), 0n));
+    expect(quarterNanos).toEqual(dayNanos);
+  });
+
   it('a restored state decides exactly like the original', () => {
     const restored = budgetFromSnapshot(JSON.parse(JSON.stringify(budgetSnapshot(state))));
     const command = reserve('r4', 80n * CENT, new Date('2026-03-10T12:20:00Z'), { agentChain: childChain });

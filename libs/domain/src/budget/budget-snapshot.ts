@@ -1,5 +1,6 @@
 import type { BudgetState, OpenReservation, PolicyState } from './budget.state.js';
-import type { DayBucket, SpendHistory } from './spend-history.js';
+import { QUARTERS_PER_DAY, type DayBucket, type SpendHistory } from './spend-history.js';
+import { QUARTER_HOUR_MS } from './spend-window.js';
 
 /**
  * A budget state as plain JSON (bigints as decimal strings, Maps as arrays of entries), so a
@@ -38,7 +39,7 @@ export function budgetSnapshot(state: BudgetState): BudgetSnapshot {
         minutes: [...history.minutes.entries()].map(([minute, nanos]) => [minute, nanos.toString()]),
         days: [...history.days.entries()].map(([day, bucket]) => [
           day,
-          { nanos: bucket.nanos.toString(), quarters: [...bucket.quarters.entries()].map(([quarter, nanos]) => [quarter, nanos.toString()]) },
+          { nanos: bucket.nanos.toString(), quarters: chargedQuarters(day, bucket.quarters) },
         ]),
       },
     ]),
@@ -72,11 +73,26 @@ export function budgetFromSnapshot(json: unknown): BudgetState {
           days: new Map(
             history.days.map(([day, bucket]): [number, DayBucket] => [
               day,
-              { nanos: BigInt(bucket.nanos), quarters: new Map(bucket.quarters.map(([quarter, nanos]) => [quarter, BigInt(nanos)])) },
+              { nanos: BigInt(bucket.nanos), quarters: quartersOf(day, bucket.quarters) },
             ]),
           ),
         },
       ]),
     ),
   };
+}
+
+/** The day's charged quarter-hours as [the quarter's epoch ms, nanos]: the snapshot's form. */
+function chargedQuarters(day: number, quarters: readonly bigint[]): [number, string][] {
+  const charged: [number, string][] = [];
+  quarters.forEach((nanos, slot) => {
+    if (nanos !== 0n) charged.push([day + slot * QUARTER_HOUR_MS, nanos.toString()]);
+  });
+  return charged;
+}
+
+function quartersOf(day: number, charged: [number, string][]): bigint[] {
+  const quarters = new Array<bigint>(QUARTERS_PER_DAY).fill(0n);
+  for (const [quarter, nanos] of charged) quarters[(quarter - day) / QUARTER_HOUR_MS] = BigInt(nanos);
+  return quarters;
 }

@@ -1,9 +1,18 @@
 import { DAY_MS, MINUTE_MS, QUARTER_HOUR_MS, SPEND_RETENTION_MS } from './spend-window.js';
 
-/** Spend in one UTC day: its sum, and per-quarter-hour sums keyed by the quarter's epoch ms. */
+/** Quarter-hours in a UTC day: the length of DayBucket.quarters. */
+export const QUARTERS_PER_DAY = DAY_MS / QUARTER_HOUR_MS;
+
+/**
+ * Spend in one UTC day: its sum, and its quarter-hour sums by the quarter's place in the day
+ * (0 = 00:00-00:15 UTC), 0n where nothing was charged. An array, not a Map keyed by the quarter's
+ * epoch ms: a month-busy budget keeps 34 of them, and a charge copies today's with one slice
+ * instead of rebuilding a Map of up to 96 entries. (A BigInt64Array would be smaller still, but
+ * allocating one of 768 bytes costs ~2 µs against ~0.06 µs for this slice, on every charge.)
+ */
 export interface DayBucket {
   nanos: bigint;
-  quarters: ReadonlyMap<number, bigint>;
+  quarters: readonly bigint[];
 }
 
 /**
@@ -50,10 +59,10 @@ export function addSpend(history: SpendHistory, atMs: number, nanos: bigint, clo
   if (nanos !== 0n) {
     const day = floorTo(atMs, DAY_MS);
     if (day + DAY_MS > dayHorizon) {
-      const quarter = floorTo(atMs, QUARTER_HOUR_MS);
       const bucket = days.get(day);
-      const quarters = new Map(bucket?.quarters ?? []);
-      quarters.set(quarter, (quarters.get(quarter) ?? 0n) + nanos);
+      const quarters = bucket === undefined ? new Array<bigint>(QUARTERS_PER_DAY).fill(0n) : bucket.quarters.slice();
+      const slot = Math.floor((atMs - day) / QUARTER_HOUR_MS);
+      quarters[slot] += nanos;
       days.set(day, { nanos: (bucket?.nanos ?? 0n) + nanos, quarters });
     }
     const minute = floorTo(atMs, MINUTE_MS);
@@ -78,7 +87,10 @@ export function spentBetween(history: SpendHistory, startMs: number | null, endM
     if (day >= from && day + DAY_MS <= to) {
       sum += bucket.nanos;
     } else if (day + DAY_MS > from && day < to) {
-      for (const [quarter, nanos] of bucket.quarters) {
+      for (let slot = 0; slot < QUARTERS_PER_DAY; slot += 1) {
+        const nanos = bucket.quarters[slot];
+        if (nanos === 0n) continue;
+        const quarter = day + slot * QUARTER_HOUR_MS;
         if (quarter === splitQuarter && minutesAnswer) continue;
         if ((quarter >= from || quarter === splitQuarter) && quarter < to) sum += nanos;
       }
