@@ -7,6 +7,7 @@
  *   npm run bench:gateway -- --paths direct,prod-1 --json /tmp/gateway.json
  *   npm run bench:gateway -- --paths prod-1,prod-1-baseline --baseline /tmp/before   # a built checkout beside this build
  *   npm run bench:gateway -- --paths prod-1,prod-1-baseline --baseline . '--baseline-node-flags=--max-semi-space-size=8'   # node flags A/B
+ *   npm run bench:gateway -- --without-sealer   # the production projector without the merkle-sealer
  *
  * Needs: PostgreSQL (DATABASE_URL of an admin database, default postgres://postgres@127.0.0.1:5432/postgres;
  * the bench makes its own databases and drops them unless --keep-db), nginx from Debian
@@ -56,6 +57,7 @@ const { values: flags } = parseArgs({
     'cli-runs': { type: 'string', default: '10' },
     paths: { type: 'string', default: 'direct,nginx,portkey,bare-proxy,prod-1,prod-64,embedded,prod-2proc,prod-4proc' },
     'keep-db': { type: 'boolean', default: false },
+    'without-sealer': { type: 'boolean', default: false },
     json: { type: 'string' },
     'portkey-server': { type: 'string' },
     'gateway-node-flags': { type: 'string' },
@@ -85,6 +87,10 @@ const baselineNodeFlags = flags['baseline-node-flags']?.split(/\s+/).filter(Bool
 console.log(`gateway started as: node ${[...gatewayNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')} (embedded: node ${[...embeddedNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')})`);
 if (flags['baseline-node-flags'] !== undefined) console.log(`baseline gateways started as: node ${[...baselineNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')}`);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+// Production paths run the merkle-sealer, as deployed; --without-sealer leaves it out (the runs
+// before 2026-12-05's sixth session did).
+const sealer = !flags['without-sealer'];
+console.log(`production projector: ${sealer ? 'with' : 'without'} the merkle-sealer`);
 
 const workDir = mkdtempSync(join(tmpdir(), 'caracal-bench-gateway-'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -94,7 +100,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const mock = await startMockUpstream(workDir);
 const pgStats = await PostgresStats.connect(adminUrl);
 const production = (id: string, options: Pick<ProductionOptions, 'name' | 'gateways' | 'agents' | 'measuresC1' | 'root'>) =>
-  [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'], nodeFlags: options.root ? baselineNodeFlags : gatewayNodeFlags })] as const;
+  [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'], sealer, nodeFlags: options.root ? baselineNodeFlags : gatewayNodeFlags })] as const;
 // --baseline <checkout>: that checkout's build (its dist/, its migrations) as paths of their own,
 // interleaved with this build's round by round, so a before/after ratio comes from one run.
 const baseline = flags.baseline ? resolve(flags.baseline) : null;
@@ -156,7 +162,7 @@ try {
   const summaries: PathSummary[] = paths.map(([id, path]) => summarise(id, path.name, results.get(id)!, direct));
 
   let sustained: SustainedResult | null;
-  const sustainedPath = caracalProductionPath({ name: 'sustained', gateways: 1, agents: 1, measuresC1: false, mock, workDir, adminUrl, keepDb: flags['keep-db'], nodeFlags: gatewayNodeFlags });
+  const sustainedPath = caracalProductionPath({ name: 'sustained', gateways: 1, agents: 1, measuresC1: false, mock, workDir, adminUrl, keepDb: flags['keep-db'], sealer, nodeFlags: gatewayNodeFlags });
   try {
     console.log(`sustained run: ${sustainedRequests.toLocaleString('en-US')} requests at c=64 after a ${warmupMs / 1000} s warm-up, then CLI timings`);
     sustained = await runSustained(sustainedPath, sustainedRequests, warmupMs, async (gatewayUrl) => {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createBenchDatabase, type BenchDatabase } from '../../support/bench-database.js';
 import { agentHeaders, CARACAL_OPENAI_PATH, createBenchAgents } from '../caracal-agents.js';
 import { ADMIN_TOKEN, caracalEnv, startCaracalGateway, startCaracalProjector, type CaracalGateway } from '../caracal-processes.js';
@@ -21,11 +22,19 @@ export interface ProductionOptions {
   nodeFlags: readonly string[];
   /** The checkout whose build runs (--baseline: another build, measured beside this one). */
   root?: string;
+  /**
+   * The projector also seals (a signing key in its environment), as a deployment runs the
+   * merkle-sealer (k8s/base/merkle-sealer.yaml): its CPU and database work per request are part
+   * of what enforcement with an auditable ledger costs.
+   */
+  sealer: boolean;
 }
+
+const signingKeyPem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /**
  * Caracal's production profile on a PostgreSQL database of its own: `gateways` gateway
- * processes and one projector (the processors). The database and the agents are made on the
+ * processes and one projector (the processors, the merkle-sealer among them unless `sealer` is off). The database and the agents are made on the
  * first start and kept across rounds, as a deployment would keep them.
  */
 export function caracalProductionPath(options: ProductionOptions): BenchPath {
@@ -50,7 +59,8 @@ export function caracalProductionPath(options: ProductionOptions): BenchPath {
           started.push(gateway.child);
           gateways.push(gateway);
         }
-        started.push(await startCaracalProjector(env, options.workDir, options.root));
+        const projectorEnv = options.sealer ? { ...env, CARACAL_MERKLE_SIGNING_KEY: signingKeyPem } : env;
+        started.push(await startCaracalProjector(projectorEnv, options.workDir, options.root));
         if (keys.length === 0) keys = await createBenchAgents(gateways[0].url, ADMIN_TOKEN, options.agents);
         return {
           request: { origins: gateways.map((g) => g.url), path: CARACAL_OPENAI_PATH, headerSets: keys.map(agentHeaders), body: CHAT_BODY },
