@@ -107,7 +107,7 @@ export interface CaracalConfig {
   processors: string[] | null;
   /** How long an active processor instance's lease lasts before a standby may take over. */
   processorLeaseMs: number;
-  /** CARACAL_PROCESSOR_LINGER_MS: how long a processor gathers events after a commit notification before it reads (default 50). */
+  /** CARACAL_PROCESSOR_LINGER_MS: how long a processor gathers events after a commit notification before it reads (default 250). */
   processorLingerMs: number;
   /** null: the pricebook shipped in the repository (pricebook/pricebook.json). */
   pricebookPath: string | null;
@@ -194,7 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     runProcessors: flag(env.CARACAL_RUN_PROCESSORS, 'CARACAL_RUN_PROCESSORS', profile === 'embedded'),
     processors: list(env.CARACAL_PROCESSORS, 'CARACAL_PROCESSORS'),
     processorLeaseMs: integer(env.CARACAL_PROCESSOR_LEASE_MS, 'CARACAL_PROCESSOR_LEASE_MS', 15_000, 1000, 600_000),
-    processorLingerMs: integer(env.CARACAL_PROCESSOR_LINGER_MS, 'CARACAL_PROCESSOR_LINGER_MS', 50, 0, 10_000),
+    processorLingerMs: integer(env.CARACAL_PROCESSOR_LINGER_MS, 'CARACAL_PROCESSOR_LINGER_MS', 250, 0, 10_000),
     snapshotKeep: integer(env.CARACAL_SNAPSHOT_KEEP, 'CARACAL_SNAPSHOT_KEEP', 10, 0, 10_000),
     snapshotBusyPercent: integer(env.CARACAL_SNAPSHOT_BUSY_PERCENT, 'CARACAL_SNAPSHOT_BUSY_PERCENT', 20, 1, 100),
     backupDir: resolve(text(env.CARACAL_BACKUP_DIR, 'CARACAL_BACKUP_DIR') ?? text(file.backup_dir, 'backup_dir') ?? join(dataDir, 'backups')),
