@@ -19,7 +19,9 @@
  * (throughput) each after a warm-up, and stops them (Caracal's paths: once their processors have
  * caught up with the start's load); the order of the paths rotates from round to round. The mock
  * upstream and the load generator are processes of their own, the same for every path.
- * Paths: direct, nginx, portkey, bare-proxy (the gateway's HTTP stack alone), prod-1, prod-64, embedded, prod-2proc, prod-4proc; with --baseline
+ * Paths: direct, nginx, portkey, bare-proxy (the gateway's HTTP stack alone), prod-1, prod-64, embedded, prod-2proc, prod-4proc;
+ * the bounds under the goals: bare-proxy-2proc and bare-proxy-4proc (how this machine scales processes that share
+ * nothing), bare-commit (the stack with one durable PostgreSQL commit per request before forwarding); with --baseline
  * also prod-1-baseline, prod-64-baseline, embedded-baseline, prod-2proc-baseline and prod-4proc-baseline.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,7 +119,10 @@ const available = new Map<string, BenchPath>([
   ['direct', directPath(mock)],
   ['nginx', nginxPath(mock, workDir)],
   ['portkey', portkeyPath(mock, workDir, flags['portkey-server'] ?? null)],
-  ['bare-proxy', bareProxyPath(mock, workDir, gatewayNodeFlags)],
+  ['bare-proxy', bareProxyPath(mock, workDir, gatewayNodeFlags, { name: 'Fastify + undici proxy, no enforcement (the gateway\'s stack)', processes: 1, commit: null })],
+  ['bare-proxy-2proc', bareProxyPath(mock, workDir, gatewayNodeFlags, { name: 'the gateway\'s stack, no enforcement, 2 processes', processes: 2, commit: null })],
+  ['bare-proxy-4proc', bareProxyPath(mock, workDir, gatewayNodeFlags, { name: 'the gateway\'s stack, no enforcement, 4 processes', processes: 4, commit: null })],
+  ['bare-commit', bareProxyPath(mock, workDir, gatewayNodeFlags, { name: 'the gateway\'s stack + one durable PostgreSQL commit per request', processes: 1, commit: { adminUrl, keepDb: flags['keep-db'] } })],
   production('prod-1', { name: 'Caracal production, 1 agent (one hot budget)', gateways: 1, agents: 1, measuresC1: true }),
   production('prod-64', { name: 'Caracal production, 64 agents (64 budgets)', gateways: 1, agents: 64, measuresC1: false }),
   ['embedded', caracalEmbeddedPath(mock, workDir, embeddedNodeFlags)],
