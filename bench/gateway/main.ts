@@ -57,7 +57,7 @@ const { values: flags } = parseArgs({
     'start-warmup-seconds': { type: 'string', default: '5' },
     'sustained-requests': { type: 'string', default: '200000' },
     'cli-runs': { type: 'string', default: '10' },
-    paths: { type: 'string', default: 'direct,nginx,portkey,bare-proxy,prod-1,prod-64,embedded,prod-2proc,prod-4proc' },
+    paths: { type: 'string', default: 'direct,nginx,portkey,bare-proxy,bare-proxy-2proc,bare-proxy-4proc,bare-commit,prod-1,prod-64,embedded,prod-2proc,prod-4proc' },
     'keep-db': { type: 'boolean', default: false },
     'without-sealer': { type: 'boolean', default: false },
     json: { type: 'string' },
