@@ -68,6 +68,22 @@ function describeHook(backend: 'postgres' | 'pglite', open: () => Promise<{ clie
       expect(await openHolds(root)).toBe(1);
     });
 
+    it('a delegated path (two agents) commits with the array form of the statement, and refuses a child suspended after the decision', async () => {
+      const root = randomUUID();
+      const child = randomUUID();
+      await insertAgent(root, root, 'active');
+      await insertAgent(child, root, 'active');
+      const delegated = (): ReserveSpend => ({ ...reserve(root), agentId: child, agentChain: [{ agentId: root, status: 'active' }, { agentId: child, status: 'active' }] });
+      const budget = writer(root);
+      const first = await budget.submit(delegated());
+      expect(first.ok ? null : first.error.message).toBeNull();
+      await client.query(`UPDATE agents SET status = 'suspended' WHERE agent_id = $1`, [child]);
+      const outcome = await budget.submit(delegated());
+      expect(outcome.ok ? null : outcome.error.message).toMatch(/suspended/);
+      expect(await store.streamVersion(budgetStreamId(root))).toBe(1n);
+      expect(await openHolds(root)).toBe(1);
+    });
+
     it('holds on remembered access commit only while the key is active and the entry in place; the rest of their batch commits', async () => {
       const root = randomUUID();
       await insertAgent(root, root, 'active');
@@ -93,6 +109,29 @@ function describeHook(backend: 'postgres' | 'pglite', open: () => Promise<{ clie
       expect(revoked.ok ? null : revoked.error).toBeInstanceOf(StaleAccessError);
       expect(await store.streamVersion(budgetStreamId(root))).toBe(3n);
     });
+
+    if (backend === 'postgres') {
+      // One connection (max: 1), so its prepared statements are the ones the holds used.
+      it('plans the one-stream form once (PostgreSQL keeps its generic plan), and the array form of a delegated path at every call', async () => {
+        const root = randomUUID();
+        const child = randomUUID();
+        await insertAgent(root, root, 'active');
+        await insertAgent(child, root, 'active');
+        const budget = writer(root);
+        for (let i = 0; i < 8; i++) expect((await budget.submit(reserve(root))).ok).toBe(true);
+        for (let i = 0; i < 3; i++) {
+          expect((await budget.submit({ ...reserve(root), agentId: child, agentChain: [{ agentId: root, status: 'active' }, { agentId: child, status: 'active' }] })).ok).toBe(true);
+        }
+        const { rows } = await client.query<{ name: string; generic_plans: string; custom_plans: string }>(
+          `SELECT name, generic_plans::text, custom_plans::text FROM pg_prepared_statements
+            WHERE name IN ('caracal_budget_commit_hook_one', 'caracal_budget_commit_hook')`,
+        );
+        const plans = new Map(rows.map((row) => [row.name, { generic: Number(row.generic_plans), custom: Number(row.custom_plans) }]));
+        expect(plans.get('caracal_budget_commit_hook_one')?.generic).toBeGreaterThanOrEqual(3);
+        expect(plans.get('caracal_budget_commit_hook_one')?.custom).toBeLessThanOrEqual(5);
+        expect(plans.get('caracal_budget_commit_hook')?.custom).toBeGreaterThanOrEqual(3);
+      });
+    }
   });
 }
 
