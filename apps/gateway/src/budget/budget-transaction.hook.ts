@@ -124,8 +124,9 @@ HAVING count(*) > 0`;
 // agent's own requests) and at most one remembered access. $1 the path agent; $2..$4 the stream's
 // root, open holds, first expiry; $5 as above; $6, $7 the access's key and entry (NULL: none).
 // Its parameters are scalars, so PostgreSQL's generic plan costs what a custom one does and is
-// kept after five executions: the array form is planned at every call (0.26-0.29 ms, against
-// 0.07-0.13 ms to execute; docs/benchmarks.md, seventh session), and this is the request path's hold.
+// kept after five executions. The array form's generic plan looks ten rows wide, so while its
+// arrays are short it is planned at every call (0.25-0.29 ms, against 0.07-0.13 ms to execute;
+// docs/benchmarks.md, seventh session), and this is the request path's hold.
 const ONE_STREAM_STATEMENT = `
 WITH path AS (
   SELECT agent_id, status FROM agents WHERE agent_id = $1::uuid FOR SHARE
