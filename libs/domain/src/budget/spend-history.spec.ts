@@ -14,12 +14,12 @@ function charged(...charges: [atMs: number, nanos: bigint][]): SpendHistory {
   return history;
 }
 
-function chargedQuarters(quarters: readonly bigint[]): number {
+function chargedQuarterCount(quarters: readonly bigint[]): number {
   return quarters.filter((nanos) => nanos !== 0n).length;
 }
 
 function quarterCount(history: SpendHistory): number {
-  return [...history.days.values()].reduce((n, day) => n + chargedQuarters(day.quarters), 0);
+  return [...history.days.values()].reduce((n, day) => n + chargedQuarterCount(day.quarters), 0);
 }
 
 describe('spend history', () => {
@@ -39,7 +39,7 @@ describe('spend history', () => {
       largestMinutes = Math.max(largestMinutes, history.minutes.size);
     }
     expect(history.days.size).toBeLessThanOrEqual(34);
-    expect(Math.max(...[...history.days.values()].map((day) => chargedQuarters(day.quarters)))).toBe(96);
+    expect(Math.max(...[...history.days.values()].map((day) => chargedQuarterCount(day.quarters)))).toBe(96);
     expect(largestMinutes).toBeLessThanOrEqual(MINUTE_DETAIL_MS / MINUTE_MS + 1);
     expect(history.totalNanos).toBe(BigInt(40 * 24 * 60));
   });
