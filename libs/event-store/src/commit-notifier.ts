@@ -21,8 +21,11 @@ export class CommitNotifier {
     }
     this.inFlight = true;
     // After the I/O the commit's own callers start (a gateway forwards the request it held for):
-    // the notify is for other processes' readers and must not go ahead of that on the wire.
-    setImmediate(() => void this.run());
+    // the notify is for other processes' readers and must not go ahead of that on the wire. Not
+    // setImmediate: undici writes a request on a reused keep-alive socket from an Immediate of
+    // its own (it first lets pending bytes on the idle socket be read), queued after this one,
+    // so the notify went first. A timer fires in the next turn of the loop, after that write.
+    setTimeout(() => void this.run(), 0);
   }
 
   private async run(): Promise<void> {
