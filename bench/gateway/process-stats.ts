@@ -6,11 +6,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
-/** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces. */
-function statFields(pid: number): string[] | null {
+/** Fields of a /proc stat file (a process's, or one thread's) after the command name, which may itself hold spaces. */
+function statFields(pid: number, file = `/proc/${pid}/stat`): string[] | null {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     return null; // the process is gone
   }
@@ -38,6 +38,16 @@ export function processTree(pid: number): number[] {
     for (const [child, parent] of parentOf) if (parent === tree[i]) tree.push(child);
   }
   return tree;
+}
+
+/**
+ * User and system CPU of the process's main thread so far, in ms: a Node process's JavaScript
+ * runs there; its other threads are V8's (GC, compilers) and libuv's.
+ */
+export function mainThreadCpuMs(pid: number): { userMs: number; systemMs: number } {
+  const fields = statFields(pid, `/proc/${pid}/task/${pid}/stat`);
+  if (!fields) return { userMs: 0, systemMs: 0 };
+  return { userMs: (Number(fields[11]) * 1000) / TICKS_PER_SECOND, systemMs: (Number(fields[12]) * 1000) / TICKS_PER_SECOND };
 }
 
 export function treeCpuMs(pid: number): number {
