@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { CommitNotifier } from './commit-notifier.js';
 
 /** Resolves once `sent` has reached `count` notifies, or fails after a deadline. */
