@@ -17,12 +17,17 @@ function statFields(pid: number, file = `/proc/${pid}/stat`): string[] | null {
   return text.slice(text.lastIndexOf(')') + 2).split(' ');
 }
 
+/** User and system CPU so far, in ms, from a stat file's fields (zero when it is gone). */
+function userSystemMs(fields: string[] | null): { userMs: number; systemMs: number } {
+  if (!fields) return { userMs: 0, systemMs: 0 };
+  // utime and stime are fields 14 and 15 of stat(5); fields[0] is field 3.
+  return { userMs: (Number(fields[11]) * 1000) / TICKS_PER_SECOND, systemMs: (Number(fields[12]) * 1000) / TICKS_PER_SECOND };
+}
+
 /** User + system CPU the process has used so far, in ms (0 when it is gone). */
 export function cpuMs(pid: number): number {
-  const fields = statFields(pid);
-  if (!fields) return 0;
-  // utime and stime are fields 14 and 15 of stat(5); fields[0] is field 3.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  const { userMs, systemMs } = userSystemMs(statFields(pid));
+  return userMs + systemMs;
 }
 
 /** `pid` and every process below it (nginx's workers are children of its master). */
@@ -45,9 +50,7 @@ export function processTree(pid: number): number[] {
  * runs there; its other threads are V8's (GC, compilers) and libuv's.
  */
 export function mainThreadCpuMs(pid: number): { userMs: number; systemMs: number } {
-  const fields = statFields(pid, `/proc/${pid}/task/${pid}/stat`);
-  if (!fields) return { userMs: 0, systemMs: 0 };
-  return { userMs: (Number(fields[11]) * 1000) / TICKS_PER_SECOND, systemMs: (Number(fields[12]) * 1000) / TICKS_PER_SECOND };
+  return userSystemMs(statFields(pid, `/proc/${pid}/task/${pid}/stat`));
 }
 
 export function treeCpuMs(pid: number): number {
