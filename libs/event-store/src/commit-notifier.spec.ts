@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { stat } from 'node:fs';
 import { CommitNotifier } from './commit-notifier.js';
 
 /** Resolves once `sent` has reached `count` notifies, or fails after a deadline. */
@@ -19,10 +20,15 @@ describe('CommitNotifier', () => {
     const order: string[] = [];
     const notifier = new CommitNotifier(async () => void order.push('notify'), () => undefined);
 
-    notifier.committed();
-    // The caller's continuation: its HTTP client writes the request one Immediate later.
-    await Promise.resolve();
-    setImmediate(() => order.push('upstream request written'));
+    // As in the gateway, the commit's answer arrives in an I/O callback (the database socket's
+    // data); the caller's continuation then has its HTTP client write one Immediate later. Node
+    // runs Immediates queued in an I/O callback before the next turn's timers; outside one the
+    // order of a 0 ms timer and an Immediate depends on the machine's timing.
+    await new Promise<void>((resolve) => stat('.', () => {
+      notifier.committed();
+      void Promise.resolve().then(() => setImmediate(() => order.push('upstream request written')));
+      resolve();
+    }));
     await untilSent(() => order.filter((entry) => entry === 'notify').length, 1);
 
     expect(order).toEqual(['upstream request written', 'notify']);
