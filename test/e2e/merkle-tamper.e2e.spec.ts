@@ -196,7 +196,7 @@ describe.each(backends)('merkle tampering through the CLI on $name', (backend) =
     await backend.tamper(workDir, () => gateway.stop().then(() => undefined), async (sql) => {
       const { rows } = await sql.query<{ merkle_index: string; global_position: string; event_id: string; batch_id: string }>(
         `SELECT merkle_index::text AS merkle_index, global_position::text AS global_position, event_id::text AS event_id, batch_id::text AS batch_id
-           FROM merkle_leaves WHERE batch_id IS NOT NULL ORDER BY merkle_index`,
+           FROM merkle_leaves WHERE batch_id IN (SELECT batch_id FROM merkle_heads) ORDER BY merkle_index`,
       );
       leaves = rows.map((row) => ({ merkleIndex: Number(row.merkle_index), globalPosition: row.global_position, eventId: row.event_id, batchId: row.batch_id }));
       const of = (batch: number): Leaf[] => leaves.filter((leaf) => leaf.batchId === String(batch));
@@ -207,7 +207,7 @@ describe.each(backends)('merkle tampering through the CLI on $name', (backend) =
       // appends leave holes); without one it goes before the log (position 0), where only
       // verify-range can see it.
       const { rows: holes } = await sql.query<{ g: string }>(
-        `SELECT g::text AS g FROM generate_series((SELECT min(global_position) FROM merkle_leaves), (SELECT max(global_position) FROM merkle_leaves WHERE batch_id IS NOT NULL)) g
+        `SELECT g::text AS g FROM generate_series((SELECT min(global_position) FROM merkle_leaves), (SELECT max(global_position) FROM merkle_leaves WHERE batch_id IN (SELECT batch_id FROM merkle_heads))) g
           WHERE NOT EXISTS (SELECT 1 FROM events WHERE global_position = g) ORDER BY g`,
       );
       let forgedBatch: number | null = null;

@@ -58,7 +58,7 @@ export class InProcessProcessors {
     await waitFor(async () => {
       const lag = await this.api.call('GET', '/v1/consumer-lag');
       return lag.body.items.every((group: { eventsBehind: number }) => group.eventsBehind === 0)
-        && (await count('SELECT count(*)::text AS n FROM events')) === (await count('SELECT count(*)::text AS n FROM merkle_leaves WHERE batch_id IS NOT NULL'));
+        && (await count('SELECT count(*)::text AS n FROM events')) === (await count('SELECT count(*)::text AS n FROM merkle_leaves WHERE batch_id IN (SELECT batch_id FROM merkle_heads)'));
     }, 'processors caught up and every event sealed', 30_000, 50);
   }
 }

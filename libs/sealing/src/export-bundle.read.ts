@@ -36,7 +36,8 @@ export async function* readExportBundle(sql: SqlExecutor, range: VerificationTim
             (SELECT count(*) FROM events WHERE recorded_at BETWEEN $1::timestamptz AND $2::timestamptz)::text AS events_in_range
        FROM (SELECT min(l.batch_id) AS first_batch, max(l.batch_id) AS last_batch
                FROM events e JOIN merkle_leaves l ON l.global_position = e.global_position
-              WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND l.batch_id IS NOT NULL) b,
+              WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz
+                AND l.batch_id < (SELECT next_batch_id FROM merkle_state WHERE id)) b,
             (SELECT min(batch_id) AS first_batch, max(batch_id) AS last_batch FROM merkle_heads
               WHERE first_recorded_at::timestamptz <= $2::timestamptz AND last_recorded_at::timestamptz >= $1::timestamptz) h`,
     [start, end],
@@ -109,7 +110,8 @@ async function* unsealedEvents(sql: SqlExecutor, start: string, end: string, pag
               l.merkle_index::text AS merkle_index, r.reason || ': ' || r.detail AS refused
          FROM events e LEFT JOIN merkle_leaves l ON l.global_position = e.global_position
               LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
-        WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND l.batch_id IS NULL AND e.global_position > $3
+        WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND e.global_position > $3
+          AND (l.batch_id IS NULL OR l.batch_id >= coalesce((SELECT next_batch_id FROM merkle_state WHERE id), 1))
         ORDER BY e.global_position LIMIT $4`,
       [start, end, after, pageSize],
     );

@@ -37,10 +37,11 @@ export async function loadInclusionProof(
   batchId?: bigint | number | string,
 ): Promise<InclusionProofDocument> {
   const { rows } = await sql.query<{ merkle_index: string | null; batch_id: string | null; known: boolean }>(
-    `SELECT l.merkle_index::text AS merkle_index, l.batch_id::text AS batch_id, true AS known
+    `SELECT l.merkle_index::text AS merkle_index, true AS known,
+            CASE WHEN l.batch_id < (SELECT next_batch_id FROM merkle_state WHERE id) THEN l.batch_id::text END AS batch_id
        FROM merkle_leaves l WHERE l.event_id = $1
      UNION ALL
-     SELECT NULL, NULL, EXISTS (SELECT 1 FROM events e WHERE e.event_id = $1)
+     SELECT NULL, EXISTS (SELECT 1 FROM events e WHERE e.event_id = $1), NULL
       WHERE NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.event_id = $1)`,
     [eventId],
   );

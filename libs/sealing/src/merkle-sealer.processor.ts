@@ -127,14 +127,16 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
     const previous = await loadLatestHead(tx);
     const expectedFirst = previous === null ? 0n : BigInt(previous.head.lastIndex) + 1n;
     if (expectedFirst !== firstIndex) throw new MerkleSealerStateError(`open batch starts at ${firstIndex}, the last head ends before ${expectedFirst}`);
-    const { rows } = await tx.query<{ leaf_hash: string; recorded_at: string }>(
-      `SELECT encode(leaf_hash, 'hex') AS leaf_hash, recorded_at FROM merkle_leaves
+    const { rows } = await tx.query<{ leaf_hash: string; recorded_at: string; batch_id: string }>(
+      `SELECT encode(leaf_hash, 'hex') AS leaf_hash, recorded_at, batch_id::text AS batch_id FROM merkle_leaves
         WHERE merkle_index BETWEEN $1 AND $2 ORDER BY merkle_index`,
       [firstIndex.toString(), lastIndex.toString()],
     );
     if (BigInt(rows.length) !== lastIndex - firstIndex + 1n) {
       throw new MerkleSealerStateError(`batch ${state.nextBatchId} [${firstIndex}, ${lastIndex}] has ${rows.length} stored leaves`);
     }
+    const stray = rows.find((row) => row.batch_id !== state.nextBatchId.toString());
+    if (stray !== undefined) throw new MerkleSealerStateError(`batch ${state.nextBatchId} [${firstIndex}, ${lastIndex}] holds a leaf of batch ${stray.batch_id}`);
     const start = previous === null ? CompactRange.empty() : CompactRange.deserialize(previous.head.compactRange);
     const range = start.appendAll(rows.map((row) => hashFromHex(row.leaf_hash, 'leaf_hash')));
     const head: TreeHead = {
@@ -168,8 +170,6 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
          INSERT INTO merkle_heads (batch_id, tree_size, root_hash, first_index, last_index, first_recorded_at, last_recorded_at,
                                    previous_head_hash, timestamp, key_id, compact_range, signature, head_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13) RETURNING 1
-       ), l AS (
-         UPDATE merkle_leaves SET batch_id = $1 WHERE merkle_index BETWEEN $4 AND $5 RETURNING 1
        )
        UPDATE merkle_state SET next_batch_id = $1::bigint + 1, open_first_index = $5::bigint + 1,
               open_batch_started_at = CASE WHEN next_index > $5::bigint + 1 THEN $15::timestamptz END
@@ -195,8 +195,11 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
     if (events.length === 0) return;
     const now = clock();
     const state = await lockState(tx, now);
-    // Time-based close first: those leaves were waiting before this batch arrived.
-    if (state.due && state.nextIndex > state.openFirstIndex) await seal(tx, state, state.nextIndex - 1n, now);
+    // Time-based close first: those leaves were waiting before this batch arrived. An open batch
+    // already holding N leaves (N lowered since they were stored) closes whole too: its leaves
+    // carry its id, and batchOf below counts from an open batch that is not full.
+    const full = state.nextIndex - state.openFirstIndex >= BigInt(batchLeaves);
+    if ((state.due || full) && state.nextIndex > state.openFirstIndex) await seal(tx, state, state.nextIndex - 1n, now);
 
     // The events as stored: leaves hash the stored text (RecordedEvent.data is a parse of it, and
     // its recordedAt a Date without microseconds), whether each already has a leaf or was refused,
@@ -218,7 +221,10 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
     const keyring = options.eventKeys === undefined ? null : await options.eventKeys();
     const refused: RefusedEvent[] = [];
 
-    const leaves = { index: [] as string[], position: [] as string[], eventId: [] as string[], hash: [] as string[], recordedAt: [] as string[] };
+    const leaves = { index: [] as string[], position: [] as string[], eventId: [] as string[], hash: [] as string[], recordedAt: [] as string[], batchId: [] as string[] };
+    // Each leaf is stored with the batch it will be sealed in (the count-based closes below cut
+    // at every N leaves from the open batch's first), so sealing writes no leaf row.
+    const batchOf = (index: bigint): bigint => state.nextBatchId + (index - state.openFirstIndex) / BigInt(batchLeaves);
     const seen = new Set<string>();
     const openBefore = state.nextIndex > state.openFirstIndex;
     for (const event of events) {
@@ -258,20 +264,21 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
       leaves.eventId.push(row.event_id);
       leaves.hash.push(toHex(hash));
       leaves.recordedAt.push(row.recorded_at);
+      leaves.batchId.push(batchOf(merkleIndex).toString());
     }
     if (refused.length > 0) await quarantine(tx, refused, options.onRefused);
     if (leaves.index.length === 0) return;
 
     await tx.query(
       `WITH l AS (
-         INSERT INTO merkle_leaves (merkle_index, global_position, event_id, leaf_hash, recorded_at)
-         SELECT i, p, e, decode(h, 'hex'), r FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::text[], $5::text[]) AS x(i, p, e, h, r)
+         INSERT INTO merkle_leaves (merkle_index, global_position, event_id, leaf_hash, recorded_at, batch_id)
+         SELECT i, p, e, decode(h, 'hex'), r, b FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $9::bigint[]) AS x(i, p, e, h, r, b)
          RETURNING 1
        )
        UPDATE merkle_state SET next_index = $6,
               open_batch_started_at = CASE WHEN $7::boolean THEN open_batch_started_at ELSE $8::timestamptz END
         WHERE id`,
-      [leaves.index, leaves.position, leaves.eventId, leaves.hash, leaves.recordedAt, state.nextIndex.toString(), openBefore, now.toISOString()],
+      [leaves.index, leaves.position, leaves.eventId, leaves.hash, leaves.recordedAt, state.nextIndex.toString(), openBefore, now.toISOString(), leaves.batchId],
     );
     // Count-based closes; a batch may close in the middle of this processor batch.
     while (state.nextIndex - state.openFirstIndex >= BigInt(batchLeaves)) {

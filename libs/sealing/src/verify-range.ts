@@ -50,14 +50,16 @@ interface RangeEventRow {
 }
 
 /**
- * sealed: its leaf's batch has a head; headless: its leaf's batch has none; refused: no leaf, the
- * sealer refused it (merkle_refused_events: its authentication tag failed); unsealed: a leaf in
- * the open batch, or no leaf and after every sealed event ($3 = last sealed global position);
- * no_leaf: no leaf although sealed events follow it.
+ * sealed: its leaf's batch has a head; headless: its leaf's batch was sealed ($8 = the last batch
+ * the sealer's state counts as sealed) but has no head; refused: no leaf, the sealer refused it
+ * (merkle_refused_events: its authentication tag failed); unsealed: a leaf in the open batch, or
+ * no leaf and after every sealed event ($3 = last sealed global position); no_leaf: no leaf
+ * although sealed events follow it.
  */
 const RANGE_EVENT_STATUS = `CASE
     WHEN l.merkle_index IS NULL AND r.event_id IS NOT NULL THEN 'refused'
-    WHEN l.batch_id IS NOT NULL THEN CASE WHEN h.batch_id IS NOT NULL THEN 'sealed' ELSE 'headless' END
+    WHEN h.batch_id IS NOT NULL THEN 'sealed'
+    WHEN l.batch_id <= $8::bigint THEN 'headless'
     WHEN l.merkle_index IS NOT NULL OR $3::bigint IS NULL OR e.global_position > $3::bigint THEN 'unsealed'
     ELSE 'no_leaf' END`;
 
@@ -117,7 +119,7 @@ async function loadLogEnds(sql: SqlExecutor): Promise<LogEnds> {
   const { rows: [log] } = await sql.query<{ last_head: string | null; next_batch_id: string | null; last_sealed_position: string | null }>(
     `SELECT (SELECT max(batch_id)::text FROM merkle_heads) AS last_head,
             (SELECT next_batch_id::text FROM merkle_state WHERE id) AS next_batch_id,
-            (SELECT max(global_position)::text FROM merkle_leaves WHERE batch_id IS NOT NULL) AS last_sealed_position`,
+            (SELECT max(global_position)::text FROM merkle_leaves WHERE batch_id < (SELECT next_batch_id FROM merkle_state WHERE id)) AS last_sealed_position`,
   );
   return {
     lastHead: log.last_head === null ? 0n : BigInt(log.last_head),
@@ -127,19 +129,20 @@ async function loadLogEnds(sql: SqlExecutor): Promise<LogEnds> {
 }
 
 /**
- * The first and last batch id to verify: of the leaves of the range's events, and of the heads
- * whose first/last recorded_at overlap the range. Aggregated in the database: no event is loaded.
+ * The first and last batch id to verify: of the leaves of the range's events in sealed batches
+ * (the open batch's leaves carry its id too), and of the heads whose first/last recorded_at
+ * overlap the range. Aggregated in the database: no event is loaded.
  */
-async function batchSpan(sql: SqlExecutor, start: string, end: string): Promise<{ first: bigint; last: bigint } | null> {
+async function batchSpan(sql: SqlExecutor, start: string, end: string, lastSealed: bigint): Promise<{ first: bigint; last: bigint } | null> {
   const { rows: [span] } = await sql.query<{ first: string | null; last: string | null }>(
     `SELECT min(b)::text AS first, max(b)::text AS last FROM (
        SELECT l.batch_id AS b FROM events e JOIN merkle_leaves l ON l.global_position = e.global_position
-        WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz
+        WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND l.batch_id <= $3::bigint
        UNION ALL
        SELECT batch_id FROM merkle_heads
         WHERE first_recorded_at::timestamptz <= $2::timestamptz AND last_recorded_at::timestamptz >= $1::timestamptz
      ) ids`,
-    [start, end],
+    [start, end, lastSealed.toString()],
   );
   return span.first === null || span.last === null ? null : { first: BigInt(span.first), last: BigInt(span.last) };
 }
@@ -182,11 +185,13 @@ export async function verifyRange(
   const listLimit = options.listLimit ?? DEFAULT_LIST_LIMIT;
   const keys = parsedOnce(publicKeys ?? (await loadPublicKeys(sql)));
   const log = await loadLogEnds(sql);
-  const span = await batchSpan(sql, start, end);
+  const span = await batchSpan(sql, start, end, log.lastSealedByState);
 
   // One scan of the log in position order (beside the batches below): counts the range's events
   // and hashes the leaves of the batches to verify as the pages arrive.
-  const scan = new LogScan(sql, { start, end, span, lastSealedPosition: log.lastSealedPosition, listLimit, chunk: options.eventPageSize ?? DEFAULT_EVENT_PAGE });
+  const scan = new LogScan(sql, {
+    start, end, span, lastSealedPosition: log.lastSealedPosition, lastSealedBatch: log.lastSealedByState, listLimit, chunk: options.eventPageSize ?? DEFAULT_EVENT_PAGE,
+  });
   const scanned = scan.run();
   scanned.catch(() => undefined); // awaited below; not unhandled while the batches run
 
@@ -353,6 +358,8 @@ interface LogScanOptions {
   end: string;
   span: { first: bigint; last: bigint } | null;
   lastSealedPosition: string | null;
+  /** The last batch the sealer's state counts as sealed (a leaf of a batch up to it without a head is headless). */
+  lastSealedBatch: bigint;
   listLimit: number;
   /** Global positions per chunk query. */
   chunk: number;
@@ -447,8 +454,10 @@ class LogScan {
    * its handling), else once the query returns them all (PGlite).
    */
   private async readChunk(chunk: Chunk, after: bigint): Promise<void> {
-    const { start, end, span, lastSealedPosition } = this.options;
-    const params = [start, end, lastSealedPosition, after.toString(), chunk.to.toString(), span?.first.toString() ?? null, span?.last.toString() ?? null];
+    const { start, end, span, lastSealedPosition, lastSealedBatch } = this.options;
+    const params = [
+      start, end, lastSealedPosition, after.toString(), chunk.to.toString(), span?.first.toString() ?? null, span?.last.toString() ?? null, lastSealedBatch.toString(),
+    ];
     const onRow = (row: ChunkRow) => this.collect(chunk, row);
     if (this.sql.queryEach !== undefined) {
       await this.sql.queryEach<ChunkRow>(CHUNK, params, onRow, 'caracal_verify_range_chunk');

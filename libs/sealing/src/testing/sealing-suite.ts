@@ -73,7 +73,7 @@ interface LeafRow extends Record<string, unknown> {
   event_id: string;
   leaf_hash: string;
   recorded_at: string;
-  batch_id: string | null;
+  batch_id: string;
 }
 
 async function leafRows(client: SqlClient): Promise<LeafRow[]> {
@@ -81,6 +81,14 @@ async function leafRows(client: SqlClient): Promise<LeafRow[]> {
     `SELECT merkle_index::text AS merkle_index, global_position::text AS global_position, event_id::text AS event_id,
             encode(leaf_hash, 'hex') AS leaf_hash, recorded_at, batch_id::text AS batch_id
        FROM merkle_leaves l ORDER BY l.merkle_index`,
+  );
+  return rows;
+}
+
+/** Each leaf's batch and row version (xmin): an update of the row gives it another. */
+async function leafVersions(client: SqlClient): Promise<{ merkle_index: string; batch_id: string; version: string }[]> {
+  const { rows } = await client.query<{ merkle_index: string; batch_id: string; version: string }>(
+    'SELECT merkle_index::text AS merkle_index, batch_id::text AS batch_id, xmin::text AS version FROM merkle_leaves l ORDER BY l.merkle_index',
   );
   return rows;
 }
@@ -151,7 +159,9 @@ async function verifyEverything(client: SqlClient, options: { sealedUpTo?: numbe
   }
   const sealed = previous === null ? 0 : previous.head.treeSize;
   if (options.sealedUpTo !== undefined) expect(sealed).toBe(options.sealedUpTo);
-  for (let i = sealed; i < leaves.length; i++) expect(leaves[i].batch_id).toBeNull();
+  // The open batch's leaves carry its id from the start: sealing rewrites no leaf.
+  const open = String(previous === null ? 1n : BigInt(previous.head.batchId) + 1n);
+  for (let i = sealed; i < leaves.length; i++) expect(leaves[i].batch_id).toBe(open);
   return { heads, leaves };
 }
 
@@ -254,6 +264,30 @@ export function describeSealing(backend: string, setup: SealingSuiteSetup): void
       expect(heads.at(-1)?.head).toMatchObject({ batchId: '3', firstIndex: 25, lastIndex: 29 });
       await expect(client.transaction((tx) => sealer.sealOpen(tx))).resolves.toMatchObject({ head: { firstIndex: 30, lastIndex: 32 } });
       await verifyEverything(client, { sealedUpTo: 33 });
+    });
+
+    it('stores each leaf with its batch: sealing writes no leaf row', async () => {
+      await reset();
+      const events = await readEverything(client, store);
+      const sealer = createMerkleSealer({ signer: newSigner(), batchLeaves: 7, maxBatchAgeMs: 60_000 });
+      await applyInBatches(client, sealer, events.slice(0, 5), 5); // batch 1 open: [0, 4]
+      const stored = await leafVersions(client);
+      expect(stored.map((leaf) => leaf.batch_id)).toEqual(['1', '1', '1', '1', '1']);
+      await applyInBatches(client, sealer, events.slice(5, 17), 12); // seals 1 = [0, 6] and 2 = [7, 13] in this transaction
+      await verifyEverything(client, { sealedUpTo: 14 });
+      // The leaves stored before are the same row versions: the seals did not rewrite them.
+      expect((await leafVersions(client)).slice(0, 5)).toEqual(stored);
+    });
+
+    it('closes a full open batch whole when N was lowered, so every leaf keeps its batch', async () => {
+      await reset();
+      const events = await readEverything(client, store);
+      await applyInBatches(client, createMerkleSealer({ signer: newSigner(), batchLeaves: 10, maxBatchAgeMs: 60_000 }), events.slice(0, 8), 8);
+      const lowered = createMerkleSealer({ signer: newSigner(), batchLeaves: 3, maxBatchAgeMs: 60_000 });
+      await applyInBatches(client, lowered, events.slice(8, 12), 4);
+      const { heads } = await verifyEverything(client, { sealedUpTo: 11 });
+      // [0, 7] as stored under N = 10, then the new leaves cut at every 3: [8, 10], 11 open.
+      expect(heads.map((h) => [h.head.batchId, h.head.firstIndex, h.head.lastIndex])).toEqual([['1', 0, 7], ['2', 8, 10]]);
     });
 
     it('keeps old heads verifiable after a key rotation', async () => {

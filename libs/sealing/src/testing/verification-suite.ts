@@ -235,6 +235,17 @@ export function describeVerification(backend: string, setup: VerificationSuiteSe
       expect(after.failures.filter((f) => f.reason === 'batch_missing').map((f) => f.batchId)).toEqual(['2', '3']);
     });
 
+    it('detects a head deleted with its leaves kept: batch_missing, and its events uncovered as leaves of a batch without a head', async () => {
+      await client.query('DELETE FROM merkle_heads WHERE batch_id = 2');
+      const range = await verifyRange(client, EVERYTHING, keys);
+      expect(range.ok).toBe(false);
+      expect(range.failures.filter((f) => f.reason === 'batch_missing').map((f) => f.batchId)).toEqual(['2']);
+      const uncovered = range.failures.filter((f) => f.reason === 'uncovered_event');
+      expect(uncovered.map((f) => [f.eventId, f.batchId, f.detail])).toEqual(leaves.slice(8, 16).map((l) => [l.eventId, '2', 'its batch 2 has no head']));
+      // The open batch's leaves carry its id too, and stay unsealed, not uncovered.
+      expect(range.unsealed.map((event) => event.merkleIndex)).toEqual([24, 25, 26, 27, 28, 29]);
+    });
+
     it('detects a head re-signed with another key: unknown_key (and the broken chain), or bad_signature', async () => {
       const original = (await loadHead(client, 2)) as StoredHead;
       const other = generateSigningKeyPair();
