@@ -9,13 +9,13 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { BudgetStreamWriter } from '../../apps/gateway/src/budget/budget-stream.writer.js';
 import { BudgetCommitGroup } from '../../apps/gateway/src/budget/budget-commit.group.js';
 import { initialAgentState, type ReserveSpend } from '@caracal/domain';
 import { createPostgresClient, runMigrations, SqlEventStore } from '@caracal/event-store';
 import { createBenchDatabase } from '../support/bench-database.js';
 import { describeSpread, median } from '../support/spread.js';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
 interface WorkerResult {
   admitted: number;
@@ -62,13 +62,11 @@ async function runWorker(url: string, rootAgentId: string, seconds: number, conc
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      processes: { type: 'string', default: '1,2,4' },
-      seconds: { type: 'string', default: '8' },
-      concurrency: { type: 'string', default: '32' },
-      rounds: { type: 'string', default: '3' },
-    },
+  const values = parseBenchFlags({
+    processes: { type: 'string', default: '1,2,4' },
+    seconds: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '3' },
   });
   const counts = values.processes.split(',').map(Number);
   const seconds = Number(values.seconds);

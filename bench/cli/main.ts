@@ -17,18 +17,16 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { describeSpread, median } from '../support/spread.js';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const GOALS_MS: Record<string, number> = { '--help': 350, 'agent list': 500 };
 const GATEWAY_START_DEADLINE_MS = 60_000;
 
-const { values: args } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '10' },
-    baseline: { type: 'string' },
-  },
+const args = parseBenchFlags({
+  runs: { type: 'string', default: '10' },
+  baseline: { type: 'string' },
 });
 const RUNS = Number(args.runs);
 

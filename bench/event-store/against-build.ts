@@ -21,16 +21,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import * as current from '@caracal/event-store';
 import { createBenchDatabase } from '../support/bench-database.js';
 import { describeSpread, median } from '../support/spread.js';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const { values: args } = parseArgs({
-  options: { base: { type: 'string' }, rounds: { type: 'string', default: '8' }, ms: { type: 'string', default: '2000' }, writers: { type: 'string', default: '8' }, untagged: { type: 'boolean', default: false },
-    backends: { type: 'string', default: 'postgres,pglite' } },
-});
+const args = parseBenchFlags({ base: { type: 'string' }, rounds: { type: 'string', default: '8' }, ms: { type: 'string', default: '2000' }, writers: { type: 'string', default: '8' }, untagged: { type: 'boolean', default: false },
+  backends: { type: 'string', default: 'postgres,pglite' } });
 if (args.base === undefined) throw new Error('--base <path to the other build\'s libs/event-store/src/index.js> is required');
 const ROUNDS = Number(args.rounds);
 const MEASURE_MS = Number(args.ms);

@@ -20,7 +20,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { stopAllChildren } from './child-process.js';
 import { imageGatewayNodeFlags } from './image-node-flags.js';
 import { runLoad } from './load-generator.js';
@@ -30,14 +29,13 @@ import { caracalProductionPath } from './paths/caracal-production.js';
 import type { BenchPath, RunningPath } from './paths/path.js';
 import { PostgresStats } from './postgres-stats.js';
 import { mainThreadCpuMs, processTree, treeCpuMs } from './process-stats.js';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
-const { values: flags } = parseArgs({
-  options: {
-    concurrency: { type: 'string', default: '1,2,4,8,16,64' },
-    seconds: { type: 'string', default: '6' },
-    'start-warmup-seconds': { type: 'string', default: '5' },
-    pin: { type: 'boolean', default: false },
-  },
+const flags = parseBenchFlags({
+  concurrency: { type: 'string', default: '1,2,4,8,16,64' },
+  seconds: { type: 'string', default: '6' },
+  'start-warmup-seconds': { type: 'string', default: '5' },
+  pin: { type: 'boolean', default: false },
 });
 const concurrencies = flags.concurrency.split(',').map((value) => {
   const c = Number(value);

@@ -28,7 +28,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { timeCli, type CliTiming } from './cli-timing.js';
 import { stopAllChildren } from './child-process.js';
 import { judgeGoals } from './goals.js';
@@ -48,26 +47,25 @@ import { treePeakRssMb } from './process-stats.js';
 import { printReport } from './report.js';
 import { summarise, type PathSummary, type RoundResult } from './summary.js';
 import { runSustained, type SustainedResult } from './sustained.js';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
-const { values: flags } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    'c1-seconds': { type: 'string', default: '5' },
-    'c64-seconds': { type: 'string', default: '10' },
-    'warmup-seconds': { type: 'string', default: '1' },
-    'c1-warmup-seconds': { type: 'string', default: '30' },
-    'start-warmup-seconds': { type: 'string', default: '5' },
-    'sustained-requests': { type: 'string', default: '200000' },
-    'cli-runs': { type: 'string', default: '10' },
-    paths: { type: 'string', default: 'direct,nginx,portkey,bare-proxy,bare-proxy-2proc,bare-proxy-4proc,bare-commit,prod-1,prod-64,embedded,prod-2proc,prod-4proc' },
-    'keep-db': { type: 'boolean', default: false },
-    'without-sealer': { type: 'boolean', default: false },
-    json: { type: 'string' },
-    'portkey-server': { type: 'string' },
-    'gateway-node-flags': { type: 'string' },
-    baseline: { type: 'string' },
-    'baseline-node-flags': { type: 'string' },
-  },
+const flags = parseBenchFlags({
+  rounds: { type: 'string', default: '3' },
+  'c1-seconds': { type: 'string', default: '5' },
+  'c64-seconds': { type: 'string', default: '10' },
+  'warmup-seconds': { type: 'string', default: '1' },
+  'c1-warmup-seconds': { type: 'string', default: '30' },
+  'start-warmup-seconds': { type: 'string', default: '5' },
+  'sustained-requests': { type: 'string', default: '200000' },
+  'cli-runs': { type: 'string', default: '10' },
+  paths: { type: 'string', default: 'direct,nginx,portkey,bare-proxy,bare-proxy-2proc,bare-proxy-4proc,bare-commit,prod-1,prod-64,embedded,prod-2proc,prod-4proc' },
+  'keep-db': { type: 'boolean', default: false },
+  'without-sealer': { type: 'boolean', default: false },
+  json: { type: 'string' },
+  'portkey-server': { type: 'string' },
+  'gateway-node-flags': { type: 'string' },
+  baseline: { type: 'string' },
+  'baseline-node-flags': { type: 'string' },
 });
 const rounds = positiveInteger(flags.rounds, 'rounds');
 const c1Ms = Number(flags['c1-seconds']) * 1000;

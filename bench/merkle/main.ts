@@ -31,7 +31,6 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { createPostgresClient, eventAuthenticator, eventKeyIdOf, runMigrations, SqlEventStore, type SqlClient } from '@caracal/event-store';
 import { generateSigningKeyPair, storedLeafBytes } from '@caracal/merkle';
 import { loadCheckpoint, ProcessorRunner, type ProcessorLogger } from '@caracal/processing';
@@ -41,6 +40,7 @@ import {
 import { generateLog } from '../replay/generate.js';
 import { describeSpread, formatCount, median } from '../support/spread.js';
 import { createBenchDatabase } from '../support/bench-database.js';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
 // Fixed, so a kept database's tags stay valid across runs.
 const EVENT_KEY = createHash('sha256').update('caracal bench event key').digest();
@@ -50,18 +50,16 @@ const GOAL_VERIFY_RATIO = 0.5;
 const GOAL_VERIFY_RATE = 50_000;
 const READ_PAGE = 5000;
 
-const { values: args } = parseArgs({
-  options: {
-    events: { type: 'string', default: '1000000' },
-    rounds: { type: 'string', default: '1' },
-    // The sealer's ProcessorRunner batch: events per read and per transaction.
-    batch: { type: 'string', default: '2000' },
-    // N: leaves per sealed batch (the gateway's default is 1000).
-    'batch-leaves': { type: 'string', default: '1000' },
-    roots: { type: 'string', default: '200' },
-    keep: { type: 'boolean', default: false },
-    'skip-seal': { type: 'boolean', default: false },
-  },
+const args = parseBenchFlags({
+  events: { type: 'string', default: '1000000' },
+  rounds: { type: 'string', default: '1' },
+  // The sealer's ProcessorRunner batch: events per read and per transaction.
+  batch: { type: 'string', default: '2000' },
+  // N: leaves per sealed batch (the gateway's default is 1000).
+  'batch-leaves': { type: 'string', default: '1000' },
+  roots: { type: 'string', default: '200' },
+  keep: { type: 'boolean', default: false },
+  'skip-seal': { type: 'boolean', default: false },
 });
 const EVENTS = Number(args.events);
 const ROUNDS = Number(args.rounds);

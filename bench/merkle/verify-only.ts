@@ -7,13 +7,11 @@
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { createPostgresClient } from '@caracal/event-store';
 import { verifyRange } from '@caracal/sealing';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
-const { values: args } = parseArgs({
-  options: { events: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '1' }, chunk: { type: 'string' } },
-});
+const args = parseBenchFlags({ events: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '1' }, chunk: { type: 'string' } });
 const admin = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 admin.pathname = `/caracal_bench_merkle_keep_${args.events}`;
 const client = createPostgresClient({ connectionString: admin.toString(), max: 6, applicationName: 'caracal-bench-merkle-verify' });

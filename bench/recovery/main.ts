@@ -27,7 +27,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { createPostgresClient, runMigrations, SqlEventStore, type SqlClient } from '@caracal/event-store';
 import { resetProcessors } from '@caracal/processing';
 import { createProjections, PROJECTION_READ_MODEL_TABLES } from '@caracal/projections';
@@ -40,28 +39,27 @@ import { describeSpread, formatCount, median } from '../support/spread.js';
 import { measureAdmissions, type AdmissionWindow } from './admissions.js';
 import { catchUp, type CatchUp } from './catch-up.js';
 import { readModelFingerprint } from './read-model-fingerprint.js';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const GOAL_REPLAY_SPEEDUP = 10;
 const GOAL_ADMISSIONS_RATIO = 0.9;
 
-const { values: args } = parseArgs({
-  options: {
-    events: { type: 'string', default: '1000000' },
-    // Delegation roots of 5 agents each: 600 gives 3,000 agents.
-    roots: { type: 'string', default: '600' },
-    // Events appended after the snapshot, in % of --events: the replay from the snapshot.
-    'tail-percent': { type: 'string', default: '1' },
-    // One hot budget at this closed-loop concurrency (a list measures each).
-    concurrency: { type: 'string', default: '32' },
-    rounds: { type: 'string', default: '3' },
-    'window-seconds': { type: 'string', default: '15' },
-    'warmup-seconds': { type: 'string', default: '2' },
-    'snapshot-keep': { type: 'string', default: '3' },
-    // The gateway's CARACAL_SNAPSHOT_BUSY_PERCENT during the admission windows (default: the gateway's, 20).
-    'snapshot-busy-percent': { type: 'string' },
-    'skip-admissions': { type: 'boolean', default: false },
-  },
+const args = parseBenchFlags({
+  events: { type: 'string', default: '1000000' },
+  // Delegation roots of 5 agents each: 600 gives 3,000 agents.
+  roots: { type: 'string', default: '600' },
+  // Events appended after the snapshot, in % of --events: the replay from the snapshot.
+  'tail-percent': { type: 'string', default: '1' },
+  // One hot budget at this closed-loop concurrency (a list measures each).
+  concurrency: { type: 'string', default: '32' },
+  rounds: { type: 'string', default: '3' },
+  'window-seconds': { type: 'string', default: '15' },
+  'warmup-seconds': { type: 'string', default: '2' },
+  'snapshot-keep': { type: 'string', default: '3' },
+  // The gateway's CARACAL_SNAPSHOT_BUSY_PERCENT during the admission windows (default: the gateway's, 20).
+  'snapshot-busy-percent': { type: 'string' },
+  'skip-admissions': { type: 'boolean', default: false },
 });
 const EVENTS = Number(args.events);
 const TAIL = Math.round((EVENTS * Number(args['tail-percent'])) / 100);

@@ -15,7 +15,6 @@
  * its own database. Results and how to read them: docs/benchmarks.md, "Replay".
  */
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import {
   createPostgresClient,
   runMigrations,
@@ -37,25 +36,24 @@ import { createLedgerWriter, createMetricsAggregator, PROJECTION_READ_MODEL_TABL
 import { generateLog, type GeneratedLog } from './generate.js';
 import { describeSpread, formatCount, median } from '../support/spread.js';
 import { createBenchDatabase } from '../support/bench-database.js';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const GOAL_EVENTS_PER_S = 25_000;
 const GOAL_RATIO = 0.3;
 
-const { values: args } = parseArgs({
-  options: {
-    events: { type: 'string', default: '1000000' },
-    rounds: { type: 'string', default: '3' },
-    // Runner batch sizes to measure, comma-separated (the runner's default is 500).
-    batch: { type: 'string', default: '500,2000' },
-    roots: { type: 'string', default: '200' },
-    // Keep the generated database (caracal_bench_replay_keep_<events>) and reuse it on the next
-    // run with the same --events: skips the ~3 minutes of generation while iterating.
-    keep: { type: 'boolean', default: false },
-    // separate: a ProcessorRunner per processor, each reading the log (the normal path);
-    // together: ProcessorHost with rebuildTogether (one read, one transaction per batch for both).
-    mode: { type: 'string', default: 'separate,together' },
-  },
+const args = parseBenchFlags({
+  events: { type: 'string', default: '1000000' },
+  rounds: { type: 'string', default: '3' },
+  // Runner batch sizes to measure, comma-separated (the runner's default is 500).
+  batch: { type: 'string', default: '500,2000' },
+  roots: { type: 'string', default: '200' },
+  // Keep the generated database (caracal_bench_replay_keep_<events>) and reuse it on the next
+  // run with the same --events: skips the ~3 minutes of generation while iterating.
+  keep: { type: 'boolean', default: false },
+  // separate: a ProcessorRunner per processor, each reading the log (the normal path);
+  // together: ProcessorHost with rebuildTogether (one read, one transaction per batch for both).
+  mode: { type: 'string', default: 'separate,together' },
 });
 const EVENTS = Number(args.events);
 const ROUNDS = Number(args.rounds);

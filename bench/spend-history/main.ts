@@ -5,9 +5,9 @@
 // same figures for another build's spend-history.js, round by round in one run.
 //
 //   npm run build && node --expose-gc dist/bench/spend-history/main.js [--rounds 5] [--calls 20000] [--baseline /path/to/other/checkout]
-import { parseArgs } from 'node:util';
 import { addSpend, emptySpendHistory, spentBetween, type SpendHistory } from '@caracal/domain';
 import { median } from '../support/spread.js';
+import { parseBenchFlags } from '../support/bench-flags.js';
 
 interface SpendHistoryModule {
   addSpend: typeof addSpend;
@@ -20,9 +20,7 @@ const QUARTER_HOUR_MS = 15 * MINUTE_MS;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
-const { values: flags } = parseArgs({
-  options: { rounds: { type: 'string', default: '5' }, calls: { type: 'string', default: '20000' }, baseline: { type: 'string' } },
-});
+const flags = parseBenchFlags({ rounds: { type: 'string', default: '5' }, calls: { type: 'string', default: '20000' }, baseline: { type: 'string' } });
 const rounds = Number(flags.rounds);
 const calls = Number(flags.calls);
 const NOW = Date.UTC(2026, 11, 5, 16, 7, 0);
