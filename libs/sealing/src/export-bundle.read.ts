@@ -5,6 +5,7 @@ import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql,
 import { StreamedConsistencyProof } from './streamed-consistency-proof.js';
 import { rangeBound, type VerificationTimeRange } from './verify-range.js';
 import { loadLeafEvents, storedLeafOf } from './verify-batch.js';
+import { sealedLeafSql } from './sealed-leaf.sql.js';
 
 export interface ExportReadOptions {
   /** Rows read per query (events, leaves, unsealed events); default 2,000. */
@@ -37,7 +38,7 @@ export async function* readExportBundle(sql: SqlExecutor, range: VerificationTim
        FROM (SELECT min(l.batch_id) AS first_batch, max(l.batch_id) AS last_batch
                FROM events e JOIN merkle_leaves l ON l.global_position = e.global_position
               WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz
-                AND l.batch_id < (SELECT next_batch_id FROM merkle_state WHERE id)) b,
+                AND ${sealedLeafSql('l')}) b,
             (SELECT min(batch_id) AS first_batch, max(batch_id) AS last_batch FROM merkle_heads
               WHERE first_recorded_at::timestamptz <= $2::timestamptz AND last_recorded_at::timestamptz >= $1::timestamptz) h`,
     [start, end],
@@ -111,7 +112,7 @@ async function* unsealedEvents(sql: SqlExecutor, start: string, end: string, pag
          FROM events e LEFT JOIN merkle_leaves l ON l.global_position = e.global_position
               LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
         WHERE e.recorded_at BETWEEN $1::timestamptz AND $2::timestamptz AND e.global_position > $3
-          AND (l.batch_id IS NULL OR l.batch_id >= coalesce((SELECT next_batch_id FROM merkle_state WHERE id), 1))
+          AND (${sealedLeafSql('l')}) IS NOT TRUE
         ORDER BY e.global_position LIMIT $4`,
       [start, end, after, pageSize],
     );

@@ -5,6 +5,7 @@ import { loadLeafHashes } from './leaf-hashes.read.js';
 import { loadHead, loadLatestHead, type StoredHead } from './merkle-heads.read.js';
 import { MerkleProofError } from './merkle-proof.errors.js';
 import { leafInputOf, loadLeafEvents } from './verify-batch.js';
+import { sealedLeafSql } from './sealed-leaf.sql.js';
 
 /** An event's RFC 9162 inclusion proof against a signed head: everything a verifier needs but the public key. */
 export interface InclusionProofDocument {
@@ -38,7 +39,7 @@ export async function loadInclusionProof(
 ): Promise<InclusionProofDocument> {
   const { rows } = await sql.query<{ merkle_index: string | null; batch_id: string | null; known: boolean }>(
     `SELECT l.merkle_index::text AS merkle_index, true AS known,
-            CASE WHEN l.batch_id < (SELECT next_batch_id FROM merkle_state WHERE id) THEN l.batch_id::text END AS batch_id
+            CASE WHEN ${sealedLeafSql('l')} THEN l.batch_id::text END AS batch_id
        FROM merkle_leaves l WHERE l.event_id = $1
      UNION ALL
      SELECT NULL, EXISTS (SELECT 1 FROM events e WHERE e.event_id = $1), NULL

@@ -5,6 +5,7 @@ import { checkBatch, type BatchLeaf, type CheckedHead } from './batch.check.js';
 import { HEAD_COLUMNS, headFromRow, loadHead, loadPublicKeys, recordedAtTextSql, type StoredHead } from './merkle-heads.read.js';
 import { verifyLoadedBatch, type PublicKeys } from './verify-batch.js';
 import type { BatchVerification, RangeVerification, UnsealedEvent, VerificationFailure, RangeFailureReason } from './verification-report.js';
+import { sealedLeafSql } from './sealed-leaf.sql.js';
 
 /** Event-time bounds, inclusive. A string is RFC 3339 (any offset, up to µs) or 'now'. */
 export interface VerificationTimeRange {
@@ -119,7 +120,7 @@ async function loadLogEnds(sql: SqlExecutor): Promise<LogEnds> {
   const { rows: [log] } = await sql.query<{ last_head: string | null; next_batch_id: string | null; last_sealed_position: string | null }>(
     `SELECT (SELECT max(batch_id)::text FROM merkle_heads) AS last_head,
             (SELECT next_batch_id::text FROM merkle_state WHERE id) AS next_batch_id,
-            (SELECT max(global_position)::text FROM merkle_leaves WHERE batch_id < (SELECT next_batch_id FROM merkle_state WHERE id)) AS last_sealed_position`,
+            (SELECT max(global_position)::text FROM merkle_leaves l WHERE ${sealedLeafSql('l')}) AS last_sealed_position`,
   );
   return {
     lastHead: log.last_head === null ? 0n : BigInt(log.last_head),
