@@ -52,13 +52,18 @@ export class InProcessProcessors {
     this.host = null;
   }
 
-  /** Every processor at the head and every event in a sealed batch. */
+  /**
+   * Every hold settled, every processor at the head and every event in a sealed batch. The
+   * gateway appends a settlement after its response has gone, so "at the head" alone can be
+   * true just before the last request's settlement lands.
+   */
   async caughtUp(): Promise<void> {
     const count = async (sql: string): Promise<number> => Number((await this.api.client.query<{ n: string }>(sql)).rows[0].n);
     await waitFor(async () => {
+      if ((await count('SELECT coalesce(sum(open_holds), 0)::text AS n FROM budget_open_holds')) !== 0) return false;
       const lag = await this.api.call('GET', '/v1/consumer-lag');
       return lag.body.items.every((group: { eventsBehind: number }) => group.eventsBehind === 0)
         && (await count('SELECT count(*)::text AS n FROM events')) === (await count('SELECT count(*)::text AS n FROM merkle_leaves WHERE batch_id IN (SELECT batch_id FROM merkle_heads)'));
-    }, 'processors caught up and every event sealed', 30_000, 50);
+    }, 'holds settled, processors caught up and every event sealed', 30_000, 50);
   }
 }
