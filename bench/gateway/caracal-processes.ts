@@ -46,9 +46,9 @@ export async function startCaracalGateway(env: Record<string, string>, workDir: 
   }
 }
 
-/** The built projector (the production profile's processors), ready when it logs its metrics port. */
-export async function startCaracalProjector(env: Record<string, string>, workDir: string, root = REPO_ROOT): Promise<BenchChild> {
-  const child = spawnLogged('caracal-projector', process.execPath, [projectorMain(root)], { env, cwd: workDir, logDir: workDir });
+/** The built projector (the production profile's processors) run with node's `nodeFlags`, ready when it logs its metrics port. */
+export async function startCaracalProjector(env: Record<string, string>, workDir: string, root = REPO_ROOT, nodeFlags: readonly string[] = []): Promise<BenchChild> {
+  const child = spawnLogged('caracal-projector', process.execPath, [...nodeFlags, projectorMain(root)], { env, cwd: workDir, logDir: workDir });
   try {
     await waitForLog(child, /metrics on :(\d+)/);
     return child;

@@ -112,7 +112,7 @@ const pg = await PostgresStats.connect(adminUrl);
 const nodeFlags = imageGatewayNodeFlags();
 const paths: [string, BenchPath][] = [
   ['bare-commit', bareProxyPath(mock, workDir, nodeFlags, { name: 'bare-commit', processes: 1, commit: { adminUrl, keepDb: false } })],
-  ['prod-1', caracalProductionPath({ name: 'prod-1', mock, workDir, adminUrl, keepDb: false, gateways: 1, agents: 1, measuresC1: true, nodeFlags, sealer: true })],
+  ['prod-1', caracalProductionPath({ name: 'prod-1', mock, workDir, adminUrl, keepDb: false, gateways: 1, agents: 1, measuresC1: true, nodeFlags, projectorNodeFlags: [], sealer: true })],
 ];
 const rows: Row[] = [];
 try {

@@ -64,6 +64,7 @@ const flags = parseBenchFlags({
   json: { type: 'string' },
   'portkey-server': { type: 'string' },
   'gateway-node-flags': { type: 'string' },
+  'projector-node-flags': { type: 'string' },
   baseline: { type: 'string' },
   'baseline-node-flags': { type: 'string' },
 });
@@ -90,6 +91,8 @@ const gatewayNodeFlags = givenNodeFlags ?? imageGatewayNodeFlags();
 const embeddedNodeFlags = givenNodeFlags ?? npmStartGatewayNodeFlags();
 // --baseline-node-flags: the baseline's production gateways start with these instead (with
 // `--baseline .`, an A/B of node flags on one build, interleaved round by round).
+// --projector-node-flags: e.g. '--cpu-prof --cpu-prof-dir=/tmp/p' to profile the projector.
+const projectorNodeFlags = flags['projector-node-flags']?.split(/\s+/).filter(Boolean) ?? [];
 const baselineNodeFlags = flags['baseline-node-flags']?.split(/\s+/).filter(Boolean) ?? gatewayNodeFlags;
 console.log(`gateway started as: node ${[...gatewayNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')} (embedded: node ${[...embeddedNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')})`);
 if (flags['baseline-node-flags'] !== undefined) console.log(`baseline gateways started as: node ${[...baselineNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')}`);
@@ -107,7 +110,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const mock = await startMockUpstream(workDir);
 const pgStats = await PostgresStats.connect(adminUrl);
 const production = (id: string, options: Pick<ProductionOptions, 'name' | 'gateways' | 'agents' | 'measuresC1' | 'root'>) =>
-  [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'], sealer, nodeFlags: options.root ? baselineNodeFlags : gatewayNodeFlags })] as const;
+  [id, caracalProductionPath({ ...options, mock, workDir, adminUrl, keepDb: flags['keep-db'], sealer, projectorNodeFlags, nodeFlags: options.root ? baselineNodeFlags : gatewayNodeFlags })] as const;
 // --baseline <checkout>: that checkout's build (its dist/, its migrations) as paths of their own,
 // interleaved with this build's round by round, so a before/after ratio comes from one run.
 const baseline = flags.baseline ? resolve(flags.baseline) : null;
@@ -172,7 +175,7 @@ try {
   const summaries: PathSummary[] = paths.map(([id, path]) => summarise(id, path.name, results.get(id)!, direct));
 
   let sustained: SustainedResult | null;
-  const sustainedPath = caracalProductionPath({ name: 'sustained', gateways: 1, agents: 1, measuresC1: false, mock, workDir, adminUrl, keepDb: flags['keep-db'], sealer, nodeFlags: gatewayNodeFlags });
+  const sustainedPath = caracalProductionPath({ name: 'sustained', gateways: 1, agents: 1, measuresC1: false, mock, workDir, adminUrl, keepDb: flags['keep-db'], sealer, projectorNodeFlags, nodeFlags: gatewayNodeFlags });
   try {
     console.log(`sustained run: ${sustainedRequests.toLocaleString('en-US')} requests at c=64 after a ${warmupMs / 1000} s warm-up, then CLI timings`);
     sustained = await runSustained(sustainedPath, sustainedRequests, warmupMs, async (gatewayUrl) => {

@@ -20,6 +20,8 @@ export interface ProductionOptions {
   measuresC1: boolean;
   /** Node's flags for the gateway processes (the image's, unless the run says otherwise). */
   nodeFlags: readonly string[];
+  /** Node's flags for the projector (none unless the run says otherwise, e.g. to profile it). */
+  projectorNodeFlags: readonly string[];
   /** The checkout whose build runs (--baseline: another build, measured beside this one). */
   root?: string;
   /**
@@ -60,7 +62,7 @@ export function caracalProductionPath(options: ProductionOptions): BenchPath {
           gateways.push(gateway);
         }
         const projectorEnv = options.sealer ? { ...env, CARACAL_MERKLE_SIGNING_KEY: signingKeyPem } : env;
-        started.push(await startCaracalProjector(projectorEnv, options.workDir, options.root));
+        started.push(await startCaracalProjector(projectorEnv, options.workDir, options.root, options.projectorNodeFlags));
         if (keys.length === 0) keys = await createBenchAgents(gateways[0].url, ADMIN_TOKEN, options.agents);
         return {
           request: { origins: gateways.map((g) => g.url), path: CARACAL_OPENAI_PATH, headerSets: keys.map(agentHeaders), body: CHAT_BODY },
