@@ -72,4 +72,41 @@ describe('CommitNotifier', () => {
     expect((errors[0] as Error).message).toBe('connection lost');
     expect(errors).toHaveLength(1);
   });
+
+  it('while commits keep coming, sends one notify per interval, each after the commits it covers, and one after the last commit', async () => {
+    const sends: number[] = [];
+    const commits: number[] = [];
+    const notifier = new CommitNotifier(async () => void sends.push(performance.now()), () => undefined, 20);
+
+    // A commit every millisecond or so for 150 ms (timers only ever fire late, so fewer is fine).
+    const until = performance.now() + 150;
+    await new Promise<void>((resolve) => {
+      const commit = (): void => {
+        commits.push(performance.now());
+        notifier.committed();
+        if (performance.now() < until) setTimeout(commit, 1);
+        else resolve();
+      };
+      commit();
+    });
+    const lastCommit = commits[commits.length - 1];
+    await untilSent(() => sends.filter((at) => at >= lastCommit).length, 1);
+
+    // Timers round to whole milliseconds: a gap may read up to 1 ms short of the interval.
+    const gaps = sends.slice(1).map((at, i) => at - sends[i]);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(19);
+    expect(sends.length).toBeLessThanOrEqual(Math.ceil((sends[sends.length - 1] - sends[0]) / 19) + 1);
+    expect(commits.length).toBeGreaterThan(sends.length);
+    expect(sends[0]).toBeGreaterThanOrEqual(commits[0]);
+  });
+
+  it('announces a commit after a quiet spell at once, without waiting out an interval', async () => {
+    const sends: number[] = [];
+    const notifier = new CommitNotifier(async () => void sends.push(performance.now()), () => undefined, 60_000);
+
+    notifier.committed();
+    await untilSent(() => sends.length, 1);
+
+    expect(sends).toHaveLength(1);
+  });
 });
