@@ -92,10 +92,11 @@ describe('CommitNotifier', () => {
     const lastCommit = commits[commits.length - 1];
     await untilSent(() => sends.filter((at) => at >= lastCommit).length, 1);
 
-    // Timers round to whole milliseconds: a gap may read up to 1 ms short of the interval.
+    // Node's timers count whole milliseconds from the loop's cached time, which can be a
+    // millisecond or two behind: a gap may read that much short of the interval, never more.
     const gaps = sends.slice(1).map((at, i) => at - sends[i]);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(19);
-    expect(sends.length).toBeLessThanOrEqual(Math.ceil((sends[sends.length - 1] - sends[0]) / 19) + 1);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(17);
+    expect(sends.length).toBeLessThanOrEqual(Math.ceil((sends[sends.length - 1] - sends[0]) / 17) + 1);
     expect(commits.length).toBeGreaterThan(sends.length);
     expect(sends[0]).toBeGreaterThanOrEqual(commits[0]);
   });

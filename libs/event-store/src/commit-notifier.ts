@@ -39,13 +39,13 @@ export class CommitNotifier {
   }
 
   private untilNextAllowed(): number {
-    return Math.max(0, this.lastSentAt + this.intervalMs - Date.now());
+    return Math.max(0, this.lastSentAt + this.intervalMs - performance.now());
   }
 
   private async run(): Promise<void> {
     for (;;) {
       this.dirty = false;
-      this.lastSentAt = Date.now();
+      this.lastSentAt = performance.now();
       try {
         await this.send();
       } catch (error) {
