@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Agent API keys look like `ck_<keyId>_<secret>`: the key id (public, 16 hex) finds the key row
@@ -19,8 +19,9 @@ export function generateApiKey(): NewApiKey {
   return { keyId, key, keyHash: hashApiKey(key) };
 }
 
+/** Once per proxied request: the one-shot hash, a fifth of createHash's cost on a key this short. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** The key id of a well-formed key, or null: malformed keys are rejected before any lookup. */
