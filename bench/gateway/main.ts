@@ -8,6 +8,7 @@
  *   npm run bench:gateway -- --paths prod-1,prod-1-baseline --baseline /tmp/before   # a built checkout beside this build
  *   npm run bench:gateway -- --paths prod-1,prod-1-baseline --baseline . '--baseline-node-flags=--max-semi-space-size=8'   # node flags A/B
  *   npm run bench:gateway -- --without-sealer   # the production projector without the merkle-sealer
+ *   npm run bench:gateway -- --paths prod-1 '--projector-node-flags=--cpu-prof --cpu-prof-dir=/tmp/p'   # profile the projector
  *
  * Needs: PostgreSQL (DATABASE_URL of an admin database, default postgres://postgres@127.0.0.1:5432/postgres;
  * the bench makes its own databases and drops them unless --keep-db), nginx from Debian
@@ -91,9 +92,9 @@ const gatewayNodeFlags = givenNodeFlags ?? imageGatewayNodeFlags();
 const embeddedNodeFlags = givenNodeFlags ?? npmStartGatewayNodeFlags();
 // --baseline-node-flags: the baseline's production gateways start with these instead (with
 // `--baseline .`, an A/B of node flags on one build, interleaved round by round).
-// --projector-node-flags: e.g. '--cpu-prof --cpu-prof-dir=/tmp/p' to profile the projector.
-const projectorNodeFlags = flags['projector-node-flags']?.split(/\s+/).filter(Boolean) ?? [];
 const baselineNodeFlags = flags['baseline-node-flags']?.split(/\s+/).filter(Boolean) ?? gatewayNodeFlags;
+// --projector-node-flags: e.g. '--projector-node-flags=--cpu-prof --cpu-prof-dir=/tmp/p' to profile the projector.
+const projectorNodeFlags = flags['projector-node-flags']?.split(/\s+/).filter(Boolean) ?? [];
 console.log(`gateway started as: node ${[...gatewayNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')} (embedded: node ${[...embeddedNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')})`);
 if (flags['baseline-node-flags'] !== undefined) console.log(`baseline gateways started as: node ${[...baselineNodeFlags, 'dist/apps/gateway/src/main.js'].join(' ')}`);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
