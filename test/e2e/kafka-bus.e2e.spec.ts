@@ -106,12 +106,20 @@ const runPostgres = await shouldRunPostgresTests('Kafka bus e2e');
     };
 
     // Both ledger writers are members and share the four partitions (consumer-lag, through the CLI).
+    // One answer must show both: while the group rebalances, a member can be listed before it
+    // reports the partitions it was given.
+    const assigned = (answer: { kafka: { members: { partitions: number[] }[] } }): number[] =>
+      answer.kafka.members.flatMap((m) => m.partitions).sort();
     let seen: unknown = null;
-    await waitFor(async () => (seen = await lagJson()).kafka.members.length === 2, 'two ledger-writer-group members', 60_000, 250)
+    await waitFor(async () => {
+      const answer = await lagJson();
+      seen = answer;
+      return answer.kafka.members.length === 2 && assigned(answer).join() === '0,1,2,3';
+    }, 'two ledger-writer-group members sharing the four partitions', 60_000, 250)
       .catch((error: Error) => { throw new Error(`${error.message}; last answer: ${JSON.stringify(seen)}; writers: ${writers.map((w) => w.output()).join('\n---\n')}`); });
-    const two = await lagJson();
+    const two = seen as Awaited<ReturnType<typeof lagJson>>;
     expect(two.bus).toBe('kafka');
-    expect(two.kafka.members.flatMap((m: { partitions: number[] }) => m.partitions).sort()).toEqual([0, 1, 2, 3]);
+    expect(assigned(two)).toEqual([0, 1, 2, 3]);
 
     // Scale-out: kill -9 one writer mid-load; the other takes its partitions.
     let killed = false;
