@@ -110,16 +110,10 @@ const runPostgres = await shouldRunPostgresTests('Kafka bus e2e');
     // reports the partitions it was given.
     const assigned = (answer: { kafka: { members: { partitions: number[] }[] } }): number[] =>
       answer.kafka.members.flatMap((m) => m.partitions).sort();
-    let seen: unknown = null;
-    await waitFor(async () => {
-      const answer = await lagJson();
-      seen = answer;
-      return answer.kafka.members.length === 2 && assigned(answer).join() === '0,1,2,3';
-    }, 'two ledger-writer-group members sharing the four partitions', 60_000, 250)
-      .catch((error: Error) => { throw new Error(`${error.message}; last answer: ${JSON.stringify(seen)}; writers: ${writers.map((w) => w.output()).join('\n---\n')}`); });
-    const two = seen as Awaited<ReturnType<typeof lagJson>>;
+    let two: Awaited<ReturnType<typeof lagJson>> = null;
+    await waitFor(async () => (two = await lagJson()).kafka.members.length === 2 && assigned(two).join() === '0,1,2,3', 'two ledger-writer-group members sharing the four partitions', 60_000, 250)
+      .catch((error: Error) => { throw new Error(`${error.message}; last answer: ${JSON.stringify(two)}; writers: ${writers.map((w) => w.output()).join('\n---\n')}`); });
     expect(two.bus).toBe('kafka');
-    expect(assigned(two)).toEqual([0, 1, 2, 3]);
 
     // Scale-out: kill -9 one writer mid-load; the other takes its partitions.
     let killed = false;

@@ -4,6 +4,7 @@ import { ProcessorHost } from '@caracal/processing';
 import { ReplayJobTracker } from '@caracal/recovery';
 import { startSealTimer } from '@caracal/runtime';
 import type { AdminApiHarness } from './admin-api-harness.js';
+import { openHoldsInAllBudgets } from './open-holds.js';
 import { waitFor } from './wait-for.js';
 
 /** Settings for a gateway under test that seals: a fresh signing key and small, quick batches. */
@@ -60,7 +61,7 @@ export class InProcessProcessors {
   async caughtUp(): Promise<void> {
     const count = async (sql: string): Promise<number> => Number((await this.api.client.query<{ n: string }>(sql)).rows[0].n);
     await waitFor(async () => {
-      if ((await count('SELECT coalesce(sum(open_holds), 0)::text AS n FROM budget_open_holds')) !== 0) return false;
+      if ((await openHoldsInAllBudgets(this.api.client)) !== 0) return false;
       const lag = await this.api.call('GET', '/v1/consumer-lag');
       return lag.body.items.every((group: { eventsBehind: number }) => group.eventsBehind === 0)
         && (await count('SELECT count(*)::text AS n FROM events')) === (await count('SELECT count(*)::text AS n FROM merkle_leaves WHERE batch_id IN (SELECT batch_id FROM merkle_heads)'));

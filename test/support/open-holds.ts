@@ -16,3 +16,13 @@ export async function openHoldsOfAgent(sql: Pick<SqlExecutor, 'query'>, agentId:
   );
   return Number(rows[0].n);
 }
+
+/**
+ * Holds still open over every budget, as the gateway's commits keep them (`budget_open_holds`):
+ * 0 once each admitted request's settlement, release or expiry has committed. The gateway
+ * settles after its response has gone, so a test waits for this before it reads what follows.
+ */
+export async function openHoldsInAllBudgets(sql: Pick<SqlExecutor, 'query'>): Promise<number> {
+  const { rows } = await sql.query<{ n: string }>('SELECT coalesce(sum(open_holds), 0)::text AS n FROM budget_open_holds');
+  return Number(rows[0].n);
+}

@@ -6,6 +6,7 @@ import { startSealTimer } from '@caracal/runtime';
 import { MERKLE_SEALER } from '@caracal/sealing';
 import { startAdminApi, type AdminApiHarness } from '@caracal/test-support/admin-api-harness.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
+import { openHoldsInAllBudgets } from '@caracal/test-support/open-holds.js';
 import { postgresAvailable } from '@caracal/test-support/postgres-test-database.js';
 import { pricebookWithResource } from '@caracal/test-support/test-pricebook.js';
 import { waitFor } from '@caracal/test-support/wait-for.js';
@@ -49,7 +50,7 @@ describe.each(backends)('merkle sealing and verification API on %s', (backend) =
     const statuses = await Promise.all(Array.from({ length: 8 }, (_, i) =>
       fetch(`${api.baseUrl}/proxy`, { method: 'POST', headers: { 'x-caracal-key': key, 'x-caracal-target-url': `${mock.url}/r/${i}` }, body: '{}' }).then((r) => r.status)));
     expect(statuses.filter((status) => status === 200)).toHaveLength(5);
-    await waitFor(async () => (await count('SELECT coalesce(sum(open_holds), 0)::text AS n FROM budget_open_holds')) === 0, 'holds settled');
+    await waitFor(async () => (await openHoldsInAllBudgets(api.client)) === 0, 'holds settled');
     await waitFor(async () => (await count(`SELECT count(*)::text AS n FROM events WHERE event_type = 'SpendDenied'`)) === 3, 'denials recorded');
     // Every event has a leaf, and the timer sealed the last (partial) batch.
     await waitFor(async () => {
