@@ -134,7 +134,7 @@ export class SqlEventStore implements EventStore {
       const inOneTrip = await this.appendInOneRoundTrip(streamId, stored, expected, commitStatement);
       if (inOneTrip !== null) {
         this.notifier.committed();
-        return inOneTrip.result;
+        return inOneTrip;
       }
       // The stream was not at the expected version: the ordinary append below tells a wrong
       // version from an idempotent replay.
@@ -162,7 +162,7 @@ export class SqlEventStore implements EventStore {
    * request path's hold costs one round trip. null when the stream was not at `expected` (the
    * guard raised, nothing committed).
    */
-  private async appendInOneRoundTrip(streamId: string, stored: readonly StoredEvent[], expected: bigint, last: SqlStatement): Promise<Appended | null> {
+  private async appendInOneRoundTrip(streamId: string, stored: readonly StoredEvent[], expected: bigint, last: SqlStatement): Promise<AppendResult | null> {
     try {
       return await this.client.transaction((tx) => insertThenCommit(tx, streamId, stored, expected, last));
     } catch (error) {
@@ -223,7 +223,7 @@ export class SqlEventStore implements EventStore {
       const last = options.commitStatement?.(events);
       const projected = this.projects(events);
       if (last !== undefined && options.inTransaction === undefined && !projected && this.singleStatement && tx.queryPairThenCommit) {
-        return { tail, appended: (await insertThenCommit(tx, streamId, stored, version, last)).result };
+        return { tail, appended: await insertThenCommit(tx, streamId, stored, version, last) };
       }
       // The row is locked by this transaction: the exact version holds, nobody can move it.
       const inTx = await appendEvents(tx, streamId, stored, version, true, this.singleStatement);
@@ -615,14 +615,16 @@ async function queryLast(tx: SqlExecutor, { sql, params, preparedName }: SqlStat
  * groups them (queryPairThenCommit). A stream not at `expected` raises VERSION_MOVED in the
  * insert, so `last` does not run and nothing commits.
  */
-async function insertThenCommit(tx: SqlExecutor, streamId: string, stored: readonly StoredEvent[], expected: bigint, last: SqlStatement): Promise<Appended> {
+async function insertThenCommit(tx: SqlExecutor, streamId: string, stored: readonly StoredEvent[], expected: bigint, last: SqlStatement): Promise<AppendResult> {
   const statement = stored.length === 1 ? GUARDED_APPEND.one : GUARDED_APPEND.many;
   const insert: SqlStatement = { sql: statement.sql, params: fastParams(streamId, stored, expected), preparedName: statement.name };
   try {
     const [{ rows }] = tx.queryPairThenCommit
       ? await tx.queryPairThenCommit<AppendRow>(insert, last)
       : [await tx.query<AppendRow>(insert.sql, insert.params, insert.preparedName), await tx.query(last.sql, last.params, last.preparedName)];
-    return toAppended(streamId, stored, rows, false);
+    // Only the result: nothing on this path projects the recorded events, and building them (a
+    // copy of each event, three BigInts) was ~2% of a gateway's CPU (docs/benchmarks.md, issue 9).
+    return appendResultOf(inStreamOrder(rows));
   } catch (error) {
     throw toAppendError(error, streamId, stored, expected);
   }
@@ -770,10 +772,7 @@ function toAppended(
   rows: readonly AppendRow[],
   replayed: boolean,
 ): Appended {
-  // Both paths return the rows in stream order (the single statement inserts in that order; a
-  // multi-event RETURNING is sorted here to not depend on it).
-  const ordered =
-    rows.length > 1 ? [...rows].sort((a, b) => compareBigintText(a.stream_position, b.stream_position)) : rows;
+  const ordered = inStreamOrder(rows);
   const recorded = ordered.map((row, index): RecordedEvent => ({
     ...stored[index].event,
     streamId,
@@ -782,17 +781,23 @@ function toAppended(
     transactionId: BigInt(row.transaction_id),
     recordedAt: row.recorded_at,
   }));
-  const first = recorded[0];
-  const last = recorded[recorded.length - 1];
+  return { result: appendResultOf(ordered), recorded, replayed };
+}
+
+// Both paths return the rows in stream order (the single statement inserts in that order; a
+// multi-event RETURNING is sorted here to not depend on it).
+function inStreamOrder(rows: readonly AppendRow[]): readonly AppendRow[] {
+  return rows.length > 1 ? [...rows].sort((a, b) => compareBigintText(a.stream_position, b.stream_position)) : rows;
+}
+
+function appendResultOf(ordered: readonly AppendRow[]): AppendResult {
+  const first = ordered[0];
+  const last = ordered[ordered.length - 1];
   return {
-    result: {
-      nextExpectedVersion: last.streamPosition,
-      firstGlobalPosition: first.globalPosition,
-      lastGlobalPosition: last.globalPosition,
-      transactionId: first.transactionId,
-    },
-    recorded,
-    replayed,
+    nextExpectedVersion: BigInt(last.stream_position),
+    firstGlobalPosition: BigInt(first.global_position),
+    lastGlobalPosition: BigInt(last.global_position),
+    transactionId: BigInt(first.transaction_id),
   };
 }
 
