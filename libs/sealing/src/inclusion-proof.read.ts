@@ -38,12 +38,11 @@ export async function loadInclusionProof(
   batchId?: bigint | number | string,
 ): Promise<InclusionProofDocument> {
   const { rows } = await sql.query<{ merkle_index: string | null; batch_id: string | null; known: boolean }>(
-    `SELECT l.merkle_index::text AS merkle_index, true AS known,
+    `SELECT l.merkle_index::text AS merkle_index, e.event_id IS NOT NULL AS known,
             CASE WHEN ${sealedLeafSql('l')} THEN l.batch_id::text END AS batch_id
-       FROM merkle_leaves l WHERE l.event_id = $1
-     UNION ALL
-     SELECT NULL, EXISTS (SELECT 1 FROM events e WHERE e.event_id = $1), NULL
-      WHERE NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.event_id = $1)`,
+       FROM (SELECT $1::uuid AS event_id) asked
+       LEFT JOIN events e ON e.event_id = asked.event_id
+       LEFT JOIN merkle_leaves l ON l.global_position = e.global_position`,
     [eventId],
   );
   const found = rows[0];

@@ -96,8 +96,8 @@ interface SealerState {
  * order, stores its leaf hash, and seals batches of N leaves (or older than T) into signed tree
  * heads chained by headHash. See docs/sealing.md.
  *
- * Idempotent per event: an event that already has a leaf (event_id is unique) is skipped, so a
- * DLQ retry changes nothing. An event parked in the DLQ gets its leaf when it is retried, at the
+ * Idempotent per event: an event that already has a leaf (one per global position) is skipped,
+ * so a DLQ retry changes nothing. An event parked in the DLQ gets its leaf when it is retried, at the
  * index then next: the log stays dense, its order is the order the sealer assigned.
  */
 export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
@@ -212,7 +212,7 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
               e.transaction_id >= coalesce((SELECT required_from FROM event_authentication), '0'::xid8) AS must_authenticate,
               e.stream_id, e.stream_position::text AS stream_position, e.event_id::text AS event_id, e.event_type, e.schema_version,
               e.data_text, e.metadata_text, coalesce(k.key_id, 'number ' || e.auth_key, e.auth_key_id_text) AS auth_key_id, e.auth_tag
-         FROM events e LEFT JOIN merkle_leaves l ON l.event_id = e.event_id LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
+         FROM events e LEFT JOIN merkle_leaves l ON l.global_position = e.global_position LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
               LEFT JOIN event_auth_keys k ON k.key_no = e.auth_key
         WHERE e.global_position = ANY($1::bigint[])`,
       [events.map((event) => event.globalPosition.toString())],
