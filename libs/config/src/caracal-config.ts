@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config.error.js';
 
 export type Profile = 'embedded' | 'production';
@@ -279,6 +279,8 @@ function readYaml(path: string): YamlConfig {
   } catch (error) {
     throw new ConfigError('CARACAL_CONFIG', `cannot read ${path}: ${(error as Error).message}`);
   }
+  // Loaded only when a config file is given: most deployments configure by environment.
+  const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const parsed: unknown = parseYaml(raw);
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {

@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { Kafka, LogEntry, SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '@caracal/config';
+import { kafkajs } from './kafkajs.loader.js';
 
 /**
  * A kafkajs client from the configuration (brokers, client id, TLS, SASL). kafkajs logs at ERROR
@@ -7,6 +8,7 @@ import type { KafkaConfig } from '@caracal/config';
  * outage once (health, processor status).
  */
 export function createKafka(config: KafkaConfig, clientSuffix?: string): Kafka {
+  const { Kafka, logLevel } = kafkajs();
   return new Kafka({
     clientId: clientSuffix ? `${config.clientId}-${clientSuffix}` : config.clientId,
     brokers: config.brokers,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { isConnectionFailure, type GlobalCheckpoint, type RecordedEvent, type SqlClient, type SqlExecutor } from '@caracal/event-store';
 import {
   backoffDelayMs,
@@ -15,6 +15,7 @@ import {
 import { dlqTopicOf } from './event-topics.js';
 import { EVENT_HEADERS, fromMessage, headerText, UndecodableMessageError } from './event-message.js';
 import { isAfter, lockPosition, readPositions, savePosition, type KafkaConsumerPosition } from './kafka-consumer-positions.js';
+import { kafkajs } from './kafkajs.loader.js';
 
 export interface KafkaConsumerGroupOptions {
   kafka: Kafka;
@@ -171,7 +172,7 @@ export class KafkaConsumerGroup {
       if (!payload.restart && this.consumer === consumer) void this.rejoin();
     });
     this.consumer = consumer;
-    this.producer = this.options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: false, maxInFlightRequests: 1 });
+    this.producer = this.options.kafka.producer({ createPartitioner: kafkajs().Partitioners.DefaultPartitioner, idempotent: false, maxInFlightRequests: 1 });
     await consumer.connect();
     await this.producer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });

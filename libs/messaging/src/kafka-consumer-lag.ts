@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { AssignerProtocol, type Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { SqlExecutor } from '@caracal/event-store';
+import { kafkajs } from './kafkajs.loader.js';
 
 export interface KafkaPartitionLag {
   partition: number;
@@ -97,7 +98,7 @@ async function groupMembers(admin: Admin, sql: SqlExecutor, topic: string, group
         memberId: member.memberId,
         clientId: member.clientId,
         host: member.clientHost,
-        partitions: [...(AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment[topic] ?? [])].sort((a, b) => a - b),
+        partitions: [...(kafkajs().AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment[topic] ?? [])].sort((a, b) => a - b),
       })),
       membersSource: 'broker',
       membersNote: null,

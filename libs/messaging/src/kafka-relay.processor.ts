@@ -1,9 +1,10 @@
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import type { RecordedEvent, SqlExecutor } from '@caracal/event-store';
 import type { Processor } from '@caracal/processing';
 import { ensureEventTopics } from './event-topics.js';
 import { toMessage } from './event-message.js';
 import { KafkaUnavailableError } from './kafka.errors.js';
+import { kafkajs } from './kafkajs.loader.js';
 
 export const KAFKA_RELAY = 'kafka-relay';
 
@@ -36,7 +37,7 @@ const MAX_PARTITION_BYTES_PER_REQUEST = 512 * 1024;
  * MAX_PARTITION_BYTES_PER_REQUEST for one partition (by the partitioner the producer uses).
  */
 export function produceRequests(messages: readonly Message[], partitions: number): Message[][] {
-  const partitionOf = Partitioners.DefaultPartitioner();
+  const partitionOf = kafkajs().Partitioners.DefaultPartitioner();
   const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
   const requests: Message[][] = [];
   let current: Message[] = [];
@@ -102,7 +103,7 @@ export function createKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
     }
     if (producer) return producer;
     // The explicit partitioner: murmur2 of the key, the Java client's, so other clients agree.
-    const created = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1, idempotent: false, allowAutoTopicCreation: true });
+    const created = options.kafka.producer({ createPartitioner: kafkajs().Partitioners.DefaultPartitioner, maxInFlightRequests: 1, idempotent: false, allowAutoTopicCreation: true });
     await created.connect();
     producer = created;
     return created;

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { SqlExecutor } from '@caracal/event-store';
 import { ProcessorRegistry } from '@caracal/processing';
 import { createProjections, RedisSpendingCounters } from '@caracal/projections';
@@ -45,8 +46,15 @@ export function projectionRuntime(redisUrl: string | null, sql: SqlExecutor, mer
   return { registry, redis, sealer };
 }
 
-/** Redis holds display counters only: an outage is reported by health checks, never fatal. */
+const requireFromHere = createRequire(import.meta.url);
+
+/**
+ * Redis holds display counters only: an outage is reported by health checks, never fatal.
+ * ioredis is loaded only here, when REDIS_URL is set: loaded at start it was several MB of every
+ * process's resident memory (docs/benchmarks.md, "Peak RSS").
+ */
 function connectRedis(url: string): Redis {
+  const { Redis } = requireFromHere('ioredis') as typeof import('ioredis');
   const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   return redis;
