@@ -63,6 +63,27 @@ describe('canonicalize (RFC 8785 JCS)', () => {
     expect(failure(value)).toEqual({ reason, path });
   });
 
+  it('orders members where a JS object would list them otherwise: array-index names, __proto__, out of order at any depth', () => {
+    // Objects list array-index names first, in numeric order; RFC 8785 compares code units.
+    expect(canonicalize({ b: 1, 10: 2, 9: 3, '1x': 4 })).toBe('{"10":2,"1x":4,"9":3,"b":1}');
+    // An own __proto__ member (JSON.parse makes one) is data, not a prototype.
+    expect(canonicalize(JSON.parse('{"z":0,"__proto__":{"b":1,"a":2},"a":[]}'))).toBe('{"__proto__":{"a":2,"b":1},"a":[],"z":0}');
+    // In order at the top, out of order below (in an object and in an array); null prototypes too.
+    const nested = Object.assign(Object.create(null) as Record<string, unknown>, { a: { d: 1, c: [{ f: 'x', e: 'y' }, 'z'] }, b: true });
+    expect(canonicalize(nested)).toBe('{"a":{"c":[{"e":"y","f":"x"},"z"],"d":1},"b":true}');
+  });
+
+  it('leaves its input as it was', () => {
+    const input = { z: { y: 1, x: 2 }, a: [{ c: 1, b: 2 }] };
+    canonicalize(input);
+    expect(JSON.stringify(input)).toBe('{"z":{"y":1,"x":2},"a":[{"c":1,"b":2}]}');
+  });
+
+  it('reports a refused value by its path wherever the value sits, after members that were fine', () => {
+    expect(failure({ a: 'ok', b: [1, { c: 'ok', d: 1.5 }] })).toEqual({ reason: 'not_an_integer', path: '$["b"][1]["d"]' });
+    expect(failure({ b: 'ok', a: '\ud800' })).toEqual({ reason: 'lone_surrogate', path: '$["a"]' });
+  });
+
   it('rejects cycles but allows shared (non-cyclic) references', () => {
     const loop: Record<string, unknown> = {};
     loop.self = loop;
