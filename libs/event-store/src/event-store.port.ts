@@ -113,6 +113,14 @@ export interface MultiStreamAppendOptions {
    * Throwing rolls back every stream's events. As AppendOptions.inTransaction, the last step.
    */
   inTransaction?: (tx: SqlExecutor, appended: readonly (readonly RecordedEvent[] | null)[]) => Promise<void>;
+  /**
+   * The transaction's last statement, made for the streams it commits (true at each stream's
+   * index whose events were inserted); runs only when some were, after inTransaction. As
+   * AppendOptions.commitStatement: on PostgreSQL without inline projections for the events and
+   * with every stream at its expected version, the insert, this statement and the COMMIT go in
+   * one round trip; when a version moved, the streams are appended again the ordinary way.
+   */
+  commitStatement?: (committed: readonly boolean[]) => SqlStatement;
 }
 
 export interface LockedAppendResult {

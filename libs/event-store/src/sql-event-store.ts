@@ -245,22 +245,20 @@ export class SqlEventStore implements EventStore {
     assertDistinctExistingStreams(appends);
     const tagger = await this.tagger();
     const stored = appends.map((entry) => storedEvents(entry.streamId, entry.events, tagger));
-    const appended = await this.client.transaction(async (tx) => {
+    const { inTransaction, commitStatement } = options;
+    const inOneTrip = commitStatement !== undefined && inTransaction === undefined && this.singleStatement && !appends.some((entry) => this.projects(entry.events))
+      ? await this.appendToStreamsInOneRoundTrip(appends, stored, commitStatement(appends.map(() => true)))
+      : null;
+    // Otherwise, or when a stream was not at its expected version (the one trip committed
+    // nothing): the ordinary statement commits the other streams and reports that one.
+    const appended = inOneTrip ?? await this.client.transaction(async (tx) => {
       const { rows } = await tx.query<MultiStreamAppendRow>(MULTI_STREAM_APPEND.sql, multiStreamParams(appends, stored), MULTI_STREAM_APPEND.name);
-      const rowsByStream = new Map<string, MultiStreamAppendRow[]>();
-      for (const row of rows) {
-        const streamRows = rowsByStream.get(row.stream_id);
-        if (streamRows === undefined) rowsByStream.set(row.stream_id, [row]);
-        else streamRows.push(row);
-      }
-      const results = appends.map((entry, index) => {
-        const streamRows = rowsByStream.get(entry.streamId);
-        return streamRows === undefined ? null : toAppended(entry.streamId, stored[index], streamRows, false);
-      });
+      const results = appendedByStream(appends, stored, rows);
       const recorded = results.flatMap((result) => result?.recorded ?? []);
       if (recorded.length > 0) {
         await this.projectInline(tx, recorded);
-        await options.inTransaction?.(tx, results.map((result) => result?.recorded ?? null));
+        await inTransaction?.(tx, results.map((result) => result?.recorded ?? null));
+        if (commitStatement !== undefined) await queryLast(tx, commitStatement(results.map((result) => result !== null)));
       }
       return results;
     });
@@ -272,6 +270,26 @@ export class SqlEventStore implements EventStore {
       const { streamId, expectedVersion } = appends[index];
       return { ok: false, error: new WrongExpectedVersionError(streamId, expectedVersion.toString(), versions.get(streamId) ?? 0n) };
     });
+  }
+
+  /**
+   * The guarded multi-stream insert, `last` and COMMIT in one message group (one round trip on
+   * PostgreSQL). null when a stream was not at its expected version (the guard raised, nothing
+   * committed).
+   */
+  private async appendToStreamsInOneRoundTrip(appends: readonly StreamAppend[], stored: readonly StoredEvent[][], last: SqlStatement): Promise<(Appended | null)[] | null> {
+    try {
+      return await this.client.transaction(async (tx) => {
+        const insert: SqlStatement = { sql: GUARDED_MULTI_STREAM_APPEND.sql, params: multiStreamParams(appends, stored), preparedName: GUARDED_MULTI_STREAM_APPEND.name };
+        const [{ rows }] = tx.queryPairThenCommit
+          ? await tx.queryPairThenCommit<MultiStreamAppendRow>(insert, last)
+          : [await tx.query<MultiStreamAppendRow>(insert.sql, insert.params, insert.preparedName), await tx.query(last.sql, last.params, last.preparedName)];
+        return appendedByStream(appends, stored, rows);
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === VERSION_MOVED) return null;
+      throw error;
+    }
   }
 
   private async streamVersions(streamIds: readonly string[]): Promise<Map<string, bigint>> {
@@ -529,27 +547,34 @@ const FUNCTION_APPEND_ONE = {
 };
 
 /**
- * appendToStreams' statement: bumps every stream whose version is the expected one (a stream
- * whose version moved matches no row, so none of its events is inserted) and inserts the events
- * of those streams, in the order given. Rows are locked in stream id order (the caller's order,
- * sorted), so two such statements do not deadlock on each other.
+ * appendToStreams' statement: bumps every stream whose version is the expected one and inserts
+ * the events of those streams, in the order given. Rows are locked in stream id order (the
+ * caller's order, sorted), so two such statements do not deadlock on each other.
+ * Unguarded, a stream whose version moved matches no row, so none of its events is inserted and
+ * the caller reports it. Guarded (appendToStreamsInOneRoundTrip: the statements after it are
+ * already sent), such a stream raises CE011 instead, as the one-stream guarded insert does, and
+ * nothing commits: every stream has at least one event, so the insert reads every stream's base.
  * $1..$3 per stream: id, event count, expected version; $4.. per event: its stream, its place
  * in the stream's append (1..), and its columns.
  */
-const MULTI_STREAM_APPEND: Statement = {
-  name: 'caracal_append_streams',
+const multiStreamStatement = (guarded: boolean): Statement => ({
+  name: guarded ? 'caracal_append_streams_guarded' : 'caracal_append_streams',
   sql: `WITH m AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS m(stream_id, n, expected)
 ), locked AS (
   SELECT t.stream_id FROM streams t JOIN m ON m.stream_id = t.stream_id
    ORDER BY t.stream_id
      FOR UPDATE OF t
-), s AS (
+), bumped AS (
   UPDATE streams t SET version = t.version + m.n, updated_at = now()
     FROM m
    WHERE t.stream_id = m.stream_id AND t.version = m.expected
      AND t.stream_id IN (SELECT stream_id FROM locked)
   RETURNING t.stream_id, t.version - m.n AS base
+), s AS (
+  ${guarded
+    ? 'SELECT m.stream_id, coalesce((SELECT b.base FROM bumped b WHERE b.stream_id = m.stream_id), caracal_append_version_moved(m.stream_id, m.expected)) AS base FROM m'
+    : 'SELECT stream_id, base FROM bumped'}
 )
 INSERT INTO events (stream_id, stream_position, event_id, event_type, schema_version, data_text, metadata_text, auth_key, auth_tag)
 SELECT e.stream_id, s.base + e.ord, e.event_id, e.event_type, e.schema_version, e.data_text, e.metadata_text, e.auth_key, e.auth_tag
@@ -558,7 +583,10 @@ SELECT e.stream_id, s.base + e.ord, e.event_id, e.event_type, e.schema_version, 
   JOIN s ON s.stream_id = e.stream_id
  ORDER BY e.i
 RETURNING stream_id, stream_position, global_position, transaction_id, recorded_at`,
-};
+});
+
+const MULTI_STREAM_APPEND = multiStreamStatement(false);
+const GUARDED_MULTI_STREAM_APPEND = multiStreamStatement(true);
 
 interface MultiStreamAppendRow extends AppendRow {
   stream_id: string;
@@ -583,11 +611,26 @@ function multiStreamParams(appends: readonly StreamAppend[], stored: readonly St
   ];
 }
 
+/** Each stream's appended events from the multi-stream insert's rows; null for a stream that has none (its version moved). */
+function appendedByStream(appends: readonly StreamAppend[], stored: readonly StoredEvent[][], rows: readonly MultiStreamAppendRow[]): (Appended | null)[] {
+  const rowsByStream = new Map<string, MultiStreamAppendRow[]>();
+  for (const row of rows) {
+    const streamRows = rowsByStream.get(row.stream_id);
+    if (streamRows === undefined) rowsByStream.set(row.stream_id, [row]);
+    else streamRows.push(row);
+  }
+  return appends.map((entry, index) => {
+    const streamRows = rowsByStream.get(entry.streamId);
+    return streamRows === undefined ? null : toAppended(entry.streamId, stored[index], streamRows, false);
+  });
+}
+
 function assertDistinctExistingStreams(appends: readonly StreamAppend[]): void {
   if (appends.length === 0) throw new RangeError('appendToStreams needs at least one stream');
   if (new Set(appends.map((entry) => entry.streamId)).size !== appends.length) throw new RangeError('appendToStreams has the same stream twice');
   for (const entry of appends) {
     if (entry.expectedVersion <= 0n) throw new RangeError(`appendToStreams: stream ${entry.streamId} needs an exact version > 0 (a new stream is appended alone)`);
+    if (entry.events.length === 0) throw new RangeError(`appendToStreams: stream ${entry.streamId} has no events to append`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { BudgetCommand } from '@caracal/domain';
 import type { EventStore, NewEvent } from '@caracal/event-store';
-import { budgetCommitFailure, budgetCommitStatement, budgetTransactionHook, type BudgetStreamCommitted } from './budget-transaction.hook.js';
+import { budgetCommitFailure, budgetCommitStatement, type BudgetStreamCommitted } from './budget-transaction.hook.js';
 import type { OpenHolds } from './open-holds.js';
 import type { RememberedAccess } from './remembered-access.js';
 
@@ -81,12 +81,8 @@ export class BudgetCommitGroup {
     try {
       outcomes = await this.store.appendToStreams(
         sorted.map(({ commit }) => ({ streamId: commit.streamId, events: commit.events, expectedVersion: commit.expectedVersion })),
-        {
-          inTransaction: (tx, appended) => budgetTransactionHook(tx, sorted.flatMap(({ commit }, i) => {
-            const events = appended[i];
-            return events === null ? [] : [{ ...committedPart(commit), events }];
-          })),
-        },
+        // With the insert and the COMMIT in one round trip while every stream is where its writer saw it.
+        { commitStatement: (committed) => budgetCommitStatement(sorted.filter((_, i) => committed[i]).map(({ commit }) => committedPart(commit))) },
       );
     } catch {
       await Promise.all(sorted.map((entry) => this.commitAlone(entry)));

@@ -1,5 +1,5 @@
 import type { BudgetCommand } from '@caracal/domain';
-import type { SqlExecutor, SqlStatement } from '@caracal/event-store';
+import type { SqlStatement } from '@caracal/event-store';
 import type { OpenHolds } from './open-holds.js';
 import { RedecideError } from './redecide.error.js';
 import type { RememberedAccess } from './remembered-access.js';
@@ -17,9 +17,9 @@ export interface BudgetStreamCommitted {
 /**
  * The statement that ends each budget commit (one stream's group commit, or several streams' in
  * one transaction), after the events are inserted: the transaction's last, which also carries
- * the COMMIT, and on the request path's lone commit and on a commit under the stream's lock
- * the insert too (AppendOptions.commitStatement and LockedAppendOptions.commitStatement: one
- * round trip). Each round trip here is time the streams are busy.
+ * the COMMIT, and the insert too (AppendOptions, LockedAppendOptions and
+ * MultiStreamAppendOptions.commitStatement: one round trip; several streams' commit takes two
+ * when a stream's version moved). Each round trip here is time the streams are busy.
  * 1. Locks the rows of every agent on the admitted paths (FOR SHARE) and re-reads their status.
  *    A suspension that committed after we decided makes the statement raise (CE010), so nothing
  *    commits and we decide again; one still in flight waits for us. Either way no admission
@@ -75,17 +75,6 @@ export function budgetCommitFailure(error: unknown): unknown {
   if (code === PATH_NOT_ACTIVE) return new RedecideError(ids);
   if (code === ACCESS_STALE) return new RedecideError([], ids);
   return error;
-}
-
-/** budgetCommitStatement run as the last step of a transaction the store opened (inTransaction). */
-export async function budgetTransactionHook(tx: SqlExecutor, committed: readonly BudgetStreamCommitted[]): Promise<void> {
-  const { sql, params, preparedName } = budgetCommitStatement(committed);
-  try {
-    if (tx.queryThenCommit) await tx.queryThenCommit(sql, params, preparedName);
-    else await tx.query(sql, params, preparedName);
-  } catch (error) {
-    throw budgetCommitFailure(error);
-  }
 }
 
 /** SQLSTATE of caracal_refuse_inactive_path (schemas/migrations/015_budget_hook_refusal.sql). */

@@ -445,7 +445,50 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
         expect(await store.streamVersion(b)).toBe(1n);
       });
 
-      it('refuses no streams, the same stream twice and a stream that does not exist yet', async () => {
+      it('runs the commit statement last in the transaction, for the streams that commit, in one trip or after a moved stream', async () => {
+        const a = await existingStream('multi-commit-a');
+        const b = await existingStream('multi-commit-b');
+        // The statement's own write (a stream row at version 7) shows that it ran and committed.
+        const markers = [streamName('multi-commit-marker'), streamName('multi-commit-marker'), streamName('multi-commit-marker')];
+        const calls: boolean[][] = [];
+        const markCall = (committed: readonly boolean[]) => {
+          calls.push([...committed]);
+          return { sql: 'INSERT INTO streams (stream_id, version) VALUES ($1, 7)', params: [markers[calls.length - 1]] };
+        };
+        const together = await store.appendToStreams(
+          [{ streamId: a, events: [newEvent('A1')], expectedVersion: 1n }, { streamId: b, events: [newEvent('B1')], expectedVersion: 1n }],
+          { commitStatement: markCall },
+        );
+        expect(together.map((outcome) => outcome.ok)).toEqual([true, true]);
+        expect(calls).toEqual([[true, true]]);
+        expect(await store.streamVersion(markers[0])).toBe(7n);
+
+        // b moved: the one-trip attempt commits nothing; the streams go again, and only a's commits.
+        await store.append(b, [newEvent('ByAnother')], { expected: 2n });
+        calls.length = 0;
+        markers.shift();
+        const moved = await store.appendToStreams(
+          [{ streamId: a, events: [newEvent('A2')], expectedVersion: 2n }, { streamId: b, events: [newEvent('Stale')], expectedVersion: 2n }],
+          { commitStatement: markCall },
+        );
+        expect(moved.map((outcome) => outcome.ok)).toEqual([true, false]);
+        // Made for both streams for the one trip (which committed nothing), then for a alone.
+        expect(calls).toEqual([[true, true], [true, false]]);
+        expect(await store.streamVersion(markers[0])).toBe(0n);
+        expect(await store.streamVersion(markers[1])).toBe(7n);
+        expect((await store.readStream(a)).map((event) => event.type)).toEqual(['First', 'A1', 'A2']);
+        expect((await store.readStream(b)).map((event) => event.type)).toEqual(['First', 'B1', 'ByAnother']);
+
+        // A statement that fails rolls every stream back.
+        await expect(store.appendToStreams(
+          [{ streamId: a, events: [newEvent()], expectedVersion: 3n }, { streamId: b, events: [newEvent()], expectedVersion: 3n }],
+          { commitStatement: () => ({ sql: 'SELECT 1 / (SELECT count(*) FROM streams WHERE stream_id = $1)', params: [streamName('nowhere')] }) },
+        )).rejects.toThrow();
+        expect(await store.streamVersion(a)).toBe(3n);
+        expect(await store.streamVersion(b)).toBe(3n);
+      });
+
+      it('refuses no streams, the same stream twice, a stream that does not exist yet and one with no events', async () => {
         const a = await existingStream('multi-invalid');
         await expect(store.appendToStreams([])).rejects.toBeInstanceOf(RangeError);
         await expect(store.appendToStreams([
@@ -453,6 +496,7 @@ export function describeEventStoreConformance(name: string, setup: ConformanceSe
           { streamId: a, events: [newEvent()], expectedVersion: 1n },
         ])).rejects.toBeInstanceOf(RangeError);
         await expect(store.appendToStreams([{ streamId: streamName('multi-new'), events: [newEvent()], expectedVersion: 0n }])).rejects.toBeInstanceOf(RangeError);
+        await expect(store.appendToStreams([{ streamId: a, events: [], expectedVersion: 1n }])).rejects.toBeInstanceOf(RangeError);
         expect(await store.streamVersion(a)).toBe(1n);
       });
 
