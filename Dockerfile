@@ -53,9 +53,8 @@ EXPOSE 8443 9090
 # without a limit V8 sizes the heap from the host's memory and lets the old generation grow to
 # ~4x the live data between full collections, and the young generation to 2 x 16 MB; undici's
 # HTTP parser is WebAssembly whose optimizing compile takes ~35 MB for a moment (--liftoff-only:
-# its baseline code only). The live heap is ~40-60 MB. The young generation is 2 x 8 MB: at
-# c=64 a request's objects live ~40-60 ms, and with 2 x 4 MB a scavenge came every ~30-80 ms,
-# so most of them were copied and promoted (the gateway spent ~20% more CPU per request). One V8
+# its baseline code only). The live heap is ~40-60 MB. A 2 x 8 MB young generation saved CPU
+# only in a gateway's first seconds under load, not once warm, for 5-10 MB more RSS. One V8
 # worker thread (--v8-pool-size=1): each keeps its own malloc arena, and one was 2-3 MB of RSS
 # less at the same throughput.
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=512", "--liftoff-only", "--v8-pool-size=1", "dist/apps/gateway/src/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=512", "--liftoff-only", "--v8-pool-size=1", "dist/apps/gateway/src/main.js"]
