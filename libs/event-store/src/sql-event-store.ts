@@ -281,10 +281,7 @@ export class SqlEventStore implements EventStore {
     try {
       return await this.client.transaction(async (tx) => {
         const insert: SqlStatement = { sql: GUARDED_MULTI_STREAM_APPEND.sql, params: multiStreamParams(appends, stored), preparedName: GUARDED_MULTI_STREAM_APPEND.name };
-        const [{ rows }] = tx.queryPairThenCommit
-          ? await tx.queryPairThenCommit<MultiStreamAppendRow>(insert, last)
-          : [await tx.query<MultiStreamAppendRow>(insert.sql, insert.params, insert.preparedName), await tx.query(last.sql, last.params, last.preparedName)];
-        return appendedByStream(appends, stored, rows);
+        return appendedByStream(appends, stored, await insertThenLast<MultiStreamAppendRow>(tx, insert, last));
       });
     } catch (error) {
       if ((error as { code?: string }).code === VERSION_MOVED) return null;
@@ -653,6 +650,14 @@ async function queryLast(tx: SqlExecutor, { sql, params, preparedName }: SqlStat
   await (tx.queryThenCommit ? tx.queryThenCommit(sql, params, preparedName) : tx.query(sql, params, preparedName));
 }
 
+/** `insert`, then `last` and COMMIT: one round trip where the executor groups them. The insert's rows. */
+async function insertThenLast<R extends Record<string, unknown>>(tx: SqlExecutor, insert: SqlStatement, last: SqlStatement): Promise<R[]> {
+  if (tx.queryPairThenCommit) return (await tx.queryPairThenCommit<R>(insert, last))[0].rows;
+  const { rows } = await tx.query<R>(insert.sql, insert.params, insert.preparedName);
+  await queryLast(tx, last);
+  return rows;
+}
+
 /**
  * The guarded insert at `expected`, then `last`, then COMMIT: one round trip where the executor
  * groups them (queryPairThenCommit). A stream not at `expected` raises VERSION_MOVED in the
@@ -662,9 +667,7 @@ async function insertThenCommit(tx: SqlExecutor, streamId: string, stored: reado
   const statement = stored.length === 1 ? GUARDED_APPEND.one : GUARDED_APPEND.many;
   const insert: SqlStatement = { sql: statement.sql, params: fastParams(streamId, stored, expected), preparedName: statement.name };
   try {
-    const [{ rows }] = tx.queryPairThenCommit
-      ? await tx.queryPairThenCommit<AppendRow>(insert, last)
-      : [await tx.query<AppendRow>(insert.sql, insert.params, insert.preparedName), await tx.query(last.sql, last.params, last.preparedName)];
+    const rows = await insertThenLast<AppendRow>(tx, insert, last);
     // Only the result: nothing on this path projects the recorded events, and building them (a
     // copy of each event, three BigInts) was ~2% of a gateway's CPU (docs/benchmarks.md, issue 9).
     return appendResultOf(inStreamOrder(rows));
