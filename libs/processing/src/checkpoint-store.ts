@@ -72,6 +72,7 @@ export async function advanceCheckpoint(
       next.globalPosition.toString(),
       eventCount,
     ],
+    'caracal_advance_checkpoint',
   );
   if (rowCount !== 1) throw new CheckpointConflictError(processor);
 }

@@ -80,6 +80,7 @@ export class ProcessorLease {
       `UPDATE processor_leases SET expires_at = clock_timestamp() + $4::bigint * interval '1 millisecond'
         WHERE processor = $1 AND version = $2 AND owner = $3 AND expires_at > clock_timestamp()`,
       [this.processor.name, this.processor.version, this.owner, this.leaseMs],
+      'caracal_extend_lease',
     );
     return rowCount;
   }

@@ -86,6 +86,7 @@ async function applySpending(tx: SqlExecutor, events: readonly RecordedEvent[]):
       charges.map(({ data }) => data.reservedAt),
       charges.map(({ data }) => data.amountNanos),
     ],
+    'caracal_spending_write',
   );
   await refuseDuplicateCharges(tx, METRICS_AGGREGATOR, 'spending_charges', charges, notInserted);
 }

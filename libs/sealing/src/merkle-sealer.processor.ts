@@ -59,6 +59,22 @@ interface SealerEventRow extends Record<string, unknown> {
   auth_tag: Buffer | null;
 }
 
+// Leaf, refusal and key are looked up per event (subqueries), not joined: as joins, PostgreSQL
+// hashed the whole merkle_leaves table for every batch once it judged a scan cheaper than a
+// batch's index lookups (at ~45,000 leaves: 7-9 ms a batch of ~420 events, against ~5 with the
+// lookups; docs/benchmarks.md, issue 9, thirteenth session), a cost that grew with the log.
+const SEALER_EVENTS_SQL = `
+SELECT e.global_position::text AS global_position, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
+       (SELECT l.merkle_index::text FROM merkle_leaves l WHERE l.global_position = e.global_position) AS merkle_index,
+       EXISTS (SELECT 1 FROM merkle_refused_events r WHERE r.event_id = e.event_id) AS refused,
+       e.transaction_id >= coalesce((SELECT required_from FROM event_authentication), '0'::xid8) AS must_authenticate,
+       e.stream_id, e.stream_position::text AS stream_position, e.event_id::text AS event_id, e.event_type, e.schema_version,
+       e.data_text, e.metadata_text,
+       coalesce((SELECT k.key_id FROM event_auth_keys k WHERE k.key_no = e.auth_key), 'number ' || e.auth_key, e.auth_key_id_text) AS auth_key_id,
+       e.auth_tag
+  FROM events e
+ WHERE e.global_position = ANY($1::bigint[])`;
+
 const TAG_FAILURES = {
   missing: 'carries no authentication tag',
   unknown_key: 'is tagged with a key the sealer does not know',
@@ -109,12 +125,13 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
   if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new RangeError(`maxBatchAgeMs must be ≥ 0, got ${maxAgeMs}`);
 
   async function lockState(tx: SqlExecutor, now: Date): Promise<SealerState> {
-    await tx.query('INSERT INTO merkle_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING');
+    await tx.query('INSERT INTO merkle_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING', [], 'caracal_sealer_state_row');
     const { rows } = await tx.query<{ next_index: string; next_batch_id: string; open_first_index: string; due: boolean }>(
       `SELECT next_index::text AS next_index, next_batch_id::text AS next_batch_id, open_first_index::text AS open_first_index,
               coalesce(open_batch_started_at <= $1::timestamptz - make_interval(secs => $2::float8), false) AS due
          FROM merkle_state WHERE id FOR UPDATE`,
       [now.toISOString(), maxAgeMs / 1000],
+      'caracal_sealer_lock_state',
     );
     const row = rows[0];
     return { nextIndex: BigInt(row.next_index), nextBatchId: BigInt(row.next_batch_id), openFirstIndex: BigInt(row.open_first_index), due: row.due };
@@ -207,15 +224,9 @@ export function createMerkleSealer(options: MerkleSealerOptions): MerkleSealer {
     // (migration 019), or the one written in the row before it; a number that names no key is
     // reported as 'number <n>', a key id no keyring holds.
     const { rows } = await tx.query<SealerEventRow>(
-      `SELECT e.global_position::text AS global_position, ${recordedAtTextSql('e.recorded_at')} AS recorded_at,
-              l.merkle_index::text AS merkle_index, r.event_id IS NOT NULL AS refused,
-              e.transaction_id >= coalesce((SELECT required_from FROM event_authentication), '0'::xid8) AS must_authenticate,
-              e.stream_id, e.stream_position::text AS stream_position, e.event_id::text AS event_id, e.event_type, e.schema_version,
-              e.data_text, e.metadata_text, coalesce(k.key_id, 'number ' || e.auth_key, e.auth_key_id_text) AS auth_key_id, e.auth_tag
-         FROM events e LEFT JOIN merkle_leaves l ON l.global_position = e.global_position LEFT JOIN merkle_refused_events r ON r.event_id = e.event_id
-              LEFT JOIN event_auth_keys k ON k.key_no = e.auth_key
-        WHERE e.global_position = ANY($1::bigint[])`,
+      SEALER_EVENTS_SQL,
       [events.map((event) => event.globalPosition.toString())],
+      'caracal_sealer_events',
     );
     const stored = new Map(rows.map((row) => [row.global_position, row]));
     const keyring = options.eventKeys === undefined ? null : await options.eventKeys();
