@@ -18,11 +18,12 @@ export async function bucketsOfCharges(
     const bucketStart = new Date(bucketStartMs(Date.parse(charge.reservedAt))).toISOString();
     for (const agentId of charge.agentPath) keys.set(`${agentId}\u0000${charge.currency}\u0000${bucketStart}`, { agentId, currency: charge.currency, bucketStart });
   }
+  const wanted = [...keys.values()];
   const { rows } = await sql.query<SpendingBucketRow>(
     `SELECT b.agent_id, b.currency, b.bucket_start, b.amount_nanos::text AS amount_nanos, b.charges::text AS charges
        FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(agent_id, currency, bucket_start)
        JOIN spending_buckets b ON b.agent_id = k.agent_id AND b.currency = k.currency AND b.bucket_start = k.bucket_start`,
-    [[...keys.values()].map((key) => key.agentId), [...keys.values()].map((key) => key.currency), [...keys.values()].map((key) => key.bucketStart)],
+    [wanted.map((key) => key.agentId), wanted.map((key) => key.currency), wanted.map((key) => key.bucketStart)],
   );
   return rows.map(bucketFromRow);
 }
