@@ -119,6 +119,15 @@ interface CallResult {
     return { status: response.status, body };
   }
 
+  /** caracal_gateway_budget_commands_forwarded_total{outcome} of one gateway process, from its metrics. */
+  async function forwardedCount(gateway: GatewayProcess, outcome: string): Promise<number> {
+    const metricsUrl = /metrics:\s+curl (\S+)/.exec(gateway.output())?.[1];
+    if (metricsUrl === undefined) throw new Error(`the gateway did not say where its metrics are:\n${gateway.output()}`);
+    const text = await (await fetch(metricsUrl)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`caracal_gateway_budget_commands_forwarded_total{outcome="${outcome}"}`));
+    return line === undefined ? 0 : Number(line.split(' ').pop());
+  }
+
   /** The agent's budget stream (its own root here), in stream order. */
   async function budgetStream(rootAgentId: string): Promise<StreamEvent[]> {
     const { rows } = await sql.query<{ position: string; event_type: string; data: Record<string, any>; recorded_at: Date }>(
@@ -302,6 +311,62 @@ interface CallResult {
       const afterRaise = [];
       for (const gateway of [a, b, a, b]) afterRaise.push(await proxyCall(gateway, agent.key, `${mock.url}/lower/${agent.agentId}/raised-${afterRaise.length}`));
       expect(afterRaise.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  // ---- 2b. one writer per hot budget ----------------------------------------------------------
+
+  it('has one process own a budget both write, the other forward to it, and commit itself once the owner is gone', async () => {
+    const [a, b] = await Promise.all([startGateway({ CARACAL_RESERVATION_TTL_MS: '8000' }), startGateway({ CARACAL_RESERVATION_TTL_MS: '8000' })]);
+    try {
+      const agent = await agentWith(a, '100.00', `${mock.url}/*`);
+      const owner = async (): Promise<string | null> => {
+        const { rows } = await sql.query<{ owner_url: string }>('SELECT owner_url FROM budget_stream_owners WHERE root_agent_id = $1 AND lease_until > now()', [agent.agentId]);
+        return rows[0]?.owner_url ?? null;
+      };
+      // Both processes write the stream until one of them owns it and the other has forwarded to it for a while.
+      let forwardedByOther = 0;
+      const settledOwnership = async (): Promise<boolean> => {
+        const url = await owner();
+        if (url === null) return false;
+        forwardedByOther = await forwardedCount(url === a.url ? b : a, 'decided');
+        return forwardedByOther >= 50;
+      };
+      let done = false;
+      const deadline = Date.now() + 30_000;
+      const watcher = (async () => {
+        await waitFor(settledOwnership, 'one process owns the stream and the other forwarded 50 commands to it', 30_000, 50);
+        done = true;
+      })();
+      const results = await load(16, () => done || Date.now() > deadline, (n) => proxyCall(n % 2 === 0 ? a : b, agent.key, `${mock.url}/owned/${agent.agentId}/${n}`));
+      await watcher;
+      expect(results.filter((r) => r.status !== 200)).toEqual([]);
+      const ownerUrl = await owner();
+      expect([a.url, b.url]).toContain(ownerUrl);
+      const [ownerProcess, other] = ownerUrl === a.url ? [a, b] : [b, a];
+      expect(forwardedByOther).toBeGreaterThanOrEqual(50);
+      // The owner decides; it forwards nothing itself.
+      expect(await forwardedCount(ownerProcess, 'decided')).toBe(0);
+
+      // The owner dies: the other process finds it unreachable and commits the stream itself.
+      await ownerProcess.kill('SIGKILL');
+      const afterDeath = [];
+      for (let i = 0; i < 20; i++) afterDeath.push(await proxyCall(other, agent.key, `${mock.url}/owned/${agent.agentId}/after-${i}`));
+      // A hold sent just as the owner died may be refused (503, released), never admitted twice.
+      expect(afterDeath.filter((r) => r.status !== 200 && !(r.status === 503 && r.body?.error === 'budget_owner_unavailable'))).toEqual([]);
+      expect(afterDeath.slice(-10).map((r) => r.status)).toEqual(Array(10).fill(200));
+      expect(await forwardedCount(other, 'unreachable')).toBeGreaterThan(0);
+
+      // Every hold the budget stream took resolved exactly once (the dead owner's open ones expire).
+      await waitFor(async () => (await openHolds(agent.agentId)) === 0, 'every hold resolved', 30_000, 100);
+      const events = await budgetStream(agent.agentId);
+      expectEachResolvedOnce(events);
+      const admitted = results.length + afterDeath.filter((r) => r.status === 200).length;
+      const forwardedToMock = mock.received.filter((r) => r.url.startsWith(`/owned/${agent.agentId}/`)).length;
+      expect(forwardedToMock).toBe(admitted);
+      expect(events.filter((e) => e.type === 'SpendReserved').length).toBeGreaterThanOrEqual(admitted);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

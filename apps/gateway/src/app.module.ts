@@ -7,6 +7,7 @@ import type { ProcessorRegistry } from '@caracal/processing';
 import type { EventStore, SqlClient } from '@caracal/event-store';
 import type { MerkleSealer } from '@caracal/sealing';
 import type { SnapshotSettings } from '@caracal/recovery';
+import { BudgetPeerController } from './budget/budget-peer.controller.js';
 import { BudgetStreamCommandQueue } from './budget/budget-stream.command-queue.js';
 import { LedgerController } from './ledger/ledger.controller.js';
 import { PolicyUsageReader } from './ledger/policy-usage.reader.js';
@@ -75,7 +76,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, DlqController, ConsumerLagController, DatabaseController, SnapshotsController, ReplaysController, BackupsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController],
+      controllers: [HealthController, AgentsController, PoliciesController, AllowlistsController, PricebookController, LedgerController, DlqController, ConsumerLagController, DatabaseController, SnapshotsController, ReplaysController, BackupsController, MerkleController, MerkleProofsController, MerkleKeysController, MerkleExportController, BudgetPeerController],
       providers: [
         { provide: SQL_CLIENT, useValue: deps.client },
         { provide: EVENT_STORE, useValue: deps.store },

@@ -93,6 +93,13 @@ export interface CaracalConfig {
   kafka: KafkaConfig;
   host: string;
   port: number;
+  /**
+   * CARACAL_GATEWAY_PEER_URL: where the other gateway processes of a deployment reach this one, to
+   * forward the commands of a budget stream it owns (docs/gateway.md, "One writer per hot budget").
+   * null: http://host:port when the host is a specific address; a process listening on every
+   * address and told no URL forwards to owners but never owns.
+   */
+  peerUrl: string | null;
   /** Embedded profile: PGlite data, admin token and gateway.json live here. */
   dataDir: string;
   database: DatabaseConfig;
@@ -179,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaracalConfig 
     kafka,
     host: text(env.CARACAL_HOST, 'CARACAL_HOST') ?? text(file.host, 'host') ?? (profile === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
     port: integer(env.CARACAL_PORT ?? file.port, 'CARACAL_PORT', 8443, 0, 65535),
+    peerUrl: httpUrl(env.CARACAL_GATEWAY_PEER_URL, 'CARACAL_GATEWAY_PEER_URL'),
     dataDir,
     database: {
       url: databaseUrl,

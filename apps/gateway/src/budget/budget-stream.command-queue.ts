@@ -1,23 +1,27 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
+  budgetStreamId,
   ConflictError,
   NotFoundError,
   remainingFor,
   type BudgetEvent,
   type BudgetPolicyCommand,
   type ChainAgent,
-  type ReservationCommand,
   type SpendUsage,
 } from '@caracal/domain';
-import { newEventId, type EventStore, type SqlClient } from '@caracal/event-store';
-import { EVENT_STORE, GATEWAY_METRICS, PROXY_CONFIG, SQL_CLIENT } from '../injection-tokens.js';
+import { newEventId, StoreUnavailableError, type EventStore, type SqlClient } from '@caracal/event-store';
+import { ADMIN_TOKEN, EVENT_STORE, GATEWAY_METRICS, PROXY_CONFIG, SQL_CLIENT } from '../injection-tokens.js';
 import type { ProxyConfig } from '@caracal/config';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { BudgetContentionError, BudgetStreamWriter, type CommandOrigin, type Outcome } from './budget-stream.writer.js';
 import { BudgetCommitGroup } from './budget-commit.group.js';
+import { BudgetOwnerUnavailableError } from './budget-owner-unavailable.error.js';
+import { BudgetOwnership } from './budget-ownership.js';
+import { BudgetPeerClient, PeerUnreachableError } from './budget-peer.client.js';
 import { BudgetWriterRegistry } from './budget-writer.registry.js';
 import { HoldRefusedError } from './hold-refused.error.js';
 import type { RememberedAccess } from './remembered-access.js';
+import type { ForwardedCommand, ForwardedResult } from './forwarded-command.codec.js';
 import { resolutionEventId } from './reservation-event-id.js';
 import { StaleAccessError } from './stale-access.error.js';
 
@@ -52,12 +56,15 @@ const RESOLVE_RETRY_DELAYS_MS = [250, 1000, 2000, 4000, 8000, 16000];
  * gateway's holds (reserve durably before forwarding, then settle, release, or let the hold
  * expire) and the operators' policy commands alike. One writer per budget stream in this
  * process; an expiry sweep finds holds past their TTL (also those a crashed process left) and
- * charges them.
+ * charges them. A stream that another process owns (budget-ownership.ts) has its holds and
+ * resolutions decided by that process's writer: they are forwarded to it.
  */
 @Injectable()
 export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('BudgetStreamCommandQueue');
   private readonly writers: BudgetWriterRegistry;
+  private readonly ownership: BudgetOwnership;
+  private readonly peers: BudgetPeerClient;
   private sweepTimer: NodeJS.Timeout | null = null;
   private evictionTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
@@ -67,18 +74,35 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,
     @Inject(PROXY_CONFIG) private readonly config: ProxyConfig,
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+    @Inject(ADMIN_TOKEN) adminToken: string,
   ) {
     const commits = new BudgetCommitGroup(store);
+    this.ownership = new BudgetOwnership(sql);
+    this.peers = new BudgetPeerClient(adminToken);
     this.writers = new BudgetWriterRegistry(
-      (rootAgentId) => new BudgetStreamWriter(rootAgentId, store, commits, { onAppended: (seconds) => metrics.appendDuration.observe(seconds) }),
+      (rootAgentId) => new BudgetStreamWriter(rootAgentId, store, commits, {
+        onAppended: (seconds) => metrics.appendDuration.observe(seconds),
+        onContended: () => void this.ownership.contended(rootAgentId),
+      }),
       WRITER_IDLE_MS,
     );
+  }
+
+  /**
+   * Where other gateway processes reach this one: from then on it may own budget streams that
+   * several processes write (budget-ownership.ts). Not called: it forwards, but never owns.
+   */
+  advertise(url: string): void {
+    this.ownership.advertise(url);
   }
 
   onModuleInit(): void {
     this.sweepTimer = setInterval(() => void this.sweepExpired(), EXPIRY_SWEEP_MS);
     this.sweepTimer.unref();
-    this.evictionTimer = setInterval(() => this.writers.evictIdle(), WRITER_EVICTION_MS);
+    this.evictionTimer = setInterval(() => {
+      this.writers.evictIdle();
+      this.ownership.forgetIdle();
+    }, WRITER_EVICTION_MS);
     this.evictionTimer.unref();
   }
 
@@ -87,6 +111,8 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.evictionTimer) clearInterval(this.evictionTimer);
     await Promise.allSettled(this.writers.all().map((writer) => writer.flush()));
+    await this.ownership.resign().catch(() => undefined);
+    await this.peers.close();
   }
 
   /**
@@ -120,7 +146,7 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
   async reserve(request: HoldRequest): Promise<Hold> {
     // Time-ordered: it is also its hold's event id (reservation-event-id.ts).
     const reservationId = newEventId();
-    const outcome = await this.writer(request.rootAgentId).submit({
+    const outcome = await this.submit(request.rootAgentId, {
       type: 'ReserveSpend',
       reservationId,
       requestId: request.requestId,
@@ -132,7 +158,7 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
       currency: request.currency,
       now: new Date(),
       ttlMs: this.config.reservationTtlMs,
-    }, undefined, request.access);
+    }, request.access);
     if (!outcome.ok) {
       if (outcome.error instanceof StaleAccessError) throw outcome.error;
       throw new HoldRefusedError(outcome.error, request.currency);
@@ -154,7 +180,7 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
    * Settling and releasing are idempotent, so a failure (store briefly down, contention) is
    * retried for a while; only if that fails too does the hold wait for expiry, charged in full.
    */
-  private async resolveWithRetries(hold: Hold, command: () => ReservationCommand): Promise<void> {
+  private async resolveWithRetries(hold: Hold, command: () => ForwardedCommand['command']): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const outcome = await this.submit(hold.rootAgentId, command());
@@ -202,7 +228,7 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
         'SELECT root_agent_id FROM budget_open_holds WHERE next_expires_at <= now()',
       );
       for (const row of rows) {
-        await this.submit(String(row.root_agent_id), { type: 'ExpireReservations', now: new Date() });
+        await this.writer(String(row.root_agent_id)).submit({ type: 'ExpireReservations', now: new Date() });
       }
     } catch (error) {
       this.logger.warn(`expiry sweep failed (will retry): ${(error as Error).message}`);
@@ -211,8 +237,52 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private submit(rootAgentId: string, command: ReservationCommand): Promise<Outcome> {
-    return this.writer(rootAgentId).submit(command);
+  /** A command another process forwarded to this one, the stream's owner: decided by this process's writer. */
+  async decideForwarded({ rootAgentId, command, access }: ForwardedCommand): Promise<ForwardedResult> {
+    this.ownership.used(rootAgentId);
+    try {
+      return await this.writer(rootAgentId).submit(command, undefined, access);
+    } catch (error) {
+      // What failed is named, never described: the message may hold details of the database.
+      if (error instanceof StoreUnavailableError) return { failed: 'store_unavailable' };
+      if (error instanceof BudgetContentionError) return { failed: 'budget_contention' };
+      this.logger.error(`deciding a forwarded ${command.type}: ${(error as Error)?.stack ?? String(error)}`);
+      return { failed: 'internal_error' };
+    }
+  }
+
+  /**
+   * Decided by this process's writer, or by the owner's when another process owns the stream. An
+   * owner that cannot be reached is skipped until its lease would lapse: the command is committed
+   * here (correct either way: the stream's version check orders every commit). A hold whose
+   * answer was lost after it was sent is refused and released, never taken twice.
+   */
+  private async submit(rootAgentId: string, command: ForwardedCommand['command'], access: RememberedAccess | null = null): Promise<Outcome> {
+    const peer = this.ownership.peerFor(rootAgentId);
+    if (peer === null) return this.writer(rootAgentId).submit(command, undefined, access);
+    let result: ForwardedResult;
+    try {
+      result = await this.peers.forward(peer, { rootAgentId, command, access });
+    } catch (error) {
+      if (!(error instanceof PeerUnreachableError)) throw error;
+      this.metrics.budgetForwards.inc({ outcome: 'unreachable' });
+      this.ownership.unreachable(rootAgentId);
+      this.logger.warn(`${error.message}; committing budget ${rootAgentId} here until its claim lapses`);
+      if (!error.delivered) return this.writer(rootAgentId).submit(command, undefined, access);
+      if (command.type === 'ReserveSpend') {
+        void this.release({ reservationId: command.reservationId, rootAgentId, amountNanos: command.amountNanos }, 'owner_unreachable');
+        throw new BudgetOwnerUnavailableError(rootAgentId, error.message);
+      }
+      throw error;
+    }
+    if ('failed' in result) {
+      this.metrics.budgetForwards.inc({ outcome: 'failed' });
+      if (result.failed === 'store_unavailable') throw new StoreUnavailableError(new Error('the owner of the budget stream could not reach the store'));
+      if (result.failed === 'budget_contention') throw new BudgetContentionError(budgetStreamId(rootAgentId));
+      throw new BudgetOwnerUnavailableError(rootAgentId, result.failed);
+    }
+    this.metrics.budgetForwards.inc({ outcome: 'decided' });
+    return result;
   }
 
   private writer(rootAgentId: string): BudgetStreamWriter {

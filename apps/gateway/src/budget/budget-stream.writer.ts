@@ -34,6 +34,8 @@ export interface CommandOrigin {
 
 export interface WriterHooks {
   onAppended(seconds: number): void;
+  /** Another process wrote to the stream (a version race lost, or its events found under the lock). */
+  onContended?(): void;
 }
 
 /**
@@ -230,6 +232,7 @@ export class BudgetStreamWriter {
         }
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         this.contendedUntil = Date.now() + CONTENDED_FOR_MS;
+        this.hooks.onContended?.();
         return this.commitLocked(batch, changed);
       }
       this.hooks.onAppended(Number(process.hrtime.bigint() - started) / 1e9);
@@ -277,7 +280,10 @@ export class BudgetStreamWriter {
       // No stream to lock yet: its first append creates it, optimistically.
       if (result === null || under.decided === null) return this.commitOptimistic(batch);
       const { state, events, outcomes } = under.decided;
-      if (result.tail.length > 0) this.contendedUntil = Date.now() + CONTENDED_FOR_MS;
+      if (result.tail.length > 0) {
+        this.contendedUntil = Date.now() + CONTENDED_FOR_MS;
+        this.hooks.onContended?.();
+      }
       if (result.appended !== null) this.hooks.onAppended(Number(process.hrtime.bigint() - started) / 1e9);
       this.state = state;
       this.version = known.version + BigInt(result.tail.length + events.length);

@@ -77,6 +77,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly budgetForwards = new Counter({
+    name: 'caracal_gateway_budget_commands_forwarded_total',
+    help: 'Budget commands sent to the gateway process that owns their stream: decided there, failed there, or not answered (then committed here, or refused).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly settlements = new Counter({
     name: 'caracal_gateway_settlements_total',
     help: 'How holds were resolved: settled from usage, settled at the hold, released, expired.',

@@ -23,6 +23,7 @@ import {
 } from '@caracal/pricing';
 import { BudgetStreamCommandQueue, type Hold } from '../budget/budget-stream.command-queue.js';
 import { BudgetContentionError } from '../budget/budget-stream.writer.js';
+import { BudgetOwnerUnavailableError } from '../budget/budget-owner-unavailable.error.js';
 import { HoldRefusedError } from '../budget/hold-refused.error.js';
 import { StaleAccessError } from '../budget/stale-access.error.js';
 import { GATEWAY_METRICS, PROXY_CONFIG, UPSTREAM_DISPATCHERS } from '../injection-tokens.js';
@@ -367,6 +368,9 @@ export class ProxyService {
     if (error instanceof BudgetContentionError) {
       return new ProxyDenial(503, 'budget_contention', `${error.message}; nothing was forwarded`);
     }
+    if (error instanceof BudgetOwnerUnavailableError) {
+      return new ProxyDenial(503, 'budget_owner_unavailable', `${error.message}; nothing was forwarded`);
+    }
     this.logger.error(`proxy request failed: ${(error as Error)?.stack ?? String(error)}`);
     return new ProxyDenial(500, 'internal_error', 'internal error; nothing was forwarded');
   }
@@ -378,7 +382,7 @@ export class ProxyService {
  */
 function isClientDisconnect(error: unknown, client: ClientConnection): boolean {
   if (error instanceof ClientDisconnectedError) return true;
-  if (error instanceof ProxyDenial || error instanceof HoldRefusedError || error instanceof StoreUnavailableError || error instanceof BudgetContentionError) return false;
+  if (error instanceof ProxyDenial || error instanceof HoldRefusedError || error instanceof StoreUnavailableError || error instanceof BudgetContentionError || error instanceof BudgetOwnerUnavailableError) return false;
   return client.gone;
 }
 

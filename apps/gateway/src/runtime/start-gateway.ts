@@ -11,6 +11,7 @@ import { resolveAdminToken } from './admin-token.js';
 import { createGatewayApp } from './create-gateway-app.js';
 import { adminProjection } from '../read-models/admin.projection.js';
 import { gatewayDependencies } from './gateway-dependencies.js';
+import { BudgetStreamCommandQueue } from '../budget/budget-stream.command-queue.js';
 import { kafkaConsumers, openStorage, resolveMerkleSigner, splitByBus, startMetricsServer, startSealTimer } from '@caracal/runtime';
 
 
@@ -73,7 +74,10 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const url = `http://${isEveryAddress(config.host) ? '127.0.0.1' : config.host}:${port}`;
+  // One process per data directory in the embedded profile: nothing to forward to.
+  const peerUrl = config.peerUrl ?? (isEveryAddress(config.host) ? null : url);
+  if (config.profile === 'production' && peerUrl !== null) app.get(BudgetStreamCommandQueue).advertise(peerUrl);
   if (config.profile === 'embedded') {
     writeFileSync(join(config.dataDir, GATEWAY_INFO_FILE), `${JSON.stringify({ url, pid: process.pid }, null, 2)}\n`);
   }
@@ -82,7 +86,7 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
     app,
     adminTokenSource: source,
     storageLocation: storage.location,
-    metricsUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${metricsServer.port}/metrics`,
+    metricsUrl: `http://${isEveryAddress(config.host) ? '127.0.0.1' : config.host}:${metricsServer.port}/metrics`,
     async close() {
       await sealTimer?.stop();
       await replayTracker?.stop();
@@ -96,4 +100,8 @@ export async function startGateway(config: CaracalConfig, logLevels?: LogLevel[]
       await storage.client.close();
     },
   };
+}
+
+function isEveryAddress(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
 }
