@@ -32,6 +32,8 @@ interface StreamEvent {
 interface CallResult {
   status: number;
   body: any;
+  /** X-Caracal-Remaining of a proxied answer. */
+  remaining?: string | null;
 }
 
 (runPostgres ? describe : describe.skip)('gateway enforcement under faults (PostgreSQL, real processes)', () => {
@@ -116,7 +118,7 @@ interface CallResult {
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.status, body };
+    return { status: response.status, body, remaining: response.headers.get('x-caracal-remaining') };
   }
 
   /** caracal_gateway_budget_commands_forwarded_total{outcome} of one gateway process, from its metrics. */
@@ -349,8 +351,17 @@ interface CallResult {
       expect(forwardedByOther).toBeGreaterThanOrEqual(50);
       // The owner decides; it forwards nothing itself.
       expect(await forwardedCount(ownerProcess, 'decided')).toBe(0);
+      // The budget left, as each process reports it: the forwarding one has it from the owner, not
+      // from a view of the stream it no longer writes. One request after the other, each 0.01.
+      const viaOther = await proxyCall(other, agent.key, `${mock.url}/owned/${agent.agentId}/left-1`);
+      const viaOwner = await proxyCall(ownerProcess, agent.key, `${mock.url}/owned/${agent.agentId}/left-2`);
+      expect([viaOther.status, viaOwner.status]).toEqual([200, 200]);
+      expect(Number(viaOther.remaining) - Number(viaOwner.remaining)).toBeCloseTo(0.01, 6);
+      results.push(viaOther, viaOwner);
 
-      // The owner dies: the other process finds it unreachable and commits the stream itself.
+      // The owner dies (once the holds so far are resolved: what it had not committed would expire,
+      // which kill -9 covers below): the other process finds it unreachable and commits the stream itself.
+      await waitFor(async () => (await openHolds(agent.agentId)) === 0, 'the holds so far resolved', 30_000, 20);
       await ownerProcess.kill('SIGKILL');
       const afterDeath = [];
       for (let i = 0; i < 20; i++) afterDeath.push(await proxyCall(other, agent.key, `${mock.url}/owned/${agent.agentId}/after-${i}`));

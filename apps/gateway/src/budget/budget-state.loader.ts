@@ -17,14 +17,17 @@ export interface LoadedBudget {
   snapshotVersion: bigint;
 }
 
-/** A budget stream's state: the latest snapshot (a cache) plus the events after it. */
-export async function loadBudgetState(store: EventStore, rootAgentId: string): Promise<LoadedBudget> {
+/**
+ * A budget stream's state: the latest snapshot (a cache), or `known` where that is as new, plus
+ * the events after it.
+ */
+export async function loadBudgetState(store: EventStore, rootAgentId: string, known: LoadedBudget | null = null): Promise<LoadedBudget> {
   const streamId = budgetStreamId(rootAgentId);
   const snapshot = await store.loadSnapshot(streamId, BUDGET_SNAPSHOT_TYPE);
-  const start: LoadedBudget = snapshot
+  const fromSnapshot: LoadedBudget = snapshot
     ? { state: budgetFromSnapshot(snapshot.state), version: snapshot.version, snapshotVersion: snapshot.version }
     : { state: initialBudgetState(rootAgentId), version: 0n, snapshotVersion: 0n };
-  return applyBudgetTail(store, rootAgentId, start);
+  return applyBudgetTail(store, rootAgentId, known !== null && known.version >= fromSnapshot.version ? known : fromSnapshot);
 }
 
 /** Applies the events written after `loaded.version` (by this or another process). */

@@ -50,6 +50,13 @@ const EXPIRY_SWEEP_MS = 1000;
 const WRITER_IDLE_MS = 5 * 60_000;
 const WRITER_EVICTION_MS = 60_000;
 const RESOLVE_RETRY_DELAYS_MS = [250, 1000, 2000, 4000, 8000, 16000];
+/**
+ * How old what this process knows of a budget it forwards may be when it sizes a request or
+ * reports X-Caracal-Remaining (never for admission: the owner decides): the owner's report with a
+ * hold of the agent's, or this process's view of the stream, which only a read of the tail brings
+ * up to date now that its own writer no longer appends to it.
+ */
+const FORWARDED_VIEW_MAX_AGE_MS = 500;
 
 /**
  * The budget streams' command queue: every command on a budget stream goes through here, the
@@ -65,6 +72,8 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
   private readonly writers: BudgetWriterRegistry;
   private readonly ownership: BudgetOwnership;
   private readonly peers: BudgetPeerClient;
+  /** The budget left on an agent's path as the owner last reported it (with a forwarded hold), by `agentId|currency`. */
+  private readonly reportedRemaining = new Map<string, { nanos: bigint | null; atMs: number }>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private evictionTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
@@ -102,6 +111,7 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
     this.evictionTimer = setInterval(() => {
       this.writers.evictIdle();
       this.ownership.forgetIdle();
+      this.forgetReportedRemaining();
     }, WRITER_EVICTION_MS);
     this.evictionTimer.unref();
   }
@@ -117,10 +127,16 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
 
   /**
    * The smallest remaining budget on the agent's path, or null when no policy applies; as this
-   * process last saw it unless `fresh` (another process may have written since).
+   * process last saw it unless `fresh` (another process may have written since). For a stream
+   * whose commands another process decides, this process's own view is not kept up to date: the
+   * figure is what the owner reported with this agent's last hold, if that is at most
+   * FORWARDED_VIEW_MAX_AGE_MS old, else the stream's tail is read.
    */
   async remaining(rootAgentId: string, chain: readonly ChainAgent[], currency: string, options: { fresh?: boolean } = {}): Promise<bigint | null> {
-    const state = await this.writer(rootAgentId).view(options);
+    if (this.ownership.peerFor(rootAgentId) === null) return remainingFor(await this.writer(rootAgentId).view(options), chain, currency, new Date());
+    const reported = this.reportedRemaining.get(`${chain[chain.length - 1].agentId}|${currency}`);
+    if (options.fresh !== true && reported !== undefined && Date.now() - reported.atMs <= FORWARDED_VIEW_MAX_AGE_MS) return reported.nanos;
+    const state = await this.writer(rootAgentId).view({ ...options, maxAgeMs: FORWARDED_VIEW_MAX_AGE_MS });
     return remainingFor(state, chain, currency, new Date());
   }
 
@@ -240,8 +256,12 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
   /** A command another process forwarded to this one, the stream's owner: decided by this process's writer. */
   async decideForwarded({ rootAgentId, command, access }: ForwardedCommand): Promise<ForwardedResult> {
     this.ownership.used(rootAgentId);
+    const writer = this.writer(rootAgentId);
     try {
-      return await this.writer(rootAgentId).submit(command, undefined, access);
+      const outcome = await writer.submit(command, undefined, access);
+      if (!outcome.ok || command.type !== 'ReserveSpend') return outcome;
+      // The forwarding process reports it in X-Caracal-Remaining and sizes the agent's next calls on it.
+      return { ...outcome, remainingNanos: remainingFor(await writer.view(), command.agentChain, command.currency, new Date()) };
     } catch (error) {
       // What failed is named, never described: the message may hold details of the database.
       if (error instanceof StoreUnavailableError) return { failed: 'store_unavailable' };
@@ -270,7 +290,8 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`${error.message}; committing budget ${rootAgentId} here until its claim lapses`);
       if (!error.delivered) return this.writer(rootAgentId).submit(command, undefined, access);
       if (command.type === 'ReserveSpend') {
-        void this.release({ reservationId: command.reservationId, rootAgentId, amountNanos: command.amountNanos }, 'owner_unreachable');
+        this.release({ reservationId: command.reservationId, rootAgentId, amountNanos: command.amountNanos }, 'owner_unreachable')
+          .catch((failure: unknown) => this.logger.warn(`releasing ${command.reservationId} after its owner did not answer: ${(failure as Error).message}; it expires instead`));
         throw new BudgetOwnerUnavailableError(rootAgentId, error.message);
       }
       throw error;
@@ -282,7 +303,16 @@ export class BudgetStreamCommandQueue implements OnModuleInit, OnModuleDestroy {
       throw new BudgetOwnerUnavailableError(rootAgentId, result.failed);
     }
     this.metrics.budgetForwards.inc({ outcome: 'decided' });
+    if (command.type === 'ReserveSpend' && result.ok && result.remainingNanos !== undefined) {
+      this.reportedRemaining.set(`${command.agentId}|${command.currency}`, { nanos: result.remainingNanos, atMs: Date.now() });
+    }
     return result;
+  }
+
+  private forgetReportedRemaining(nowMs: number = Date.now()): void {
+    for (const [key, reported] of this.reportedRemaining) {
+      if (nowMs - reported.atMs > FORWARDED_VIEW_MAX_AGE_MS) this.reportedRemaining.delete(key);
+    }
   }
 
   private writer(rootAgentId: string): BudgetStreamWriter {

@@ -76,6 +76,28 @@ describe('budget stream writer (PGlite)', () => {
     expect(budgetSnapshot(fromSnapshot)).toEqual(budgetSnapshot(folded));
   });
 
+  it('reads the tail again for a view older than maxAgeMs: what another process appended shows', async () => {
+    const { rootAgentId } = await budgetWithLimit('1.00');
+    const here = writer(rootAgentId);
+    const elsewhere = writer(rootAgentId);
+    const chain = [{ agentId: rootAgentId, status: 'active' as const }];
+    expect(remainingFor(await here.view(), chain, 'USD', new Date())).toBe(1_000_000_000n);
+    expect((await elsewhere.submit(reserve(rootAgentId, 250_000_000n))).ok).toBe(true);
+
+    // As this process last saw it, however old; with a bound on its age, read again.
+    expect(remainingFor(await here.view({ maxAgeMs: 60_000 }), chain, 'USD', new Date())).toBe(1_000_000_000n);
+    await waitFor(async () => remainingFor(await here.view({ maxAgeMs: 5 }), chain, 'USD', new Date()) === 750_000_000n, 'the view read again once older than 5 ms');
+
+    // Far behind: loaded again from the snapshot the other writer took, to the same state as a fresh load.
+    const holds = await Promise.all(Array.from({ length: 1100 }, () => elsewhere.submit(reserve(rootAgentId, 100_000n))));
+    expect(holds.every((o) => o.ok)).toBe(true);
+    const streamId = budgetStreamId(rootAgentId);
+    await waitFor(async () => ((await store.loadSnapshot(streamId, BUDGET_SNAPSHOT_TYPE))?.version ?? 0n) >= 1000n, 'the other writer took a snapshot');
+    const loadedFresh = JSON.stringify(budgetSnapshot(await writer(rootAgentId).view()));
+    await waitFor(async () => JSON.stringify(budgetSnapshot(await here.view({ maxAgeMs: 5 }))) === loadedFresh, 'the view loaded again, as a fresh load');
+    expect(remainingFor(await here.view(), chain, 'USD', new Date())).toBe(750_000_000n - 1100n * 100_000n);
+  });
+
   it('decides a denial on the stream as it is now: a limit raised by another process admits at once', async () => {
     const { rootAgentId, policyId } = await budgetWithLimit('0.01');
     const here = writer(rootAgentId);

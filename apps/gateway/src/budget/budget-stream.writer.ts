@@ -114,6 +114,10 @@ export class BudgetStreamWriter {
   /** Until when group commits take the stream's lock (another process wrote to it lately). */
   private contendedUntil = 0;
   private lastUsedAtMs = Date.now();
+  /** When the state was last brought level with the stream: loaded, its tail read, or appended to by this writer. */
+  private levelAtMs = 0;
+  /** The next catch-up loads from the latest snapshot: the state may be far behind (see view). */
+  private reloadOnCatchUp = false;
   private readonly streamId: string;
 
   constructor(
@@ -132,11 +136,15 @@ export class BudgetStreamWriter {
   /**
    * The state as of the last load or append: good for sizing, never for admission. `fresh`
    * reads the stream's tail first (queued behind any append in flight), for a caller about to
-   * deny on what it sees.
+   * deny on what it sees. `maxAgeMs`, for a caller whose commands another process's writer
+   * decides (budget-ownership.ts): a state older than that is loaded again from the latest
+   * snapshot and what follows it, not from its own version on, which may be a long way back.
    */
-  async view(options: { fresh?: boolean } = {}): Promise<BudgetState> {
+  async view(options: { fresh?: boolean; maxAgeMs?: number } = {}): Promise<BudgetState> {
     this.lastUsedAtMs = Date.now();
-    if (options.fresh === true || this.state === null) await this.enqueue(null, GATEWAY);
+    const stale = options.maxAgeMs !== undefined && this.lastUsedAtMs - this.levelAtMs > options.maxAgeMs;
+    if (stale) this.reloadOnCatchUp = true;
+    if (options.fresh === true || stale || this.state === null) await this.enqueue(null, GATEWAY);
     return this.state as BudgetState;
   }
 
@@ -238,6 +246,7 @@ export class BudgetStreamWriter {
       this.hooks.onAppended(Number(process.hrtime.bigint() - started) / 1e9);
       this.state = decided.state;
       this.version += BigInt(decided.events.length);
+      this.levelAtMs = Date.now();
       batch.forEach((pending, i) => pending.resolve(decided.outcomes[i]));
       this.maybeSnapshot();
       return;
@@ -287,6 +296,7 @@ export class BudgetStreamWriter {
       if (result.appended !== null) this.hooks.onAppended(Number(process.hrtime.bigint() - started) / 1e9);
       this.state = state;
       this.version = known.version + BigInt(result.tail.length + events.length);
+      this.levelAtMs = Date.now();
       batch.forEach((pending, i) => pending.resolve(outcomes[i]));
       this.maybeSnapshot();
       return;
@@ -311,14 +321,18 @@ export class BudgetStreamWriter {
     return { state, events, outcomes, accessChecks };
   }
 
-  /** Loads from the latest snapshot (if none is cached) and applies the stream's tail. */
+  /** Loads from the latest snapshot (if none is cached, or a reload is due) and applies the stream's tail. */
   private async catchUp(): Promise<void> {
-    const loaded = this.state === null
-      ? await loadBudgetState(this.store, this.rootAgentId)
-      : await applyBudgetTail(this.store, this.rootAgentId, { state: this.state, version: this.version, snapshotVersion: this.lastSnapshotVersion });
+    const known = this.state === null ? null : { state: this.state, version: this.version, snapshotVersion: this.lastSnapshotVersion };
+    const reload = this.reloadOnCatchUp;
+    this.reloadOnCatchUp = false;
+    const loaded = known === null || reload
+      ? await loadBudgetState(this.store, this.rootAgentId, known)
+      : await applyBudgetTail(this.store, this.rootAgentId, known);
     this.state = loaded.state;
     this.version = loaded.version;
     this.lastSnapshotVersion = loaded.snapshotVersion;
+    this.levelAtMs = Date.now();
   }
 
   private maybeSnapshot(): void {

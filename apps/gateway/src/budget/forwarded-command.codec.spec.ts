@@ -47,6 +47,15 @@ describe('forwarded budget commands', () => {
     }
   });
 
+  it('bring back with an admitted hold the budget left on its path', () => {
+    const events = [{ type: 'SpendReserved', schemaVersion: 1, data: { reservationId: hold.reservationId } }] as never[];
+    for (const remainingNanos of [-5n, 0n, 10n ** 21n, null]) {
+      expect(decodeResult(overTheWire(encodeResult({ ok: true, events, remainingNanos })))).toEqual({ ok: true, events, remainingNanos });
+    }
+    expect(decodeResult(overTheWire(encodeResult({ ok: true, events })))).toEqual({ ok: true, events });
+    expect(decodeResult({ ok: true, events, remainingNanos: '1e9' })).toEqual({ ok: true, events });
+  });
+
   it('read an answer of unknown shape as a failure, never as an admission', () => {
     expect(decodeResult(null)).toEqual({ failed: 'the owner sent no outcome' });
     expect(decodeResult({ ok: true })).toEqual({ failed: 'the owner sent an outcome of unknown shape' });

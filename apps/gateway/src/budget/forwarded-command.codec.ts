@@ -23,8 +23,11 @@ export interface ForwardedCommand {
   access: RememberedAccess | null;
 }
 
-/** What the owner answers for one forwarded command: its outcome, or why it could not decide it. */
-export type ForwardedResult = Outcome | { failed: string };
+/**
+ * What the owner answers for one forwarded command: its outcome (for an admitted hold, with the
+ * budget left on the hold's path just after it), or why it could not decide it.
+ */
+export type ForwardedResult = (Outcome & { remainingNanos?: bigint | null }) | { failed: string };
 
 // The JSON sent between gateway processes: amounts as decimal strings of nanos, times as ISO strings.
 
@@ -71,7 +74,10 @@ export function decodeCommand(input: unknown, at: string): ForwardedCommand | Va
 
 export function encodeResult(result: ForwardedResult): Record<string, unknown> {
   if ('failed' in result) return result;
-  if (result.ok) return { ok: true, events: result.events };
+  if (result.ok) {
+    const { remainingNanos } = result;
+    return remainingNanos === undefined ? { ok: true, events: result.events } : { ok: true, events: result.events, remainingNanos: remainingNanos === null ? null : `${remainingNanos}` };
+  }
   return { ok: false, error: encodeError(result.error) };
 }
 
@@ -80,7 +86,12 @@ export function decodeResult(input: unknown): ForwardedResult {
   if (typeof input !== 'object' || input === null) return { failed: 'the owner sent no outcome' };
   const value = input as Record<string, unknown>;
   if (typeof value.failed === 'string') return { failed: value.failed };
-  if (value.ok === true && Array.isArray(value.events)) return { ok: true, events: value.events as BudgetEvent[] };
+  if (value.ok === true && Array.isArray(value.events)) {
+    const events = value.events as BudgetEvent[];
+    if (value.remainingNanos === null) return { ok: true, events, remainingNanos: null };
+    if (typeof value.remainingNanos === 'string' && /^-?\d{1,30}$/.test(value.remainingNanos)) return { ok: true, events, remainingNanos: BigInt(value.remainingNanos) };
+    return { ok: true, events };
+  }
   if (value.ok === false && typeof value.error === 'object' && value.error !== null) return { ok: false, error: decodeError(value.error as Record<string, unknown>) };
   return { failed: 'the owner sent an outcome of unknown shape' };
 }
