@@ -40,37 +40,32 @@ describePostgres('budget stream ownership (PostgreSQL)', () => {
     return [a, b];
   };
 
-  it('gives a contended stream to the first process that claims it; the other forwards to it', async () => {
-    const [a, b] = processes(10_000);
+  /** Both processes found a new stream contended, a first: a owns it and b forwards to a. */
+  const ownedByA = async (leaseMs: number): Promise<{ a: BudgetOwnership; b: BudgetOwnership; root: string }> => {
+    const [a, b] = processes(leaseMs);
     const root = randomUUID();
-    expect(a.peerFor(root)).toBeNull(); // nobody claimed: commit here
-
     await a.contended(root);
     await b.contended(root);
     expect(await ownerRow(root)).toBe(A); // b's claim did not take a live lease
     expect(b.peerFor(root)).toBe(A);
+    return { a, b, root };
+  };
+
+  it('gives a contended stream to the first process that claims it; the other forwards to it', async () => {
+    const { a, root } = await ownedByA(10_000); // which checks the row and b's routing
     expect(a.peerFor(root)).toBeNull(); // the owner commits itself
+    expect(a.peerFor(randomUUID())).toBeNull(); // a stream nobody claimed: commit here
   });
 
   it('lets a lapsed lease be taken: the owner stopped using the stream', async () => {
-    const [a, b] = processes(300);
-    const root = randomUUID();
-    await a.contended(root);
-    await b.contended(root);
-    expect(await ownerRow(root)).toBe(A);
-    expect(b.peerFor(root)).toBe(A);
+    const { b, root } = await ownedByA(300);
     // a does not use the stream; b looks again when the lease it saw would lapse, and claims it.
     await waitFor(() => b.peerFor(root) === null, 'b owns the stream', 10_000, 20);
     expect(await ownerRow(root)).toBe(B);
   });
 
   it('keeps the lease of an owner that uses the stream', async () => {
-    const [a, b] = processes(300);
-    const root = randomUUID();
-    await a.contended(root);
-    await b.contended(root);
-    expect(await ownerRow(root)).toBe(A);
-    expect(b.peerFor(root)).toBe(A);
+    const { a, b, root } = await ownedByA(300);
     const until = Date.now() + 1_500; // five leases
     while (Date.now() < until) {
       expect(a.peerFor(root)).toBeNull();
@@ -81,12 +76,7 @@ describePostgres('budget stream ownership (PostgreSQL)', () => {
   });
 
   it('commits here while the owner is unreachable, and gives up its claims when it resigns', async () => {
-    const [a, b] = processes(10_000);
-    const root = randomUUID();
-    await a.contended(root);
-    await b.contended(root);
-    expect(await ownerRow(root)).toBe(A);
-    expect(b.peerFor(root)).toBe(A);
+    const { a, b, root } = await ownedByA(10_000);
     b.unreachable(root);
     expect(b.peerFor(root)).toBeNull();
 
