@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { parseAmount } from '@caracal/money';
 import { E2E_EVENT_AUTH_KEY, startGatewayProcess, type GatewayProcess } from '@caracal/test-support/gateway-process.js';
 import { startHangingUpstream, type HangingUpstream } from '@caracal/test-support/hanging-upstream.js';
 import { startMockUpstream, type MockUpstream } from '@caracal/test-support/mock-upstream.js';
@@ -356,7 +357,7 @@ interface CallResult {
       const viaOther = await proxyCall(other, agent.key, `${mock.url}/owned/${agent.agentId}/left-1`);
       const viaOwner = await proxyCall(ownerProcess, agent.key, `${mock.url}/owned/${agent.agentId}/left-2`);
       expect([viaOther.status, viaOwner.status]).toEqual([200, 200]);
-      expect(Number(viaOther.remaining) - Number(viaOwner.remaining)).toBeCloseTo(0.01, 6);
+      expect(parseAmount(String(viaOther.remaining)) - parseAmount(String(viaOwner.remaining))).toBe(CENT);
       results.push(viaOther, viaOwner);
 
       // The owner dies (once the holds so far are resolved: what it had not committed would expire,

@@ -31,15 +31,12 @@ export type ForwardedResult = (Outcome & { remainingNanos?: bigint | null }) | {
 
 // The JSON sent between gateway processes: amounts as decimal strings of nanos, times as ISO strings.
 
+/** An amount in nanos as it travels: a decimal integer string (a JSON number would lose digits). */
+const NANOS_TEXT = /^-?\d{1,30}$/;
+
 export function encodeCommand({ rootAgentId, command, access }: ForwardedCommand): Record<string, unknown> {
-  switch (command.type) {
-    case 'ReserveSpend':
-      return { rootAgentId, access, ...command, amountNanos: command.amountNanos.toString(), now: command.now.toISOString() };
-    case 'SettleSpend':
-      return { rootAgentId, access, ...command, amountNanos: command.amountNanos.toString(), now: command.now.toISOString() };
-    case 'ReleaseReservation':
-      return { rootAgentId, access, ...command, now: command.now.toISOString() };
-  }
+  const amount = 'amountNanos' in command ? { amountNanos: command.amountNanos.toString() } : {};
+  return { rootAgentId, access, ...command, ...amount, now: command.now.toISOString() };
 }
 
 /** Reads one forwarded command; a ValidationError names every bad field under `at`. */
@@ -89,7 +86,7 @@ export function decodeResult(input: unknown): ForwardedResult {
   if (value.ok === true && Array.isArray(value.events)) {
     const events = value.events as BudgetEvent[];
     if (value.remainingNanos === null) return { ok: true, events, remainingNanos: null };
-    if (typeof value.remainingNanos === 'string' && /^-?\d{1,30}$/.test(value.remainingNanos)) return { ok: true, events, remainingNanos: BigInt(value.remainingNanos) };
+    if (typeof value.remainingNanos === 'string' && NANOS_TEXT.test(value.remainingNanos)) return { ok: true, events, remainingNanos: BigInt(value.remainingNanos) };
     return { ok: true, events };
   }
   if (value.ok === false && typeof value.error === 'object' && value.error !== null) return { ok: false, error: decodeError(value.error as Record<string, unknown>) };
@@ -174,7 +171,7 @@ class FieldReader {
 
   nanos(name: string): bigint {
     const value = this.value[name];
-    if (typeof value === 'string' && /^-?\d{1,30}$/.test(value)) return BigInt(value);
+    if (typeof value === 'string' && NANOS_TEXT.test(value)) return BigInt(value);
     return this.fail(name, 'must be a decimal string of nanos', 0n);
   }
 
